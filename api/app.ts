@@ -1,0 +1,208 @@
+/**
+ * The HTTP API, built by a factory from its dependencies (no module-level client), so the same
+ * app runs under `npm start`, `npm run api` and the tests. Handlers parse, make one Temporal call
+ * and map the result.
+ */
+import { randomUUID } from 'node:crypto';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import {
+  type Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import { roleRefusal, type ActionName } from '../domain/actions';
+import { type ApplicationInput, type ApplicationState, applicationId, shanghaiYear } from '../domain/application';
+import type { Actor } from '../domain/roles';
+import { preliminaryRecordUpdate, stateQuery } from '../workflows/messages';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import type { KeyRing } from './keys';
+import { Problem, sendProblem, validationProblem } from './problem';
+import { type ProgramCatalog, checkFiling } from './filing';
+import { APPLICATION_ID_PATTERN, FilingBody, PreliminaryRecordBody } from './schemas';
+import { callTemporal, updateProblem } from './temporal-calls';
+
+export interface AppDeps {
+  client: Client;
+  taskQueue: string;
+  keys: KeyRing;
+  catalog: ProgramCatalog;
+  /** Is the Temporal service reachable right now? */
+  temporalHealthy: () => Promise<boolean>;
+  /** Link target for an application in the Temporal Web UI, when one is known. */
+  webUiUrl?: string;
+  clock?: () => Date;
+}
+
+type Locals = { actor: Actor; requestId: string };
+
+export function createApp(deps: AppDeps): express.Express {
+  const clock = deps.clock ?? (() => new Date());
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.use((req, res, next) => {
+    const requestId = req.get('x-request-id')?.slice(0, 100) || randomUUID();
+    res.locals.requestId = requestId;
+    res.setHeader('X-Request-Id', requestId);
+    next();
+  });
+
+  app.get('/health', async (_req, res) => {
+    const temporal = await deps.temporalHealthy().catch(() => false);
+    res.status(temporal ? 200 : 503).json({ status: temporal ? 'ok' : 'unavailable', temporal });
+  });
+
+  app.use(express.json({ limit: '256kb' }));
+
+  // Every other endpoint needs a key; the actor comes from it.
+  app.use((req, res, next) => {
+    const presented = req.get('x-api-key');
+    const actor = presented ? deps.keys.actorFor(presented) : undefined;
+    if (!actor) {
+      throw new Problem('unauthorized', presented ? 'The X-Api-Key header does not hold a valid key' : 'Send your API key in the X-Api-Key header');
+    }
+    res.locals.actor = actor;
+    next();
+  });
+
+  const linksFor = (id: string) => ({
+    self: `/applications/${encodeURIComponent(id)}`,
+    ...(deps.webUiUrl
+      ? { temporalUi: `${deps.webUiUrl}/namespaces/${encodeURIComponent(deps.client.options.namespace)}/workflows/${encodeURIComponent(id)}` }
+      : {}),
+  });
+
+  app.post('/applications', async (req, res: Response<unknown, Locals>) => {
+    const actor = res.locals.actor;
+    if (actor.role !== 'applicant-system') {
+      throw new Problem('forbidden', `Filing is for the applicant-system role; ${actor.name} acts as ${actor.role}`);
+    }
+    const body = FilingBody.safeParse(req.body);
+    if (!body.success) throw validationProblem(body.error);
+    const filing = body.data;
+    const now = clock();
+    const accepted = checkFiling(deps.catalog, filing, now);
+
+    const round = String(shanghaiYear(now));
+    const id = applicationId(filing.programId, round, filing.applicant.creditCode);
+    const input: ApplicationInput = {
+      id,
+      programId: filing.programId,
+      round,
+      catalogVersion: accepted.catalogVersion,
+      applicant: filing.applicant,
+      facts: filing.facts,
+      filedBy: actor,
+      filingChecks: accepted.checks,
+    };
+    try {
+      await callTemporal(deps.client, () =>
+        deps.client.workflow.start('applicationWorkflow', {
+          workflowId: id,
+          taskQueue: deps.taskQueue,
+          args: [input],
+          // One application per program, round and applicant, even after the first one ended.
+          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+          typedSearchAttributes: [
+            { key: SEARCH_ATTRIBUTES.stage, value: 'preliminary-record' },
+            { key: SEARCH_ATTRIBUTES.programId, value: filing.programId },
+            { key: SEARCH_ATTRIBUTES.round, value: round },
+            { key: SEARCH_ATTRIBUTES.applicantCreditCode, value: filing.applicant.creditCode },
+            { key: SEARCH_ATTRIBUTES.pendingRoles, value: ['intake-officer'] },
+          ],
+        }),
+      );
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new Problem(
+          'conflict',
+          `${filing.applicant.creditCode} has already filed for ${filing.programId} in round ${round}: application ${id}`,
+          { existingId: id, links: linksFor(id) },
+        );
+      }
+      throw err;
+    }
+    res
+      .status(201)
+      .location(linksFor(id).self)
+      .json({ id, stage: 'preliminary-record', programId: filing.programId, round, catalogVersion: input.catalogVersion, links: linksFor(id) });
+  });
+
+  app.get('/applications/:id', async (req, res) => {
+    const id = applicationIdParam(req);
+    const state = await callTemporal(deps.client, () => deps.client.workflow.getHandle(id).query(stateQuery), notFound(id));
+    res.json({ ...state, links: linksFor(id) });
+  });
+
+  app.post('/applications/:id/preliminary-record', async (req, res: Response<unknown, Locals>) => {
+    const id = applicationIdParam(req);
+    const actor = actorFor(res, 'preliminary-record');
+    const body = PreliminaryRecordBody.safeParse(req.body);
+    if (!body.success) throw validationProblem(body.error);
+    const state = await runUpdate(deps.client, req, id, () =>
+      deps.client.workflow
+        .getHandle(id)
+        .executeUpdate(preliminaryRecordUpdate, { args: [{ ...body.data, actor }], updateId: updateIdOf(req) }),
+    );
+    res.json({ ...state, links: linksFor(id) });
+  });
+
+  app.use((req, _res, next) => next(new Problem('not-found', `No route for ${req.method} ${req.path}`)));
+
+  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof Problem) return sendProblem(res, err);
+    const status = (err as { status?: number; type?: string }).status;
+    // Body-parser errors: malformed JSON, too large.
+    if (status === 400) return sendProblem(res, new Problem('validation', 'The body is not valid JSON', { errors: [{ field: '(body)', reason: 'is not valid JSON' }] }));
+    if (status === 413) return sendProblem(res, new Problem('validation', 'The body is too large', { errors: [{ field: '(body)', reason: 'is larger than 256 kB' }] }));
+    console.error(JSON.stringify({ level: 'error', requestId: res.locals.requestId, message: (err as Error)?.message }));
+    sendProblem(res, new Problem('internal', 'The engine failed to handle this request; it has been logged'));
+  });
+
+  return app;
+}
+
+function applicationIdParam(req: Request): string {
+  const id = String(req.params.id);
+  if (!APPLICATION_ID_PATTERN.test(id)) throw new Problem('not-found', `No application ${id}`);
+  return id;
+}
+
+function notFound(id: string) {
+  return (err: unknown) => (err instanceof WorkflowNotFoundError ? new Problem('not-found', `No application ${id}`) : undefined);
+}
+
+function actorFor(res: Response<unknown, Locals>, action: ActionName): Actor {
+  const actor = res.locals.actor;
+  const refusal = roleRefusal(action, actor);
+  if (refusal) throw new Problem('forbidden', refusal.message);
+  return actor;
+}
+
+/** The caller's Idempotency-Key becomes the update id, so a retried action applies once. */
+function updateIdOf(req: Request): string {
+  const key = req.get('idempotency-key');
+  if (key === undefined) return randomUUID();
+  if (!/^[A-Za-z0-9._:-]{1,200}$/.test(key)) {
+    throw new Problem('validation', 'Idempotency-Key must be 1-200 letters, digits or . _ : -', {
+      errors: [{ field: 'Idempotency-Key', reason: 'must be 1-200 letters, digits or . _ : -' }],
+    });
+  }
+  return key;
+}
+
+async function runUpdate(
+  client: Client,
+  _req: Request,
+  id: string,
+  call: () => Promise<ApplicationState>,
+): Promise<ApplicationState> {
+  try {
+    return await callTemporal(client, call);
+  } catch (err) {
+    const problem = await updateProblem(client, id, err);
+    throw problem ?? err;
+  }
+}

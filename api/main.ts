@@ -1,0 +1,54 @@
+/**
+ * `npm run api`: one API process. Several can run behind a load balancer; they share nothing but
+ * the Temporal service (and the data folder for reference data).
+ */
+import { Client, Connection } from '@temporalio/client';
+import { loadSettingsOrExit, type Settings } from '../lib/settings';
+import { connectionOptions } from '../lib/temporal-connection';
+import { createApp } from './app';
+import { devKeyRing, loadOrCreateDevKeys } from './keys';
+import { loadProgramCatalog } from './filing';
+
+export function webUiUrlOf(settings: Settings): string | undefined {
+  return settings.uiUrl ?? (settings.temporalAddress ? undefined : `http://127.0.0.1:${settings.uiPort}`);
+}
+
+async function main(): Promise<void> {
+  const settings = loadSettingsOrExit();
+  const { keys, created } = loadOrCreateDevKeys(settings.apiKeysFile);
+  if (created) console.log(`Created development API keys in ${settings.apiKeysFile}`);
+  const catalog = loadProgramCatalog();
+
+  // Connection.lazy: the API starts (and /health answers 503) even while Temporal is down.
+  const connection = Connection.lazy(connectionOptions(settings));
+  const client = new Client({ connection, namespace: settings.namespace });
+  const app = createApp({
+    client,
+    taskQueue: settings.taskQueue,
+    keys: devKeyRing(keys),
+    catalog,
+    webUiUrl: webUiUrlOf(settings),
+    temporalHealthy: async () => {
+      await client.withDeadline(Date.now() + 3_000, () =>
+        connection.workflowService.describeNamespace({ namespace: settings.namespace }),
+      );
+      return true;
+    },
+  });
+  const server = app.listen(settings.port, () => {
+    console.log(`API listening on http://127.0.0.1:${settings.port} (Temporal ${connectionOptions(settings).address}, namespace ${settings.namespace})`);
+  });
+  const stop = () => {
+    server.close(() => {
+      void connection.close().finally(() => process.exit(0));
+    });
+    setTimeout(() => process.exit(0), 5_000).unref();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

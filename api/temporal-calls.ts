@@ -1,0 +1,85 @@
+/**
+ * Every call into Temporal has a deadline, and every failure maps to a problem a caller can act
+ * on: a refused update carries the validator's stable type; no answer in time is a 503 with
+ * Retry-After (retrying with the same Idempotency-Key is safe).
+ */
+import { status as grpcStatus } from '@grpc/grpc-js';
+import {
+  type Client,
+  isGrpcServiceError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { RefusalType } from '../domain/actions';
+import { Problem, type ProblemType } from './problem';
+
+export const TEMPORAL_CALL_TIMEOUT_MS = 15_000;
+
+const REFUSAL_TO_PROBLEM: Record<RefusalType, ProblemType> = {
+  WrongStage: 'wrong-stage',
+  Forbidden: 'forbidden',
+  SeparationOfDuties: 'separation-of-duties',
+  InvalidInput: 'validation',
+  Conflict: 'conflict',
+};
+
+function unavailable(): Problem {
+  return new Problem('unavailable', 'Temporal or its workers did not answer in time; retry with the same Idempotency-Key', {
+    headers: { 'Retry-After': '5' },
+  });
+}
+
+/**
+ * Runs one Temporal call under a deadline. `mapError` turns a known error into a problem;
+ * deadline and connection failures become 503.
+ */
+export async function callTemporal<T>(
+  client: Client,
+  call: () => Promise<T>,
+  mapError?: (err: unknown) => Problem | undefined,
+): Promise<T> {
+  try {
+    return await client.withDeadline(Date.now() + TEMPORAL_CALL_TIMEOUT_MS, call);
+  } catch (err) {
+    const mapped = mapError?.(err);
+    if (mapped) throw mapped;
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw unavailable();
+    if (
+      isGrpcServiceError(err) &&
+      [grpcStatus.DEADLINE_EXCEEDED, grpcStatus.UNAVAILABLE, grpcStatus.CANCELLED].includes(err.code)
+    ) {
+      throw unavailable();
+    }
+    // A query with no worker to answer it times out with this message.
+    if (/deadline|timed? ?out|no poller/i.test((err as Error)?.message ?? '')) throw unavailable();
+    throw err;
+  }
+}
+
+/** Maps a failed update to the problem its validator or the server described. */
+export async function updateProblem(client: Client, id: string, err: unknown): Promise<Problem | undefined> {
+  if (err instanceof Problem) return err;
+  if (err instanceof WorkflowUpdateFailedError) {
+    const cause = err.cause;
+    if (cause instanceof ApplicationFailure && cause.type && cause.type in REFUSAL_TO_PROBLEM) {
+      const type = REFUSAL_TO_PROBLEM[cause.type as RefusalType];
+      return new Problem(type, cause.message, type === 'validation' ? { errors: [{ field: '(body)', reason: cause.message }] } : {});
+    }
+    return new Problem('conflict', cause?.message ?? err.message);
+  }
+  if (err instanceof WorkflowNotFoundError) {
+    // Updates cannot reach a closed workflow: tell apart "never existed" from "already ended".
+    try {
+      const description = await client.withDeadline(Date.now() + TEMPORAL_CALL_TIMEOUT_MS, () =>
+        client.workflow.getHandle(id).describe(),
+      );
+      const stage = description.typedSearchAttributes.get({ name: 'SubsidyStage', type: 'KEYWORD' });
+      return new Problem('wrong-stage', `Application ${id} has ended${stage ? ` at stage ${stage}` : ''} and takes no more actions`);
+    } catch {
+      return new Problem('not-found', `No application ${id}`);
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,54 @@
+/**
+ * Which staff or applicant action is allowed, by whom, at which stage. One table, read by the
+ * workflow's update validators (the authority) and by the API (to refuse early, with the same
+ * reason). Each refusal carries a stable type the API maps to an HTTP status.
+ */
+import type { ApplicationState } from './application';
+import type { Actor, Role } from './roles';
+import type { Stage } from './stages';
+
+export type RefusalType = 'WrongStage' | 'Forbidden' | 'SeparationOfDuties' | 'InvalidInput' | 'Conflict';
+
+export interface Refusal {
+  type: RefusalType;
+  message: string;
+}
+
+export interface ActionRule {
+  /** Roles that may take the action. */
+  roles: readonly Role[];
+  /** Stages at which the action is possible. */
+  stages: readonly Stage[];
+}
+
+export const ACTION_RULES = {
+  'preliminary-record': { roles: ['intake-officer'], stages: ['preliminary-record'] },
+} as const satisfies Record<string, ActionRule>;
+
+export type ActionName = keyof typeof ACTION_RULES;
+
+/** Role check alone: what the API can decide before asking the workflow. */
+export function roleRefusal(action: ActionName, actor: Actor): Refusal | null {
+  const rule: ActionRule = ACTION_RULES[action];
+  if (!rule.roles.includes(actor.role)) {
+    return {
+      type: 'Forbidden',
+      message: `${action} is for the ${rule.roles.join(' or ')} role; ${actor.name} acts as ${actor.role}`,
+    };
+  }
+  return null;
+}
+
+/** Role and stage check against the application's current state. */
+export function actionRefusal(action: ActionName, actor: Actor, state: ApplicationState): Refusal | null {
+  const byRole = roleRefusal(action, actor);
+  if (byRole) return byRole;
+  const rule: ActionRule = ACTION_RULES[action];
+  if (!rule.stages.includes(state.stage)) {
+    return {
+      type: 'WrongStage',
+      message: `${action} is only possible at stage ${rule.stages.join(' or ')}; application ${state.id} is at stage ${state.stage}`,
+    };
+  }
+  return null;
+}

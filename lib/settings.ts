@@ -1,0 +1,162 @@
+/**
+ * Every setting the engine reads from the environment, validated once at start-up.
+ *
+ * One module so that `npm start`, the worker, the API and the tests agree on names and defaults,
+ * and a wrong value stops the process with a sentence naming the variable, not a stack trace.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+export const PROJECT_ROOT = resolve(__dirname, '..');
+
+const port = (fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a port number' })
+    .int('must be a whole number')
+    .min(1, 'must be between 1 and 65535')
+    .max(65535, 'must be between 1 and 65535')
+    .default(fallback);
+
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const hostPort = z
+  .string()
+  .regex(/^[A-Za-z0-9.\-_[\]:]+:[0-9]{1,5}$/, 'must be host:port, e.g. temporal.example.gov.cn:7233');
+
+const empty = (v: unknown) => (v === '' ? undefined : v);
+
+const EnvSchema = z
+  .object({
+    PORT: port(3000),
+    DATA_DIR: z.string().min(1).default('.data'),
+    API_KEYS_FILE: z.preprocess(empty, z.string().min(1).optional()),
+    TEMPORAL_ADDRESS: z.preprocess(empty, hostPort.optional()),
+    TEMPORAL_NAMESPACE: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a Temporal namespace name (letters, digits, . _ -)')
+      .default('default'),
+    TASK_QUEUE: z.string().min(1).default('subsidy-applications'),
+    TEMPORAL_DEV_PORT: port(7233),
+    TEMPORAL_UI_PORT: port(8233),
+    /** Where the Web UI of an external cluster lives, for links; the embedded server's is known. */
+    TEMPORAL_UI_URL: z.preprocess(empty, z.url('must be a URL').optional()),
+    TEMPORAL_TLS: z.preprocess(empty, flag.optional()),
+    TEMPORAL_TLS_CERT_PATH: z.preprocess(empty, z.string().optional()),
+    TEMPORAL_TLS_KEY_PATH: z.preprocess(empty, z.string().optional()),
+    TEMPORAL_TLS_CA_PATH: z.preprocess(empty, z.string().optional()),
+    TEMPORAL_TLS_SERVER_NAME: z.preprocess(empty, z.string().optional()),
+    /** Temporal Cloud API key; implies TLS. */
+    TEMPORAL_API_KEY: z.preprocess(empty, z.string().optional()),
+    TEMPORAL_CLI_PATH: z.preprocess(empty, z.string().optional()),
+    TEMPORAL_TEST_SERVER_PATH: z.preprocess(empty, z.string().optional()),
+    /** A prebuilt workflow bundle for production workers (see worker/bundle.ts). */
+    WORKFLOW_BUNDLE_PATH: z.preprocess(empty, z.string().optional()),
+  })
+  .superRefine((env, ctx) => {
+    if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [env.TEMPORAL_TLS_CERT_PATH ? 'TEMPORAL_TLS_KEY_PATH' : 'TEMPORAL_TLS_CERT_PATH'],
+        message: 'mTLS needs both TEMPORAL_TLS_CERT_PATH and TEMPORAL_TLS_KEY_PATH',
+      });
+    }
+    if (env.TEMPORAL_TLS === false && (env.TEMPORAL_TLS_CERT_PATH || env.TEMPORAL_API_KEY)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['TEMPORAL_TLS'],
+        message: 'is false, but a client certificate or an API key needs TLS',
+      });
+    }
+  });
+
+export interface TlsSettings {
+  certPath?: string;
+  keyPath?: string;
+  caPath?: string;
+  serverName?: string;
+}
+
+export interface Settings {
+  port: number;
+  dataDir: string;
+  apiKeysFile: string;
+  /** `undefined` means: run the embedded dev server (npm start) on devPort. */
+  temporalAddress: string | undefined;
+  namespace: string;
+  taskQueue: string;
+  devPort: number;
+  uiPort: number;
+  uiUrl: string | undefined;
+  tls: TlsSettings | undefined;
+  temporalApiKey: string | undefined;
+  temporalCliPath: string | undefined;
+  testServerPath: string | undefined;
+  workflowBundlePath: string | undefined;
+}
+
+export class SettingsError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'SettingsError';
+  }
+}
+
+/** Parses settings from an environment; throws `SettingsError` naming every bad variable. */
+export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new SettingsError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? 'environment');
+        const got = env[name];
+        return `${name} ${issue.message}${got !== undefined ? ` (got ${JSON.stringify(got)})` : ''}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  const dataDir = resolve(PROJECT_ROOT, e.DATA_DIR);
+  const tlsWanted = e.TEMPORAL_TLS ?? Boolean(e.TEMPORAL_TLS_CERT_PATH || e.TEMPORAL_API_KEY || e.TEMPORAL_TLS_CA_PATH);
+  return {
+    port: e.PORT,
+    dataDir,
+    apiKeysFile: resolve(dataDir, e.API_KEYS_FILE ?? 'dev-keys.json'),
+    temporalAddress: e.TEMPORAL_ADDRESS,
+    namespace: e.TEMPORAL_NAMESPACE,
+    taskQueue: e.TASK_QUEUE,
+    devPort: e.TEMPORAL_DEV_PORT,
+    uiPort: e.TEMPORAL_UI_PORT,
+    uiUrl: e.TEMPORAL_UI_URL,
+    tls: tlsWanted
+      ? {
+          certPath: e.TEMPORAL_TLS_CERT_PATH,
+          keyPath: e.TEMPORAL_TLS_KEY_PATH,
+          caPath: e.TEMPORAL_TLS_CA_PATH,
+          serverName: e.TEMPORAL_TLS_SERVER_NAME,
+        }
+      : undefined,
+    temporalApiKey: e.TEMPORAL_API_KEY,
+    temporalCliPath: e.TEMPORAL_CLI_PATH,
+    testServerPath: e.TEMPORAL_TEST_SERVER_PATH,
+    workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
+  };
+}
+
+/** For process entry points: parse or print the problems and exit. */
+export function loadSettingsOrExit(env: NodeJS.ProcessEnv = process.env): Settings {
+  try {
+    return parseSettings(env);
+  } catch (err) {
+    if (err instanceof SettingsError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+/** The address clients connect to: the external cluster, or the embedded dev server. */
+export function temporalAddressOf(settings: Settings): string {
+  return settings.temporalAddress ?? `127.0.0.1:${settings.devPort}`;
+}

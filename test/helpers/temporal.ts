@@ -1,0 +1,45 @@
+/**
+ * Temporal for tests: the official time-skipping test server (workflow tests) and the CLI dev
+ * server (end-to-end tests), both provisioned by the project itself.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { provisionTemporal } from '../../lib/provision';
+import { ensureSearchAttributes } from '../../lib/search-attributes';
+import { WORKFLOWS_PATH } from '../../worker/worker';
+
+// Workers log every state change at INFO; tests want warnings only.
+Runtime.install({ logger: new DefaultLogger('WARN') });
+
+export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
+  const { testServer } = provisionTemporal();
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: testServer } },
+  });
+  // Before any worker runs: an upsert of an unregistered attribute fails the workflow task forever.
+  await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
+  return env;
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+/** Bundles the workflows once per test process; a forbidden import fails here. */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+  return bundle;
+}
+
+const quietLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (m: string) => console.warn(m),
+  error: (m: string) => console.error(m),
+};
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `subsidy-${prefix}-`));
+}

@@ -1,0 +1,16 @@
+/**
+ * The engine's custom search attributes: what staff and auditors filter applications by through
+ * Temporal visibility. Names are a stable contract (stored on the server); no personal data.
+ * Imported by the workflow (to upsert), the client (to start and list) and the worker (to register).
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+export const SEARCH_ATTRIBUTES = {
+  stage: defineSearchAttributeKey('SubsidyStage', SearchAttributeType.KEYWORD),
+  programId: defineSearchAttributeKey('SubsidyProgramId', SearchAttributeType.KEYWORD),
+  round: defineSearchAttributeKey('SubsidyRound', SearchAttributeType.KEYWORD),
+  applicantCreditCode: defineSearchAttributeKey('SubsidyApplicantCreditCode', SearchAttributeType.KEYWORD),
+  pendingRoles: defineSearchAttributeKey('SubsidyPendingRoles', SearchAttributeType.KEYWORD_LIST),
+  /** The earliest deadline among pending items, when any has one. */
+  nextDueAt: defineSearchAttributeKey('SubsidyNextDueAt', SearchAttributeType.DATETIME),
+} as const;
