@@ -12,7 +12,7 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { roleRefusal, type ActionName } from '../domain/actions';
-import { type ApplicationInput, type ApplicationState, applicationId, shanghaiYear } from '../domain/application';
+import { type ApplicationInput, type ApplicationState, applicationId } from '../domain/application';
 import type { Actor } from '../domain/roles';
 import { preliminaryRecordUpdate, stateQuery } from '../workflows/messages';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
@@ -85,7 +85,7 @@ export function createApp(deps: AppDeps): express.Express {
     const now = clock();
     const accepted = checkFiling(deps.catalog, filing, now);
 
-    const round = String(shanghaiYear(now));
+    const round = accepted.round;
     const id = applicationId(filing.programId, round, filing.applicant.creditCode);
     const input: ApplicationInput = {
       id,

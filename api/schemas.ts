@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import { creditCodeProblem } from '../domain/credit-code';
 
-/** `<programId>.<round>.<creditCode>`, see domain/application.ts. */
-export const APPLICATION_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}\.[0-9]{4}\.[0-9A-Z]{18}$/;
+/** `<programId>.<round>.<creditCode>`, see domain/application.ts; a round is e.g. `2026` or `2026-09`. */
+export const APPLICATION_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}\.[0-9A-Za-z-]{1,32}\.[0-9A-Z]{18}$/;
 
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 
