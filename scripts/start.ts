@@ -71,8 +71,11 @@ function startChild(name: string, script: string, env: NodeJS.ProcessEnv): Child
   prefix(child.stderr!, process.stderr);
   child.once('exit', (code, signal) => {
     if (!stopping) {
-      console.error(`[start] The ${name} process exited (${signal ?? `code ${code}`}); stopping everything.`);
-      void stopAll(1);
+      // Ctrl-C in a terminal signals the whole process group: a child may exit cleanly a moment
+      // before this process handles its own SIGINT. That is a stop, not a failure.
+      const clean = code === 0 || signal === 'SIGINT' || signal === 'SIGTERM';
+      if (!clean) console.error(`[start] The ${name} process exited (${signal ?? `code ${code}`}); stopping everything.`);
+      void stopAll(clean ? 0 : 1);
     }
   });
   children.push(child);
@@ -103,10 +106,11 @@ async function main(): Promise<void> {
       uiPort: settings.uiPort,
       namespace: settings.namespace,
     });
-    devServer.process.once('exit', (code) => {
+    devServer.process.once('exit', (code, signal) => {
       if (!stopping) {
-        console.error(`[start] The Temporal dev server exited (code ${code}); stopping everything.`);
-        void stopAll(1);
+        const clean = code === 0 || signal === 'SIGINT' || signal === 'SIGTERM';
+        if (!clean) console.error(`[start] The Temporal dev server exited (code ${code}); stopping everything.`);
+        void stopAll(clean ? 0 : 1);
       }
     });
     uiUrl = devServer.uiUrl;

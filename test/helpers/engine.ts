@@ -17,7 +17,7 @@ export interface RunningEngine {
   output: () => string;
   keys: Record<Role, string>;
   process: ChildProcess;
-  /** Sends SIGINT (Ctrl-C) and waits for the exit code. */
+  /** Ctrl-C as a terminal sends it: SIGINT to the whole process group; waits for the exit code. */
   interrupt(): Promise<number | null>;
 }
 
@@ -40,6 +40,8 @@ export async function startEngine(
     cwd: PROJECT_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, like a terminal's foreground job, so Ctrl-C can be sent to the group.
+    detached: true,
   });
   let output = '';
   child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
@@ -72,7 +74,7 @@ export async function startEngine(
     keys,
     process: child,
     interrupt: async () => {
-      child.kill('SIGINT');
+      process.kill(-child.pid!, 'SIGINT');
       return exited;
     },
   };
