@@ -17,16 +17,16 @@ import type { Actor } from '../domain/roles';
 import { preliminaryRecordUpdate, stateQuery } from '../workflows/messages';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import type { KeyRing } from './keys';
+import { referenceRoutes, type ReferenceDeps } from './reference-routes';
 import { Problem, sendProblem, validationProblem } from './problem';
-import { type ProgramCatalog, checkFiling } from './filing';
+import { checkFiling } from './filing';
 import { APPLICATION_ID_PATTERN, FilingBody, PreliminaryRecordBody } from './schemas';
 import { callTemporal, updateProblem } from './temporal-calls';
 
-export interface AppDeps {
+export interface AppDeps extends ReferenceDeps {
   client: Client;
   taskQueue: string;
   keys: KeyRing;
-  catalog: ProgramCatalog;
   /** Is the Temporal service reachable right now? */
   temporalHealthy: () => Promise<boolean>;
   /** Link target for an application in the Temporal Web UI, when one is known. */
@@ -148,6 +148,8 @@ export function createApp(deps: AppDeps): express.Express {
     );
     res.json({ ...state, links: linksFor(id) });
   });
+
+  app.use(referenceRoutes(deps));
 
   app.use((req, _res, next) => next(new Problem('not-found', `No route for ${req.method} ${req.path}`)));
 

@@ -4,8 +4,7 @@
  * the facts are eligible. Nothing is started from input that fails any of these.
  */
 import { evaluateAward, factProblems, filingWindowStatus, type Facts, type Program } from '../domain/catalog';
-import { shanghaiDate } from '../domain/application';
-import { loadCatalogStore } from '../lib/catalog-store';
+import { shanghaiDate } from '../domain/calendar';
 import { Problem } from './problem';
 import type { FilingBody } from './schemas';
 
@@ -38,7 +37,7 @@ export function checkFiling(catalog: ProgramCatalog, filing: FilingBody, now: Da
     throw new Problem('validation', problems.join('; '), { errors });
   }
 
-  const today = shanghaiDate(now);
+  const today = shanghaiDate(now.getTime());
   const window = filingWindowStatus(program.filingWindow, today);
   if (!window.open) {
     throw new Problem('unprocessable', `${program.id} does not take applications on ${today}: ${window.reason}`, {
@@ -64,9 +63,4 @@ export function checkFiling(catalog: ProgramCatalog, filing: FilingBody, now: Da
       eligibility: { eligible: true, amountByFormula: award.amount },
     },
   };
-}
-
-/** The catalog shipped in data/catalog, validated; a bad catalog stops start-up naming file, path and reason. */
-export function loadProgramCatalog(): ProgramCatalog {
-  return loadCatalogStore();
 }

@@ -7,7 +7,9 @@ import { loadSettingsOrExit, type Settings } from '../lib/settings';
 import { connectionOptions } from '../lib/temporal-connection';
 import { createApp } from './app';
 import { devKeyRing, loadOrCreateDevKeys } from './keys';
-import { loadProgramCatalog } from './filing';
+import { createCalendarStore } from '../lib/calendar-store';
+import { loadCatalog } from '../lib/catalog-store';
+import { createLprStore } from '../lib/lpr-store';
 
 export function webUiUrlOf(settings: Settings): string | undefined {
   return settings.uiUrl ?? (settings.temporalAddress ? undefined : `http://127.0.0.1:${settings.uiPort}`);
@@ -17,7 +19,10 @@ async function main(): Promise<void> {
   const settings = loadSettingsOrExit();
   const { keys, created } = loadOrCreateDevKeys(settings.apiKeysFile);
   if (created) console.log(`Created development API keys in ${settings.apiKeysFile}`);
-  const catalog = loadProgramCatalog();
+  const calendar = createCalendarStore(settings.dataDir);
+  // A bad catalog stops start-up here, naming the file, the JSON path and the reason.
+  const catalog = loadCatalog(undefined, { calendar: calendar.data() });
+  const lpr = createLprStore(settings.dataDir);
 
   // Connection.lazy: the API starts (and /health answers 503) even while Temporal is down.
   const connection = Connection.lazy(connectionOptions(settings));
@@ -27,6 +32,8 @@ async function main(): Promise<void> {
     taskQueue: settings.taskQueue,
     keys: devKeyRing(keys),
     catalog,
+    calendar,
+    lpr,
     webUiUrl: webUiUrlOf(settings),
     temporalHealthy: async () => {
       await client.withDeadline(Date.now() + 3_000, () =>

@@ -15,6 +15,7 @@ export const PROBLEM_TYPES = {
   'wrong-stage': { status: 409, title: 'The application is not at a stage that allows this' },
   conflict: { status: 409, title: 'This conflicts with the current state' },
   unprocessable: { status: 422, title: 'The request cannot be accepted' },
+  'unknown-calendar-year': { status: 422, title: 'No working-day calendar is known for that year' },
   unavailable: { status: 503, title: 'The engine cannot answer right now' },
   internal: { status: 500, title: 'Internal error' },
 } as const;

@@ -87,13 +87,3 @@ export interface ApplicationState {
 export function applicationId(programId: string, round: string, creditCode: string): string {
   return `${programId}.${round}.${creditCode}`;
 }
-
-/** The calendar year in Asia/Shanghai (UTC+8, no daylight saving) of an instant. */
-export function shanghaiYear(instant: Date): number {
-  return new Date(instant.getTime() + 8 * 3600_000).getUTCFullYear();
-}
-
-/** The calendar date (YYYY-MM-DD) in Asia/Shanghai of an instant. */
-export function shanghaiDate(instant: Date): string {
-  return new Date(instant.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
-}

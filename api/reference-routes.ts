@@ -1,0 +1,221 @@
+/**
+ * Reference data and read-only calculators: the working-day calendar, LPR fixings, the policy
+ * catalog, award previews and clawback statements. Staff preview with them; auditors recompute
+ * with them; admins maintain calendars and fixings here without a deploy. Every answer that
+ * involves a rule says which rule and inputs gave it.
+ */
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import { evaluateAward, factProblems, type Facts, type FactSpec, type Program } from '../domain/catalog';
+import { UnknownCalendarYearError, isCalendarDate, windowClosesAt, workingDaysFrom } from '../domain/calendar';
+import { ClawbackInputError, clawbackCalculation } from '../domain/interest';
+import { LprInputError, firstUnconfirmedDate } from '../domain/lpr';
+import type { Actor, Role } from '../domain/roles';
+import { type CalendarStore, InvalidCalendarYearError } from '../lib/calendar-store';
+import type { CatalogStore } from '../lib/catalog-store';
+import type { LprStore } from '../lib/lpr-store';
+import { Problem, validationProblem } from './problem';
+
+export interface ReferenceDeps {
+  calendar: CalendarStore;
+  lpr: LprStore;
+  catalog: CatalogStore;
+}
+
+type Locals = { actor: Actor };
+
+const YEAR = z.coerce
+  .number({ error: 'must be a year' })
+  .int('must be a whole year')
+  .min(1990, 'must be between 1990 and 2100')
+  .max(2100, 'must be between 1990 and 2100');
+
+const CalendarYearBody = z
+  .object({
+    holidays: z.array(z.string(), { error: 'must be a list of YYYY-MM-DD dates' }),
+    workdays: z.array(z.string(), { error: 'must be a list of YYYY-MM-DD dates' }),
+  })
+  .strict();
+
+const WorkingDaysQuery = z
+  .object({
+    from: z.string().refine(isCalendarDate, 'must be a real date written YYYY-MM-DD'),
+    count: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(366, 'must be at most 366'),
+  })
+  .strict();
+
+function requireRole(res: Response<unknown, Locals>, role: Role, what: string): Actor {
+  const actor = res.locals.actor;
+  if (actor.role !== role) throw new Problem('forbidden', `${what} is for the ${role} role; ${actor.name} acts as ${actor.role}`);
+  return actor;
+}
+
+function unknownYear(err: UnknownCalendarYearError): Problem {
+  return new Problem('unknown-calendar-year', err.message, {
+    year: err.year,
+    errors: [{ field: 'year', reason: `no working-day calendar for ${err.year}` }],
+  });
+}
+
+/** A fact list as a small JSON Schema, so an integrating system can build its form from it. */
+export function factsSchema(facts: readonly FactSpec[]): Record<string, unknown> {
+  const typeOf = (spec: FactSpec): Record<string, unknown> => {
+    switch (spec.type) {
+      case 'yuan':
+        return { type: 'string', pattern: '^(0|[1-9][0-9]*)\\.[0-9]{2}$', format: 'yuan', examples: ['1000000.00'] };
+      case 'percent':
+      case 'decimal':
+        return { type: 'string', pattern: '^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$' };
+      case 'integer':
+        return { type: 'integer', minimum: 0 };
+      case 'text':
+        return spec.options ? { type: 'string', enum: spec.options } : { type: 'string', minLength: 1 };
+    }
+  };
+  return {
+    type: 'object',
+    additionalProperties: false,
+    required: facts.filter((f) => f.required).map((f) => f.name),
+    properties: Object.fromEntries(
+      facts.map((f) => [f.name, { ...typeOf(f), description: f.description, ...(f.unit ? { 'x-unit': f.unit } : {}) }]),
+    ),
+  };
+}
+
+export function referenceRoutes(deps: ReferenceDeps): Router {
+  const router = Router();
+
+  // ---- Working-day calendar -------------------------------------------------------------------
+
+  router.get('/calendar/years/:year', (req, res) => {
+    const year = YEAR.safeParse(req.params.year);
+    if (!year.success) throw validationProblem(year.error, 'year');
+    const known = deps.calendar.year(year.data);
+    if (!known) throw unknownYear(new UnknownCalendarYearError(year.data));
+    res.json(known);
+  });
+
+  router.put('/calendar/years/:year', (req, res: Response<unknown, Locals>) => {
+    const actor = requireRole(res, 'admin', 'Supplying a calendar year');
+    const year = YEAR.safeParse(req.params.year);
+    if (!year.success) throw validationProblem(year.error, 'year');
+    const body = CalendarYearBody.safeParse(req.body);
+    if (!body.success) throw validationProblem(body.error);
+    try {
+      res.json(deps.calendar.putYear(year.data, body.data, actor.id));
+    } catch (err) {
+      if (err instanceof InvalidCalendarYearError) {
+        throw new Problem('validation', err.message, {
+          errors: err.reasons.map((reason) => ({ field: /workday/i.test(reason) ? 'workdays' : 'holidays', reason })),
+        });
+      }
+      throw err;
+    }
+  });
+
+  router.get('/calendar/working-days', (req, res) => {
+    const query = WorkingDaysQuery.safeParse(req.query);
+    if (!query.success) throw validationProblem(query.error);
+    const { from, count } = query.data;
+    try {
+      const data = deps.calendar.data();
+      const { days, lastDay } = workingDaysFrom(data, from, count);
+      const years = [...new Set([from, lastDay].map((d) => Number(d.slice(0, 4))))];
+      res.json({
+        from,
+        count,
+        days,
+        lastDay,
+        closesAt: windowClosesAt(lastDay),
+        rule: `the first ${count} working days starting on ${from} (it counts when it is a working day); a window closes at 24:00 Asia/Shanghai of the last one`,
+        sources: Object.fromEntries(years.map((y) => [y, deps.calendar.year(y)?.source])),
+      });
+    } catch (err) {
+      if (err instanceof UnknownCalendarYearError) throw unknownYear(err);
+      throw err;
+    }
+  });
+
+  // ---- LPR fixings ----------------------------------------------------------------------------
+
+  router.get('/lpr-fixings', (_req, res) => {
+    const table = deps.lpr.table();
+    res.json({
+      confirmedThrough: table.confirmedThrough,
+      carriedForwardFrom: firstUnconfirmedDate(table),
+      fixings: deps.lpr.list(),
+    });
+  });
+
+  router.post('/lpr-fixings', (req, res: Response<unknown, Locals>) => {
+    const actor = requireRole(res, 'admin', 'Adding an LPR fixing');
+    try {
+      res.status(201).json(deps.lpr.add(req.body, actor));
+    } catch (err) {
+      if (err instanceof LprInputError) {
+        throw new Problem('validation', `${err.field}: ${err.reason}`, { errors: [{ field: err.field, reason: err.reason }] });
+      }
+      throw err;
+    }
+  });
+
+  // ---- Clawback calculator --------------------------------------------------------------------
+
+  router.post('/calculations/clawback', (req, res) => {
+    try {
+      res.json(clawbackCalculation(req.body, deps.lpr.table()));
+    } catch (err) {
+      if (err instanceof ClawbackInputError || err instanceof LprInputError) {
+        throw new Problem('validation', `${err.field}: ${err.reason}`, { errors: [{ field: err.field, reason: err.reason }] });
+      }
+      throw err;
+    }
+  });
+
+  // ---- Policy catalog -------------------------------------------------------------------------
+
+  const programOr404 = (id: string): Program => {
+    const program = deps.catalog.getProgram(id);
+    if (!program) throw new Problem('not-found', `There is no program ${id} (GET /programs lists them)`);
+    return program;
+  };
+
+  router.get('/programs', (_req, res) => {
+    res.json({
+      catalogVersion: deps.catalog.version,
+      programs: deps.catalog.listPrograms().map((p) => ({ ...p, links: { self: `/programs/${p.id}` } })),
+    });
+  });
+
+  router.get('/programs/:id', (req, res) => {
+    const program = programOr404(String(req.params.id));
+    res.json({
+      catalogVersion: deps.catalog.version,
+      programHash: deps.catalog.programHash(program.id),
+      factsSchema: factsSchema(program.facts),
+      ...program,
+    });
+  });
+
+  router.post('/programs/:id/award-preview', (req, res) => {
+    const program = programOr404(String(req.params.id));
+    const facts = req.body as Facts;
+    if (typeof facts !== 'object' || facts === null || Array.isArray(facts)) {
+      throw new Problem('validation', 'The body must be an object of program facts', {
+        errors: [{ field: '(body)', reason: 'must be an object of program facts' }],
+      });
+    }
+    const problems = factProblems(program, facts);
+    if (problems.length > 0) {
+      throw new Problem('validation', problems.join('; '), {
+        errors: problems.map((reason) => {
+          const name = reason.split(' ')[0]!;
+          return { field: name, reason: reason.slice(name.length + 1) };
+        }),
+      });
+    }
+    res.json({ catalogVersion: deps.catalog.version, programHash: deps.catalog.programHash(program.id), ...evaluateAward(program, facts) });
+  });
+
+  return router;
+}

@@ -1,0 +1,1047 @@
+/**
+ * The policy catalog: what a program is, as plain JSON data, and the pure rules that turn an
+ * applicant's facts into an award, a breakdown an auditor can follow, and a disbursement schedule.
+ *
+ * A program is added by adding data (data/catalog/*.json), not code: formulas and schedules are a
+ * small set of general kinds. Every threshold states whether its number is included, because the
+ * seeds' boundary words are read differently by different texts (002 第三十七条（九） against
+ * 民法典 第一千二百五十九条). Money is Decimal arithmetic on two-decimal yuan strings, rounded
+ * half-up to the fen once at the end of each line (domain brief, "Money").
+ *
+ * Pure and workflow-safe: no Node built-ins, no clock, no randomness, no zod (see catalog-schema.ts).
+ */
+import { Decimal, formatYuan, parseYuan, roundFen, yuanProblem, type Yuan } from './money';
+import { countWorkingDays, isCalendarDate, type CalendarData } from './calendar';
+
+// ---------------------------------------------------------------------------------------------
+// Catalog data types
+// ---------------------------------------------------------------------------------------------
+
+/** Where a rule comes from: a seed file and the article or section within it. */
+export interface Citation {
+  seed: string;
+  section: string;
+  /** The seed's own words, so a reader can check the reading without opening the file. */
+  quote?: string;
+}
+
+/** One end of a range. `inclusive` says whether the number itself belongs to the range. */
+export interface Bound {
+  /** A decimal string in the fact's unit: yuan "1000000000.00", percent "10", integer "5". */
+  value: string;
+  inclusive: boolean;
+  /** The seed's boundary word (以上, 不少于, 以下 …), kept for the record. */
+  word?: string;
+}
+
+export interface Range {
+  lower?: Bound;
+  upper?: Bound;
+}
+
+/** 'decimal' is for measured quantities such as a rented area in ㎡. */
+export type FactType = 'yuan' | 'percent' | 'integer' | 'decimal' | 'text';
+
+export interface FactSpec {
+  name: string;
+  type: FactType;
+  required: boolean;
+  description: string;
+  unit?: string;
+  /** Allowed values of a text fact. */
+  options?: string[];
+}
+
+/** Facts as they arrive: yuan, percent and decimal as strings (never floats); integers as numbers or digit strings. */
+export type FactValue = string | number;
+export type Facts = Record<string, FactValue | undefined>;
+
+export type Condition =
+  | { id: string; kind: 'range'; fact: string; range: Range; description: string; citation: Citation }
+  /** Checked by the intake officer against documents and registers; not computable from facts. */
+  | { id: string; kind: 'officer-check'; description: string; citation: Citation };
+
+export interface Cap {
+  amount: Yuan;
+  citation: Citation;
+}
+
+export interface Tier {
+  id: string;
+  description: string;
+  /** Range of the basis fact this tier applies to; absent = any. */
+  basis?: Range;
+  /** Range of the selector fact (e.g. sales growth); absent = any. */
+  selector?: Range;
+  ratePercent: string;
+  cap?: Yuan;
+  citation: Citation;
+}
+
+export interface FormulaLine {
+  id: string;
+  description: string;
+  citation: Citation;
+}
+
+export type Formula =
+  /** rate × basis, by the first (and only, tiers are disjoint) matching tier, capped. */
+  | {
+      kind: 'tiered-rate';
+      basisFact: string;
+      selectorFact?: string;
+      tiers: Tier[];
+      /** Why facts matching no tier get nothing, in the seed's terms. */
+      noTierReason: string;
+      cap?: Cap;
+    }
+  /** Named fixed amounts, one line per milestone; the award is their sum. */
+  | { kind: 'fixed-milestones'; lines: Array<FormulaLine & { amount: Yuan }> }
+  /** A percentage of one fact per milestone; each line rounded, the award is their sum. */
+  | { kind: 'rate-of-fact-per-milestone'; basisFact: string; lines: Array<FormulaLine & { ratePercent: string }> }
+  /** rate (yuan per unit per period) × Π min(factor, cap), e.g. 5元/㎡/月 × min(area, 5000) × min(months, 36). */
+  | {
+      kind: 'unit-rate';
+      id: string;
+      description: string;
+      rate: Yuan;
+      rateUnit: string;
+      factors: Array<{ fact: string; cap?: string; description: string }>;
+      cap?: Cap;
+      citation: Citation;
+    }
+  /** A fixed amount chosen by a text fact's value. */
+  | {
+      kind: 'fixed-by-category';
+      categoryFact: string;
+      categories: Array<{ id: string; description: string; amount: Yuan; citation: Citation }>;
+    }
+  /** One fixed (maximum) amount. */
+  | { kind: 'fixed-amount'; id: string; description: string; amount: Yuan; citation: Citation };
+
+export type Disbursement =
+  | { kind: 'lump-sum'; tranche: string; condition: string; citation?: Citation }
+  /**
+   * Phased by construction progress: tranche i becomes payable when cumulative investment reaches
+   * `reachesPercent` % of `basisFact` (inclusive: 达到) and pays `sharePercent` % of the award,
+   * rounded half-up to the fen; the last tranche pays the remainder so the tranches sum to the award.
+   */
+  | {
+      kind: 'progress';
+      basisFact: string;
+      description: string;
+      remainder: 'last-tranche';
+      tranches: Array<{ id: string; reachesPercent: string; sharePercent: string }>;
+      citation: Citation;
+    }
+  /**
+   * Named milestones. Each tranche pays either the formula line it names (`formulaLine`) or a
+   * share of the award (`sharePercent`, remainder to the last tranche); `progress` makes the
+   * milestone a construction-progress threshold that staff verify against reported investment.
+   */
+  | {
+      kind: 'milestones';
+      remainder: 'last-tranche';
+      tranches: Array<{
+        id: string;
+        milestone: string;
+        condition: string;
+        formulaLine?: string;
+        sharePercent?: string;
+        progress?: { basisFact: string; reachesPercent: string };
+      }>;
+      citation?: Citation;
+    }
+  /** One tranche a year: `sharesPercent[i]` % of the award in year i + 1, remainder to the last. */
+  | {
+      kind: 'yearly-instalments';
+      years: number;
+      sharesPercent: string[];
+      remainder: 'last-tranche';
+      condition: string;
+      citation: Citation;
+    };
+
+export type FilingWindow =
+  | { kind: 'all-year'; citation?: Citation }
+  /** Every year in `month` (1–12), e.g. 江海: 每年9月为申报月. */
+  | { kind: 'monthly'; month: number; citation: Citation }
+  /** Announced windows; each must span at least `minWorkingDays` working days when set. */
+  | {
+      kind: 'dates';
+      windows: Array<{ round: string; opens: string; closes: string; note?: string }>;
+      minWorkingDays?: number;
+      citation: Citation;
+    };
+
+export interface Material {
+  id: string;
+  name: string;
+  description?: string;
+  citation?: Citation;
+}
+
+export interface ReviewSettings {
+  /** On-site inspection is mandatory at or above this amount (when inclusive). */
+  inspection: { amount: Yuan; inclusive: boolean; word?: string; citation: Citation };
+  /** Below the threshold, this share is drawn for a spot check. */
+  spotCheckRatePercent: string;
+  /** Review must finish within this many calendar days of acceptance (002 第三十一条: 60日). */
+  reviewDays: number;
+  /** One extension of at most this many days, with a reason. */
+  extensionMaxDays: number;
+  citation: Citation;
+}
+
+export type ObligationKind = 'stay-in-district' | 'use-funds-for-project';
+
+export interface Obligation {
+  id: string;
+  kind: ObligationKind;
+  description: string;
+  /** Length of a time-bound obligation. */
+  years?: number;
+  /** The payment its period runs from. */
+  runsFrom?: 'first-payment' | 'last-payment';
+  /** How the seed's words were read, when that was a choice. */
+  reading?: string;
+  citation: Citation;
+}
+
+export type LprTenor = '1Y' | '5Y';
+export type DayCount = 'ACT/360' | 'ACT/365';
+export type LprRateMode = 'fixed-at-decision' | 'floating-monthly';
+
+export interface ClawbackSettings {
+  tenor: LprTenor;
+  dayCount: DayCount;
+  rateMode: LprRateMode;
+  /** Working days the applicant has to repay after the clawback decision. */
+  repaymentDueWorkingDays: number;
+  /** Refer to enforcement when the repayment deadline passes unsettled. */
+  referOnOverdue: boolean;
+  citation: Citation;
+}
+
+/** Deadlines the seeds leave to the office; settings, not law. */
+export interface ProgramDeadlines {
+  supplementAnswerWorkingDays: number;
+  agreementSigningWorkingDays: number;
+  note: string;
+}
+
+/** Cross-application caps: enforced over all of an applicant's awards in a year, not by evaluateAward. */
+export interface AnnualCap {
+  id: string;
+  scope: 'applicant-per-program' | 'applicant-per-policy';
+  amount: Yuan;
+  description: string;
+  citation: Citation;
+}
+
+export interface Program {
+  id: string;
+  name: string;
+  nameEn: string;
+  /** The policy document this program belongs to (non-duplication and policy-wide caps work per policy). */
+  policy: { id: string; title: string; issuer: string };
+  citation: Citation;
+  filingWindow: FilingWindow;
+  eligibility: Condition[];
+  facts: FactSpec[];
+  formula: Formula;
+  disbursement: Disbursement;
+  materials: Material[];
+  review: ReviewSettings;
+  notice: { workingDays: number; citation: Citation };
+  agreement: { required: boolean; citation?: Citation; note?: string };
+  obligations: Obligation[];
+  deadlines: ProgramDeadlines;
+  clawback: ClawbackSettings;
+  annualCaps: AnnualCap[];
+}
+
+/** The whole catalog, keyed by program id. */
+export type Catalog = Record<string, Program>;
+
+// ---------------------------------------------------------------------------------------------
+// Boundaries
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * How 002 第三十七条（九） reads a boundary word: "不少于/不低于/不超过/以上" include the number,
+ * "少于/低于/超过/以下" exclude it. Other texts may differ (民法典 第一千二百五十九条 reads 以下
+ * as inclusive), so the catalog stores `inclusive` explicitly and this is only a reference.
+ */
+export function boundaryWordInclusive(word: string): boolean | undefined {
+  const w = word.replace(/於/g, '于').replace(/過/g, '过').replace(/\s/g, '');
+  if (/[（(]含[）)]$/.test(w) || w.startsWith('及')) return true;
+  if (/[（(]不含[）)]$/.test(w)) return false;
+  const table: Record<string, boolean> = {
+    不少于: true,
+    不低于: true,
+    不超过: true,
+    不高于: true,
+    以上: true,
+    达到: true,
+    达: true,
+    '达…以上': true,
+    及以上: true,
+    少于: false,
+    低于: false,
+    超过: false,
+    超: false,
+    以下: false,
+  };
+  return Object.prototype.hasOwnProperty.call(table, w) ? table[w] : undefined;
+}
+
+function asDecimal(v: Decimal | string): Decimal {
+  return typeof v === 'string' ? new Decimal(v) : v;
+}
+
+/** Whether `value` is on the allowed side of a lower bound. */
+export function meetsLower(value: Decimal | string, bound: Bound): boolean {
+  const c = asDecimal(value).comparedTo(bound.value);
+  return bound.inclusive ? c >= 0 : c > 0;
+}
+
+/** Whether `value` is on the allowed side of an upper bound. */
+export function meetsUpper(value: Decimal | string, bound: Bound): boolean {
+  const c = asDecimal(value).comparedTo(bound.value);
+  return bound.inclusive ? c <= 0 : c < 0;
+}
+
+export function inRange(value: Decimal | string, range: Range | undefined): boolean {
+  if (!range) return true;
+  return (!range.lower || meetsLower(value, range.lower)) && (!range.upper || meetsUpper(value, range.upper));
+}
+
+/** "≥ 1000000000.00 and < 5000000000.00" — the range in symbols, with the seed's words when known. */
+export function describeRange(range: Range | undefined, unit = ''): string {
+  if (!range || (!range.lower && !range.upper)) return 'any value';
+  const u = unit ? ` ${unit}` : '';
+  const part = (b: Bound, op: string) => `${op} ${b.value}${u}${b.word ? ` (${b.word})` : ''}`;
+  const parts: string[] = [];
+  if (range.lower) parts.push(part(range.lower, range.lower.inclusive ? '≥' : '>'));
+  if (range.upper) parts.push(part(range.upper, range.upper.inclusive ? '≤' : '<'));
+  return parts.join(' and ');
+}
+
+/** Whether two ranges share a value (treating values as real numbers). */
+export function rangesOverlap(a: Range | undefined, b: Range | undefined): boolean {
+  const lower = tighter(a?.lower, b?.lower, 1);
+  const upper = tighter(a?.upper, b?.upper, -1);
+  if (!lower || !upper) return true;
+  const c = new Decimal(lower.value).comparedTo(upper.value);
+  return c < 0 || (c === 0 && lower.inclusive && upper.inclusive);
+}
+
+/** The more restrictive of two bounds on the same side (direction 1 = lower, -1 = upper). */
+function tighter(x: Bound | undefined, y: Bound | undefined, direction: 1 | -1): Bound | undefined {
+  if (!x) return y;
+  if (!y) return x;
+  const c = new Decimal(x.value).comparedTo(y.value) * direction;
+  if (c > 0) return x;
+  if (c < 0) return y;
+  return { value: x.value, inclusive: x.inclusive && y.inclusive };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Facts
+// ---------------------------------------------------------------------------------------------
+
+const DECIMAL_PATTERN = /^-?(0|[1-9]\d*)(\.\d+)?$/;
+
+/** Why a single fact value does not fit its spec, or null. */
+export function factValueProblem(spec: FactSpec, value: FactValue): string | null {
+  switch (spec.type) {
+    case 'yuan': {
+      const p = yuanProblem(value);
+      return p ? `${spec.name} ${p}` : null;
+    }
+    case 'percent':
+    case 'decimal':
+      if (typeof value !== 'string' || !DECIMAL_PATTERN.test(value)) {
+        return `${spec.name} must be a decimal string such as "15" or "12.5" (not a JSON number: no binary floats)`;
+      }
+      if (spec.type === 'decimal' && value.startsWith('-')) return `${spec.name} must not be negative`;
+      return null;
+    case 'integer':
+      if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? null : `${spec.name} must be a whole number ≥ 0`;
+      return typeof value === 'string' && /^(0|[1-9]\d*)$/.test(value) ? null : `${spec.name} must be a whole number ≥ 0`;
+    case 'text':
+      if (typeof value !== 'string' || value.trim() === '') return `${spec.name} must be a non-empty string`;
+      if (spec.options && !spec.options.includes(value)) return `${spec.name} must be one of ${spec.options.join(', ')}, got ${JSON.stringify(value)}`;
+      return null;
+  }
+}
+
+/** Every reason the facts cannot be evaluated for `program`: missing, malformed or unknown facts. */
+export function factProblems(program: Program, facts: Facts): string[] {
+  const problems: string[] = [];
+  if (typeof facts !== 'object' || facts === null || Array.isArray(facts)) return ['facts must be an object'];
+  for (const spec of program.facts) {
+    const value = facts[spec.name];
+    if (value === undefined || value === null) {
+      if (spec.required) problems.push(`${spec.name} is required (${spec.description})`);
+      continue;
+    }
+    const p = factValueProblem(spec, value);
+    if (p) problems.push(p);
+  }
+  for (const name of Object.keys(facts)) {
+    if (!program.facts.some((f) => f.name === name)) problems.push(`${name} is not a fact of ${program.id}`);
+  }
+  return problems;
+}
+
+/** A fact as the applicant gave it, for breakdown inputs (no reformatting an auditor must undo). */
+function shown(facts: Facts, name: string): string {
+  return String(facts[name]);
+}
+
+function numericFact(facts: Facts, name: string): Decimal {
+  const v = facts[name];
+  // factProblems ran first, so a required numeric fact is present and well-formed here.
+  return new Decimal(String(v));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation
+// ---------------------------------------------------------------------------------------------
+
+/** Names the rule behind an answer. */
+export interface RuleRef {
+  programId: string;
+  ruleId: string;
+  citation: string;
+}
+
+export interface BreakdownStep {
+  rule: RuleRef;
+  description: string;
+  inputs: Record<string, string>;
+  result: string;
+}
+
+export type TrancheTrigger =
+  | { kind: 'after-notice' }
+  | { kind: 'progress'; fact: string; reachesPercent: string; thresholdAmount: Yuan }
+  | { kind: 'milestone'; milestone: string }
+  | { kind: 'year'; index: number };
+
+export interface ScheduleLine {
+  tranche: string;
+  milestone: string;
+  condition: string;
+  amount: Yuan;
+  trigger: TrancheTrigger;
+  rule: RuleRef;
+}
+
+export interface AwardEvaluation {
+  programId: string;
+  eligible: boolean;
+  reason?: string;
+  /** The rule that made the facts ineligible. */
+  failedRule?: RuleRef;
+  /** The most the formula allows ("0.00" when ineligible); a reviewer recommends at most this. */
+  amount: Yuan;
+  /** The cap that bounded the amount, when one applied. */
+  cap?: Yuan;
+  breakdown: BreakdownStep[];
+  schedule: ScheduleLine[];
+  /** Conditions the intake officer checks from documents and registers. */
+  officerChecks: Array<{ rule: RuleRef; description: string }>;
+  /** Malformed or missing facts, when that is why the facts are ineligible. */
+  factProblems?: string[];
+}
+
+export function citationText(c: Citation): string {
+  return `${c.seed} ${c.section}`;
+}
+
+function ref(program: Program, ruleId: string, citation: Citation): RuleRef {
+  return { programId: program.id, ruleId, citation: citationText(citation) };
+}
+
+function factUnit(program: Program, name: string): string {
+  return program.facts.find((f) => f.name === name)?.unit ?? '';
+}
+
+interface Line {
+  id: string;
+  amount: Decimal; // already rounded to the fen
+}
+
+/** The result when facts do not qualify: not an exception, a reasoned answer. */
+function ineligible(
+  program: Program,
+  reason: string,
+  breakdown: BreakdownStep[],
+  officerChecks: AwardEvaluation['officerChecks'],
+  failedRule?: RuleRef,
+  problems?: string[],
+): AwardEvaluation {
+  return {
+    programId: program.id,
+    eligible: false,
+    reason,
+    ...(failedRule ? { failedRule } : {}),
+    amount: '0.00',
+    breakdown,
+    schedule: [],
+    officerChecks,
+    ...(problems ? { factProblems: problems } : {}),
+  };
+}
+
+/**
+ * The award the facts qualify for under `program`, how it was computed, and how it is paid.
+ * Never throws for ineligible or malformed facts: `eligible: false` says why.
+ */
+export function evaluateAward(program: Program, facts: Facts): AwardEvaluation {
+  return evaluate(program, facts).evaluation;
+}
+
+function evaluate(program: Program, facts: Facts): { evaluation: AwardEvaluation; lines: Line[] } {
+  const breakdown: BreakdownStep[] = [];
+  const officerChecks = program.eligibility.flatMap((c) =>
+    c.kind === 'officer-check' ? [{ rule: ref(program, c.id, c.citation), description: c.description }] : [],
+  );
+  const no = (reason: string, failedRule?: RuleRef, problems?: string[]) => ({
+    evaluation: ineligible(program, reason, breakdown, officerChecks, failedRule, problems),
+    lines: [],
+  });
+
+  const problems = factProblems(program, facts);
+  if (problems.length > 0) return no(`facts cannot be evaluated: ${problems.join('; ')}`, undefined, problems);
+
+  for (const c of program.eligibility) {
+    if (c.kind !== 'range') continue;
+    const value = numericFact(facts, c.fact);
+    const ok = inRange(value, c.range);
+    const r = ref(program, c.id, c.citation);
+    const wanted = describeRange(c.range, factUnit(program, c.fact));
+    breakdown.push({
+      rule: r,
+      description: c.description,
+      inputs: { [c.fact]: shown(facts, c.fact), required: wanted },
+      result: ok ? 'met' : 'not met',
+    });
+    if (!ok) return no(`${c.description}: ${c.fact} ${shown(facts, c.fact)} is not ${wanted}`, r);
+  }
+
+  const computed = computeFormula(program, facts, breakdown);
+  if ('ineligible' in computed) return no(computed.ineligible, computed.rule);
+
+  const amount = computed.lines.reduce((acc, l) => acc.plus(l.amount), new Decimal(0));
+  if (amount.isZero()) return no('the formula gives no award (0.00) for these facts');
+  const award = formatYuan(amount);
+  return {
+    evaluation: {
+      programId: program.id,
+      eligible: true,
+      amount: award,
+      ...(computed.cap ? { cap: computed.cap } : {}),
+      breakdown,
+      schedule: buildSchedule(program, facts, award, computed.lines),
+      officerChecks,
+    },
+    lines: computed.lines,
+  };
+}
+
+/**
+ * The disbursement schedule for the amount actually approved, which may be below the formula's
+ * (a reviewer recommends at most the formula amount, the government approves at most that, and a
+ * budget shortfall scales awards pro rata, 002 第五条). Shares apply to the approved amount; fixed
+ * milestone lines are scaled in proportion, each rounded half-up, the last taking the remainder.
+ * Throws RangeError when the facts are ineligible or the amount exceeds what the formula allows.
+ */
+export function disbursementSchedule(program: Program, facts: Facts, approvedAmount: Yuan): ScheduleLine[] {
+  const { evaluation, lines } = evaluate(program, facts);
+  if (!evaluation.eligible) throw new RangeError(`no schedule: ${evaluation.reason}`);
+  const approved = parseYuan(approvedAmount);
+  if (approved.isZero()) throw new RangeError('no schedule for an approved amount of 0.00');
+  if (approved.greaterThan(parseYuan(evaluation.amount))) {
+    throw new RangeError(`approved amount ${approvedAmount} exceeds the ${evaluation.amount} the formula allows`);
+  }
+  return buildSchedule(program, facts, formatYuan(approved), lines);
+}
+
+type Computed = { lines: Line[]; cap?: Yuan } | { ineligible: string; rule?: RuleRef };
+
+/** Applies a cap to a rounded line, recording the step; returns the capped amount. */
+function applyCap(
+  program: Program,
+  breakdown: BreakdownStep[],
+  ruleId: string,
+  citation: Citation,
+  amount: Decimal,
+  cap: Yuan,
+): { amount: Decimal; capped: boolean } {
+  const c = parseYuan(cap);
+  const capped = amount.greaterThan(c);
+  breakdown.push({
+    rule: ref(program, ruleId, citation),
+    description: `cap: at most ${cap}`,
+    inputs: { computed: formatYuan(amount), cap },
+    result: capped ? `capped to ${cap}` : `${formatYuan(amount)} (within the cap)`,
+  });
+  return { amount: capped ? c : amount, capped };
+}
+
+function computeFormula(program: Program, facts: Facts, breakdown: BreakdownStep[]): Computed {
+  const f = program.formula;
+  switch (f.kind) {
+    case 'tiered-rate': {
+      const basis = numericFact(facts, f.basisFact);
+      const selector = f.selectorFact !== undefined ? numericFact(facts, f.selectorFact) : undefined;
+      const tier = f.tiers.find((t) => inRange(basis, t.basis) && (selector === undefined || inRange(selector, t.selector)));
+      const inputs: Record<string, string> = { [f.basisFact]: shown(facts, f.basisFact) };
+      if (f.selectorFact !== undefined) inputs[f.selectorFact] = shown(facts, f.selectorFact);
+      if (!tier) {
+        const rule = ref(program, 'tiers', f.tiers[0]?.citation ?? program.citation);
+        breakdown.push({
+          rule,
+          description: 'tier selection',
+          inputs: {
+            ...inputs,
+            tiers: f.tiers
+              .map((t) => `${t.id}: ${f.basisFact} ${describeRange(t.basis)}${t.selector && f.selectorFact ? `, ${f.selectorFact} ${describeRange(t.selector)}` : ''}`)
+              .join('; '),
+          },
+          result: 'no tier applies',
+        });
+        return { ineligible: f.noTierReason, rule };
+      }
+      const tierRef = ref(program, tier.id, tier.citation);
+      breakdown.push({
+        rule: tierRef,
+        description: `tier selection: ${tier.description}`,
+        inputs: {
+          ...inputs,
+          [`${f.basisFact} range`]: describeRange(tier.basis, factUnit(program, f.basisFact)),
+          ...(f.selectorFact ? { [`${f.selectorFact} range`]: describeRange(tier.selector, factUnit(program, f.selectorFact)) } : {}),
+        },
+        result: tier.id,
+      });
+      const raw = basis.times(tier.ratePercent).dividedBy(100);
+      let amount = roundFen(raw);
+      breakdown.push({
+        rule: tierRef,
+        description: `${tier.ratePercent} % of ${f.basisFact}`,
+        inputs: { [f.basisFact]: shown(facts, f.basisFact), ratePercent: tier.ratePercent, unrounded: raw.toFixed() },
+        result: formatYuan(amount),
+      });
+      let cap: Yuan | undefined;
+      if (tier.cap !== undefined) {
+        const r = applyCap(program, breakdown, tier.id, tier.citation, amount, tier.cap);
+        amount = r.amount;
+        cap = tier.cap;
+      }
+      if (f.cap) {
+        const r = applyCap(program, breakdown, 'cap', f.cap.citation, amount, f.cap.amount);
+        amount = r.amount;
+        if (cap === undefined || parseYuan(f.cap.amount).lessThan(parseYuan(cap))) cap = f.cap.amount;
+      }
+      return { lines: [{ id: tier.id, amount }], ...(cap !== undefined ? { cap } : {}) };
+    }
+
+    case 'fixed-milestones': {
+      const lines = f.lines.map((l) => {
+        breakdown.push({ rule: ref(program, l.id, l.citation), description: l.description, inputs: { amount: l.amount }, result: l.amount });
+        return { id: l.id, amount: parseYuan(l.amount) };
+      });
+      return { lines };
+    }
+
+    case 'rate-of-fact-per-milestone': {
+      const basis = numericFact(facts, f.basisFact);
+      const lines = f.lines.map((l) => {
+        const raw = basis.times(l.ratePercent).dividedBy(100);
+        const amount = roundFen(raw);
+        breakdown.push({
+          rule: ref(program, l.id, l.citation),
+          description: `${l.description}: ${l.ratePercent} % of ${f.basisFact}`,
+          inputs: { [f.basisFact]: shown(facts, f.basisFact), ratePercent: l.ratePercent, unrounded: raw.toFixed() },
+          result: formatYuan(amount),
+        });
+        return { id: l.id, amount };
+      });
+      return { lines };
+    }
+
+    case 'unit-rate': {
+      const inputs: Record<string, string> = { rate: `${f.rate} ${f.rateUnit}` };
+      let raw = parseYuan(f.rate);
+      for (const factor of f.factors) {
+        const value = numericFact(facts, factor.fact);
+        const used = factor.cap !== undefined && value.greaterThan(factor.cap) ? new Decimal(factor.cap) : value;
+        inputs[factor.fact] = shown(facts, factor.fact);
+        if (factor.cap !== undefined) inputs[`${factor.fact} used (at most ${factor.cap})`] = used.toFixed();
+        raw = raw.times(used);
+      }
+      let amount = roundFen(raw);
+      breakdown.push({
+        rule: ref(program, f.id, f.citation),
+        description: f.description,
+        inputs: { ...inputs, unrounded: raw.toFixed() },
+        result: formatYuan(amount),
+      });
+      if (f.cap) amount = applyCap(program, breakdown, 'cap', f.cap.citation, amount, f.cap.amount).amount;
+      return { lines: [{ id: f.id, amount }], ...(f.cap ? { cap: f.cap.amount } : {}) };
+    }
+
+    case 'fixed-by-category': {
+      const value = facts[f.categoryFact];
+      const category = f.categories.find((c) => c.id === value);
+      if (!category) {
+        // factProblems checks options; this guards a catalog whose options and categories diverge.
+        return { ineligible: `${f.categoryFact} ${JSON.stringify(value)} is not an eligible category` };
+      }
+      breakdown.push({
+        rule: ref(program, category.id, category.citation),
+        description: category.description,
+        inputs: { [f.categoryFact]: category.id },
+        result: category.amount,
+      });
+      return { lines: [{ id: category.id, amount: parseYuan(category.amount) }] };
+    }
+
+    case 'fixed-amount': {
+      breakdown.push({ rule: ref(program, f.id, f.citation), description: f.description, inputs: {}, result: f.amount });
+      return { lines: [{ id: f.id, amount: parseYuan(f.amount) }] };
+    }
+  }
+}
+
+/** Splits `award` by percentage shares, rounding each half-up to the fen; the last takes the remainder. */
+export function splitByShares(award: Yuan, sharesPercent: readonly string[]): Yuan[] {
+  const total = parseYuan(award);
+  let paid = new Decimal(0);
+  return sharesPercent.map((share, i) => {
+    const amount = i === sharesPercent.length - 1 ? total.minus(paid) : roundFen(total.times(share).dividedBy(100));
+    paid = paid.plus(amount);
+    return formatYuan(amount);
+  });
+}
+
+/**
+ * Line amounts that sum to `award`: the lines themselves when they already do, else each scaled
+ * by award / total and rounded half-up to the fen, the last taking the remainder.
+ */
+function scaleLines(award: Yuan, amounts: Decimal[]): Yuan[] {
+  const total = amounts.reduce((acc, a) => acc.plus(a), new Decimal(0));
+  const target = parseYuan(award);
+  if (total.equals(target)) return amounts.map((a) => formatYuan(a));
+  let paid = new Decimal(0);
+  return amounts.map((a, i) => {
+    const amount = i === amounts.length - 1 ? target.minus(paid) : roundFen(a.times(target).dividedBy(total));
+    paid = paid.plus(amount);
+    return formatYuan(amount);
+  });
+}
+
+/**
+ * The smallest fen amount that "reaches" p % of the basis: rounded UP, not half-up, so that a
+ * reported cumulative investment meets the threshold exactly when it meets p % of the basis.
+ */
+export function progressThreshold(basis: Decimal | Yuan, reachesPercent: string): Yuan {
+  const b = typeof basis === 'string' ? parseYuan(basis) : basis;
+  return b.times(reachesPercent).dividedBy(100).toDecimalPlaces(2, Decimal.ROUND_CEIL).toFixed(2);
+}
+
+/** Whether a verified cumulative investment reaches a progress tranche's threshold (达到: inclusive). */
+export function progressReached(trigger: TrancheTrigger, cumulativeInvestment: Yuan): boolean {
+  if (trigger.kind !== 'progress') throw new RangeError(`tranche trigger ${trigger.kind} is not a progress threshold`);
+  return parseYuan(cumulativeInvestment).greaterThanOrEqualTo(parseYuan(trigger.thresholdAmount));
+}
+
+function buildSchedule(program: Program, facts: Facts, award: Yuan, lines: Line[]): ScheduleLine[] {
+  const d = program.disbursement;
+  const dRef = (id: string) => ref(program, id, ('citation' in d && d.citation) || program.citation);
+  switch (d.kind) {
+    case 'lump-sum':
+      return [{ tranche: d.tranche, milestone: d.tranche, condition: d.condition, amount: award, trigger: { kind: 'after-notice' }, rule: dRef(d.tranche) }];
+
+    case 'progress': {
+      const basis = numericFact(facts, d.basisFact);
+      const amounts = splitByShares(award, d.tranches.map((t) => t.sharePercent));
+      return d.tranches.map((t, i) => {
+        const threshold = progressThreshold(basis, t.reachesPercent);
+        return {
+          tranche: t.id,
+          milestone: t.id,
+          condition:
+            `cumulative fixed investment reaches ${t.reachesPercent} % of the approved ${d.basisFact} ` +
+            `(≥ ${threshold} of ${formatYuan(basis)}); pays ${t.sharePercent} % of the award` +
+            (i === d.tranches.length - 1 ? ' (the remainder, so the tranches sum to the award)' : ''),
+          amount: amounts[i]!,
+          trigger: { kind: 'progress', fact: d.basisFact, reachesPercent: t.reachesPercent, thresholdAmount: threshold },
+          rule: dRef(t.id),
+        };
+      });
+    }
+
+    case 'milestones': {
+      const shares = d.tranches.every((t) => t.sharePercent !== undefined)
+        ? splitByShares(award, d.tranches.map((t) => t.sharePercent!))
+        : undefined;
+      const lineAmounts = shares ?? scaleLines(award, d.tranches.map((t) => lines.find((l) => l.id === t.formulaLine)?.amount ?? new Decimal(0)));
+      return d.tranches.map((t, i) => {
+        const amount = lineAmounts[i]!;
+        let trigger: TrancheTrigger = { kind: 'milestone', milestone: t.milestone };
+        let condition = t.condition;
+        if (t.progress) {
+          const basis = numericFact(facts, t.progress.basisFact);
+          const threshold = progressThreshold(basis, t.progress.reachesPercent);
+          trigger = { kind: 'progress', fact: t.progress.basisFact, reachesPercent: t.progress.reachesPercent, thresholdAmount: threshold };
+          condition = `${t.condition} (≥ ${threshold} of ${formatYuan(basis)})`;
+        }
+        return { tranche: t.id, milestone: t.milestone, condition, amount, trigger, rule: dRef(t.id) };
+      });
+    }
+
+    case 'yearly-instalments': {
+      const amounts = splitByShares(award, d.sharesPercent);
+      return amounts.map((amount, i) => ({
+        tranche: `year-${i + 1}`,
+        milestone: `year-${i + 1}`,
+        condition: `${d.condition} — year ${i + 1} of ${d.years}: ${d.sharesPercent[i]} % of the award`,
+        amount,
+        trigger: { kind: 'year', index: i + 1 },
+        rule: dRef(`year-${i + 1}`),
+      }));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Filing windows
+// ---------------------------------------------------------------------------------------------
+
+export type FilingWindowStatus =
+  | { open: true; round: string; lastDay: string | null; rule: string }
+  | { open: false; reason: string; rule: string };
+
+/**
+ * Whether filing is open on `date` (an Asia/Shanghai calendar date) and which round it belongs
+ * to; a second application by the same applicant to the same program and round is refused.
+ */
+export function filingWindowStatus(window: FilingWindow, date: string): FilingWindowStatus {
+  if (!isCalendarDate(date)) throw new RangeError(`date ${JSON.stringify(date)} is not a real date written YYYY-MM-DD`);
+  const year = date.slice(0, 4);
+  switch (window.kind) {
+    case 'all-year':
+      // Filing is open on every day; the calendar year is the round.
+      return { open: true, round: year, lastDay: `${year}-12-31`, rule: 'all-year' };
+    case 'monthly': {
+      const mm = String(window.month).padStart(2, '0');
+      const rule = `monthly: ${citationText(window.citation)}`;
+      if (date.slice(5, 7) !== mm) {
+        return { open: false, reason: `filing is only open in month ${window.month} of each year (逾期无效)`, rule };
+      }
+      const lastDay = new Date(Date.UTC(Number(year), window.month, 0)).toISOString().slice(0, 10);
+      return { open: true, round: `${year}-${mm}`, lastDay, rule };
+    }
+    case 'dates': {
+      const rule = `dates: ${citationText(window.citation)}`;
+      const w = window.windows.find((x) => x.opens <= date && date <= x.closes);
+      if (!w) {
+        const listed = window.windows.map((x) => `${x.round}: ${x.opens}–${x.closes}`).join('; ');
+        return { open: false, reason: `no announced filing window contains ${date}${listed ? ` (windows: ${listed})` : ''}`, rule };
+      }
+      return { open: true, round: w.round, lastDay: w.closes, rule };
+    }
+  }
+}
+
+/** Announced windows shorter than the program's minimum number of working days (002 第二十九条: 不少于10个工作日). */
+export function filingWindowWorkingDayProblems(window: FilingWindow, calendar: CalendarData): string[] {
+  if (window.kind !== 'dates' || window.minWorkingDays === undefined) return [];
+  const min = window.minWorkingDays;
+  return window.windows.flatMap((w) => {
+    const n = countWorkingDays(calendar, w.opens, w.closes);
+    return n >= min ? [] : [`window ${w.round} (${w.opens}–${w.closes}) has ${n} working days, fewer than ${min}`];
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Consistency of a program (beyond its JSON shape, which catalog-schema.ts checks)
+// ---------------------------------------------------------------------------------------------
+
+export interface ProgramProblem {
+  /** JSON path inside the program, e.g. ['formula', 'tiers', 1, 'basis']. */
+  path: Array<string | number>;
+  reason: string;
+}
+
+const NUMERIC_TYPES: readonly FactType[] = ['yuan', 'percent', 'integer', 'decimal'];
+
+/** Cross-references and arithmetic the schema cannot see: unknown facts, overlapping tiers, shares not summing to 100 … */
+export function programProblems(program: Program): ProgramProblem[] {
+  const out: ProgramProblem[] = [];
+  const facts = new Map(program.facts.map((f) => [f.name, f] as const));
+
+  const needFact = (path: ProgramProblem['path'], name: string, types: readonly FactType[]) => {
+    const spec = facts.get(name);
+    if (!spec) return out.push({ path, reason: `fact ${JSON.stringify(name)} is not declared in facts` });
+    if (!types.includes(spec.type)) return out.push({ path, reason: `fact ${name} has type ${spec.type}, expected ${types.join(' or ')}` });
+    if (!spec.required) out.push({ path, reason: `fact ${name} is used by a rule, so it must be required` });
+    return undefined;
+  };
+  const checkRange = (path: ProgramProblem['path'], range: Range | undefined, type: FactType | undefined) => {
+    if (!range) return;
+    for (const side of ['lower', 'upper'] as const) {
+      const b = range[side];
+      if (!b) continue;
+      const p = type === 'yuan' ? yuanProblem(b.value) : DECIMAL_PATTERN.test(b.value) ? null : 'must be a decimal string';
+      if (p) out.push({ path: [...path, side, 'value'], reason: `bound ${JSON.stringify(b.value)} ${p}` });
+    }
+    if (range.lower && range.upper && !rangesOverlap({ lower: range.lower }, { upper: range.upper })) {
+      out.push({ path, reason: 'range is empty (its lower bound is not below its upper bound)' });
+    }
+  };
+
+  const seenNames = new Set<string>();
+  program.facts.forEach((f, i) => {
+    if (seenNames.has(f.name)) out.push({ path: ['facts', i, 'name'], reason: `fact ${f.name} is declared twice` });
+    seenNames.add(f.name);
+  });
+
+  const conditionIds = new Set<string>();
+  program.eligibility.forEach((c, i) => {
+    if (conditionIds.has(c.id)) out.push({ path: ['eligibility', i, 'id'], reason: `condition id ${c.id} is used twice` });
+    conditionIds.add(c.id);
+    if (c.kind === 'range') {
+      needFact(['eligibility', i, 'fact'], c.fact, NUMERIC_TYPES);
+      checkRange(['eligibility', i, 'range'], c.range, facts.get(c.fact)?.type);
+    }
+  });
+
+  const f = program.formula;
+  let lineIds: string[] = [];
+  switch (f.kind) {
+    case 'tiered-rate': {
+      needFact(['formula', 'basisFact'], f.basisFact, ['yuan']);
+      if (f.selectorFact !== undefined) needFact(['formula', 'selectorFact'], f.selectorFact, NUMERIC_TYPES);
+      f.tiers.forEach((t, i) => {
+        checkRange(['formula', 'tiers', i, 'basis'], t.basis, facts.get(f.basisFact)?.type);
+        if (t.selector && f.selectorFact === undefined) out.push({ path: ['formula', 'tiers', i, 'selector'], reason: 'tier has a selector range but the formula has no selectorFact' });
+        checkRange(['formula', 'tiers', i, 'selector'], t.selector, f.selectorFact ? facts.get(f.selectorFact)?.type : undefined);
+        for (let j = 0; j < i; j++) {
+          const u = f.tiers[j]!;
+          if (rangesOverlap(t.basis, u.basis) && rangesOverlap(t.selector, u.selector)) {
+            out.push({ path: ['formula', 'tiers', i], reason: `tier ${t.id} overlaps tier ${u.id}: a value would match both` });
+          }
+        }
+      });
+      lineIds = f.tiers.map((t) => t.id);
+      break;
+    }
+    case 'fixed-milestones':
+      lineIds = f.lines.map((l) => l.id);
+      break;
+    case 'rate-of-fact-per-milestone':
+      needFact(['formula', 'basisFact'], f.basisFact, ['yuan']);
+      lineIds = f.lines.map((l) => l.id);
+      break;
+    case 'unit-rate':
+      f.factors.forEach((x, i) => needFact(['formula', 'factors', i, 'fact'], x.fact, ['integer', 'decimal']));
+      lineIds = [f.id];
+      break;
+    case 'fixed-by-category': {
+      needFact(['formula', 'categoryFact'], f.categoryFact, ['text']);
+      const options = facts.get(f.categoryFact)?.options;
+      const ids = f.categories.map((c) => c.id);
+      if (!options || options.length !== ids.length || !ids.every((id) => options.includes(id))) {
+        out.push({ path: ['formula', 'categories'], reason: `categories (${ids.join(', ')}) must equal the options of fact ${f.categoryFact}` });
+      }
+      lineIds = ids;
+      break;
+    }
+    case 'fixed-amount':
+      lineIds = [f.id];
+      break;
+  }
+  lineIds.forEach((id, i) => {
+    if (lineIds.indexOf(id) !== i) out.push({ path: ['formula'], reason: `rule id ${id} is used twice in the formula` });
+  });
+
+  const sumIs100 = (path: ProgramProblem['path'], shares: string[]) => {
+    const total = shares.reduce((acc, s) => acc.plus(s), new Decimal(0));
+    if (!total.equals(100)) out.push({ path, reason: `shares add up to ${total.toFixed()} %, not 100 %` });
+  };
+  const d = program.disbursement;
+  const uniqueTranches = (ids: string[]) =>
+    ids.forEach((id, i) => {
+      if (ids.indexOf(id) !== i) out.push({ path: ['disbursement', 'tranches', i, 'id'], reason: `tranche id ${id} is used twice` });
+    });
+  switch (d.kind) {
+    case 'lump-sum':
+      break;
+    case 'progress':
+      needFact(['disbursement', 'basisFact'], d.basisFact, ['yuan']);
+      sumIs100(['disbursement', 'tranches'], d.tranches.map((t) => t.sharePercent));
+      uniqueTranches(d.tranches.map((t) => t.id));
+      d.tranches.forEach((t, i) => {
+        const prev = d.tranches[i - 1];
+        if (prev && !new Decimal(t.reachesPercent).greaterThan(prev.reachesPercent)) {
+          out.push({ path: ['disbursement', 'tranches', i, 'reachesPercent'], reason: 'progress thresholds must increase' });
+        }
+      });
+      break;
+    case 'milestones': {
+      uniqueTranches(d.tranches.map((t) => t.id));
+      const byLine = d.tranches.filter((t) => t.formulaLine !== undefined);
+      const byShare = d.tranches.filter((t) => t.sharePercent !== undefined);
+      d.tranches.forEach((t, i) => {
+        if ((t.formulaLine === undefined) === (t.sharePercent === undefined)) {
+          out.push({ path: ['disbursement', 'tranches', i], reason: 'a milestone tranche names exactly one of formulaLine or sharePercent' });
+        }
+        if (t.progress) needFact(['disbursement', 'tranches', i, 'progress', 'basisFact'], t.progress.basisFact, ['yuan']);
+      });
+      if (byLine.length > 0 && byShare.length > 0) out.push({ path: ['disbursement', 'tranches'], reason: 'mix of formulaLine and sharePercent tranches' });
+      if (byShare.length === d.tranches.length) sumIs100(['disbursement', 'tranches'], byShare.map((t) => t.sharePercent!));
+      if (byLine.length === d.tranches.length) {
+        const named = byLine.map((t) => t.formulaLine!);
+        const missing = lineIds.filter((id) => !named.includes(id));
+        const unknown = named.filter((id) => !lineIds.includes(id));
+        if (f.kind !== 'fixed-milestones' && f.kind !== 'rate-of-fact-per-milestone') {
+          out.push({ path: ['disbursement'], reason: `formulaLine tranches need a milestone formula, not ${f.kind}` });
+        } else if (missing.length || unknown.length || new Set(named).size !== named.length) {
+          out.push({
+            path: ['disbursement', 'tranches'],
+            reason: `tranches must pay each formula line exactly once (missing: ${missing.join(', ') || 'none'}; unknown: ${unknown.join(', ') || 'none'})`,
+          });
+        }
+      }
+      break;
+    }
+    case 'yearly-instalments':
+      if (d.sharesPercent.length !== d.years) out.push({ path: ['disbursement', 'sharesPercent'], reason: `${d.sharesPercent.length} shares for ${d.years} years` });
+      sumIs100(['disbursement', 'sharesPercent'], d.sharesPercent);
+      break;
+  }
+
+  const w = program.filingWindow;
+  if (w.kind === 'dates') {
+    const rounds = new Set<string>();
+    w.windows.forEach((x, i) => {
+      if (!isCalendarDate(x.opens) || !isCalendarDate(x.closes)) out.push({ path: ['filingWindow', 'windows', i], reason: 'opens and closes must be real dates YYYY-MM-DD' });
+      else if (x.opens > x.closes) out.push({ path: ['filingWindow', 'windows', i], reason: `opens ${x.opens} after closes ${x.closes}` });
+      if (rounds.has(x.round)) out.push({ path: ['filingWindow', 'windows', i, 'round'], reason: `round ${x.round} is listed twice` });
+      rounds.add(x.round);
+    });
+  }
+
+  program.obligations.forEach((o, i) => {
+    if ((o.years === undefined) !== (o.runsFrom === undefined)) {
+      out.push({ path: ['obligations', i], reason: 'a time-bound obligation states both years and runsFrom' });
+    }
+  });
+  return out;
+}

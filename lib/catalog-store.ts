@@ -1,0 +1,170 @@
+/**
+ * Loads the policy catalog from `data/catalog/*.json` (one program per file, named `<id>.json`),
+ * validates its shape (zod) and its consistency (catalog.ts `programProblems`), and fingerprints it.
+ *
+ * A bad catalog stops start-up with a `CatalogError` naming the file, the JSON path and the reason.
+ * The catalog version (`sha256:` + 16 hex of the canonical JSON of the whole catalog) and each
+ * program's own hash let an application record exactly which rules it was filed under.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { programSchema } from '../domain/catalog-schema';
+import {
+  filingWindowWorkingDayProblems,
+  programProblems,
+  type Catalog,
+  type FilingWindow,
+  type Program,
+} from '../domain/catalog';
+import { UnknownCalendarYearError, type CalendarData } from '../domain/calendar';
+
+export const DEFAULT_CATALOG_DIR = join(__dirname, '..', 'data', 'catalog');
+
+export class CatalogError extends Error {
+  readonly file: string;
+  /** JSON path inside the file, e.g. `$.formula.tiers[1].ratePercent`. */
+  readonly path: string;
+  readonly reason: string;
+  constructor(file: string, path: string, reason: string) {
+    super(`invalid policy catalog: ${file} at ${path}: ${reason}`);
+    this.name = 'CatalogError';
+    this.file = file;
+    this.path = path;
+    this.reason = reason;
+  }
+}
+
+export interface ProgramSummary {
+  id: string;
+  name: string;
+  nameEn: string;
+  policyId: string;
+  hash: string;
+  file: string;
+  filingWindow: FilingWindow;
+}
+
+export interface CatalogStore {
+  /** `sha256:` + the first 16 hex digits of SHA-256 over the canonical JSON of the whole catalog. */
+  version: string;
+  dir: string;
+  /** Every program by id (deep-frozen plain JSON). */
+  catalog: Catalog;
+  getProgram(id: string): Program | undefined;
+  /** `sha256:` + 16 hex of the canonical JSON of one program. */
+  programHash(id: string): string | undefined;
+  listPrograms(): ProgramSummary[];
+}
+
+/** JSON with object keys sorted at every level and no whitespace: equal data, equal text. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError('canonical JSON has no NaN or Infinity');
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+/** `sha256:` + the first 16 hex digits of SHA-256 over the canonical JSON of `value`. */
+export function contentHash(value: unknown): string {
+  return `sha256:${createHash('sha256').update(canonicalJson(value), 'utf8').digest('hex').slice(0, 16)}`;
+}
+
+/** `$.formula.tiers[1].ratePercent` from ['formula', 'tiers', 1, 'ratePercent']. */
+export function jsonPath(path: ReadonlyArray<PropertyKey>): string {
+  return (
+    '$' +
+    path
+      .map((p) => (typeof p === 'number' ? `[${p}]` : typeof p === 'string' && /^[A-Za-z_$][\w$]*$/.test(p) ? `.${p}` : `[${JSON.stringify(String(p))}]`))
+      .join('')
+  );
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+export interface LoadCatalogOptions {
+  /** When given, announced filing windows are checked for their minimum number of working days. */
+  calendar?: CalendarData;
+}
+
+/** Reads, validates and fingerprints the catalog; throws `CatalogError` on the first bad file. */
+export function loadCatalog(dir: string = DEFAULT_CATALOG_DIR, options: LoadCatalogOptions = {}): CatalogStore {
+  const shown = (file: string) => relative(process.cwd(), join(dir, file)) || file;
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.endsWith('.json')).sort();
+  } catch (err) {
+    throw new CatalogError(dir, '$', `cannot read the catalog directory: ${(err as Error).message}`);
+  }
+  if (names.length === 0) throw new CatalogError(dir, '$', 'the catalog directory holds no *.json program files');
+
+  const catalog: Catalog = {};
+  const files: Record<string, string> = {};
+  for (const name of names) {
+    const file = shown(name);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(readFileSync(join(dir, name), 'utf8'));
+    } catch (err) {
+      throw new CatalogError(file, '$', `not valid JSON: ${(err as Error).message}`);
+    }
+    const parsed = programSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new CatalogError(file, jsonPath(issue.path), issue.message);
+    }
+    const program = parsed.data as Program;
+    const problem = programProblems(program)[0];
+    if (problem) throw new CatalogError(file, jsonPath(problem.path), problem.reason);
+    if (options.calendar) {
+      let windowProblems: string[];
+      try {
+        windowProblems = filingWindowWorkingDayProblems(program.filingWindow, options.calendar);
+      } catch (err) {
+        if (!(err instanceof UnknownCalendarYearError)) throw err;
+        windowProblems = [err.message];
+      }
+      if (windowProblems[0]) throw new CatalogError(file, '$.filingWindow.windows', windowProblems[0]);
+    }
+    if (name !== `${program.id}.json`) throw new CatalogError(file, '$.id', `program id ${program.id} must match the file name (${program.id}.json)`);
+    if (catalog[program.id]) throw new CatalogError(file, '$.id', `program id ${program.id} is also defined in ${files[program.id]}`);
+    catalog[program.id] = program;
+    files[program.id] = file;
+  }
+
+  const hashes: Record<string, string> = {};
+  for (const [id, program] of Object.entries(catalog)) hashes[id] = contentHash(program);
+  const version = contentHash(catalog);
+  deepFreeze(catalog);
+
+  return {
+    version,
+    dir,
+    catalog,
+    getProgram: (id) => (Object.prototype.hasOwnProperty.call(catalog, id) ? catalog[id] : undefined),
+    programHash: (id) => (Object.prototype.hasOwnProperty.call(hashes, id) ? hashes[id] : undefined),
+    listPrograms: () =>
+      Object.values(catalog)
+        .sort((a, b) => (a.id < b.id ? -1 : 1))
+        .map((p) => ({
+          id: p.id,
+          name: p.name,
+          nameEn: p.nameEn,
+          policyId: p.policy.id,
+          hash: hashes[p.id]!,
+          file: files[p.id]!,
+          filingWindow: p.filingWindow,
+        })),
+  };
+}
