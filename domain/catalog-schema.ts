@@ -170,7 +170,7 @@ export const programSchema = z.strictObject({
   clawback: z.strictObject({
     tenor: z.enum(['1Y', '5Y']),
     dayCount: z.enum(['ACT/360', 'ACT/365']),
-    rateMode: z.enum(['fixed-at-decision', 'floating-monthly']),
+    rateMode: z.enum(['fixed-at-decision', 'floating']),
     repaymentDueWorkingDays: z.number().int().min(1),
     referOnOverdue: z.boolean(),
     citation,

@@ -210,7 +210,8 @@ export interface Obligation {
 
 export type LprTenor = '1Y' | '5Y';
 export type DayCount = 'ACT/360' | 'ACT/365';
-export type LprRateMode = 'fixed-at-decision' | 'floating-monthly';
+// Same literals as domain/interest.ts (RateMode, DayCount) and domain/lpr.ts (Tenor), so a program's settings pass straight through.
+export type LprRateMode = 'fixed-at-decision' | 'floating';
 
 export interface ClawbackSettings {
   tenor: LprTenor;

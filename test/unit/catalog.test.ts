@@ -20,6 +20,8 @@ import {
   type Program,
 } from '../../domain/catalog';
 import { sumYuan } from '../../domain/money';
+import type { DayCount, RateMode } from '../../domain/interest';
+import type { Tenor } from '../../domain/lpr';
 import { loadCatalog } from '../../lib/catalog-store';
 import { createCalendarStore } from '../../lib/calendar-store';
 
@@ -178,6 +180,13 @@ describe('dinghu-emergency-major-project (000 四（一）4): 10亿 ≤ I < 50�
       { tenor: '1Y', dayCount: 'ACT/360', rateMode: 'fixed-at-decision' },
     );
     assert.equal(p.filingWindow.kind, 'all-year');
+  });
+
+  it('has clawback settings the interest rules accept as they are', () => {
+    // Compile-time: the catalog's literals are the ones domain/interest.ts and domain/lpr.ts use.
+    const settings: { tenor: Tenor; dayCount: DayCount; rateMode: RateMode } = program(id).clawback;
+    assert.equal(settings.rateMode, 'fixed-at-decision');
+    assert.equal(program(id).clawback.referOnOverdue, true);
   });
 
   it('lists the officer checks it cannot compute', () => {
