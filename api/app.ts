@@ -92,6 +92,8 @@ export function createApp(deps: AppDeps): express.Express {
       programId: filing.programId,
       round,
       catalogVersion: accepted.catalogVersion,
+      programHash: accepted.programHash,
+      program: accepted.program,
       applicant: filing.applicant,
       facts: filing.facts,
       filedBy: actor,

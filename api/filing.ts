@@ -12,10 +12,13 @@ export interface ProgramCatalog {
   /** Id of the catalog version in force; an application pins it. */
   version: string;
   getProgram(id: string): Program | undefined;
+  programHash(id: string): string | undefined;
 }
 
 export interface AcceptedFiling {
   catalogVersion: string;
+  program: Program;
+  programHash: string;
   round: string;
   checks: Record<string, unknown>;
 }
@@ -56,6 +59,8 @@ export function checkFiling(catalog: ProgramCatalog, filing: FilingBody, now: Da
 
   return {
     catalogVersion: catalog.version,
+    program,
+    programHash: catalog.programHash(program.id)!,
     round: window.round,
     checks: {
       filedOn: today,

@@ -3,6 +3,7 @@
  * `GET /applications/:id` shows. No Map, Set or class instances, so it survives serialisation,
  * replay and continue-as-new unchanged.
  */
+import type { Program } from './catalog';
 import type { Yuan } from './money';
 import type { Actor, Role } from './roles';
 import type { Stage } from './stages';
@@ -28,6 +29,9 @@ export interface ApplicationInput extends Filing {
   round: string;
   /** The catalog version the application was filed under; later catalog changes never apply. */
   catalogVersion: string;
+  /** Content hash of the program as filed under, and the program itself (recorded in history). */
+  programHash: string;
+  program: Program;
   filedBy: Actor;
   /** Why the API accepted the filing (program window, eligibility), for the audit trail. */
   filingChecks?: Record<string, unknown>;
@@ -66,6 +70,7 @@ export interface ApplicationState {
   id: string;
   programId: string;
   catalogVersion: string;
+  programHash: string;
   round: string;
   applicant: Applicant;
   facts: Filing['facts'];

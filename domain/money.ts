@@ -72,11 +72,11 @@ export function compareYuan(a: Yuan, b: Yuan): -1 | 0 | 1 {
 }
 
 /** 万元 (ten thousand yuan) to a wire amount: 100万 = "1000000.00". */
-export function wan(tenThousands: number | string): Yuan {
+export function wan(tenThousands: string): Yuan {
   return formatYuan(new Decimal(tenThousands).times(10_000));
 }
 
 /** 亿元 (hundred million yuan) to a wire amount: 1亿 = "100000000.00". */
-export function yi(hundredMillions: number | string): Yuan {
+export function yi(hundredMillions: string): Yuan {
   return formatYuan(new Decimal(hundredMillions).times(100_000_000));
 }

@@ -94,6 +94,7 @@ function initialState(input: ApplicationInput): ApplicationState {
     id: input.id,
     programId: input.programId,
     catalogVersion: input.catalogVersion,
+    programHash: input.programHash,
     round: input.round,
     applicant: input.applicant,
     facts: input.facts,

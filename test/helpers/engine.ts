@@ -33,9 +33,10 @@ export async function startEngine(
     TEMPORAL_DEV_PORT: String(chosen.temporal),
     TEMPORAL_UI_PORT: String(chosen.ui),
     DATA_DIR: dataDir,
-    ...extraEnv,
   };
+  // The embedded default unless the test names a server.
   delete env.TEMPORAL_ADDRESS;
+  Object.assign(env, extraEnv);
   const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'scripts/start.ts')], {
     cwd: PROJECT_ROOT,
     env,

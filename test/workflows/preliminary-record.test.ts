@@ -12,6 +12,7 @@ import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createOutbox } from '../../activities/outbox';
 import type { ApplicationInput, ApplicationState } from '../../domain/application';
+import { loadCatalog } from '../../lib/catalog-store';
 import { applicationWorkflow } from '../../workflows';
 import { preliminaryRecordUpdate, stateQuery } from '../../workflows/messages';
 import { actor, creditCode } from '../helpers/fixtures';
@@ -25,6 +26,7 @@ describe('preliminary record (time-skipping server)', () => {
   let running: Promise<void>;
   let outbox: ReturnType<typeof createOutbox>;
   let n = 0;
+  const catalog = loadCatalog();
 
   before(async () => {
     env = await timeSkippingEnvironment();
@@ -54,7 +56,9 @@ describe('preliminary record (time-skipping server)', () => {
       id,
       programId: 'dinghu-emergency-major-project',
       round: '2026',
-      catalogVersion: 'sha256:test',
+      catalogVersion: catalog.version,
+      programHash: catalog.programHash('dinghu-emergency-major-project')!,
+      program: catalog.getProgram('dinghu-emergency-major-project')!,
       applicant: { creditCode: code, name: '测试应急装备有限公司' },
       facts: { fixedInvestment: '1200000000.00' },
       filedBy: actor('applicant-system'),
