@@ -23,6 +23,20 @@ export interface AcceptedFiling {
   checks: Record<string, unknown>;
 }
 
+/**
+ * A 400 naming each fact that does not fit the program's schema (`facts.fixedInvestment`), when
+ * any does. The domain's messages start with the fact's name.
+ */
+export function assertFactsFit(program: Program, facts: Facts, fieldPrefix: string): void {
+  const problems = factProblems(program, facts);
+  if (problems.length === 0) return;
+  const errors = problems.map((reason) => {
+    const name = reason.split(' ')[0]!;
+    return { field: `${fieldPrefix}${name}`, reason: reason.slice(name.length + 1) };
+  });
+  throw new Problem('validation', problems.join('; '), { errors });
+}
+
 export function checkFiling(catalog: ProgramCatalog, filing: FilingBody, now: Date): AcceptedFiling {
   const program = catalog.getProgram(filing.programId);
   if (!program) {
@@ -31,14 +45,7 @@ export function checkFiling(catalog: ProgramCatalog, filing: FilingBody, now: Da
     });
   }
   const facts = filing.facts as Facts;
-  const problems = factProblems(program, facts);
-  if (problems.length > 0) {
-    const errors = problems.map((reason) => {
-      const name = reason.split(' ')[0]!;
-      return { field: `facts.${name}`, reason: reason.slice(name.length + 1) };
-    });
-    throw new Problem('validation', problems.join('; '), { errors });
-  }
+  assertFactsFit(program, facts, 'facts.');
 
   const today = shanghaiDate(now.getTime());
   const window = filingWindowStatus(program.filingWindow, today);

@@ -6,7 +6,7 @@
  */
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { evaluateAward, factProblems, type Facts, type FactSpec, type Program } from '../domain/catalog';
+import { evaluateAward, type Facts, type FactSpec, type Program } from '../domain/catalog';
 import { UnknownCalendarYearError, isCalendarDate, windowClosesAt, workingDaysFrom } from '../domain/calendar';
 import { ClawbackInputError, clawbackCalculation } from '../domain/interest';
 import { LprInputError, firstUnconfirmedDate } from '../domain/lpr';
@@ -14,6 +14,7 @@ import type { Actor, Role } from '../domain/roles';
 import { type CalendarStore, InvalidCalendarYearError } from '../lib/calendar-store';
 import type { CatalogStore } from '../lib/catalog-store';
 import type { LprStore } from '../lib/lpr-store';
+import { assertFactsFit } from './filing';
 import { Problem, validationProblem } from './problem';
 
 export interface ReferenceDeps {
@@ -205,15 +206,7 @@ export function referenceRoutes(deps: ReferenceDeps): Router {
         errors: [{ field: '(body)', reason: 'must be an object of program facts' }],
       });
     }
-    const problems = factProblems(program, facts);
-    if (problems.length > 0) {
-      throw new Problem('validation', problems.join('; '), {
-        errors: problems.map((reason) => {
-          const name = reason.split(' ')[0]!;
-          return { field: name, reason: reason.slice(name.length + 1) };
-        }),
-      });
-    }
+    assertFactsFit(program, facts, '');
     res.json({ catalogVersion: deps.catalog.version, programHash: deps.catalog.programHash(program.id), ...evaluateAward(program, facts) });
   });
 
