@@ -51,8 +51,9 @@ const EnvSchema = z
     TEMPORAL_API_KEY: z.preprocess(empty, z.string().optional()),
     TEMPORAL_CLI_PATH: z.preprocess(empty, z.string().optional()),
     TEMPORAL_TEST_SERVER_PATH: z.preprocess(empty, z.string().optional()),
-    /** A prebuilt workflow bundle for production workers (see worker/bundle.ts). */
+    /** A prebuilt workflow bundle for production workers. */
     WORKFLOW_BUNDLE_PATH: z.preprocess(empty, z.string().optional()),
+    LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'], { error: 'must be TRACE, DEBUG, INFO, WARN or ERROR' }).default('INFO'),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {
@@ -94,6 +95,7 @@ export interface Settings {
   temporalCliPath: string | undefined;
   testServerPath: string | undefined;
   workflowBundlePath: string | undefined;
+  logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
 export class SettingsError extends Error {
@@ -140,6 +142,7 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     temporalCliPath: e.TEMPORAL_CLI_PATH,
     testServerPath: e.TEMPORAL_TEST_SERVER_PATH,
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
+    logLevel: e.LOG_LEVEL,
   };
 }
 

@@ -124,7 +124,8 @@ async function main(): Promise<void> {
 
   const { keys } = loadOrCreateDevKeys(settings.apiKeysFile);
 
-  startChild('worker', 'worker/main.ts', env);
+  // One terminal for everything: the worker says only what matters unless asked for more.
+  startChild('worker', 'worker/main.ts', { ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN' });
   startChild('api', 'api/main.ts', env);
 
   const apiUrl = `http://127.0.0.1:${settings.port}`;

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createOutbox } from '../activities/outbox';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { loadSettingsOrExit } from '../lib/settings';
@@ -13,6 +13,7 @@ import { createWorker } from './worker';
 
 async function main(): Promise<void> {
   const settings = loadSettingsOrExit();
+  Runtime.install({ logger: new DefaultLogger(settings.logLevel) });
   const options = connectionOptions(settings);
 
   // Register search attributes before polling: a workflow that upserts an unregistered one
