@@ -8,8 +8,9 @@ import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { evaluateAward, type Facts, type FactSpec, type Program } from '../domain/catalog';
 import { UnknownCalendarYearError, isCalendarDate, windowClosesAt, workingDaysFrom } from '../domain/calendar';
-import { ClawbackInputError, clawbackCalculation } from '../domain/interest';
-import { LprInputError, firstUnconfirmedDate } from '../domain/lpr';
+import { InputError } from '../domain/errors';
+import { clawbackCalculation } from '../domain/interest';
+import { firstUnconfirmedDate } from '../domain/lpr';
 import type { Actor, Role } from '../domain/roles';
 import { type CalendarStore, InvalidCalendarYearError } from '../lib/calendar-store';
 import type { CatalogStore } from '../lib/catalog-store';
@@ -49,6 +50,13 @@ function requireRole(res: Response<unknown, Locals>, role: Role, what: string): 
   const actor = res.locals.actor;
   if (actor.role !== role) throw new Problem('forbidden', `${what} is for the ${role} role; ${actor.name} acts as ${actor.role}`);
   return actor;
+}
+
+/** A rule's InputError as a 400 naming the field; anything else passes through. */
+function inputProblem(err: unknown): unknown {
+  return err instanceof InputError
+    ? new Problem('validation', `${err.field}: ${err.reason}`, { errors: [{ field: err.field, reason: err.reason }] })
+    : err;
 }
 
 function unknownYear(err: UnknownCalendarYearError): Problem {
@@ -153,10 +161,7 @@ export function referenceRoutes(deps: ReferenceDeps): Router {
     try {
       res.status(201).json(deps.lpr.add(req.body, actor));
     } catch (err) {
-      if (err instanceof LprInputError) {
-        throw new Problem('validation', `${err.field}: ${err.reason}`, { errors: [{ field: err.field, reason: err.reason }] });
-      }
-      throw err;
+      throw inputProblem(err);
     }
   });
 
@@ -166,10 +171,7 @@ export function referenceRoutes(deps: ReferenceDeps): Router {
     try {
       res.json(clawbackCalculation(req.body, deps.lpr.table()));
     } catch (err) {
-      if (err instanceof ClawbackInputError || err instanceof LprInputError) {
-        throw new Problem('validation', `${err.field}: ${err.reason}`, { errors: [{ field: err.field, reason: err.reason }] });
-      }
-      throw err;
+      throw inputProblem(err);
     }
   });
 

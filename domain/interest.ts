@@ -13,6 +13,7 @@
  *
  * Pure and deterministic: the LPR table is an input.
  */
+import { InputError } from './errors';
 import { Decimal, formatYuan, parseYuan, roundFen, yuanProblem, type Yuan } from './money';
 import {
   LprInputError,
@@ -112,12 +113,9 @@ export interface ClawbackStatement {
 }
 
 /** Bad input, naming the field (e.g. `tranches[1].paidOn`): the API answers 400. */
-export class ClawbackInputError extends Error {
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-  ) {
-    super(`${field} ${reason}`);
+export class ClawbackInputError extends InputError {
+  constructor(field: string, reason: string) {
+    super(field, reason);
     this.name = 'ClawbackInputError';
   }
 }

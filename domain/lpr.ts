@@ -8,6 +8,7 @@
  * Dates are calendar dates written YYYY-MM-DD, not instants: arithmetic goes through UTC day
  * numbers so no time zone or daylight-saving rule can move a day.
  */
+import { InputError } from './errors';
 import { Decimal } from './money';
 
 export type Tenor = '1Y' | '5Y';
@@ -47,12 +48,9 @@ export interface RateInForce {
 }
 
 /** Bad input from a caller (an admin's fixing, a date asked about): the API answers 400. */
-export class LprInputError extends Error {
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-  ) {
-    super(`${field} ${reason}`);
+export class LprInputError extends InputError {
+  constructor(field: string, reason: string) {
+    super(field, reason);
     this.name = 'LprInputError';
   }
 }
