@@ -9,6 +9,7 @@
  * Dates are calendar dates 'YYYY-MM-DD' and are computed with UTC helpers so the host time zone
  * never shifts a day. Asia/Shanghai has had no daylight saving since 1991, so it is UTC+08:00.
  */
+import { dateOfEpochDay, dateProblem, epochDay } from './dates';
 
 /** One year of the holiday schedule, as plain JSON. */
 export interface CalendarYear {
@@ -37,20 +38,12 @@ export class UnknownCalendarYearError extends Error {
   }
 }
 
-const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DAY_MS = 86_400_000;
 const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 
 /** True when `value` is a real calendar date written 'YYYY-MM-DD'. */
 export function isCalendarDate(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
-  const m = DATE_PATTERN.exec(value);
-  if (!m) return false;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (y < 1 || mo < 1 || mo > 12 || d < 1) return false;
-  // Date.UTC rolls 2023-02-29 over to March; a real date survives the round trip.
-  const t = new Date(Date.UTC(y, mo - 1, d));
-  return t.getUTCFullYear() === y && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d;
+  return dateProblem(value) === null;
 }
 
 function assertDate(value: string, what = 'date'): void {
@@ -59,12 +52,10 @@ function assertDate(value: string, what = 'date'): void {
 
 function toEpochDay(date: string): number {
   assertDate(date);
-  return Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) / DAY_MS;
+  return epochDay(date);
 }
 
-function fromEpochDay(day: number): string {
-  return new Date(day * DAY_MS).toISOString().slice(0, 10);
-}
+const fromEpochDay = dateOfEpochDay;
 
 /** The year of a 'YYYY-MM-DD' date. */
 export function yearOf(date: string): number {

@@ -8,6 +8,7 @@
  * Dates are calendar dates written YYYY-MM-DD, not instants: arithmetic goes through UTC day
  * numbers so no time zone or daylight-saving rule can move a day.
  */
+import { dateOfEpochDay, dateProblem, epochDay } from './dates';
 import { InputError } from './errors';
 import { Decimal } from './money';
 
@@ -66,23 +67,8 @@ export class LprDataError extends Error {
 // ---------------------------------------------------------------------------------------------
 // Calendar dates
 
-const DATE_PATTERN = /^([0-9]{4})-([0-9]{2})-([0-9]{2})$/;
-const MS_PER_DAY = 86_400_000;
-
 /** Why a value is not a real calendar date written YYYY-MM-DD, or `null` when it is. */
-export function isoDateProblem(value: unknown): string | null {
-  if (typeof value !== 'string') return 'must be a date written YYYY-MM-DD, e.g. "2024-06-01"';
-  const m = DATE_PATTERN.exec(value);
-  if (!m) return `must be a date written YYYY-MM-DD, e.g. "2024-06-01" (got ${JSON.stringify(value)})`;
-  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  // Date.UTC maps years 0-99 onto 1900-1999; no date this engine handles is that old.
-  if (year < 1000) return `has an implausible year (got ${JSON.stringify(value)})`;
-  const probe = new Date(Date.UTC(year, month - 1, day));
-  if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) {
-    return `is not a real calendar date (got ${JSON.stringify(value)})`;
-  }
-  return null;
-}
+export const isoDateProblem = dateProblem;
 
 export function isIsoDate(value: unknown): value is string {
   return isoDateProblem(value) === null;
@@ -92,13 +78,11 @@ export function isIsoDate(value: unknown): value is string {
 export function dayNumber(date: string): number {
   const problem = isoDateProblem(date);
   if (problem !== null) throw new RangeError(`date ${problem}`);
-  return Date.UTC(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8, 10))) / MS_PER_DAY;
+  return epochDay(date);
 }
 
 /** The YYYY-MM-DD date of a day number. */
-export function dateOfDayNumber(day: number): string {
-  return new Date(day * MS_PER_DAY).toISOString().slice(0, 10);
-}
+export const dateOfDayNumber = dateOfEpochDay;
 
 export function addDays(date: string, days: number): string {
   return dateOfDayNumber(dayNumber(date) + days);
