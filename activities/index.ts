@@ -1,27 +1,154 @@
 /**
- * Activities are built by a factory from their dependencies (adapters), so the worker wires the
- * real ones, tests wire temporary ones, and workflows import only the type.
+ * Activities are built by a factory from their dependencies (adapters and stores), so the worker
+ * wires the real ones, tests wire temporary ones, and workflows import only the type.
+ *
+ * Two kinds:
+ * - reads of data that changes at run time (working-day calendar, the dishonesty list) and
+ *   computations whose code may change (award, schedule): run once, recorded in history, so
+ *   replay never depends on today's data or today's code;
+ * - external effects (notice, notifications, payment instructions, escalations): one adapter
+ *   interface, each message with an idempotency key so a retry never sends anything twice.
  */
+import { ApplicationFailure } from '@temporalio/common';
+import { disbursementSchedule, evaluateAward, type AwardEvaluation, type Facts, type Program, type ScheduleLine } from '../domain/catalog';
+import { UnknownCalendarYearError, windowClosesAt, workingDaysFrom, yearOf } from '../domain/calendar';
+import type { Yuan } from '../domain/money';
+import type { Objector } from '../domain/application';
+import type { Role } from '../domain/roles';
+import type { CalendarStore } from '../lib/calendar-store';
+import type { DishonestyList } from './dishonesty-list';
 import type { EffectAdapter } from './outbox';
 
 export interface ActivityDeps {
   effects: EffectAdapter;
+  calendar: Pick<CalendarStore, 'data' | 'year'>;
+  dishonestyList: DishonestyList;
+  clock?: () => Date;
 }
 
-export interface ApplicantNotification {
+/** Common to every effect: which application, and a key stable across retries. */
+export interface EffectBase {
   applicationId: string;
-  /** Stable per effect, e.g. `<id>:preliminary-record:notification`, so a retry sends nothing twice. */
+  /** Stable per effect, e.g. `<id>:tranche:2:payment-instruction`, so a retry sends nothing twice. */
   idempotencyKey: string;
+}
+
+export interface ApplicantNotification extends EffectBase {
   creditCode: string;
   subject: string;
   body: string;
 }
 
+export interface ObjectorNotification extends EffectBase {
+  objector: Objector;
+  objection: number;
+  subject: string;
+  body: string;
+}
+
+export interface NoticePublication extends EffectBase {
+  publication: number;
+  programId: string;
+  applicant: { creditCode: string; name: string };
+  amount: Yuan;
+  publishedOn: string;
+  lastDay: string;
+  days: string[];
+}
+
+export interface PaymentInstruction extends EffectBase {
+  tranche: number;
+  milestone: string;
+  amount: Yuan;
+  payee: { creditCode: string; name: string };
+  programId: string;
+}
+
+export interface Escalation extends EffectBase {
+  role: Role;
+  subject: string;
+  body: string;
+}
+
+export type WorkingDaysAnswer =
+  | { ok: true; from: string; count: number; days: string[]; lastDay: string; closesAt: string; sources: Record<string, string> }
+  | { ok: false; missingYear: number; message: string };
+
+export interface DishonestyCheck {
+  listed: boolean;
+  /** Which list was consulted (file path or URL), for the audit trail. */
+  source: string;
+  checkedAt: string;
+  entry?: Record<string, unknown>;
+}
+
+export type EffectReceipt = { delivered: boolean; at: string };
+
 export function createActivities(deps: ActivityDeps) {
+  const clock = deps.clock ?? (() => new Date());
   return {
+    /** 002 第四条: not on the serious-dishonesty list 严重失信主体名单 when filing. */
+    async checkDishonestyList(input: { applicationId: string; creditCode: string }): Promise<DishonestyCheck> {
+      const found = await deps.dishonestyList.lookup(input.creditCode);
+      return { listed: found.listed, source: found.source, checkedAt: clock().toISOString(), ...(found.entry ? { entry: found.entry } : {}) };
+    },
+
+    /**
+     * The first `count` working days from `from` (itself included when it is a working day), or
+     * which year nobody has supplied: the workflow then waits for an admin, it does not fail.
+     */
+    async workingDays(input: { from: string; count: number }): Promise<WorkingDaysAnswer> {
+      const data = deps.calendar.data();
+      try {
+        const { days, lastDay } = workingDaysFrom(data, input.from, input.count);
+        const sources: Record<string, string> = {};
+        for (const y of new Set(days.map(yearOf))) sources[String(y)] = deps.calendar.year(y)?.source ?? 'unknown';
+        return { ok: true, from: input.from, count: input.count, days, lastDay, closesAt: windowClosesAt(lastDay), sources };
+      } catch (err) {
+        if (err instanceof UnknownCalendarYearError) return { ok: false, missingYear: err.year, message: err.message };
+        if (err instanceof RangeError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
+        throw err;
+      }
+    },
+
+    /** The award the pinned program gives for the facts, with its breakdown. */
+    async assessAward(input: { program: Program; facts: Facts }): Promise<AwardEvaluation> {
+      return evaluateAward(input.program, input.facts);
+    },
+
+    /** The tranches for the approved amount under the pinned program. */
+    async paymentSchedule(input: { program: Program; facts: Facts; approved: Yuan }): Promise<ScheduleLine[]> {
+      try {
+        return disbursementSchedule(input.program, input.facts, input.approved);
+      } catch (err) {
+        if (err instanceof RangeError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidInput');
+        throw err;
+      }
+    },
+
     /** Tells the applicant (through its filing system) about a decision on its application. */
-    async notifyApplicant(notification: ApplicantNotification): Promise<{ delivered: boolean; at: string }> {
-      return deps.effects.deliver({ type: 'notification', recipient: 'applicant', ...notification });
+    async notifyApplicant(message: ApplicantNotification): Promise<EffectReceipt> {
+      return deps.effects.deliver({ type: 'notification', recipient: 'applicant', ...message });
+    },
+
+    /** The written decision on an objection that was not upheld, to the objector. */
+    async notifyObjector(message: ObjectorNotification): Promise<EffectReceipt> {
+      return deps.effects.deliver({ type: 'notification', recipient: 'objector', ...message });
+    },
+
+    /** Publishes the public notice 公示 on the government website. */
+    async publishNotice(message: NoticePublication): Promise<EffectReceipt> {
+      return deps.effects.deliver({ type: 'notice', ...message });
+    },
+
+    /** The payment instruction to the treasury for one tranche; written once per tranche. */
+    async sendPaymentInstruction(message: PaymentInstruction): Promise<EffectReceipt> {
+      return deps.effects.deliver({ type: 'payment-instruction', ...message });
+    },
+
+    /** Tells the staff of a role that something is overdue or blocked. */
+    async escalate(message: Escalation): Promise<EffectReceipt> {
+      return deps.effects.deliver({ type: 'escalation', ...message });
     },
   };
 }

@@ -11,17 +11,17 @@ import {
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
 } from '@temporalio/client';
-import { roleRefusal, type ActionName } from '../domain/actions';
-import { type ApplicationInput, type ApplicationState, applicationId } from '../domain/application';
+import { type ApplicationInput, applicationId } from '../domain/application';
 import type { Actor } from '../domain/roles';
-import { preliminaryRecordUpdate, stateQuery } from '../workflows/messages';
+import { stateQuery } from '../workflows/messages';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import type { KeyRing } from './keys';
 import { referenceRoutes, type ReferenceDeps } from './reference-routes';
 import { Problem, sendProblem, validationProblem } from './problem';
 import { checkFiling } from './filing';
-import { APPLICATION_ID_PATTERN, FilingBody, PreliminaryRecordBody } from './schemas';
-import { callTemporal, updateProblem } from './temporal-calls';
+import { FilingBody } from './schemas';
+import { callTemporal } from './temporal-calls';
+import { actionRoutes, applicationIdParam, signalCalendarUpdated } from './action-routes';
 
 export interface AppDeps extends ReferenceDeps {
   client: Client;
@@ -138,20 +138,15 @@ export function createApp(deps: AppDeps): express.Express {
     res.json({ ...state, links: linksFor(id) });
   });
 
-  app.post('/applications/:id/preliminary-record', async (req, res: Response<unknown, Locals>) => {
-    const id = applicationIdParam(req);
-    const actor = actorFor(res, 'preliminary-record');
-    const body = PreliminaryRecordBody.safeParse(req.body);
-    if (!body.success) throw validationProblem(body.error);
-    const state = await runUpdate(deps.client, req, id, () =>
-      deps.client.workflow
-        .getHandle(id)
-        .executeUpdate(preliminaryRecordUpdate, { args: [{ ...body.data, actor }], updateId: updateIdOf(req) }),
-    );
-    res.json({ ...state, links: linksFor(id) });
-  });
+  app.use(actionRoutes({ client: deps.client, linksFor }));
 
-  app.use(referenceRoutes(deps));
+  // Applications waiting for a calendar year resume as soon as an admin supplies it.
+  app.use(
+    referenceRoutes({
+      ...deps,
+      calendarYearSupplied: deps.calendarYearSupplied ?? (async (year) => void (await signalCalendarUpdated(deps.client, year))),
+    }),
+  );
 
   app.use((req, _res, next) => next(new Problem('not-found', `No route for ${req.method} ${req.path}`)));
 
@@ -168,45 +163,6 @@ export function createApp(deps: AppDeps): express.Express {
   return app;
 }
 
-function applicationIdParam(req: Request): string {
-  const id = String(req.params.id);
-  if (!APPLICATION_ID_PATTERN.test(id)) throw new Problem('not-found', `No application ${id}`);
-  return id;
-}
-
 function notFound(id: string) {
   return (err: unknown) => (err instanceof WorkflowNotFoundError ? new Problem('not-found', `No application ${id}`) : undefined);
-}
-
-function actorFor(res: Response<unknown, Locals>, action: ActionName): Actor {
-  const actor = res.locals.actor;
-  const refusal = roleRefusal(action, actor);
-  if (refusal) throw new Problem('forbidden', refusal.message);
-  return actor;
-}
-
-/** The caller's Idempotency-Key becomes the update id, so a retried action applies once. */
-function updateIdOf(req: Request): string {
-  const key = req.get('idempotency-key');
-  if (key === undefined) return randomUUID();
-  if (!/^[A-Za-z0-9._:-]{1,200}$/.test(key)) {
-    throw new Problem('validation', 'Idempotency-Key must be 1-200 letters, digits or . _ : -', {
-      errors: [{ field: 'Idempotency-Key', reason: 'must be 1-200 letters, digits or . _ : -' }],
-    });
-  }
-  return key;
-}
-
-async function runUpdate(
-  client: Client,
-  _req: Request,
-  id: string,
-  call: () => Promise<ApplicationState>,
-): Promise<ApplicationState> {
-  try {
-    return await callTemporal(client, call);
-  } catch (err) {
-    const problem = await updateProblem(client, id, err);
-    throw problem ?? err;
-  }
 }

@@ -22,6 +22,11 @@ export interface ReferenceDeps {
   calendar: CalendarStore;
   lpr: LprStore;
   catalog: CatalogStore;
+  /**
+   * Called after an admin supplied a calendar year, so that applications waiting for it resume
+   * (the app signals them). Best effort: a failure is logged by the callee, never fails the PUT.
+   */
+  calendarYearSupplied?: (year: number) => Promise<void>;
 }
 
 type Locals = { actor: Actor };
@@ -104,14 +109,19 @@ export function referenceRoutes(deps: ReferenceDeps): Router {
     res.json(known);
   });
 
-  router.put('/calendar/years/:year', (req, res: Response<unknown, Locals>) => {
+  router.put('/calendar/years/:year', async (req, res: Response<unknown, Locals>) => {
     const actor = requireRole(res, 'admin', 'Supplying a calendar year');
     const year = YEAR.safeParse(req.params.year);
     if (!year.success) throw validationProblem(year.error, 'year');
     const body = CalendarYearBody.safeParse(req.body);
     if (!body.success) throw validationProblem(body.error);
     try {
-      res.json(deps.calendar.putYear(year.data, body.data, actor.id));
+      const stored = deps.calendar.putYear(year.data, body.data, actor.id);
+      // Stored and in force; now wake the applications waiting for it (they also look daily).
+      await deps.calendarYearSupplied?.(year.data).catch((err: unknown) => {
+        console.error(JSON.stringify({ level: 'warn', message: 'waking applications after a calendar year failed', year: year.data, error: (err as Error)?.message }));
+      });
+      res.json(stored);
     } catch (err) {
       if (err instanceof InvalidCalendarYearError) {
         throw new Problem('validation', err.message, {

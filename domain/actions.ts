@@ -21,8 +21,43 @@ export interface ActionRule {
   stages: readonly Stage[];
 }
 
+/**
+ * The role × stage table of every action (endpoint `POST /applications/:id/<path>`; the action is
+ * the path's last word). Conditions that need more of the state (once only, window still open,
+ * separation of duties) are checked by the workflow's validators after this table.
+ */
 export const ACTION_RULES = {
   'preliminary-record': { roles: ['intake-officer'], stages: ['preliminary-record'] },
+  // Formal submission, and the answer to the one-time supplement request.
+  materials: { roles: ['applicant-system'], stages: ['formal-submission', 'supplement-requested'] },
+  'supplement-request': { roles: ['reviewer'], stages: ['review', 'inspection'] },
+  // The reviewer asks; a senior (approver) may also grant it, e.g. when the review is escalated.
+  'review-extension': { roles: ['reviewer', 'approver'], stages: ['review', 'inspection'] },
+  inspection: { roles: ['inspector'], stages: ['inspection'] },
+  recommendation: { roles: ['reviewer'], stages: ['review'] },
+  'sign-off': { roles: ['approver'], stages: ['sign-off'] },
+  // Written objections are received and recorded by the office that published the notice.
+  objections: { roles: ['notice-officer'], stages: ['public-notice'] },
+  // Deciding an objection changes the award: the government side (approver) decides.
+  resolution: { roles: ['approver'], stages: ['public-notice'] },
+  agreement: { roles: ['applicant-system'], stages: ['agreement'] },
+  progress: { roles: ['applicant-system'], stages: ['disbursement'] },
+  verification: { roles: ['reviewer', 'inspector'], stages: ['disbursement'] },
+  confirmation: { roles: ['finance-officer'], stages: ['disbursement'] },
+  withdrawal: {
+    roles: ['applicant-system'],
+    stages: [
+      'preliminary-record',
+      'formal-submission',
+      'review',
+      'supplement-requested',
+      'inspection',
+      'sign-off',
+      'public-notice',
+      'agreement',
+      'disbursement',
+    ],
+  },
 } as const satisfies Record<string, ActionRule>;
 
 export type ActionName = keyof typeof ACTION_RULES;

@@ -35,22 +35,39 @@ export interface ApplicationInput extends Filing {
   filedBy: Actor;
   /** Why the API accepted the filing (program window, eligibility), for the audit trail. */
   filingChecks?: Record<string, unknown>;
+  /**
+   * Seed of the reproducible spot-check draw (001 §（三）4), chosen by the engine at filing so the
+   * applicant cannot predict it, and recorded in history so an auditor can recompute the draw.
+   */
+  spotCheckSeed?: string;
 }
 
 export interface PendingItem {
   role: Role;
   /** The last word of the endpoint, e.g. `preliminary-record`. */
   action: string;
-  /** The endpoint relative to the application, e.g. `tranches/2/confirmation`. */
+  /**
+   * The endpoint relative to the application, e.g. `tranches/2/confirmation`; an absolute path
+   * (leading `/`) for work outside the application, e.g. `/calendar/years/2027` for the admin.
+   */
   path: string;
   /** ISO instant, when the item has a deadline. */
   dueAt: string | null;
+  /** Why the item is there, when the action alone does not say (an escalation, a missing year). */
+  reason?: string;
+}
+
+/** An engine-made entry: timers and computed routing, not a person. */
+export interface EngineActor {
+  id: 'engine';
+  role: 'engine';
+  name: string;
 }
 
 export interface AuditEntry {
   /** ISO instant in workflow time. */
   at: string;
-  actor: Actor | { id: 'engine'; role: 'engine'; name: string };
+  actor: Actor | EngineActor;
   action: string;
   /** The stage before and after, when the action moved it. */
   from?: Stage;
@@ -59,11 +76,186 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
+/** A document handed in: its name, the SHA-256 of its content, and where to fetch it. */
+export interface Document {
+  name: string;
+  /** Lowercase hex SHA-256 of the file. */
+  sha256: string;
+  url: string;
+  /** The program's material this document answers (`GET /programs/:id` lists them), when known. */
+  materialId?: string;
+}
+
+export interface Objector {
+  name: string;
+  /** Where the written decision goes (address, e-mail, phone), when given. */
+  contact?: string;
+}
+
 export interface Award {
+  /** The formula kind and program rule that compute the amount. */
   formula: string | null;
+  /** The facts and settings the formula read. */
   inputs: Record<string, unknown>;
+  /** The most the formula allows, computed once when review starts and recorded in history. */
+  amountByFormula: Yuan | null;
+  cap?: Yuan;
+  /** Each step of the computation with its rule and citation. */
+  breakdown: unknown[];
   recommended: Yuan | null;
   approved: Yuan | null;
+  /** Every change of the approved amount (sign-off, objection reductions), oldest first. */
+  changes: Array<{ at: string; by: Actor; amount: Yuan; why: string }>;
+}
+
+export interface MaterialsSubmission {
+  kind: 'formal-submission' | 'supplement-answer';
+  at: string;
+  by: Actor;
+  documents: Document[];
+}
+
+export interface ReviewClock {
+  /** Calendar date (Asia/Shanghai) the clock started: acceptance, an accepted supplement, a return. */
+  startedOn: string;
+  why: 'accepted' | 'supplement-answered' | 'returned-by-sign-off';
+  days: number;
+  /** The last day of the review (Asia/Shanghai) and the instant it ends. */
+  lastDay: string;
+  dueAt: string;
+}
+
+export interface ReviewState {
+  /** Date the materials were accepted for review. */
+  acceptedOn: string;
+  clock: ReviewClock;
+  /** Earlier clocks, replaced by a restart. */
+  previousClocks: ReviewClock[];
+  extension: { days: number; reason: string; by: Actor; at: string; newLastDay: string } | null;
+  /** The program's limit on the one extension, in calendar days. */
+  extensionMaxDays: number;
+  /** Every time a clock ran out before the recommendation (the record stays). */
+  overdue: Array<{ at: string; lastDay: string }>;
+  /** The `dueAt` of the clock that ran out and was escalated; an extension moves `dueAt` past it. */
+  escalatedFor: string | null;
+  supplement: {
+    items: string[];
+    dueInWorkingDays: number;
+    requestedAt: string;
+    requestedBy: Actor;
+    /** The working days that make the answer window, and the instant it closes (set once computed). */
+    days: string[];
+    lastDay: string | null;
+    dueAt: string | null;
+    answeredAt: string | null;
+  } | null;
+}
+
+export interface InspectionState {
+  required: boolean;
+  /** `threshold`: the amount under review is at or above the program's threshold; `draw`: the spot check. */
+  why: 'threshold' | 'draw';
+  amount: Yuan;
+  threshold: Yuan;
+  inclusive: boolean;
+  rule: { id: string; citation: string; text: string };
+  /** The recorded draw when below the threshold: seed, input, value and fraction, for an auditor to recompute. */
+  draw: {
+    seed: string;
+    input: string;
+    sha256: string;
+    value: string;
+    fraction: string;
+    ratePercent: string;
+    selected: boolean;
+  } | null;
+  result: { result: 'pass' | 'fail'; findings: string; by: Actor; at: string } | null;
+}
+
+export interface Decision<D extends string> {
+  decision: D;
+  amount: Yuan | null;
+  reason: string;
+  by: Actor;
+  at: string;
+}
+
+export interface Objection {
+  n: number;
+  text: string;
+  objector: Objector;
+  receivedAt: string;
+  recordedBy: Actor;
+  /** Which notice (1 = first publication) it was raised against. */
+  notice: number;
+  status: 'open' | 'upheld' | 'not-upheld';
+  resolution: { upheld: boolean; decision: string; amount: Yuan | null; by: Actor; at: string } | null;
+}
+
+export interface NoticeState {
+  /** 1 for the first publication, 2 after a reduction is noticed again, … */
+  publication: number;
+  publishedOn: string;
+  lastDay: string;
+  /** The working days that made the window, in order. */
+  days: string[];
+  /** The instant the window closes (24:00 Asia/Shanghai of lastDay). */
+  closesAt: string;
+  amount: Yuan;
+  closed: boolean;
+  objections: Objection[];
+  /** Earlier publications of this application, when an upheld objection reduced the award. */
+  previous: Array<{ publication: number; publishedOn: string; lastDay: string; days: string[]; amount: Yuan }>;
+}
+
+export interface AgreementState {
+  required: boolean;
+  /** The applicant's deadline to sign (working days from the end of the notice). */
+  lastDay: string | null;
+  dueAt: string | null;
+  signedOn: string | null;
+  recordedBy: Actor | null;
+  recordedAt: string | null;
+}
+
+export type TrancheStatus = 'scheduled' | 'claimed' | 'verified' | 'instructed' | 'paid' | 'rejected';
+
+export interface TrancheClaim {
+  at: string;
+  by: Actor;
+  cumulativeInvestment: Yuan | null;
+  evidence: Document[];
+  verification: { accepted: boolean; reason: string; by: Actor; at: string } | null;
+}
+
+export interface Tranche {
+  n: number;
+  milestone: string;
+  amount: Yuan;
+  status: TrancheStatus;
+  paidOn: string | null;
+  treasuryReference: string | null;
+  /** The schedule entry: condition in words, trigger, rule. */
+  condition: string;
+  trigger: { kind: 'after-notice' } | { kind: 'progress'; fact: string; reachesPercent: string; thresholdAmount: Yuan } | { kind: 'milestone'; milestone: string } | { kind: 'year'; index: number };
+  /** For yearly instalments: the first date it may be claimed. */
+  claimableFrom: string | null;
+  claims: TrancheClaim[];
+  instruction: { idempotencyKey: string; at: string; budgetCheck: Record<string, unknown> } | null;
+  /** Why the payment instruction could not be delivered yet (the engine keeps trying). */
+  instructionProblem: string | null;
+  confirmation: { by: Actor; at: string } | null;
+}
+
+export interface ObligationState {
+  id: string;
+  kind: string;
+  description: string;
+  years: number | null;
+  /** Calendar dates (Asia/Shanghai) the obligation runs between, once payment fixes them. */
+  startsOn: string | null;
+  endsOn: string | null;
+  status: 'pending' | 'running' | 'ended';
 }
 
 export interface ApplicationState {
@@ -78,8 +270,31 @@ export interface ApplicationState {
   /** Why the application ended, for end stages. */
   outcome: { stage: Stage; reason: string; at: string } | null;
   filedAt: string;
+  /** The serious-dishonesty list lookup made at filing (002 第四条). */
+  dishonestyCheck: { listed: boolean; source: string; checkedAt: string; entry?: Record<string, unknown> } | null;
   award: Award;
   preliminaryRecord: { decision: 'pass' | 'fail'; reason: string; by: Actor; at: string } | null;
+  materials: {
+    /** The program's required list, for the reviewer; `missing` = required ids no document names. */
+    required: Array<{ id: string; name: string }>;
+    missing: string[];
+    submissions: MaterialsSubmission[];
+    /** The applicant's deadline for the formal submission. */
+    lastDay: string | null;
+    dueAt: string | null;
+  };
+  review: ReviewState | null;
+  inspection: InspectionState | null;
+  recommendation: Decision<'approve' | 'reject'> | null;
+  signOff: Decision<'approve' | 'reject' | 'return'> | null;
+  /** Earlier recommendations and sign-offs, when sign-off returned the application for re-review. */
+  returns: Array<{ recommendation: Decision<'approve' | 'reject'>; signOff: Decision<'approve' | 'reject' | 'return'> }>;
+  notice: NoticeState | null;
+  agreement: AgreementState | null;
+  tranches: Tranche[];
+  obligations: ObligationState[];
+  /** Set while a deadline waits for a working-day calendar year nobody has supplied. */
+  calendarWait: { year: number; purpose: string; since: string } | null;
   pending: PendingItem[];
   audit: AuditEntry[];
 }

@@ -163,6 +163,7 @@ export const programSchema = z.strictObject({
   agreement: z.strictObject({ required: z.boolean(), citation: citation.optional(), note: text.optional() }),
   obligations: z.array(obligation),
   deadlines: z.strictObject({
+    formalSubmissionWorkingDays: z.number().int().min(1).optional(),
     supplementAnswerWorkingDays: z.number().int().min(1),
     agreementSigningWorkingDays: z.number().int().min(1),
     note: text,

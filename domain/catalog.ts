@@ -226,6 +226,8 @@ export interface ClawbackSettings {
 
 /** Deadlines the seeds leave to the office; settings, not law. */
 export interface ProgramDeadlines {
+  /** Working days after a passed preliminary record to hand in the full materials; none when absent (older catalogs). */
+  formalSubmissionWorkingDays?: number;
   supplementAnswerWorkingDays: number;
   agreementSigningWorkingDays: number;
   note: string;

@@ -4,7 +4,7 @@
  * One module so that `npm start`, the worker, the API and the tests agree on names and defaults,
  * and a wrong value stops the process with a sentence naming the variable, not a stack trace.
  */
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
 export const PROJECT_ROOT = resolve(__dirname, '..');
@@ -26,6 +26,11 @@ const hostPort = z
   .regex(/^[A-Za-z0-9.\-_[\]:]+:[0-9]{1,5}$/, 'must be host:port, e.g. temporal.example.gov.cn:7233');
 
 const empty = (v: unknown) => (v === '' ? undefined : v);
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+
+/** Never echoed in an error message, even when wrong. */
+const SECRET_VARIABLES = new Set(['EFFECTS_WEBHOOK_SECRET', 'DISHONESTY_LIST_SECRET', 'TEMPORAL_API_KEY']);
 
 const EnvSchema = z
   .object({
@@ -54,6 +59,19 @@ const EnvSchema = z
     /** A prebuilt workflow bundle for production workers. */
     WORKFLOW_BUNDLE_PATH: z.preprocess(empty, z.string().optional()),
     LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'], { error: 'must be TRACE, DEBUG, INFO, WARN or ERROR' }).default('INFO'),
+    /** Where external effects go; unset: the local outbox `$DATA_DIR/outbox.jsonl`. */
+    EFFECTS_WEBHOOK_URL: z.preprocess(empty, httpUrl.optional()),
+    /** Signs every webhook request (HMAC-SHA256); required with the URL. */
+    EFFECTS_WEBHOOK_SECRET: z.preprocess(empty, z.string().min(16, 'must be at least 16 characters').optional()),
+    EFFECTS_WEBHOOK_TIMEOUT_MS: z.coerce
+      .number({ error: 'must be a number of milliseconds' })
+      .int('must be a whole number of milliseconds')
+      .min(100, 'must be between 100 and 60000')
+      .max(60_000, 'must be between 100 and 60000')
+      .default(10_000),
+    /** The dishonesty-list service; unset: the file `$DATA_DIR/dishonesty-list.json`. */
+    DISHONESTY_LIST_URL: z.preprocess(empty, httpUrl.optional()),
+    DISHONESTY_LIST_SECRET: z.preprocess(empty, z.string().optional()),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {
@@ -70,6 +88,20 @@ const EnvSchema = z
         message: 'is false, but a client certificate or an API key needs TLS',
       });
     }
+    if (env.EFFECTS_WEBHOOK_URL && !env.EFFECTS_WEBHOOK_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['EFFECTS_WEBHOOK_SECRET'],
+        message: 'is required when EFFECTS_WEBHOOK_URL is set: the receiver verifies each request with it',
+      });
+    }
+    // A secret without its URL is a misspelt or forgotten URL: effects would silently stay local.
+    if (env.EFFECTS_WEBHOOK_SECRET && !env.EFFECTS_WEBHOOK_URL) {
+      ctx.addIssue({ code: 'custom', path: ['EFFECTS_WEBHOOK_URL'], message: 'is not set, but EFFECTS_WEBHOOK_SECRET is' });
+    }
+    if (env.DISHONESTY_LIST_SECRET && !env.DISHONESTY_LIST_URL) {
+      ctx.addIssue({ code: 'custom', path: ['DISHONESTY_LIST_URL'], message: 'is not set, but DISHONESTY_LIST_SECRET is' });
+    }
   });
 
 export interface TlsSettings {
@@ -78,6 +110,14 @@ export interface TlsSettings {
   caPath?: string;
   serverName?: string;
 }
+
+/** Where external effects (notices, notifications, payment instructions, escalations) go. */
+export type EffectsSettings =
+  | { kind: 'outbox'; path: string }
+  | { kind: 'webhook'; url: string; secret: string; timeoutMs: number };
+
+/** Where the serious-dishonesty list is looked up. */
+export type DishonestyListSettings = { kind: 'file'; path: string } | { kind: 'http'; url: string; secret?: string };
 
 export interface Settings {
   port: number;
@@ -96,6 +136,8 @@ export interface Settings {
   testServerPath: string | undefined;
   workflowBundlePath: string | undefined;
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  effects: EffectsSettings;
+  dishonestyList: DishonestyListSettings;
 }
 
 export class SettingsError extends Error {
@@ -113,7 +155,8 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? 'environment');
         const got = env[name];
-        return `${name} ${issue.message}${got !== undefined ? ` (got ${JSON.stringify(got)})` : ''}`;
+        const shown = SECRET_VARIABLES.has(name) ? `${got?.length ?? 0} characters` : JSON.stringify(got);
+        return `${name} ${issue.message}${got !== undefined ? ` (got ${shown})` : ''}`;
       }),
     );
   }
@@ -143,6 +186,13 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     testServerPath: e.TEMPORAL_TEST_SERVER_PATH,
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
     logLevel: e.LOG_LEVEL,
+    effects:
+      e.EFFECTS_WEBHOOK_URL && e.EFFECTS_WEBHOOK_SECRET
+        ? { kind: 'webhook', url: e.EFFECTS_WEBHOOK_URL, secret: e.EFFECTS_WEBHOOK_SECRET, timeoutMs: e.EFFECTS_WEBHOOK_TIMEOUT_MS }
+        : { kind: 'outbox', path: join(dataDir, 'outbox.jsonl') },
+    dishonestyList: e.DISHONESTY_LIST_URL
+      ? { kind: 'http', url: e.DISHONESTY_LIST_URL, ...(e.DISHONESTY_LIST_SECRET ? { secret: e.DISHONESTY_LIST_SECRET } : {}) }
+      : { kind: 'file', path: join(dataDir, 'dishonesty-list.json') },
   };
 }
 

@@ -2,14 +2,44 @@
  * `npm run worker`: one worker process. Run several side by side (here or on other hosts) to
  * scale out; Temporal spreads the task queue across them.
  */
-import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import type { ActivityDeps } from '../activities';
+import { createFileDishonestyList, createHttpDishonestyList } from '../activities/dishonesty-list';
 import { createOutbox } from '../activities/outbox';
+import { createWebhookAdapter, redactUrl } from '../activities/webhook';
+import { createCalendarStore } from '../lib/calendar-store';
 import { ensureSearchAttributes } from '../lib/search-attributes';
-import { loadSettingsOrExit } from '../lib/settings';
+import { loadSettingsOrExit, type Settings } from '../lib/settings';
 import { connectionOptions } from '../lib/temporal-connection';
 import { createWorker } from './worker';
+
+/** The real adapters the settings name, and one line per adapter saying which (never a secret). */
+function activityDeps(settings: Settings): { deps: ActivityDeps; description: string[] } {
+  const fx = settings.effects;
+  const list = settings.dishonestyList;
+  return {
+    deps: {
+      effects:
+        fx.kind === 'webhook'
+          ? createWebhookAdapter({ url: fx.url, secret: fx.secret, timeoutMs: fx.timeoutMs })
+          : createOutbox(fx.path),
+      calendar: createCalendarStore(settings.dataDir),
+      dishonestyList:
+        list.kind === 'http'
+          ? createHttpDishonestyList({ url: list.url, ...(list.secret ? { secret: list.secret } : {}) })
+          : createFileDishonestyList(list.path),
+    },
+    description: [
+      fx.kind === 'webhook'
+        ? `Effects: webhook ${redactUrl(fx.url)} (signed, timeout ${fx.timeoutMs} ms)`
+        : `Effects: local outbox ${fx.path}`,
+      list.kind === 'http'
+        ? `Dishonesty list: ${redactUrl(list.url)} (${list.secret ? 'signed' : 'unsigned'})`
+        : `Dishonesty list: file ${list.path}`,
+    ],
+  };
+}
 
 async function main(): Promise<void> {
   const settings = loadSettingsOrExit();
@@ -23,15 +53,17 @@ async function main(): Promise<void> {
   await client.close();
   if (sa.added.length) console.log(`Registered search attributes: ${sa.added.join(', ')}`);
 
+  const { deps, description } = activityDeps(settings);
   const connection = await NativeConnection.connect(options);
   const worker = await createWorker({
     connection,
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
-    deps: { effects: createOutbox(join(settings.dataDir, 'outbox.jsonl')) },
+    deps,
     workflowBundlePath: settings.workflowBundlePath,
   });
   console.log(`Worker polling task queue ${settings.taskQueue} on ${options.address} (namespace ${settings.namespace})`);
+  for (const line of description) console.log(`  ${line}`);
   // run() resolves after SIGINT/SIGTERM, once in-flight tasks are done.
   await worker.run();
   await connection.close();

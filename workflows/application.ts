@@ -1,92 +1,730 @@
 /**
- * One application's life, from filing onwards (domain brief, "Lifecycle of one application").
+ * One application's life, from filing to the last tranche paid (domain brief, "Lifecycle of one
+ * application", steps 1–7), and the obligations that outlive payment.
  *
- * The main function reads like the procedure: set up state and handlers, then walk the stages in
- * order. Staff decisions arrive as Updates whose validators refuse, synchronously and with a
- * stable error type, anything the stage, the role or separation of duties forbids.
+ * `applicationWorkflow` reads like the procedure: filing checks, preliminary record, formal
+ * submission, review (supplement, clock, inspection, recommendation), sign-off (which may return
+ * the application for re-review), public notice with objections, agreement, disbursement,
+ * monitoring. Staff and applicant actions arrive as Updates (workflows/handlers.ts); each is
+ * refused by its validator, synchronously and with a stable error type, when the stage, the role,
+ * separation of duties or the request forbids it.
+ *
+ * Time is workflow time; dates are Asia/Shanghai. Working days and program computations come from
+ * activities, so they are computed once and recorded in history. Every deadline is a timer.
  *
  * Patches in force (see README, "Changing workflow code"): none yet.
  */
-import {
-  ApplicationFailure,
-  allHandlersFinished,
-  condition,
-  log,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { Activities } from '../activities';
-import { actionRefusal, type ActionName, type Refusal } from '../domain/actions';
-import type { ApplicationInput, ApplicationState, AuditEntry, PendingItem } from '../domain/application';
+import { allHandlersFinished, condition, log, proxyActivities, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { Activities, WorkingDaysAnswer } from '../activities';
+import type { ApplicationInput, ApplicationState, AuditEntry, EngineActor, Tranche } from '../domain/application';
+import { addCalendarDays, shanghaiDate, windowClosesAt } from '../domain/calendar';
+import type { Facts } from '../domain/catalog';
+import { addYears, lastDayAfter, pendingOf } from '../domain/lifecycle';
+import { parseYuan, formatYuan, sumYuan } from '../domain/money';
 import type { Actor } from '../domain/roles';
+import { inspectionRequirement } from '../domain/spot-check';
 import { isEndStage, type Stage } from '../domain/stages';
-import { preliminaryRecordUpdate, stateQuery, type PreliminaryRecordRequest } from './messages';
+import { installHandlers } from './handlers';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 
-const { notifyApplicant } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes' },
+const retry = { initialInterval: '5 seconds', maximumInterval: '10 minutes' } as const;
+
+/** Reads and computations: quick, retried until they answer. */
+const reads = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry });
+
+/** External effects: retried with backoff for as long as it takes (a receiver may be down for a day). */
+const effects = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry });
+
+/** Payment instructions give up after a day of failures and tell finance, then try again. */
+const payments = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  scheduleToCloseTimeout: '1 day',
+  retry,
 });
 
+export const ENGINE: EngineActor = { id: 'engine', role: 'engine', name: 'Approval engine' };
+
+/** How often an application waiting for a calendar year looks again without being told. */
+const CALENDAR_RECHECK_MS = 86_400_000;
+/** How soon a payment instruction that could not be delivered is tried again. */
+const INSTRUCTION_RETRY_MS = 3_600_000;
+/** How soon a refused notice or notification is delivered again. */
+const EFFECT_RETRY_MS = 3_600_000;
+
 export async function applicationWorkflow(input: ApplicationInput): Promise<ApplicationState> {
-  const state = initialState(input);
+  const app = new Application(input);
+  installHandlers(app);
 
-  setHandler(stateQuery, () => state);
-  setHandler(
-    preliminaryRecordUpdate,
-    (request) => {
-      recordPreliminaryRecord(state, request);
-      return state;
-    },
-    { validator: (request) => validate(state, 'preliminary-record', request.actor, preliminaryRecordProblem(request)) },
-  );
+  app.record({ actor: input.filedBy, action: 'filing', to: app.state.stage, details: { facts: input.facts, checks: input.filingChecks } });
+  app.changed();
 
-  audit(state, { actor: input.filedBy, action: 'filing', to: state.stage, details: { facts: input.facts, checks: input.filingChecks } });
-  publishSearchAttributes(state);
+  if (await app.filingChecks())
+    if (await app.preliminaryRecord())
+      if (await app.formalSubmission())
+        if (await app.reviewAndSignOff())
+          if (await app.publicNotice())
+            if (await app.agreement())
+              if (await app.disbursement()) await app.monitoring();
 
-  await preliminaryRecord(state);
-
-  // The slice of the lifecycle built so far ends here: an application that passed its
-  // preliminary record waits at formal-submission for the stages that follow.
-  await condition(() => isEndStage(state.stage));
-  await condition(allHandlersFinished);
-  return state;
+  await app.announceOutcome();
+  await app.allSettled();
+  return app.state;
 }
 
-/** Step 2, 初审备案: the intake officer checks qualification (001 §（三）3). */
-async function preliminaryRecord(state: ApplicationState): Promise<void> {
-  await condition(() => state.preliminaryRecord !== null);
-  const record = state.preliminaryRecord!;
-  if (record.decision === 'fail') {
-    await notifyApplicant({
-      applicationId: state.id,
-      idempotencyKey: `${state.id}:preliminary-record:notification`,
-      creditCode: state.applicant.creditCode,
-      subject: 'Preliminary record failed',
-      body: record.reason,
+/**
+ * The application's state and the steps that move it. Handlers (workflows/handlers.ts) change
+ * the state synchronously; the steps here wait for those changes and for timers, and run the
+ * activities. `acted()` / `settled()` let an update answer with the state after the engine has
+ * acted on it (e.g. the notice published, the payment instruction sent).
+ */
+export class Application {
+  readonly state: ApplicationState;
+  readonly program: ApplicationInput['program'];
+  private epoch = 0;
+  private settledEpoch = 0;
+  private lastAttributes = '';
+  /** Set by the objection handler when an upheld objection reduced the award: notice it again. */
+  republishRequested = false;
+  /** Calendar years an admin has supplied since the application started waiting. */
+  readonly calendarYearsAnnounced = new Set<number>();
+  private readonly queue: Array<{ what: string; send: () => Promise<unknown> }> = [];
+  private finished = false;
+  private readonly courierDone: Promise<void>;
+
+  constructor(readonly input: ApplicationInput) {
+    this.program = input.program;
+    this.state = initialState(input);
+    this.courierDone = this.courier();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Steps of the procedure. Each returns false when the application has ended.
+  // ------------------------------------------------------------------------------------------
+
+  /** Step 1: the serious-dishonesty list (002 第四条), looked up when the application arrives. */
+  async filingChecks(): Promise<boolean> {
+    const check = await reads.checkDishonestyList({ applicationId: this.state.id, creditCode: this.state.applicant.creditCode });
+    this.state.dishonestyCheck = check;
+    if (check.listed) {
+      this.end('rejected', ENGINE, 'dishonesty-check', `${this.state.applicant.creditCode} is on the serious-dishonesty list 严重失信主体名单 (002 第四条)`, {
+        source: check.source,
+        entry: check.entry,
+      });
+      return false;
+    }
+    this.record({ actor: ENGINE, action: 'dishonesty-check', details: { listed: false, source: check.source, checkedAt: check.checkedAt } });
+    return !this.ended();
+  }
+
+  /** Step 2, 初审备案: the intake officer checks qualification (001 §（三）3). */
+  async preliminaryRecord(): Promise<boolean> {
+    await this.waitFor(() => this.state.stage !== 'preliminary-record');
+    return !this.ended();
+  }
+
+  /** Step 2 (cont.): the applicant hands in the full materials by the program's deadline. */
+  async formalSubmission(): Promise<boolean> {
+    const n = this.program.deadlines.formalSubmissionWorkingDays;
+    if (n !== undefined) {
+      const window = await this.workingDays(this.tomorrow(), n, 'the formal-submission deadline');
+      if (!window) return false;
+      this.state.materials.lastDay = window.lastDay;
+      this.state.materials.dueAt = window.closesAt;
+      this.record({ actor: ENGINE, action: 'deadline', details: { for: 'materials', workingDays: n, days: window.days, lastDay: window.lastDay, dueAt: window.closesAt } });
+      this.changed();
+    }
+    const inTime = await this.waitFor(() => this.state.stage !== 'formal-submission', this.state.materials.dueAt);
+    if (!inTime) {
+      this.end('lapsed', ENGINE, 'deadline-missed', `the full materials were not handed in by the end of ${this.state.materials.lastDay}`, {
+        lastDay: this.state.materials.lastDay,
+      });
+      return false;
+    }
+    return !this.ended();
+  }
+
+  /**
+   * Steps 3–4: review and government sign-off, repeated when sign-off returns the application for
+   * re-review (001 §（三）5). Ends at public-notice (approved) or at an end stage.
+   */
+  async reviewAndSignOff(): Promise<boolean> {
+    await this.startReview();
+    for (;;) {
+      await this.review();
+      if (this.ended()) return false;
+      // Stage is sign-off now.
+      await this.waitFor(() => this.state.stage !== 'sign-off');
+      if (this.ended()) return false;
+      if (this.state.stage === 'public-notice') return true;
+      // Returned for re-review: the review starts over with a new clock.
+      this.restartClock('returned-by-sign-off');
+    }
+  }
+
+  /** Accepting the materials: the award under review, the inspection rule, the 60-day clock. */
+  private async startReview(): Promise<void> {
+    const award = await reads.assessAward({ program: this.program, facts: this.state.facts as Facts });
+    const a = this.state.award;
+    a.formula = `${this.program.formula.kind} (${this.program.id})`;
+    a.inputs = { facts: this.state.facts, catalogVersion: this.state.catalogVersion, programHash: this.state.programHash };
+    a.amountByFormula = award.amount;
+    if (award.cap) a.cap = award.cap;
+    a.breakdown = award.breakdown;
+    this.record({
+      actor: ENGINE,
+      action: 'award-assessed',
+      details: { eligible: award.eligible, amountByFormula: award.amount, cap: award.cap, reason: award.reason, breakdown: award.breakdown },
+    });
+    if (!award.eligible) {
+      this.end('rejected', ENGINE, 'award-assessed', `the program's formula gives no award for these facts: ${award.reason ?? ''}`.trim(), {});
+      return;
+    }
+
+    const settings = this.program.review;
+    const decision = inspectionRequirement(
+      award.amount,
+      { amount: settings.inspection.amount, inclusive: settings.inspection.inclusive },
+      { seed: this.spotCheckSeed(), applicationId: this.state.id, ratePercent: settings.spotCheckRatePercent },
+      `${settings.inspection.citation.seed} ${settings.inspection.citation.section}`,
+    );
+    const d = decision.draw;
+    this.state.inspection = {
+      required: decision.requirement !== 'spot-check-not-selected',
+      why: decision.requirement === 'mandatory' ? 'threshold' : 'draw',
+      amount: award.amount,
+      threshold: settings.inspection.amount,
+      inclusive: settings.inspection.inclusive,
+      rule: decision.rule,
+      draw: d ? { seed: d.seed, input: d.input, sha256: d.sha256, value: d.value, fraction: d.fraction, ratePercent: d.ratePercent, selected: d.selected } : null,
+      result: null,
+    };
+    this.record({ actor: ENGINE, action: 'inspection-decided', details: { requirement: decision.requirement, rule: decision.rule, inputs: decision.inputs, draw: d } });
+
+    const today = this.today();
+    this.state.review = {
+      acceptedOn: today,
+      clock: this.clock(today, 'accepted'),
+      previousClocks: [],
+      extension: null,
+      extensionMaxDays: settings.extensionMaxDays,
+      overdue: [],
+      escalatedFor: null,
+      supplement: null,
+    };
+    this.moveTo(this.reviewStage(), ENGINE, 'review-started', `materials accepted; review due by the end of ${this.state.review.clock.lastDay}`, {
+      clock: this.state.review.clock,
     });
   }
-}
 
-function recordPreliminaryRecord(state: ApplicationState, request: PreliminaryRecordRequest): void {
-  const at = now();
-  state.preliminaryRecord = { decision: request.decision, reason: request.reason, by: request.actor, at };
-  if (request.decision === 'pass') {
-    moveTo(state, 'formal-submission', request.actor, 'preliminary-record', request.reason, { decision: 'pass' }, [
-      { role: 'applicant-system', action: 'materials', path: 'materials', dueAt: null },
-    ]);
-  } else {
-    state.outcome = { stage: 'rejected', reason: `preliminary record failed: ${request.reason}`, at };
-    moveTo(state, 'rejected', request.actor, 'preliminary-record', request.reason, { decision: 'fail' }, []);
+  /** Review until a recommendation moves it on, with the supplement and the overdue escalation. */
+  private async review(): Promise<void> {
+    const inReview = () => this.state.stage === 'review' || this.state.stage === 'inspection';
+    while (!this.ended() && (inReview() || this.state.stage === 'supplement-requested')) {
+      if (this.state.stage === 'supplement-requested') {
+        await this.supplement();
+        continue;
+      }
+      const review = this.state.review!;
+      const due = review.clock.dueAt;
+      const escalated = review.escalatedFor === due;
+      const inTime = await this.waitFor(() => !inReview() || this.state.review!.clock.dueAt !== due, escalated ? null : due);
+      if (!inTime) await this.escalateOverdueReview();
+    }
   }
-}
 
-function preliminaryRecordProblem(request: PreliminaryRecordRequest): string | null {
-  if (request.decision !== 'pass' && request.decision !== 'fail') return 'decision must be pass or fail';
-  if (typeof request.reason !== 'string' || request.reason.trim() === '') return 'reason must not be empty';
-  return null;
+  /** 002 第三十一条: overdue reviews escalate; nothing is approved automatically. */
+  private async escalateOverdueReview(): Promise<void> {
+    const review = this.state.review!;
+    review.escalatedFor = review.clock.dueAt;
+    review.overdue.push({ at: this.now(), lastDay: review.clock.lastDay });
+    this.record({
+      actor: ENGINE,
+      action: 'review-overdue',
+      details: { lastDay: review.clock.lastDay, clock: review.clock, extended: review.extension !== null },
+    });
+    this.changed();
+    await this.effect('escalate', () => effects.escalate({
+      applicationId: this.state.id,
+      idempotencyKey: `${this.state.id}:review-overdue:${review.overdue.length}`,
+      role: 'approver',
+      subject: `Review overdue: ${this.state.id}`,
+      body: `The review was due by the end of ${review.clock.lastDay} (Asia/Shanghai) and has no recommendation. It is not approved automatically.`,
+    }));
+  }
+
+  /** The one-time supplement request (一次性告知): the applicant answers by the deadline or the application lapses. */
+  private async supplement(): Promise<void> {
+    const s = this.state.review!.supplement!;
+    if (!s.dueAt) {
+      const window = await this.workingDays(this.tomorrow(), s.dueInWorkingDays, 'the supplement answer deadline');
+      if (!window) return;
+      s.days = window.days;
+      s.lastDay = window.lastDay;
+      s.dueAt = window.closesAt;
+      this.record({ actor: ENGINE, action: 'deadline', details: { for: 'supplement answer', workingDays: s.dueInWorkingDays, days: window.days, lastDay: window.lastDay, dueAt: window.closesAt } });
+      this.changed();
+      await this.effect('notifyApplicant', () => effects.notifyApplicant({
+        applicationId: this.state.id,
+        idempotencyKey: `${this.state.id}:supplement-request:notification`,
+        creditCode: this.state.applicant.creditCode,
+        subject: 'Supplement requested (一次性告知)',
+        body: `Please supply, by the end of ${window.lastDay}: ${s.items.join('; ')}`,
+      }));
+    }
+    const inTime = await this.waitFor(() => this.state.stage !== 'supplement-requested', s.dueAt);
+    if (!inTime) {
+      this.end('lapsed', ENGINE, 'deadline-missed', `the supplement requested at ${s.requestedAt} was not answered by the end of ${s.lastDay}`, { lastDay: s.lastDay });
+      return;
+    }
+    if (this.ended()) return;
+    // Answered: the 60 days start again (002 第三十一条).
+    this.restartClock('supplement-answered');
+  }
+
+  /**
+   * Step 5: public notice 公示 for the program's working days. Objections are received during the
+   * window; payment waits until it has closed and every objection is settled. An upheld objection
+   * that reduces the award publishes the reduced award again.
+   */
+  async publicNotice(): Promise<boolean> {
+    if (!(await this.publish())) return false;
+    for (;;) {
+      const notice = this.state.notice!;
+      const windowOver = await this.waitFor(() => this.ended() || this.republishRequested, notice.closed ? null : notice.closesAt);
+      if (this.ended()) return false;
+      if (this.republishRequested) {
+        if (!(await this.publish())) return false;
+        continue;
+      }
+      if (!windowOver && !notice.closed) {
+        notice.closed = true;
+        this.record({ actor: ENGINE, action: 'notice-closed', details: { publication: notice.publication, lastDay: notice.lastDay, objections: notice.objections.length } });
+        this.changed();
+      }
+      const open = () => this.state.notice!.objections.some((o) => o.status === 'open');
+      await this.waitFor(() => this.ended() || this.republishRequested || !open());
+      if (this.ended()) return false;
+      if (this.republishRequested) {
+        if (!(await this.publish())) return false;
+        continue;
+      }
+      this.record({ actor: ENGINE, action: 'notice-settled', details: { publication: notice.publication, objections: notice.objections.map((o) => ({ n: o.n, status: o.status })) } });
+      return true;
+    }
+  }
+
+  private async publish(): Promise<boolean> {
+    this.republishRequested = false;
+    const workingDays = this.program.notice.workingDays;
+    // Full working days, starting the day after publication (民法典 第二百零一条).
+    const window = await this.workingDays(this.tomorrow(), workingDays, 'the public-notice window');
+    if (!window) return false;
+    const previous = this.state.notice;
+    const publication = (previous?.publication ?? 0) + 1;
+    const amount = this.state.award.approved!;
+    const publishedOn = this.today();
+    this.state.notice = {
+      publication,
+      publishedOn,
+      lastDay: window.lastDay,
+      days: window.days,
+      closesAt: window.closesAt,
+      amount,
+      closed: false,
+      objections: previous?.objections ?? [],
+      previous: previous
+        ? [...previous.previous, { publication: previous.publication, publishedOn: previous.publishedOn, lastDay: previous.lastDay, days: previous.days, amount: previous.amount }]
+        : [],
+    };
+    await this.effect('publishNotice', () => effects.publishNotice({
+      applicationId: this.state.id,
+      idempotencyKey: `${this.state.id}:notice:${publication}`,
+      publication,
+      programId: this.state.programId,
+      applicant: this.state.applicant,
+      amount,
+      publishedOn,
+      lastDay: window.lastDay,
+      days: window.days,
+    }));
+    this.record({
+      actor: ENGINE,
+      action: 'notice-published',
+      details: {
+        publication,
+        amount,
+        publishedOn,
+        lastDay: window.lastDay,
+        days: window.days,
+        workingDays,
+        calendarSources: window.sources,
+        rule: `${this.program.notice.citation.seed} ${this.program.notice.citation.section}: at least ${workingDays} working days, counted from the day after publication`,
+      },
+    });
+    this.changed();
+    return !this.ended();
+  }
+
+  /** Step 6: the support agreement, where the program requires one, signed before money moves. */
+  async agreement(): Promise<boolean> {
+    const required = this.program.agreement.required;
+    this.state.agreement = { required, lastDay: null, dueAt: null, signedOn: null, recordedBy: null, recordedAt: null };
+    if (!required) {
+      this.record({ actor: ENGINE, action: 'agreement-not-required', details: { program: this.program.id } });
+      return true;
+    }
+    this.moveTo('agreement', ENGINE, 'agreement-due', 'the program requires a support agreement before payment', {});
+    const n = this.program.deadlines.agreementSigningWorkingDays;
+    const window = await this.workingDays(this.tomorrow(), n, 'the agreement signing deadline');
+    if (!window) return false;
+    this.state.agreement.lastDay = window.lastDay;
+    this.state.agreement.dueAt = window.closesAt;
+    this.record({ actor: ENGINE, action: 'deadline', details: { for: 'agreement', workingDays: n, days: window.days, lastDay: window.lastDay, dueAt: window.closesAt } });
+    this.changed();
+    const inTime = await this.waitFor(() => this.state.stage !== 'agreement', window.closesAt);
+    if (!inTime) {
+      this.end('lapsed', ENGINE, 'deadline-missed', `the support agreement was not signed by the end of ${window.lastDay}`, { lastDay: window.lastDay });
+      return false;
+    }
+    return !this.ended();
+  }
+
+  /**
+   * Step 7: disbursement by the program's schedule. Each tranche: claim with evidence → verified
+   * by staff → budget check → one payment instruction → confirmed by finance with the treasury
+   * reference. A lump sum needs no claim; yearly instalments become claimable year by year.
+   */
+  async disbursement(): Promise<boolean> {
+    const approved = this.state.award.approved!;
+    const schedule = await reads.paymentSchedule({ program: this.program, facts: this.state.facts as Facts, approved });
+    const start = this.today();
+    this.state.tranches = schedule.map(
+      (line, i): Tranche => ({
+        n: i + 1,
+        milestone: line.milestone,
+        amount: line.amount,
+        status: 'scheduled',
+        paidOn: null,
+        treasuryReference: null,
+        condition: line.condition,
+        trigger: line.trigger,
+        claimableFrom: line.trigger.kind === 'year' ? addYears(start, line.trigger.index - 1) : null,
+        claims: [],
+        instruction: null,
+        instructionProblem: null,
+        confirmation: null,
+      }),
+    );
+    this.moveTo('disbursement', ENGINE, 'schedule-fixed', `${schedule.length} tranche(s) totalling ${approved}`, {
+      approved,
+      tranches: schedule.map((l, i) => ({ n: i + 1, milestone: l.milestone, amount: l.amount, condition: l.condition, rule: l.rule })),
+    });
+
+    // A lump sum (or any after-notice tranche) is payable now: no progress to report.
+    for (const t of this.state.tranches) {
+      if (t.trigger.kind === 'after-notice') {
+        t.status = 'verified';
+        this.record({ actor: ENGINE, action: 'tranche-payable', details: { tranche: t.n, why: 'paid after the notice and agreement; no progress report needed' } });
+      }
+    }
+    this.changed();
+
+    for (;;) {
+      for (const t of this.state.tranches) {
+        if (t.status === 'verified' && !this.ended()) await this.instructPayment(t);
+      }
+      if (this.ended()) return false;
+      if (this.state.tranches.every((t) => t.status === 'paid')) return true;
+      // Wake for a verified tranche, or when the next yearly instalment becomes claimable.
+      const today = this.today();
+      const nextYear = this.state.tranches
+        .filter((t) => t.status === 'scheduled' && t.claimableFrom && t.claimableFrom > today)
+        .map((t) => t.claimableFrom!)
+        .sort()[0];
+      const retryAt = this.state.tranches.some((t) => t.status === 'verified' && t.instructionProblem) ? this.later(INSTRUCTION_RETRY_MS) : null;
+      const wakeAt = [nextYear ? windowClosesAt(addCalendarDays(nextYear, -1)) : null, retryAt].filter((x): x is string => x !== null).sort()[0] ?? null;
+      await this.waitFor(
+        () =>
+          this.ended() ||
+          this.state.tranches.every((t) => t.status === 'paid') ||
+          this.state.tranches.some((t) => t.status === 'verified' && !t.instructionProblem),
+        wakeAt,
+      );
+      this.changed();
+    }
+  }
+
+  /** Budget check, then one payment instruction per tranche, whatever crashes or retries happen. */
+  private async instructPayment(t: Tranche): Promise<void> {
+    const instructed = sumYuan(this.state.tranches.filter((x) => x.status === 'instructed' || x.status === 'paid').map((x) => x.amount));
+    const approved = this.state.award.approved!;
+    const remaining = formatYuan(parseYuan(approved).minus(parseYuan(instructed)));
+    const budgetCheck = { approved, alreadyInstructedOrPaid: instructed, thisTranche: t.amount, remainingBefore: remaining };
+    if (parseYuan(t.amount).greaterThan(parseYuan(remaining))) {
+      // Cannot happen with a schedule that sums to the award; guard public money anyway.
+      t.instructionProblem = `budget check failed: tranche ${t.n} (${t.amount}) exceeds the ${remaining} left of the approved ${approved}`;
+      this.record({ actor: ENGINE, action: 'budget-check-failed', details: budgetCheck });
+      this.changed();
+      return;
+    }
+    const idempotencyKey = `${this.state.id}:tranche:${t.n}:payment-instruction`;
+    try {
+      await payments.sendPaymentInstruction({
+        applicationId: this.state.id,
+        idempotencyKey,
+        tranche: t.n,
+        milestone: t.milestone,
+        amount: t.amount,
+        payee: this.state.applicant,
+        programId: this.state.programId,
+      });
+    } catch (err) {
+      t.instructionProblem = `the payment instruction could not be delivered: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`;
+      this.record({ actor: ENGINE, action: 'payment-instruction-failed', details: { tranche: t.n, problem: t.instructionProblem } });
+      this.changed();
+      return;
+    }
+    t.status = 'instructed';
+    t.instructionProblem = null;
+    t.instruction = { idempotencyKey, at: this.now(), budgetCheck };
+    this.record({ actor: ENGINE, action: 'payment-instructed', details: { tranche: t.n, milestone: t.milestone, amount: t.amount, idempotencyKey, budgetCheck } });
+    this.changed();
+  }
+
+  /** Step 8: obligations that outlive payment (e.g. 5 years in the district, 000). */
+  async monitoring(): Promise<void> {
+    const paidOn = this.state.tranches.map((t) => t.paidOn!).sort();
+    for (const o of this.state.obligations) {
+      if (o.years === null) continue;
+      const def = this.program.obligations.find((x) => x.id === o.id);
+      o.startsOn = def?.runsFrom === 'first-payment' ? paidOn[0]! : paidOn[paidOn.length - 1]!;
+      o.endsOn = addYears(o.startsOn, o.years);
+      o.status = 'running';
+    }
+    const running = this.state.obligations.filter((o) => o.status === 'running');
+    if (running.length === 0) {
+      this.end('completed', ENGINE, 'completed', 'every tranche is paid and no obligation period runs', {});
+      return;
+    }
+    const endsOn = running.map((o) => o.endsOn!).sort().at(-1)!;
+    this.moveTo('monitoring', ENGINE, 'monitoring-started', `obligations run until the end of ${endsOn}`, {
+      obligations: running.map((o) => ({ id: o.id, startsOn: o.startsOn, endsOn: o.endsOn })),
+    });
+    // An ordinary timer, however many years.
+    await this.waitFor(() => this.ended(), windowClosesAt(endsOn));
+    if (this.ended()) return;
+    for (const o of this.state.obligations) o.status = 'ended';
+    this.end('completed', ENGINE, 'obligations-ended', `every obligation period ended on ${endsOn}`, {});
+  }
+
+  /** Tells the applicant how its application ended (once). */
+  async announceOutcome(): Promise<void> {
+    const outcome = this.state.outcome;
+    if (!outcome) return;
+    await this.effect('notifyApplicant', () => effects.notifyApplicant({
+      applicationId: this.state.id,
+      idempotencyKey: `${this.state.id}:outcome:${outcome.stage}`,
+      creditCode: this.state.applicant.creditCode,
+      subject: `Application ${outcome.stage}`,
+      body: outcome.reason,
+    }));
+  }
+
+  async allSettled(): Promise<void> {
+    this.settledEpoch = this.epoch;
+    await condition(allHandlersFinished);
+    this.finished = true;
+    await this.courierDone;
+  }
+
+  /**
+   * Delivers an external effect, and keeps trying when the receiver refuses it (a 4xx is not
+   * retried by Temporal): a failed delivery is recorded, never fatal to the application.
+   * Retries use a plain timer, not `waitFor`, so they never mark handlers as settled.
+   */
+  async effect(what: string, send: () => Promise<unknown>): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await send();
+        return;
+      } catch (err) {
+        const cause = (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
+        this.record({ actor: ENGINE, action: 'effect-failed', details: { what, attempt, problem: cause, retryIn: '1 hour' } });
+        log.warn('effect failed', { id: this.state.id, what, problem: cause });
+        await sleep(EFFECT_RETRY_MS);
+      }
+    }
+  }
+
+  /** Effects a handler asks for are delivered in order by the courier, so no update waits on a receiver. */
+  enqueue(what: string, send: () => Promise<unknown>): void {
+    this.queue.push({ what, send });
+  }
+
+  private async courier(): Promise<void> {
+    for (;;) {
+      await condition(() => this.queue.length > 0 || this.finished);
+      const job = this.queue[0];
+      if (!job) return;
+      await this.effect(job.what, job.send);
+      this.queue.shift();
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Shared machinery
+  // ------------------------------------------------------------------------------------------
+
+  /**
+   * Waits until `done()` or until the instant `until` (ISO; null = no deadline). Returns false
+   * when the deadline came first. Each time a handler acts, the wait marks everything so far as
+   * settled, so the handler can answer with the state the engine has reacted to.
+   */
+  async waitFor(done: () => boolean, until: string | null = null): Promise<boolean> {
+    for (;;) {
+      if (done()) return true;
+      this.settledEpoch = this.epoch;
+      const seen = this.epoch;
+      const woke = () => done() || this.epoch !== seen;
+      if (until === null) {
+        await condition(woke);
+        continue;
+      }
+      const ms = Date.parse(until) - Date.now();
+      if (ms <= 0) return done();
+      if (!(await condition(woke, ms))) return done();
+    }
+  }
+
+  /** Called by a handler after it changed the state; returns its ticket for `settled`. */
+  acted(): number {
+    this.epoch += 1;
+    return this.epoch;
+  }
+
+  /** Resolves once the engine has reacted to the handler's change (or the application ended). */
+  async settled(ticket: number): Promise<void> {
+    await condition(() => this.settledEpoch >= ticket || this.ended());
+  }
+
+  /**
+   * The first `count` working days from `from`; when a year has no calendar, waits for an admin
+   * to supply it (pending item for the admin role), looking again daily and at once when told.
+   * Returns null when the application ended while waiting.
+   */
+  async workingDays(from: string, count: number, purpose: string): Promise<Extract<WorkingDaysAnswer, { ok: true }> | null> {
+    for (;;) {
+      const answer = await reads.workingDays({ from, count });
+      if (answer.ok) {
+        if (this.state.calendarWait) {
+          this.record({ actor: ENGINE, action: 'calendar-resumed', details: { year: this.state.calendarWait.year, purpose } });
+          this.state.calendarWait = null;
+          this.changed();
+        }
+        return answer;
+      }
+      if (this.state.calendarWait?.year !== answer.missingYear) {
+        this.state.calendarWait = { year: answer.missingYear, purpose, since: this.now() };
+        this.record({ actor: ENGINE, action: 'calendar-missing', details: { year: answer.missingYear, purpose, message: answer.message } });
+        this.changed();
+        await this.effect('escalate', () => effects.escalate({
+          applicationId: this.state.id,
+          idempotencyKey: `${this.state.id}:calendar-missing:${answer.missingYear}:${this.state.audit.length}`,
+          role: 'admin',
+          subject: `Working-day calendar ${answer.missingYear} needed`,
+          body: `${this.state.id} waits for ${purpose}: ${answer.message}`,
+        }));
+      }
+      const year = answer.missingYear;
+      this.calendarYearsAnnounced.delete(year);
+      await this.waitFor(() => this.ended() || this.calendarYearsAnnounced.has(year), this.later(CALENDAR_RECHECK_MS));
+      if (this.ended()) {
+        this.state.calendarWait = null;
+        return null;
+      }
+    }
+  }
+
+  restartClock(why: 'supplement-answered' | 'returned-by-sign-off'): void {
+    const review = this.state.review!;
+    review.previousClocks.push(review.clock);
+    review.clock = this.clock(this.today(), why);
+    this.moveTo(this.reviewStage(), ENGINE, 'review-clock-restarted', `${why}: review due by the end of ${review.clock.lastDay}`, { clock: review.clock });
+  }
+
+  /** Review or inspection: inspection first when it is required and has no result yet. */
+  reviewStage(): Stage {
+    const i = this.state.inspection;
+    return i && i.required && !i.result ? 'inspection' : 'review';
+  }
+
+  private clock(startedOn: string, why: 'accepted' | 'supplement-answered' | 'returned-by-sign-off') {
+    const days = this.program.review.reviewDays;
+    const lastDay = lastDayAfter(startedOn, days);
+    return { startedOn, why, days, lastDay, dueAt: windowClosesAt(lastDay) };
+  }
+
+  private spotCheckSeed(): string {
+    // A seed recorded at filing; older inputs without one use the run id (also in history).
+    return this.input.spotCheckSeed ?? workflowInfo().firstExecutionRunId;
+  }
+
+  moveTo(to: Stage, actor: Actor | EngineActor, action: string, comment: string | undefined, details: Record<string, unknown>): void {
+    const from = this.state.stage;
+    this.state.stage = to;
+    this.record({ actor, action, from, to, ...(comment ? { comment } : {}), details });
+    this.changed();
+    log.info('application moved', { id: this.state.id, from, to, action, actor: actor.id });
+  }
+
+  /** Ends the application at an end stage with its reason. */
+  end(stage: Stage, actor: Actor | EngineActor, action: string, reason: string, details: Record<string, unknown>): void {
+    this.state.outcome = { stage, reason, at: this.now() };
+    this.moveTo(stage, actor, action, reason, details);
+  }
+
+  ended(): boolean {
+    return isEndStage(this.state.stage);
+  }
+
+  record(entry: Omit<AuditEntry, 'at'>): void {
+    this.state.audit.push({ at: this.now(), ...entry });
+  }
+
+  /** Recomputes what is pending and keeps the listing fields in visibility current. */
+  changed(): void {
+    this.state.pending = pendingOf(this.state, this.today());
+    const dueDates = this.state.pending.flatMap((p) => (p.dueAt ? [p.dueAt] : [])).sort();
+    const roles = [...new Set(this.state.pending.map((p) => p.role))].sort();
+    const key = JSON.stringify([this.state.stage, roles, dueDates[0] ?? null]);
+    if (key === this.lastAttributes) return;
+    this.lastAttributes = key;
+    upsertSearchAttributes([
+      { key: SEARCH_ATTRIBUTES.stage, value: this.state.stage },
+      { key: SEARCH_ATTRIBUTES.programId, value: this.state.programId },
+      { key: SEARCH_ATTRIBUTES.round, value: this.state.round },
+      { key: SEARCH_ATTRIBUTES.applicantCreditCode, value: this.state.applicant.creditCode },
+      { key: SEARCH_ATTRIBUTES.pendingRoles, value: roles },
+      { key: SEARCH_ATTRIBUTES.nextDueAt, value: dueDates[0] ? new Date(dueDates[0]) : null },
+    ]);
+  }
+
+  /** Workflow time: deterministic on replay. */
+  now(): string {
+    return new Date().toISOString();
+  }
+
+  today(): string {
+    return shanghaiDate(Date.now());
+  }
+
+  tomorrow(): string {
+    return addCalendarDays(this.today(), 1);
+  }
+
+  private later(ms: number): string {
+    return new Date(Date.now() + ms).toISOString();
+  }
 }
 
 function initialState(input: ApplicationInput): ApplicationState {
@@ -101,60 +739,35 @@ function initialState(input: ApplicationInput): ApplicationState {
     stage: 'preliminary-record',
     outcome: null,
     filedAt: workflowInfo().startTime.toISOString(),
-    award: { formula: null, inputs: {}, recommended: null, approved: null },
+    dishonestyCheck: null,
+    award: { formula: null, inputs: {}, amountByFormula: null, breakdown: [], recommended: null, approved: null, changes: [] },
     preliminaryRecord: null,
-    pending: [{ role: 'intake-officer', action: 'preliminary-record', path: 'preliminary-record', dueAt: null }],
+    materials: {
+      required: input.program.materials.map((m) => ({ id: m.id, name: m.name })),
+      missing: input.program.materials.map((m) => m.id),
+      submissions: [],
+      lastDay: null,
+      dueAt: null,
+    },
+    review: null,
+    inspection: null,
+    recommendation: null,
+    signOff: null,
+    returns: [],
+    notice: null,
+    agreement: null,
+    tranches: [],
+    obligations: input.program.obligations.map((o) => ({
+      id: o.id,
+      kind: o.kind,
+      description: o.description,
+      years: o.years ?? null,
+      startsOn: null,
+      endsOn: null,
+      status: 'pending',
+    })),
+    calendarWait: null,
+    pending: [],
     audit: [],
   };
-}
-
-/**
- * Validators run synchronously before an update is written to history; throwing refuses it.
- * The error type is a stable word the API maps to an HTTP status.
- */
-function validate(state: ApplicationState, action: ActionName, actor: Actor, inputProblem: string | null): void {
-  const refusal: Refusal | null =
-    actionRefusal(action, actor, state) ?? (inputProblem ? { type: 'InvalidInput', message: inputProblem } : null);
-  if (refusal) {
-    throw ApplicationFailure.create({ type: refusal.type, message: refusal.message, nonRetryable: true });
-  }
-}
-
-function moveTo(
-  state: ApplicationState,
-  to: Stage,
-  actor: Actor,
-  action: string,
-  comment: string,
-  details: Record<string, unknown>,
-  pending: PendingItem[],
-): void {
-  const from = state.stage;
-  state.stage = to;
-  state.pending = pending;
-  audit(state, { actor, action, from, to, comment, details });
-  publishSearchAttributes(state);
-  log.info('application moved', { id: state.id, from, to, action, actor: actor.id });
-}
-
-function audit(state: ApplicationState, entry: Omit<AuditEntry, 'at'>): void {
-  state.audit.push({ at: now(), ...entry });
-}
-
-/** Keeps the listing fields current in Temporal visibility. */
-function publishSearchAttributes(state: ApplicationState): void {
-  const dueDates = state.pending.flatMap((p) => (p.dueAt ? [p.dueAt] : [])).sort();
-  upsertSearchAttributes([
-    { key: SEARCH_ATTRIBUTES.stage, value: state.stage },
-    { key: SEARCH_ATTRIBUTES.programId, value: state.programId },
-    { key: SEARCH_ATTRIBUTES.round, value: state.round },
-    { key: SEARCH_ATTRIBUTES.applicantCreditCode, value: state.applicant.creditCode },
-    { key: SEARCH_ATTRIBUTES.pendingRoles, value: [...new Set(state.pending.map((p) => p.role))].sort() },
-    { key: SEARCH_ATTRIBUTES.nextDueAt, value: dueDates[0] ? new Date(dueDates[0]) : null },
-  ]);
-}
-
-/** Workflow time: deterministic on replay. */
-function now(): string {
-  return new Date().toISOString();
 }

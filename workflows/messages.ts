@@ -4,24 +4,130 @@
  *
  * Staff and applicant actions are Updates, not Signals: the caller needs to know at once whether
  * the action was accepted (right stage, right role) or refused and why, and an update id makes a
- * retried request apply once.
+ * retried request apply once. Each request carries the actor (from the credential, never from the
+ * body) and an optional comment; the rest is the HTTP body of the matching endpoint.
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { ApplicationState } from '../domain/application';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ApplicationState, Document, Objector } from '../domain/application';
+import type { Yuan } from '../domain/money';
 import type { Actor } from '../domain/roles';
 
-/** Every action carries who takes it (from the credential) and their comment or reason. */
+/** Every action carries who takes it (from the credential) and their comment. */
 export interface ActionRequest {
   actor: Actor;
+  comment?: string;
 }
 
+/** POST /preliminary-record */
 export interface PreliminaryRecordRequest extends ActionRequest {
   decision: 'pass' | 'fail';
   reason: string;
 }
 
+/** POST /materials: formal submission, or the answer to the supplement request. */
+export interface MaterialsRequest extends ActionRequest {
+  documents: Document[];
+}
+
+/** POST /supplement-request: once, listing everything missing (一次性告知). */
+export interface SupplementRequest extends ActionRequest {
+  items: string[];
+  /** Working days the applicant has to answer; the program's setting when absent. */
+  dueInWorkingDays?: number;
+}
+
+/** POST /review-extension: once, at most the program's extensionMaxDays calendar days. */
+export interface ReviewExtensionRequest extends ActionRequest {
+  days: number;
+  reason: string;
+}
+
+/** POST /inspection */
+export interface InspectionRequest extends ActionRequest {
+  result: 'pass' | 'fail';
+  findings: string;
+}
+
+/** POST /recommendation: `amount` is required to approve and at most what the formula allows. */
+export interface RecommendationRequest extends ActionRequest {
+  decision: 'approve' | 'reject';
+  amount?: Yuan;
+  reason: string;
+}
+
+/** POST /sign-off: `amount` is required to approve and at most the recommended amount. */
+export interface SignOffRequest extends ActionRequest {
+  decision: 'approve' | 'reject' | 'return';
+  amount?: Yuan;
+  reason: string;
+}
+
+/** POST /objections: a written objection received during the notice window. */
+export interface ObjectionRequest extends ActionRequest {
+  text: string;
+  objector: Objector;
+}
+
+/** POST /objections/:n/resolution: upheld with `amount` reduces the award and notices it again. */
+export interface ObjectionResolutionRequest extends ActionRequest {
+  n: number;
+  upheld: boolean;
+  decision: string;
+  amount?: Yuan;
+}
+
+/** POST /agreement */
+export interface AgreementRequest extends ActionRequest {
+  /** YYYY-MM-DD, Asia/Shanghai. */
+  signedOn: string;
+}
+
+/** POST /progress: claims the schedule entry `milestone`. */
+export interface ProgressRequest extends ActionRequest {
+  milestone: string;
+  cumulativeInvestment?: Yuan;
+  evidence: Document[];
+}
+
+/** POST /progress/:n/verification (n = the tranche claimed). */
+export interface VerificationRequest extends ActionRequest {
+  n: number;
+  accepted: boolean;
+  reason: string;
+}
+
+/** POST /tranches/:n/confirmation: the treasury paid tranche n. */
+export interface ConfirmationRequest extends ActionRequest {
+  n: number;
+  treasuryReference: string;
+  /** YYYY-MM-DD, Asia/Shanghai. */
+  paidOn: string;
+}
+
+/** POST /withdrawal: before any payment. */
+export interface WithdrawalRequest extends ActionRequest {
+  reason: string;
+}
+
 export const stateQuery = defineQuery<ApplicationState>('state');
 
-export const preliminaryRecordUpdate = defineUpdate<ApplicationState, [PreliminaryRecordRequest]>(
-  'preliminaryRecord',
-);
+export const preliminaryRecordUpdate = defineUpdate<ApplicationState, [PreliminaryRecordRequest]>('preliminaryRecord');
+export const materialsUpdate = defineUpdate<ApplicationState, [MaterialsRequest]>('materials');
+export const supplementRequestUpdate = defineUpdate<ApplicationState, [SupplementRequest]>('supplementRequest');
+export const reviewExtensionUpdate = defineUpdate<ApplicationState, [ReviewExtensionRequest]>('reviewExtension');
+export const inspectionUpdate = defineUpdate<ApplicationState, [InspectionRequest]>('inspection');
+export const recommendationUpdate = defineUpdate<ApplicationState, [RecommendationRequest]>('recommendation');
+export const signOffUpdate = defineUpdate<ApplicationState, [SignOffRequest]>('signOff');
+export const objectionUpdate = defineUpdate<ApplicationState, [ObjectionRequest]>('objection');
+export const objectionResolutionUpdate = defineUpdate<ApplicationState, [ObjectionResolutionRequest]>('objectionResolution');
+export const agreementUpdate = defineUpdate<ApplicationState, [AgreementRequest]>('agreement');
+export const progressUpdate = defineUpdate<ApplicationState, [ProgressRequest]>('progress');
+export const verificationUpdate = defineUpdate<ApplicationState, [VerificationRequest]>('verification');
+export const confirmationUpdate = defineUpdate<ApplicationState, [ConfirmationRequest]>('confirmation');
+export const withdrawalUpdate = defineUpdate<ApplicationState, [WithdrawalRequest]>('withdrawal');
+
+/**
+ * Sent by the API when an admin supplies a calendar year, so that applications waiting for it
+ * resume at once (they also look again by themselves once a day).
+ */
+export const calendarUpdatedSignal = defineSignal<[{ year: number }]>('calendarUpdated');

@@ -55,4 +55,56 @@ describe('settings from the environment', () => {
     });
     assert.equal(parseSettings({ TEMPORAL_TLS: 'true' }).tls !== undefined, true);
   });
+
+  it('when nothing about effects or the list is set, then the local outbox and the list file under DATA_DIR are used', () => {
+    const s = parseSettings({ DATA_DIR: '/srv/subsidy' });
+    assert.deepEqual(s.effects, { kind: 'outbox', path: '/srv/subsidy/outbox.jsonl' });
+    assert.deepEqual(s.dishonestyList, { kind: 'file', path: '/srv/subsidy/dishonesty-list.json' });
+  });
+
+  it('when a webhook URL and secret are set, then effects go to the webhook, 10 s timeout unless told', () => {
+    const env = { EFFECTS_WEBHOOK_URL: 'https://gw.example.gov.cn/effects', EFFECTS_WEBHOOK_SECRET: 's'.repeat(16) };
+    assert.deepEqual(parseSettings(env).effects, { kind: 'webhook', url: env.EFFECTS_WEBHOOK_URL, secret: env.EFFECTS_WEBHOOK_SECRET, timeoutMs: 10_000 });
+    assert.deepEqual(parseSettings({ ...env, EFFECTS_WEBHOOK_TIMEOUT_MS: '2500' }).effects, { kind: 'webhook', url: env.EFFECTS_WEBHOOK_URL, secret: env.EFFECTS_WEBHOOK_SECRET, timeoutMs: 2500 });
+  });
+
+  it('when the webhook URL comes without a secret, then start-up stops saying the secret is required', () => {
+    assert.throws(() => parseSettings({ EFFECTS_WEBHOOK_URL: 'https://gw.example.gov.cn/effects' }), /EFFECTS_WEBHOOK_SECRET is required when EFFECTS_WEBHOOK_URL is set/);
+  });
+
+  it('when the webhook secret is short, then start-up stops without printing it', () => {
+    assert.throws(
+      () => parseSettings({ EFFECTS_WEBHOOK_URL: 'https://gw.example.gov.cn/effects', EFFECTS_WEBHOOK_SECRET: 'hunter2' }),
+      (err: unknown) => {
+        assert.ok(err instanceof SettingsError);
+        assert.match(err.message, /EFFECTS_WEBHOOK_SECRET must be at least 16 characters \(got 7 characters\)/);
+        assert.equal(err.message.includes('hunter2'), false);
+        return true;
+      },
+    );
+  });
+
+  it('when a secret is set without its URL, then start-up stops naming the missing URL', () => {
+    assert.throws(() => parseSettings({ EFFECTS_WEBHOOK_SECRET: 's'.repeat(16) }), /EFFECTS_WEBHOOK_URL is not set/);
+    assert.throws(() => parseSettings({ DISHONESTY_LIST_SECRET: 'k' }), /DISHONESTY_LIST_URL is not set/);
+  });
+
+  it('when a URL or the timeout is wrong, then start-up stops naming the variable', () => {
+    assert.throws(() => parseSettings({ EFFECTS_WEBHOOK_URL: 'gw.example.gov.cn', EFFECTS_WEBHOOK_SECRET: 's'.repeat(16) }), /EFFECTS_WEBHOOK_URL must be an http/);
+    assert.throws(() => parseSettings({ DISHONESTY_LIST_URL: 'ftp://list.example.gov.cn' }), /DISHONESTY_LIST_URL must be an http/);
+    assert.throws(() => parseSettings({ EFFECTS_WEBHOOK_TIMEOUT_MS: 'soon' }), /EFFECTS_WEBHOOK_TIMEOUT_MS must be a number/);
+    assert.throws(() => parseSettings({ EFFECTS_WEBHOOK_TIMEOUT_MS: '120000' }), /EFFECTS_WEBHOOK_TIMEOUT_MS must be between 100 and 60000/);
+  });
+
+  it('when a dishonesty-list URL is set, then the list is looked up there, signed when a secret is given', () => {
+    assert.deepEqual(parseSettings({ DISHONESTY_LIST_URL: 'https://list.example.gov.cn/lookup' }).dishonestyList, {
+      kind: 'http',
+      url: 'https://list.example.gov.cn/lookup',
+    });
+    assert.deepEqual(parseSettings({ DISHONESTY_LIST_URL: 'https://list.example.gov.cn/lookup', DISHONESTY_LIST_SECRET: 'k' }).dishonestyList, {
+      kind: 'http',
+      url: 'https://list.example.gov.cn/lookup',
+      secret: 'k',
+    });
+  });
 });

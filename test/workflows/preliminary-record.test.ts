@@ -11,6 +11,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createOutbox } from '../../activities/outbox';
+import { createFileDishonestyList } from '../../activities/dishonesty-list';
+import { createCalendarStore } from '../../lib/calendar-store';
 import type { ApplicationInput, ApplicationState } from '../../domain/application';
 import { loadCatalog } from '../../lib/catalog-store';
 import { applicationWorkflow } from '../../workflows';
@@ -35,7 +37,11 @@ describe('preliminary record (time-skipping server)', () => {
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
       workflowBundle: await workflowBundle(),
-      activities: createActivities({ effects: outbox }),
+      activities: createActivities({
+        effects: outbox,
+        calendar: createCalendarStore(tempDir('calendar')),
+        dishonestyList: createFileDishonestyList(join(tempDir('list'), 'dishonesty-list.json')),
+      }),
       // Every task replays the whole history: catches non-determinism in these tests.
       maxCachedWorkflows: 0,
     });
@@ -96,7 +102,7 @@ describe('preliminary record (time-skipping server)', () => {
     assert.equal(state.stage, 'formal-submission');
     assert.equal(state.preliminaryRecord?.decision, 'pass');
     assert.deepEqual(state.pending.map((p) => [p.role, p.action]), [['applicant-system', 'materials']]);
-    const last = state.audit.at(-1)!;
+    const last = state.audit.find((e) => e.action === 'preliminary-record')!;
     assert.deepEqual([last.action, last.from, last.to, last.actor.id, last.comment], [
       'preliminary-record',
       'preliminary-record',
@@ -119,7 +125,7 @@ describe('preliminary record (time-skipping server)', () => {
     const notes = outbox.read().filter((m) => m.applicationId === id);
     assert.equal(notes.length, 1);
     assert.equal(notes[0]?.type, 'notification');
-    assert.equal(notes[0]?.idempotencyKey, `${id}:preliminary-record:notification`);
+    assert.equal(notes[0]?.idempotencyKey, `${id}:outcome:rejected`);
   });
 
   it('when recorded twice, then the second is refused as WrongStage and changes nothing', async () => {

@@ -1,0 +1,207 @@
+/**
+ * Every staff and applicant action on an application, `POST /applications/:id/<path>` (issue 5):
+ * one row of a table each. A handler checks the id, refuses early a role that may never take the
+ * action (same rule table as the workflow's validators), parses the body, and makes one Workflow
+ * Update: the workflow's answer is the new state (`200`), its refusal keeps the validator's type
+ * (wrong stage or conflict `409`, bad input `400`, role or separation of duties `403`).
+ *
+ * The actor comes from the API key, never from the body; `:n` comes from the path; an
+ * `Idempotency-Key` header becomes the update id, so a retried request applies once.
+ */
+import { randomUUID } from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import type { Client } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { z } from 'zod';
+import { ACTION_RULES, roleRefusal, type ActionName } from '../domain/actions';
+import type { ApplicationState } from '../domain/application';
+import type { Actor } from '../domain/roles';
+import {
+  type ActionRequest,
+  agreementUpdate,
+  calendarUpdatedSignal,
+  confirmationUpdate,
+  inspectionUpdate,
+  materialsUpdate,
+  objectionResolutionUpdate,
+  objectionUpdate,
+  preliminaryRecordUpdate,
+  progressUpdate,
+  recommendationUpdate,
+  reviewExtensionUpdate,
+  signOffUpdate,
+  supplementRequestUpdate,
+  verificationUpdate,
+  withdrawalUpdate,
+} from '../workflows/messages';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { Problem, validationProblem } from './problem';
+import {
+  AgreementBody,
+  APPLICATION_ID_PATTERN,
+  ConfirmationBody,
+  InspectionBody,
+  MaterialsBody,
+  ObjectionBody,
+  ObjectionResolutionBody,
+  ORDINAL_PATTERN,
+  PreliminaryRecordBody,
+  ProgressBody,
+  RecommendationBody,
+  ReviewExtensionBody,
+  SignOffBody,
+  SupplementRequestBody,
+  VerificationBody,
+  WithdrawalBody,
+} from './schemas';
+import { callTemporal, TEMPORAL_CALL_TIMEOUT_MS, updateProblem } from './temporal-calls';
+
+type Locals = { actor: Actor; requestId: string };
+
+export interface ActionRouteDeps {
+  client: Client;
+  /** The `links` returned beside the state. */
+  linksFor: (id: string) => Record<string, string>;
+}
+
+export function actionRoutes(deps: ActionRouteDeps): Router {
+  const router = Router();
+
+  /**
+   * One endpoint: `path` is relative to the application; its last word names the action (a key of
+   * ACTION_RULES); a `:n` segment is the objection or tranche number, passed to the update as `n`.
+   */
+  function action<R extends ActionRequest>(
+    path: string,
+    schema: z.ZodType<Omit<R, 'actor' | 'n'>>,
+    update: UpdateDefinition<ApplicationState, [R]>,
+  ): void {
+    const name = path.split('/').pop() ?? '';
+    if (!(name in ACTION_RULES)) throw new Error(`action route ${path}: "${name}" is not an action of domain/actions.ts`);
+    const actionName = name as ActionName;
+    const withN = path.includes(':n');
+
+    router.post(`/applications/:id/${path}`, async (req, res: Response<unknown, Locals>) => {
+      const id = applicationIdParam(req);
+      const n = withN ? ordinalParam(req, path) : undefined;
+      const actor = actorFor(res, actionName);
+      const body = schema.safeParse(req.body);
+      if (!body.success) throw validationProblem(body.error);
+      const updateId = updateIdOf(req);
+      // The schema gave every field of R but the actor and n, added here from the key and the path.
+      const request = { ...body.data, actor, ...(n === undefined ? {} : { n }) } as R;
+      const state = await runUpdate(deps.client, id, () =>
+        deps.client.workflow.getHandle(id).executeUpdate(update, { args: [request], updateId }),
+      );
+      res.json({ ...state, links: deps.linksFor(id) });
+    });
+  }
+
+  action('preliminary-record', PreliminaryRecordBody, preliminaryRecordUpdate);
+  action('materials', MaterialsBody, materialsUpdate);
+  action('supplement-request', SupplementRequestBody, supplementRequestUpdate);
+  action('review-extension', ReviewExtensionBody, reviewExtensionUpdate);
+  action('inspection', InspectionBody, inspectionUpdate);
+  action('recommendation', RecommendationBody, recommendationUpdate);
+  action('sign-off', SignOffBody, signOffUpdate);
+  action('objections', ObjectionBody, objectionUpdate);
+  action('objections/:n/resolution', ObjectionResolutionBody, objectionResolutionUpdate);
+  action('agreement', AgreementBody, agreementUpdate);
+  action('progress', ProgressBody, progressUpdate);
+  action('progress/:n/verification', VerificationBody, verificationUpdate);
+  action('tranches/:n/confirmation', ConfirmationBody, confirmationUpdate);
+  action('withdrawal', WithdrawalBody, withdrawalUpdate);
+
+  return router;
+}
+
+/** `:id` of a well-formed application id; anything else cannot exist (404). */
+export function applicationIdParam(req: Request): string {
+  const id = String(req.params.id);
+  if (!APPLICATION_ID_PATTERN.test(id)) throw new Problem('not-found', `No application ${id}`);
+  return id;
+}
+
+/** `:n` (objection or tranche, from 1); anything but a positive whole number names nothing (404). */
+function ordinalParam(req: Request, path: string): number {
+  const n = String(req.params.n);
+  if (!ORDINAL_PATTERN.test(n)) {
+    const what = path.startsWith('objections') ? 'objection' : 'tranche';
+    throw new Problem('not-found', `No ${what} ${n} (they are numbered from 1)`);
+  }
+  return Number(n);
+}
+
+/** The actor from the key, refused at once when their role may never take the action. */
+function actorFor(res: Response<unknown, Locals>, action: ActionName): Actor {
+  const actor = res.locals.actor;
+  const refusal = roleRefusal(action, actor);
+  if (refusal) throw new Problem('forbidden', refusal.message);
+  return actor;
+}
+
+/** The caller's Idempotency-Key becomes the update id, so a retried action applies once. */
+function updateIdOf(req: Request): string {
+  const key = req.get('idempotency-key');
+  if (key === undefined) return randomUUID();
+  if (!/^[A-Za-z0-9._:-]{1,200}$/.test(key)) {
+    throw new Problem('validation', 'Idempotency-Key must be 1-200 letters, digits or . _ : -', {
+      errors: [{ field: 'Idempotency-Key', reason: 'must be 1-200 letters, digits or . _ : -' }],
+    });
+  }
+  return key;
+}
+
+/** One update under the Temporal deadline; a refusal becomes the problem its validator named. */
+async function runUpdate(client: Client, id: string, call: () => Promise<ApplicationState>): Promise<ApplicationState> {
+  try {
+    return await callTemporal(client, call);
+  } catch (err) {
+    const problem = await updateProblem(client, id, err);
+    throw problem ?? err;
+  }
+}
+
+/** At most this many waiting applications are woken per supplied year; the rest poll daily. */
+export const CALENDAR_SIGNAL_CAP = 1000;
+
+/**
+ * After an admin supplies a calendar year: tell the applications waiting on the admin (a deadline
+ * that needed a year nobody had supplied) to look again now. Best effort: each workflow also
+ * looks once a day by itself, so a failure is logged and never fails the admin's request. A
+ * workflow waiting on the admin for another reason ignores the signal when its year is still
+ * missing.
+ */
+export async function signalCalendarUpdated(
+  client: Client,
+  year: number,
+  log: (entry: Record<string, unknown>) => void = (entry) => console.error(JSON.stringify(entry)),
+): Promise<{ signalled: number; failed: number; capped: boolean }> {
+  const query = `${SEARCH_ATTRIBUTES.pendingRoles.name} = 'admin' AND ExecutionStatus = 'Running'`;
+  const outcome = { signalled: 0, failed: 0, capped: false };
+  const deadline = Date.now() + TEMPORAL_CALL_TIMEOUT_MS;
+  try {
+    await callTemporal(client, async () => {
+      for await (const execution of client.workflow.list({ query, pageSize: 100 })) {
+        if (outcome.signalled + outcome.failed >= CALENDAR_SIGNAL_CAP || Date.now() >= deadline) {
+          outcome.capped = true;
+          break;
+        }
+        try {
+          // The workflow id, not the run: a run continued-as-new still gets it.
+          await client.workflow.getHandle(execution.workflowId).signal(calendarUpdatedSignal, { year });
+          outcome.signalled++;
+        } catch (err) {
+          outcome.failed++;
+          log({ level: 'warn', message: 'calendarUpdated signal failed', workflowId: execution.workflowId, year, error: (err as Error)?.message });
+        }
+      }
+    });
+  } catch (err) {
+    log({ level: 'warn', message: 'could not list applications waiting for a calendar year', year, error: (err as Error)?.message });
+  }
+  if (outcome.capped || outcome.failed > 0) {
+    log({ level: 'warn', message: 'not every waiting application was signalled; they look again daily', year, ...outcome });
+  }
+  return outcome;
+}

@@ -1,0 +1,261 @@
+/**
+ * The staff and applicant actions of an application, as Update handlers with validators.
+ *
+ * A validator runs before the update is written to history: it refuses (throws) with a stable
+ * error type when the role × stage table or the action's own rules (domain/lifecycle.ts) forbid
+ * it, so a refused action leaves no trace but its answer. A handler changes the state at once,
+ * then waits until the procedure (workflows/application.ts) has reacted, so the caller sees the
+ * application as it now is: the notice published, the payment instruction sent.
+ */
+import { ApplicationFailure, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { Activities } from '../activities';
+import type { ActionName } from '../domain/actions';
+import type { ApplicationState, Decision } from '../domain/application';
+import { addCalendarDays, windowClosesAt } from '../domain/calendar';
+import { refusalOf, trancheOf } from '../domain/lifecycle';
+import type { Actor } from '../domain/roles';
+import type { Application } from './application';
+import {
+  agreementUpdate,
+  calendarUpdatedSignal,
+  confirmationUpdate,
+  inspectionUpdate,
+  materialsUpdate,
+  objectionResolutionUpdate,
+  objectionUpdate,
+  preliminaryRecordUpdate,
+  progressUpdate,
+  recommendationUpdate,
+  reviewExtensionUpdate,
+  signOffUpdate,
+  stateQuery,
+  supplementRequestUpdate,
+  verificationUpdate,
+  withdrawalUpdate,
+  type ActionRequest,
+} from './messages';
+
+const { notifyApplicant, notifyObjector } = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes' },
+});
+
+export function installHandlers(app: Application): void {
+  const state = app.state;
+
+  /** Registers one action: validator from the rules, handler that changes state and waits for the engine. */
+  function action<R extends ActionRequest>(
+    update: UpdateDefinition<ApplicationState, [R]>,
+    name: ActionName,
+    apply: (request: R) => void | Promise<void>,
+  ): void {
+    setHandler(
+      update,
+      async (request: R) => {
+        await apply(request);
+        app.changed();
+        await app.settled(app.acted());
+        return state;
+      },
+      {
+        validator: (request: R) => {
+          const refusal = refusalOf(name, state, request as unknown as { actor: Actor } & Record<string, unknown>, new Date().toISOString(), app.program.review);
+          if (refusal) throw ApplicationFailure.create({ type: refusal.type, message: refusal.message, nonRetryable: true });
+        },
+      },
+    );
+  }
+
+  const at = () => app.now();
+  const withComment = (r: ActionRequest) => (r.comment ? r.comment : undefined);
+  const decision = <D extends string>(d: D, amount: string | undefined, reason: string, by: Actor): Decision<D> => ({
+    decision: d,
+    amount: amount ?? null,
+    reason,
+    by,
+    at: at(),
+  });
+
+  setHandler(stateQuery, () => state);
+  setHandler(calendarUpdatedSignal, ({ year }) => {
+    app.calendarYearsAnnounced.add(year);
+  });
+
+  action(preliminaryRecordUpdate, 'preliminary-record', (r) => {
+    state.preliminaryRecord = { decision: r.decision, reason: r.reason, by: r.actor, at: at() };
+    if (r.decision === 'pass') app.moveTo('formal-submission', r.actor, 'preliminary-record', r.reason, { decision: 'pass', comment: withComment(r) });
+    else app.end('rejected', r.actor, 'preliminary-record', `preliminary record failed: ${r.reason}`, { decision: 'fail', comment: withComment(r) });
+  });
+
+  action(materialsUpdate, 'materials', (r) => {
+    const answering = state.stage === 'supplement-requested';
+    state.materials.submissions.push({ kind: answering ? 'supplement-answer' : 'formal-submission', at: at(), by: r.actor, documents: r.documents });
+    const named = new Set(state.materials.submissions.flatMap((s) => s.documents.flatMap((d) => (d.materialId ? [d.materialId] : []))));
+    state.materials.missing = state.materials.required.map((m) => m.id).filter((id) => !named.has(id));
+    const details = { documents: r.documents, missing: state.materials.missing, comment: withComment(r) };
+    if (answering) {
+      state.review!.supplement!.answeredAt = at();
+      app.moveTo(app.reviewStage(), r.actor, 'materials', 'supplement answered', details);
+    } else {
+      app.moveTo('review', r.actor, 'materials', 'formal submission', details);
+    }
+  });
+
+  action(supplementRequestUpdate, 'supplement-request', (r) => {
+    const dueInWorkingDays = r.dueInWorkingDays ?? app.program.deadlines.supplementAnswerWorkingDays;
+    state.review!.supplement = {
+      items: r.items,
+      dueInWorkingDays,
+      requestedAt: at(),
+      requestedBy: r.actor,
+      days: [],
+      lastDay: null,
+      dueAt: null,
+      answeredAt: null,
+    };
+    app.moveTo('supplement-requested', r.actor, 'supplement-request', withComment(r), { items: r.items, dueInWorkingDays });
+  });
+
+  action(reviewExtensionUpdate, 'review-extension', (r) => {
+    const review = state.review!;
+    const before = { lastDay: review.clock.lastDay, dueAt: review.clock.dueAt };
+    review.clock.lastDay = addCalendarDays(review.clock.lastDay, r.days);
+    review.clock.dueAt = windowClosesAt(review.clock.lastDay);
+    review.extension = { days: r.days, reason: r.reason, by: r.actor, at: at(), newLastDay: review.clock.lastDay };
+    app.record({ actor: r.actor, action: 'review-extension', comment: r.reason, details: { days: r.days, before, after: { lastDay: review.clock.lastDay, dueAt: review.clock.dueAt }, comment: withComment(r) } });
+  });
+
+  action(inspectionUpdate, 'inspection', (r) => {
+    state.inspection!.result = { result: r.result, findings: r.findings, by: r.actor, at: at() };
+    if (r.result === 'pass') app.moveTo('review', r.actor, 'inspection', r.findings, { result: 'pass', why: state.inspection!.why, comment: withComment(r) });
+    else app.end('rejected', r.actor, 'inspection', `the on-site inspection failed: ${r.findings}`, { result: 'fail', comment: withComment(r) });
+  });
+
+  action(recommendationUpdate, 'recommendation', (r) => {
+    state.recommendation = decision(r.decision, r.amount, r.reason, r.actor);
+    if (r.decision === 'approve') {
+      state.award.recommended = r.amount!;
+      app.moveTo('sign-off', r.actor, 'recommendation', r.reason, {
+        decision: 'approve',
+        amount: r.amount,
+        amountByFormula: state.award.amountByFormula,
+        comment: withComment(r),
+      });
+    } else {
+      app.end('rejected', r.actor, 'recommendation', `review recommends rejection: ${r.reason}`, { decision: 'reject', comment: withComment(r) });
+    }
+  });
+
+  action(signOffUpdate, 'sign-off', (r) => {
+    state.signOff = decision(r.decision, r.amount, r.reason, r.actor);
+    if (r.decision === 'approve') {
+      state.award.approved = r.amount!;
+      state.award.changes.push({ at: at(), by: r.actor, amount: r.amount!, why: `sign-off: ${r.reason}` });
+      app.moveTo('public-notice', r.actor, 'sign-off', r.reason, { decision: 'approve', amount: r.amount, recommended: state.award.recommended, comment: withComment(r) });
+    } else if (r.decision === 'reject') {
+      app.end('rejected', r.actor, 'sign-off', `government sign-off rejected the application: ${r.reason}`, { decision: 'reject', comment: withComment(r) });
+    } else {
+      state.returns.push({ recommendation: state.recommendation!, signOff: state.signOff });
+      state.recommendation = null;
+      state.signOff = null;
+      state.award.recommended = null;
+      app.moveTo('review', r.actor, 'sign-off', r.reason, { decision: 'return', comment: withComment(r) });
+    }
+  });
+
+  action(objectionUpdate, 'objections', (r) => {
+    const notice = state.notice!;
+    const n = notice.objections.length + 1;
+    notice.objections.push({
+      n,
+      text: r.text,
+      objector: r.objector,
+      receivedAt: at(),
+      recordedBy: r.actor,
+      notice: notice.publication,
+      status: 'open',
+      resolution: null,
+    });
+    // The objector's identity is personal data: the audit names the objection, not the person.
+    app.record({ actor: r.actor, action: 'objections', details: { n, publication: notice.publication, text: r.text, comment: withComment(r) } });
+  });
+
+  action(objectionResolutionUpdate, 'resolution', (r) => {
+    const objection = state.notice!.objections.find((o) => o.n === r.n)!;
+    objection.status = r.upheld ? 'upheld' : 'not-upheld';
+    objection.resolution = { upheld: r.upheld, decision: r.decision, amount: r.amount ?? null, by: r.actor, at: at() };
+    const details = { n: r.n, upheld: r.upheld, decision: r.decision, amount: r.amount, comment: withComment(r) };
+    if (r.upheld && r.amount === undefined) {
+      app.end('rejected', r.actor, 'resolution', `objection ${r.n} upheld, the award is refused: ${r.decision}`, details);
+    } else if (r.upheld) {
+      state.award.approved = r.amount!;
+      state.award.changes.push({ at: at(), by: r.actor, amount: r.amount!, why: `objection ${r.n} upheld: ${r.decision}` });
+      app.republishRequested = true;
+      app.record({ actor: r.actor, action: 'resolution', comment: `award reduced to ${r.amount} and noticed again`, details });
+    } else {
+      app.record({ actor: r.actor, action: 'resolution', comment: 'objection not upheld', details });
+    }
+    // The written decision goes to the objector in every case.
+    app.enqueue('notifyObjector', () => notifyObjector({
+      applicationId: state.id,
+      idempotencyKey: `${state.id}:objection:${r.n}:decision`,
+      objector: objection.objector,
+      objection: r.n,
+      subject: `Decision on your objection to ${state.id}`,
+      body: `${r.upheld ? 'Upheld' : 'Not upheld'}: ${r.decision}`,
+    }));
+  });
+
+  action(agreementUpdate, 'agreement', (r) => {
+    const agreement = state.agreement!;
+    agreement.signedOn = r.signedOn;
+    agreement.recordedBy = r.actor;
+    agreement.recordedAt = at();
+    app.moveTo('disbursement', r.actor, 'agreement', withComment(r), { signedOn: r.signedOn });
+  });
+
+  action(progressUpdate, 'progress', (r) => {
+    const tranche = state.tranches.find((t) => t.milestone === r.milestone)!;
+    tranche.claims.push({ at: at(), by: r.actor, cumulativeInvestment: r.cumulativeInvestment ?? null, evidence: r.evidence, verification: null });
+    tranche.status = 'claimed';
+    app.record({
+      actor: r.actor,
+      action: 'progress',
+      details: { tranche: tranche.n, milestone: r.milestone, cumulativeInvestment: r.cumulativeInvestment, evidence: r.evidence, comment: withComment(r) },
+    });
+  });
+
+  action(verificationUpdate, 'verification', (r) => {
+    const tranche = trancheOf(state, r.n)!;
+    tranche.claims.at(-1)!.verification = { accepted: r.accepted, reason: r.reason, by: r.actor, at: at() };
+    tranche.status = r.accepted ? 'verified' : 'rejected';
+    app.record({ actor: r.actor, action: 'verification', comment: r.reason, details: { tranche: r.n, accepted: r.accepted, comment: withComment(r) } });
+    if (!r.accepted) {
+      app.enqueue('notifyApplicant', () => notifyApplicant({
+        applicationId: state.id,
+        idempotencyKey: `${state.id}:tranche:${r.n}:claim:${tranche.claims.length}:rejected`,
+        creditCode: state.applicant.creditCode,
+        subject: `Progress report for tranche ${r.n} not accepted`,
+        body: r.reason,
+      }));
+    }
+  });
+
+  action(confirmationUpdate, 'confirmation', (r) => {
+    const tranche = trancheOf(state, r.n)!;
+    tranche.status = 'paid';
+    tranche.paidOn = r.paidOn;
+    tranche.treasuryReference = r.treasuryReference;
+    tranche.confirmation = { by: r.actor, at: at() };
+    app.record({
+      actor: r.actor,
+      action: 'confirmation',
+      details: { tranche: r.n, amount: tranche.amount, paidOn: r.paidOn, treasuryReference: r.treasuryReference, comment: withComment(r) },
+    });
+  });
+
+  action(withdrawalUpdate, 'withdrawal', (r) => {
+    app.end('withdrawn', r.actor, 'withdrawal', `withdrawn by the applicant: ${r.reason}`, { comment: withComment(r) });
+  });
+}
