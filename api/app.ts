@@ -98,6 +98,8 @@ export function createApp(deps: AppDeps): express.Express {
       facts: filing.facts,
       filedBy: actor,
       filingChecks: accepted.checks,
+      // Unpredictable to the applicant, recorded in the workflow's input for the auditor.
+      spotCheckSeed: randomUUID(),
     };
     try {
       await callTemporal(deps.client, () =>
