@@ -159,6 +159,11 @@ describe(`one ${PROGRAM} application from filing to its last tranche, over HTTP,
     assert.equal(s.inspection.required, true);
     assert.equal(s.inspection.why, 'threshold');
     pendingFor(s, 'inspector', 'inspection', 'inspection');
+    // The 60-day review clock is a pending timer now; the locked server does not skip to it.
+    const t0 = await engine.now();
+    await new Promise((r) => setTimeout(r, 500));
+    assert.ok((await engine.now()).getTime() - t0.getTime() < 5_000, 'the server skipped time by itself');
+    assert.equal((await state()).stage, 'inspection');
   });
 
   step('a wrong role is refused with 403 and nothing changes', async () => {
@@ -268,8 +273,12 @@ describe(`one ${PROGRAM} application from filing to its last tranche, over HTTP,
     });
   }
 
-  step('after the last tranche: monitoring (5-year stay obligation); the outbox has one instruction per tranche and one notice', async () => {
+  step('after the last tranche: monitoring (5-year stay obligation); the outbox has one instruction per tranche and one notice', async (t) => {
     const s = await until('monitoring', (x) => x.stage === 'monitoring');
+    t.diagnostic(
+      `server time ${(await engine.now()).toISOString()}; filed ${s.filedAt}; notice ${s.notice.days.join(' ')} (closes ${s.notice.closesAt}); ` +
+        `agreement signed ${s.agreement?.signedOn}; paid ${s.tranches.map((x: any) => x.paidOn).join(' ')}`,
+    );
     assert.deepEqual(s.tranches.map((t: any) => t.status), ['paid', 'paid', 'paid']);
     const stay = s.obligations.find((o: any) => o.id === 'stay-5-years');
     assert.equal(stay?.status, 'running');
