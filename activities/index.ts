@@ -16,6 +16,8 @@ import type { Yuan } from '../domain/money';
 import type { Objector } from '../domain/application';
 import type { Role } from '../domain/roles';
 import type { CalendarStore } from '../lib/calendar-store';
+import type { LprTable } from '../domain/lpr';
+import type { LprStore } from '../lib/lpr-store';
 import type { DishonestyList } from './dishonesty-list';
 import type { EffectAdapter } from './outbox';
 
@@ -23,6 +25,8 @@ export interface ActivityDeps {
   effects: EffectAdapter;
   calendar: Pick<CalendarStore, 'data' | 'year'>;
   dishonestyList: DishonestyList;
+  /** LPR fixings, shipped and admin-added at run time. */
+  lpr: Pick<LprStore, 'table'>;
   clock?: () => Date;
 }
 
@@ -84,6 +88,25 @@ export interface DishonestyCheck {
 
 export type EffectReceipt = { delivered: boolean; at: string };
 
+/** A record for credit management 信用管理 (002 第三十三条): who, why, on which application. */
+export interface CreditRecord extends EffectBase {
+  creditCode: string;
+  name: string;
+  reason: string;
+  /** `fraud` or `breach`, and the report's number. */
+  kind: 'fraud' | 'breach';
+  report: number;
+}
+
+/** A referral to the judicial authorities (涉嫌犯罪) or, for an unsettled clawback, to enforcement. */
+export interface Referral extends EffectBase {
+  to: 'judiciary' | 'enforcement';
+  creditCode: string;
+  name: string;
+  reason: string;
+  outstanding?: Yuan;
+}
+
 export function createActivities(deps: ActivityDeps) {
   const clock = deps.clock ?? (() => new Date());
   return {
@@ -144,6 +167,21 @@ export function createActivities(deps: ActivityDeps) {
     /** The payment instruction to the treasury for one tranche; written once per tranche. */
     async sendPaymentInstruction(message: PaymentInstruction): Promise<EffectReceipt> {
       return deps.effects.deliver({ type: 'payment-instruction', ...message });
+    },
+
+    /** The LPR fixings in force now (shipped plus admin-added), recorded in history when read. */
+    async lprTable(): Promise<LprTable> {
+      return deps.lpr.table();
+    },
+
+    /** Writes the applicant into credit management 信用管理. */
+    async recordCredit(message: CreditRecord): Promise<EffectReceipt> {
+      return deps.effects.deliver({ type: 'credit-record', ...message });
+    },
+
+    /** Refers the case to the judicial authorities or to enforcement. */
+    async sendReferral(message: Referral): Promise<EffectReceipt> {
+      return deps.effects.deliver({ type: message.to === 'judiciary' ? 'judicial-referral' : 'enforcement-referral', ...message });
     },
 
     /** Tells the staff of a role that something is overdue or blocked. */

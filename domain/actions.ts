@@ -58,6 +58,26 @@ export const ACTION_RULES = {
       'disbursement',
     ],
   },
+  // Part 2: fraud and breach found by inspection, decided by the approver, repaid to finance.
+  'fraud-report': {
+    roles: ['inspector'],
+    stages: [
+      'preliminary-record',
+      'formal-submission',
+      'review',
+      'supplement-requested',
+      'inspection',
+      'sign-off',
+      'public-notice',
+      'agreement',
+      'disbursement',
+      'monitoring',
+    ],
+  },
+  'breach-report': { roles: ['inspector'], stages: ['disbursement', 'monitoring'] },
+  'clawback-decision': { roles: ['approver'], stages: ['disbursement', 'monitoring'] },
+  // `referred` is an end stage for reporting, yet repayments are still received there.
+  repayments: { roles: ['finance-officer'], stages: ['clawback', 'referred'] },
 } as const satisfies Record<string, ActionRule>;
 
 export type ActionName = keyof typeof ACTION_RULES;

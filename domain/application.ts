@@ -258,6 +258,75 @@ export interface ObligationState {
   status: 'pending' | 'running' | 'ended';
 }
 
+/** A fraud or breach report (002 第三十三条), and what the approver decided on it. */
+export interface Report {
+  n: number;
+  kind: 'fraud' | 'breach';
+  findings: string;
+  evidence: Document[];
+  /** For a breach: the obligation broken. */
+  obligation: string | null;
+  by: Actor;
+  at: string;
+  /** Whether any money had been paid when it was reported (before: the report ends the application). */
+  afterPayment: boolean;
+  status: 'open' | 'recover' | 'dismissed' | 'rejected';
+  decision: { decision: 'recover' | 'dismiss'; reason: string; by: Actor; at: string } | null;
+}
+
+/** One repayment as the statement applied it: costs, then interest, then principal (民法典 第五百六十一条). */
+export interface RepaymentRecord {
+  amount: Yuan;
+  paidOn: string;
+  toCosts: Yuan;
+  toInterest: Yuan;
+  toPrincipal: Yuan;
+  recordedBy?: Actor;
+  recordedAt?: string;
+}
+
+/** The live clawback statement (domain/interest.ts), recomputed as of `asOf` (today in workflow time). */
+export interface ClawbackState {
+  report: number;
+  decisionDate: string;
+  decidedBy: Actor;
+  reason: string;
+  rateMode: 'fixed-at-decision' | 'floating';
+  dayCount: 'ACT/360' | 'ACT/365';
+  tenor: '1Y' | '5Y';
+  principal: Yuan;
+  interest: Yuan;
+  costs: Yuan;
+  total: Yuan;
+  repaid: Yuan;
+  outstanding: Yuan;
+  asOf: string;
+  carriedForward: boolean;
+  lprConfirmedThrough: string;
+  /** As in the calculator endpoint; `tranche` is the tranche's `n`. */
+  lines: Array<{
+    tranche: number;
+    from: string;
+    to: string;
+    days: number;
+    principal: Yuan;
+    ratePercent: string;
+    fixingDate: string;
+    carriedForward: boolean;
+    interest: Yuan;
+  }>;
+  repayments: RepaymentRecord[];
+  /** The repayment deadline. */
+  dueInWorkingDays: number;
+  lastDay: string | null;
+  dueAt: string | null;
+  referToJudiciary: boolean;
+  /** Set when the deadline passed unsettled. */
+  overdueSince: string | null;
+  referredAt: string | null;
+  settledAt: string | null;
+}
+
 export interface ApplicationState {
   id: string;
   programId: string;
@@ -293,6 +362,13 @@ export interface ApplicationState {
   agreement: AgreementState | null;
   tranches: Tranche[];
   obligations: ObligationState[];
+  /** Fraud and breach reports, oldest first. */
+  reports: Report[];
+  clawback: ClawbackState | null;
+  /** Credit records written to credit management 信用管理 (002 第三十三条). */
+  creditRecords: Array<{ at: string; reason: string; idempotencyKey: string }>;
+  /** How many times the workflow continued as new (its history restarts; the state does not). */
+  runs: number;
   /** Set while a deadline waits for a working-day calendar year nobody has supplied. */
   calendarWait: { year: number; purpose: string; since: string } | null;
   pending: PendingItem[];

@@ -13,6 +13,10 @@ import { compareYuan, yuanProblem, type Yuan } from './money';
 import type { Actor } from './roles';
 import type {
   AgreementRequest,
+  BreachReportRequest,
+  ClawbackDecisionRequest,
+  FraudReportRequest,
+  RepaymentRequest,
   ConfirmationRequest,
   InspectionRequest,
   MaterialsRequest,
@@ -108,7 +112,7 @@ export const actionProblems = {
           : invalid('dueInWorkingDays must be a whole number of working days between 1 and 60'),
     ),
 
-  'review-extension': (s: ApplicationState, r: ReviewExtensionRequest, program: { extensionMaxDays: number }) =>
+  'review-extension': (s: ApplicationState, r: ReviewExtensionRequest, program: ActionContext) =>
     first(
       () =>
         s.review?.extension
@@ -264,7 +268,80 @@ export const actionProblems = {
           ? conflict('a payment has been instructed or made: an application may be withdrawn only before payment')
           : null,
     ),
+
+  'fraud-report': (_s: ApplicationState, r: FraudReportRequest) =>
+    first(
+      () => textProblem(r.findings, 'findings'),
+      () => documentsProblem(r.evidence, 'evidence'),
+    ),
+
+  'breach-report': (s: ApplicationState, r: BreachReportRequest) =>
+    first(
+      () => textProblem(r.findings, 'findings'),
+      () =>
+        s.obligations.some((o) => o.id === r.obligation)
+          ? null
+          : invalid(
+              `obligation ${JSON.stringify(r.obligation)} is not one of this application's obligations` +
+                (s.obligations.length ? ` (${s.obligations.map((o) => o.id).join(', ')})` : ' (it has none)'),
+            ),
+      () =>
+        moneyPaid(s)
+          ? null
+          : conflict('no money has been paid yet: an obligation cannot be broken before payment (report fraud instead)'),
+    ),
+
+  'clawback-decision': (s: ApplicationState, r: ClawbackDecisionRequest, now: string) => {
+    const report = openReport(s);
+    return first(
+      () => (report ? null : conflict('there is no open fraud or breach report to decide on')),
+      () =>
+        report!.by.id === r.actor.id
+          ? separation(`${r.actor.name} made report ${report!.n} and may not also decide on it`)
+          : null,
+      () => (r.decision === 'recover' || r.decision === 'dismiss' ? null : invalid('decision must be recover or dismiss')),
+      () => textProblem(r.reason, 'reason'),
+      () =>
+        r.decisionDate === undefined ? null : statedDateProblem(r.decisionDate, 'decisionDate', shanghaiDate(now), shanghaiDate(report!.at), 'the report'),
+      () =>
+        r.dueInWorkingDays === undefined || (Number.isInteger(r.dueInWorkingDays) && r.dueInWorkingDays >= 1 && r.dueInWorkingDays <= 250)
+          ? null
+          : invalid('dueInWorkingDays must be a whole number of working days between 1 and 250'),
+      () => (r.referToJudiciary === undefined || typeof r.referToJudiciary === 'boolean' ? null : invalid('referToJudiciary must be true or false')),
+    );
+  },
+
+  repayments: (s: ApplicationState, r: RepaymentRequest, now: string, context: ActionContext) =>
+    first(
+      () => amountProblem(r.amount, 'amount'),
+      () => statedDateProblem(r.paidOn, 'paidOn', shanghaiDate(now), s.clawback?.decisionDate ?? null, 'the clawback decision'),
+      () => (s.clawback?.settledAt ? conflict(`the clawback was settled at ${s.clawback.settledAt}; nothing is outstanding`) : null),
+      () => {
+        const outstanding = context.outstandingOn?.(r.paidOn);
+        if (outstanding === undefined) return null;
+        return compareYuan(r.amount, outstanding) > 0
+          ? invalid(`amount ${r.amount} is more than the ${outstanding} outstanding on ${r.paidOn}`)
+          : null;
+      },
+    ),
 };
+
+/** What some validators need beyond the state: program settings and the live statement. */
+export interface ActionContext {
+  extensionMaxDays: number;
+  /** The exact amount outstanding on a date, from the clawback statement with the LPR in force. */
+  outstandingOn?: (date: string) => Yuan;
+}
+
+/** Money reached the applicant: some tranche is confirmed paid. */
+export function moneyPaid(state: ApplicationState): boolean {
+  return state.tranches.some((t) => t.status === 'paid');
+}
+
+/** The report waiting for the approver's decision, if any. */
+export function openReport(state: ApplicationState) {
+  return state.reports.find((r) => r.status === 'open');
+}
 
 /**
  * Why `actor` may not take `action` now: role and stage first (the table), then the action's own
@@ -275,13 +352,14 @@ export function refusalOf(
   state: ApplicationState,
   request: { actor: Actor } & Record<string, unknown>,
   now: string,
-  program: { extensionMaxDays: number },
+  context: ActionContext,
 ): Refusal | null {
   const byTable = actionRefusal(action, request.actor, state);
   if (byTable) return byTable;
   if (request.comment !== undefined && typeof request.comment !== 'string') return invalid('comment must be text');
-  const check = actionProblems[action] as (s: ApplicationState, r: unknown, extra: unknown) => Refusal | null;
-  return check(state, request, action === 'review-extension' ? program : now);
+  if (action === 'review-extension') return actionProblems[action](state, request as never, context);
+  const check = actionProblems[action] as (s: ApplicationState, r: unknown, now: string, context: ActionContext) => Refusal | null;
+  return check(state, request, now, context);
 }
 
 /**

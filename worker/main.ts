@@ -9,6 +9,7 @@ import { createFileDishonestyList, createHttpDishonestyList } from '../activitie
 import { createOutbox } from '../activities/outbox';
 import { createWebhookAdapter, redactUrl } from '../activities/webhook';
 import { createCalendarStore } from '../lib/calendar-store';
+import { createLprStore } from '../lib/lpr-store';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { loadSettingsOrExit, type Settings } from '../lib/settings';
 import { connectionOptions } from '../lib/temporal-connection';
@@ -25,6 +26,7 @@ function activityDeps(settings: Settings): { deps: ActivityDeps; description: st
           ? createWebhookAdapter({ url: fx.url, secret: fx.secret, timeoutMs: fx.timeoutMs })
           : createOutbox(fx.path),
       calendar: createCalendarStore(settings.dataDir),
+      lpr: createLprStore(settings.dataDir),
       dishonestyList:
         list.kind === 'http'
           ? createHttpDishonestyList({ url: list.url, ...(list.secret ? { secret: list.secret } : {}) })

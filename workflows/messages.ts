@@ -109,6 +109,37 @@ export interface WithdrawalRequest extends ActionRequest {
   reason: string;
 }
 
+/** POST /fraud-report: fraud found, at any stage (002 第三十三条: 弄虚作假、骗取资金、拒绝配合监督检查). */
+export interface FraudReportRequest extends ActionRequest {
+  findings: string;
+  evidence: Document[];
+}
+
+/** POST /breach-report: an obligation broken (e.g. moved out of the district within 5 years). */
+export interface BreachReportRequest extends ActionRequest {
+  /** The obligation's id in the state, e.g. `stay-5-years`. */
+  obligation: string;
+  findings: string;
+}
+
+/** POST /clawback-decision: after money was paid, the approver decides on an open report. */
+export interface ClawbackDecisionRequest extends ActionRequest {
+  decision: 'recover' | 'dismiss';
+  /** YYYY-MM-DD: the decision date (fixes the rate for `fixed-at-decision` programs). */
+  decisionDate?: string;
+  /** Working days to repay; the program's setting when absent. */
+  dueInWorkingDays?: number;
+  referToJudiciary?: boolean;
+  reason: string;
+}
+
+/** POST /repayments: money recovered, applied costs → interest → principal. */
+export interface RepaymentRequest extends ActionRequest {
+  amount: Yuan;
+  /** YYYY-MM-DD */
+  paidOn: string;
+}
+
 export const stateQuery = defineQuery<ApplicationState>('state');
 
 export const preliminaryRecordUpdate = defineUpdate<ApplicationState, [PreliminaryRecordRequest]>('preliminaryRecord');
@@ -125,6 +156,10 @@ export const progressUpdate = defineUpdate<ApplicationState, [ProgressRequest]>(
 export const verificationUpdate = defineUpdate<ApplicationState, [VerificationRequest]>('verification');
 export const confirmationUpdate = defineUpdate<ApplicationState, [ConfirmationRequest]>('confirmation');
 export const withdrawalUpdate = defineUpdate<ApplicationState, [WithdrawalRequest]>('withdrawal');
+export const fraudReportUpdate = defineUpdate<ApplicationState, [FraudReportRequest]>('fraudReport');
+export const breachReportUpdate = defineUpdate<ApplicationState, [BreachReportRequest]>('breachReport');
+export const clawbackDecisionUpdate = defineUpdate<ApplicationState, [ClawbackDecisionRequest]>('clawbackDecision');
+export const repaymentUpdate = defineUpdate<ApplicationState, [RepaymentRequest]>('repayment');
 
 /**
  * Sent by the API when an admin supplies a calendar year, so that applications waiting for it

@@ -16,9 +16,17 @@ import { createOutbox } from '../../activities/outbox';
 import type { ApplicationInput, ApplicationState } from '../../domain/application';
 import { shanghaiDate } from '../../domain/calendar';
 import { createCalendarStore } from '../../lib/calendar-store';
+import { createLprStore } from '../../lib/lpr-store';
 import { loadCatalog } from '../../lib/catalog-store';
 import { applicationWorkflow } from '../../workflows';
-import { stateQuery } from '../../workflows/messages';
+import {
+  inspectionUpdate,
+  materialsUpdate,
+  preliminaryRecordUpdate,
+  recommendationUpdate,
+  signOffUpdate,
+  stateQuery,
+} from '../../workflows/messages';
 import { actor, creditCode } from './fixtures';
 import { tempDir, timeSkippingEnvironment, workflowBundle } from './temporal';
 
@@ -51,7 +59,7 @@ export async function startLifecycle(taskQueue: string): Promise<Lifecycle> {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ effects: outbox, calendar, dishonestyList: createFileDishonestyList(dishonestyPath) }),
+    activities: createActivities({ effects: outbox, calendar, dishonestyList: createFileDishonestyList(dishonestyPath), lpr: createLprStore(dataDir) }),
     // Every task replays the whole history: catches non-determinism in these tests.
     maxCachedWorkflows: 0,
   });
@@ -119,3 +127,120 @@ export const doc = (name: string, materialId?: string) => ({
 });
 
 export const DAY_MS = 86_400_000;
+
+// ------------------------------------------------------------------------------------------------
+// Time and polling
+// ------------------------------------------------------------------------------------------------
+
+/** Advances the test server's clock to `ms` after the instant `iso` (default: 1 s past it). */
+export async function sleepPast(lc: Lifecycle, iso: string, ms = 1000): Promise<void> {
+  const wait = Date.parse(iso) + ms - (await lc.env.currentTimeMs());
+  if (wait > 0) await lc.env.sleep(wait);
+}
+
+/** Advances the test server's clock to `time` on the Shanghai date `date` (e.g. '2027-09-01', '10:00'). */
+export async function sleepToShanghai(lc: Lifecycle, date: string, time = '10:00'): Promise<void> {
+  const target = Date.parse(`${date}T${time}:00+08:00`);
+  const now = await lc.env.currentTimeMs();
+  assert.ok(target > now, `cannot move the clock back to ${date} ${time} (now ${new Date(now).toISOString()})`);
+  await lc.env.sleep(target - now);
+}
+
+/**
+ * Queries until `ok(state)` holds: after a timer fires the engine may still be running the
+ * activities it triggered. Polls in real time; the test server's clock does not move meanwhile.
+ */
+export async function stateWhen(lc: Lifecycle, handle: WorkflowHandle, ok: (s: ApplicationState) => boolean, timeoutMs = 10_000): Promise<ApplicationState> {
+  const started = Date.now();
+  for (;;) {
+    const s = await lc.state(handle);
+    if (ok(s)) return s;
+    if (Date.now() - started > timeoutMs) {
+      assert.fail(`state did not reach the expected condition within ${timeoutMs} ms: stage ${s.stage}, pending ${JSON.stringify(s.pending)}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The workflow id `lc.file` gives for a chosen applicant number `n` and round. */
+export function applicationIdFor(programId: string, n: number, round: string): string {
+  return `${programId}.${round}.${creditCode(n)}`;
+}
+
+/** Outbox messages of one application, optionally of one type. */
+export function outboxOf(lc: Lifecycle, applicationId: string, type?: string) {
+  return lc.outbox.read().filter((m) => m.applicationId === applicationId && (type === undefined || m.type === type));
+}
+
+// ------------------------------------------------------------------------------------------------
+// Driving an application through its stages, the way staff would
+// ------------------------------------------------------------------------------------------------
+
+/** Preliminary record passed, formal submission handed in: at review or inspection. */
+export async function toReview(handle: WorkflowHandle): Promise<ApplicationState> {
+  await act(handle, preliminaryRecordUpdate, { actor: actor('intake-officer'), decision: 'pass', reason: '资格符合' });
+  const s = await act(handle, materialsUpdate, { actor: actor('applicant-system'), documents: [doc('申请表', 'application-form')] });
+  assert.ok(s.stage === 'review' || s.stage === 'inspection', `expected review or inspection, got ${s.stage}`);
+  return s;
+}
+
+/** From review or inspection: inspected when required, then recommended at `amount` (default: the formula's). */
+export async function toSignOff(handle: WorkflowHandle, s: ApplicationState, amount?: string): Promise<ApplicationState> {
+  if (s.stage === 'inspection') s = await act(handle, inspectionUpdate, { actor: actor('inspector'), result: 'pass', findings: '现场核查属实' });
+  s = await act(handle, recommendationUpdate, { actor: actor('reviewer'), decision: 'approve', amount: amount ?? s.award.amountByFormula!, reason: '符合条件' });
+  assert.equal(s.stage, 'sign-off');
+  return s;
+}
+
+/** Filed to approved: the state right after the sign-off (public notice published, or waiting for a calendar). */
+export async function toPublicNotice(handle: WorkflowHandle, amount?: string): Promise<ApplicationState> {
+  let s = await toReview(handle);
+  s = await toSignOff(handle, s, amount);
+  s = await act(handle, signOffUpdate, { actor: actor('approver'), decision: 'approve', amount: s.award.recommended!, reason: '同意' });
+  assert.equal(s.stage, 'public-notice');
+  return s;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Test data
+// ------------------------------------------------------------------------------------------------
+
+/**
+ * TEST DATA, not the official schedule: a plausible 2027 working-day calendar (the lunar library
+ * covers up to 2026), shaped like the State Council notices — New Year, Spring Festival (春节,
+ * 2027-02-06), Qingming (2027-04-05), Labour Day, Dragon Boat (端午, 2027-06-09), Mid-Autumn
+ * (中秋, 2027-09-15), National Day — with make-up weekend working days (调休). Replace with the
+ * published notice when it exists; tests only need it to be consistent.
+ */
+export const CALENDAR_2027_TEST_DATA = {
+  holidays: [
+    '2027-01-01', '2027-01-02', '2027-01-03',
+    '2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11', '2027-02-12',
+    '2027-04-03', '2027-04-04', '2027-04-05',
+    '2027-05-01', '2027-05-02', '2027-05-03', '2027-05-04', '2027-05-05',
+    '2027-06-09',
+    '2027-09-15',
+    '2027-10-01', '2027-10-02', '2027-10-03', '2027-10-04', '2027-10-05', '2027-10-06', '2027-10-07',
+  ],
+  workdays: ['2027-01-31', '2027-02-20', '2027-05-08', '2027-09-26', '2027-10-09'],
+};
+
+/**
+ * Waits until the applicant has been told how the application ended (the last thing the engine
+ * does), then returns the final state. Polls instead of `handle.result()`, which would let the
+ * server skip time for every other application on it.
+ */
+export async function outcomeOf(lc: Lifecycle, handle: WorkflowHandle, stage: string, timeoutMs = 10_000): Promise<ApplicationState> {
+  const key = `${handle.workflowId}:outcome:${stage}`;
+  const started = Date.now();
+  while (!lc.outbox.read().some((m) => m.idempotencyKey === key)) {
+    if (Date.now() - started > timeoutMs) {
+      const s = await lc.state(handle);
+      assert.fail(`no outcome notification ${key} within ${timeoutMs} ms: stage ${s.stage}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const s = await lc.state(handle);
+  assert.equal(s.stage, stage);
+  return s;
+}

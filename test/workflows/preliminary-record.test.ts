@@ -13,6 +13,7 @@ import { createActivities } from '../../activities';
 import { createOutbox } from '../../activities/outbox';
 import { createFileDishonestyList } from '../../activities/dishonesty-list';
 import { createCalendarStore } from '../../lib/calendar-store';
+import { createLprStore } from '../../lib/lpr-store';
 import type { ApplicationInput, ApplicationState } from '../../domain/application';
 import { loadCatalog } from '../../lib/catalog-store';
 import { applicationWorkflow } from '../../workflows';
@@ -41,6 +42,7 @@ describe('preliminary record (time-skipping server)', () => {
         effects: outbox,
         calendar: createCalendarStore(tempDir('calendar')),
         dishonestyList: createFileDishonestyList(join(tempDir('list'), 'dishonesty-list.json')),
+        lpr: createLprStore(tempDir('lpr')),
       }),
       // Every task replays the whole history: catches non-determinism in these tests.
       maxCachedWorkflows: 0,
