@@ -19,8 +19,11 @@ import type { Actor } from '../domain/roles';
 import {
   type ActionRequest,
   agreementUpdate,
+  breachReportUpdate,
   calendarUpdatedSignal,
+  clawbackDecisionUpdate,
   confirmationUpdate,
+  fraudReportUpdate,
   inspectionUpdate,
   materialsUpdate,
   objectionResolutionUpdate,
@@ -28,6 +31,7 @@ import {
   preliminaryRecordUpdate,
   progressUpdate,
   recommendationUpdate,
+  repaymentUpdate,
   reviewExtensionUpdate,
   signOffUpdate,
   supplementRequestUpdate,
@@ -39,7 +43,10 @@ import { Problem, validationProblem } from './problem';
 import {
   AgreementBody,
   APPLICATION_ID_PATTERN,
+  BreachReportBody,
+  ClawbackDecisionBody,
   ConfirmationBody,
+  FraudReportBody,
   InspectionBody,
   MaterialsBody,
   ObjectionBody,
@@ -48,6 +55,7 @@ import {
   PreliminaryRecordBody,
   ProgressBody,
   RecommendationBody,
+  RepaymentBody,
   ReviewExtensionBody,
   SignOffBody,
   SupplementRequestBody,
@@ -111,6 +119,10 @@ export function actionRoutes(deps: ActionRouteDeps): Router {
   action('progress/:n/verification', VerificationBody, verificationUpdate);
   action('tranches/:n/confirmation', ConfirmationBody, confirmationUpdate);
   action('withdrawal', WithdrawalBody, withdrawalUpdate);
+  action('fraud-report', FraudReportBody, fraudReportUpdate);
+  action('breach-report', BreachReportBody, breachReportUpdate);
+  action('clawback-decision', ClawbackDecisionBody, clawbackDecisionUpdate);
+  action('repayments', RepaymentBody, repaymentUpdate);
 
   return router;
 }

@@ -12,7 +12,10 @@ import { dateProblem } from '../domain/dates';
 import { compareYuan, yuanProblem } from '../domain/money';
 import type {
   AgreementRequest,
+  BreachReportRequest,
+  ClawbackDecisionRequest,
   ConfirmationRequest,
+  FraudReportRequest,
   InspectionRequest,
   MaterialsRequest,
   ObjectionRequest,
@@ -20,6 +23,7 @@ import type {
   PreliminaryRecordRequest,
   ProgressRequest,
   RecommendationRequest,
+  RepaymentRequest,
   ReviewExtensionRequest,
   SignOffRequest,
   SupplementRequest,
@@ -259,6 +263,40 @@ export const ConfirmationBody: z.ZodType<BodyOf<ConfirmationRequest>> = body({
 });
 
 export const WithdrawalBody: z.ZodType<BodyOf<WithdrawalRequest>> = body({ reason: reason(), comment });
+
+// Part 2 (issue 6): fraud and breach reports, the clawback decision, repayments.
+
+export const FraudReportBody: z.ZodType<BodyOf<FraudReportRequest>> = body({
+  findings: text(4000),
+  evidence: documents(),
+  comment,
+});
+
+export const BreachReportBody: z.ZodType<BodyOf<BreachReportRequest>> = body({
+  // The obligation's id in the state; whether this application has it is the workflow's check.
+  obligation: z
+    .string({ error: expected('an obligation id') })
+    .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be an obligation id of the application, e.g. "stay-5-years"'),
+  findings: text(4000),
+  comment,
+});
+
+export const ClawbackDecisionBody: z.ZodType<BodyOf<ClawbackDecisionRequest>> = body({
+  decision: oneOf(['recover', 'dismiss']),
+  // Each absent one takes the workflow's default: today, the program's repaymentDueWorkingDays, false.
+  decisionDate: CalendarDate.optional(),
+  dueInWorkingDays: wholeNumber(1, 250).optional(),
+  referToJudiciary: bool().optional(),
+  reason: reason(),
+  comment,
+});
+
+export const RepaymentBody: z.ZodType<BodyOf<RepaymentRequest>> = body({
+  // At most what is outstanding on paidOn: the workflow's check, it knows the statement.
+  amount: PositiveYuan,
+  paidOn: CalendarDate,
+  comment,
+});
 
 // ---- Filing ----------------------------------------------------------------------------------
 

@@ -150,8 +150,10 @@ export const actionProblems = {
     first(
       () => (['approve', 'reject', 'return'].includes(r.decision) ? null : invalid('decision must be approve, reject or return')),
       () => textProblem(r.reason, 'reason'),
+      // Fix: a return for re-review clears `recommendation`; whoever recommended an earlier round
+      // reviewed the application too and may not sign off the next one.
       () =>
-        s.recommendation?.by.id === r.actor.id
+        s.recommendation?.by.id === r.actor.id || s.returns.some((x) => x.recommendation.by.id === r.actor.id)
           ? separation(`${r.actor.name} recommended this application and may not also sign it off`)
           : null,
       () =>
@@ -267,6 +269,14 @@ export const actionProblems = {
         paymentStarted(s)
           ? conflict('a payment has been instructed or made: an application may be withdrawn only before payment')
           : null,
+      // Fix: the engine sends a verified tranche's payment instruction at once, so it may be in
+      // flight while this validator runs; a withdrawal accepted then would not stop the money.
+      () => {
+        const moving = s.tranches.find((t) => t.status === 'verified');
+        return moving
+          ? conflict(`tranche ${moving.n} is verified for payment and its instruction is under way: an application may be withdrawn only before payment`)
+          : null;
+      },
     ),
 
   'fraud-report': (_s: ApplicationState, r: FraudReportRequest) =>

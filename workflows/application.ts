@@ -126,12 +126,16 @@ export class Application {
   async formalSubmission(): Promise<boolean> {
     const n = this.program.deadlines.formalSubmissionWorkingDays;
     if (n !== undefined) {
-      const window = await this.workingDays(this.tomorrow(), n, 'the formal-submission deadline');
-      if (!window) return false;
-      this.state.materials.lastDay = window.lastDay;
-      this.state.materials.dueAt = window.closesAt;
-      this.record({ actor: ENGINE, action: 'deadline', details: { for: 'materials', workingDays: n, days: window.days, lastDay: window.lastDay, dueAt: window.closesAt } });
-      this.changed();
+      // Fix: materials handed in while the deadline waits for a calendar year end the wait (no
+      // deadline is needed any more) instead of leaving the review unstarted behind the wait.
+      const window = await this.workingDays(this.tomorrow(), n, 'the formal-submission deadline', () => this.state.stage === 'formal-submission');
+      if (!window && this.ended()) return false;
+      if (window) {
+        this.state.materials.lastDay = window.lastDay;
+        this.state.materials.dueAt = window.closesAt;
+        this.record({ actor: ENGINE, action: 'deadline', details: { for: 'materials', workingDays: n, days: window.days, lastDay: window.lastDay, dueAt: window.closesAt } });
+        this.changed();
+      }
     }
     const inTime = await this.waitFor(() => this.state.stage !== 'formal-submission', this.state.materials.dueAt);
     if (!inTime) {
@@ -256,20 +260,24 @@ export class Application {
   private async supplement(): Promise<void> {
     const s = this.state.review!.supplement!;
     if (!s.dueAt) {
-      const window = await this.workingDays(this.tomorrow(), s.dueInWorkingDays, 'the supplement answer deadline');
-      if (!window) return;
-      s.days = window.days;
-      s.lastDay = window.lastDay;
-      s.dueAt = window.closesAt;
-      this.record({ actor: ENGINE, action: 'deadline', details: { for: 'supplement answer', workingDays: s.dueInWorkingDays, days: window.days, lastDay: window.lastDay, dueAt: window.closesAt } });
-      this.changed();
-      await this.effect('notifyApplicant', () => effects.notifyApplicant({
-        applicationId: this.state.id,
-        idempotencyKey: `${this.state.id}:supplement-request:notification`,
-        creditCode: this.state.applicant.creditCode,
-        subject: 'Supplement requested (一次性告知)',
-        body: `Please supply, by the end of ${window.lastDay}: ${s.items.join('; ')}`,
-      }));
+      // Fix: an answer that arrives while the deadline waits for a calendar year ends the wait and
+      // restarts the clock below, as any answer does.
+      const window = await this.workingDays(this.tomorrow(), s.dueInWorkingDays, 'the supplement answer deadline', () => this.state.stage === 'supplement-requested');
+      if (!window && this.ended()) return;
+      if (window) {
+        s.days = window.days;
+        s.lastDay = window.lastDay;
+        s.dueAt = window.closesAt;
+        this.record({ actor: ENGINE, action: 'deadline', details: { for: 'supplement answer', workingDays: s.dueInWorkingDays, days: window.days, lastDay: window.lastDay, dueAt: window.closesAt } });
+        this.changed();
+        await this.effect('notifyApplicant', () => effects.notifyApplicant({
+          applicationId: this.state.id,
+          idempotencyKey: `${this.state.id}:supplement-request:notification`,
+          creditCode: this.state.applicant.creditCode,
+          subject: 'Supplement requested (一次性告知)',
+          body: `Please supply, by the end of ${window.lastDay}: ${s.items.join('; ')}`,
+        }));
+      }
     }
     const inTime = await this.waitFor(() => this.state.stage !== 'supplement-requested', s.dueAt);
     if (!inTime) {
@@ -317,7 +325,10 @@ export class Application {
     this.republishRequested = false;
     const workingDays = this.program.notice.workingDays;
     // Full working days, starting the day after publication (民法典 第二百零一条).
-    const window = await this.workingDays(this.tomorrow(), workingDays, 'the public-notice window');
+    let window = await this.workingDays(this.tomorrow(), workingDays, 'the public-notice window');
+    // Fix: waiting for a calendar year can take days, and the notice is published only now; a
+    // window counted from the day after the sign-off would include days before publication.
+    while (window && window.from !== this.tomorrow()) window = await this.workingDays(this.tomorrow(), workingDays, 'the public-notice window');
     if (!window) return false;
     const previous = this.state.notice;
     const publication = (previous?.publication ?? 0) + 1;
@@ -375,8 +386,9 @@ export class Application {
     }
     this.moveTo('agreement', ENGINE, 'agreement-due', 'the program requires a support agreement before payment', {});
     const n = this.program.deadlines.agreementSigningWorkingDays;
-    const window = await this.workingDays(this.tomorrow(), n, 'the agreement signing deadline');
-    if (!window) return false;
+    // Fix: signed while the deadline waits for a calendar year: the wait ends, payment goes ahead.
+    const window = await this.workingDays(this.tomorrow(), n, 'the agreement signing deadline', () => this.state.stage === 'agreement');
+    if (!window) return !this.ended();
     this.state.agreement.lastDay = window.lastDay;
     this.state.agreement.dueAt = window.closesAt;
     this.record({ actor: ENGINE, action: 'deadline', details: { for: 'agreement', workingDays: n, days: window.days, lastDay: window.lastDay, dueAt: window.closesAt } });
@@ -610,9 +622,15 @@ export class Application {
   /**
    * The first `count` working days from `from`; when a year has no calendar, waits for an admin
    * to supply it (pending item for the admin role), looking again daily and at once when told.
-   * Returns null when the application ended while waiting.
+   * Returns null when the application ended while waiting, or when `stillNeeded()` turned false
+   * (e.g. the materials whose deadline it was arrived meanwhile).
    */
-  async workingDays(from: string, count: number, purpose: string): Promise<Extract<WorkingDaysAnswer, { ok: true }> | null> {
+  async workingDays(
+    from: string,
+    count: number,
+    purpose: string,
+    stillNeeded: () => boolean = () => true,
+  ): Promise<Extract<WorkingDaysAnswer, { ok: true }> | null> {
     for (;;) {
       const answer = await reads.workingDays({ from, count });
       if (answer.ok) {
@@ -637,9 +655,12 @@ export class Application {
       }
       const year = answer.missingYear;
       this.calendarYearsAnnounced.delete(year);
-      await this.waitFor(() => this.ended() || this.calendarYearsAnnounced.has(year), this.later(CALENDAR_RECHECK_MS));
-      if (this.ended()) {
+      await this.waitFor(() => this.ended() || !stillNeeded() || this.calendarYearsAnnounced.has(year), this.later(CALENDAR_RECHECK_MS));
+      if (this.ended() || !stillNeeded()) {
+        if (!this.ended()) this.record({ actor: ENGINE, action: 'calendar-wait-ended', details: { year, purpose, why: 'no longer needed' } });
         this.state.calendarWait = null;
+        // Fix: recompute `pending` (and the listing), else the admin item outlives the wait.
+        this.changed();
         return null;
       }
     }

@@ -12,7 +12,7 @@ import { Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import { createActivities } from '../../activities';
 import { createFileDishonestyList } from '../../activities/dishonesty-list';
-import { createOutbox } from '../../activities/outbox';
+import { createOutbox, type EffectAdapter, type OutboxMessage } from '../../activities/outbox';
 import type { ApplicationInput, ApplicationState } from '../../domain/application';
 import { shanghaiDate } from '../../domain/calendar';
 import { createCalendarStore } from '../../lib/calendar-store';
@@ -48,7 +48,26 @@ export interface Lifecycle {
 
 let counter = 0;
 
-export async function startLifecycle(taskQueue: string): Promise<Lifecycle> {
+function delayed(adapter: EffectAdapter, delayMs: LifecycleOptions['effectDelayMs']): EffectAdapter {
+  if (!delayMs) return adapter;
+  return {
+    async deliver(message) {
+      const ms = delayMs(message);
+      if (ms > 0) await new Promise((r) => setTimeout(r, ms));
+      return adapter.deliver(message);
+    },
+  };
+}
+
+export interface LifecycleOptions {
+  /**
+   * Real milliseconds each external effect waits before it is delivered (default none), to hold
+   * an activity in flight while a test sends an update.
+   */
+  effectDelayMs?: (message: OutboxMessage) => number;
+}
+
+export async function startLifecycle(taskQueue: string, options: LifecycleOptions = {}): Promise<Lifecycle> {
   const env = await timeSkippingEnvironment();
   const dataDir = tempDir('lifecycle');
   const outbox = createOutbox(join(dataDir, 'outbox.jsonl'));
@@ -59,7 +78,7 @@ export async function startLifecycle(taskQueue: string): Promise<Lifecycle> {
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
-    activities: createActivities({ effects: outbox, calendar, dishonestyList: createFileDishonestyList(dishonestyPath), lpr: createLprStore(dataDir) }),
+    activities: createActivities({ effects: delayed(outbox, options.effectDelayMs), calendar, dishonestyList: createFileDishonestyList(dishonestyPath), lpr: createLprStore(dataDir) }),
     // Every task replays the whole history: catches non-determinism in these tests.
     maxCachedWorkflows: 0,
   });

@@ -11,8 +11,11 @@ import { validationProblem } from '../../api/problem';
 import {
   AgreementBody,
   APPLICATION_ID_PATTERN,
+  BreachReportBody,
+  ClawbackDecisionBody,
   ConfirmationBody,
   DocumentBody,
+  FraudReportBody,
   InspectionBody,
   MaterialsBody,
   ObjectionBody,
@@ -21,6 +24,7 @@ import {
   PreliminaryRecordBody,
   ProgressBody,
   RecommendationBody,
+  RepaymentBody,
   ReviewExtensionBody,
   SignOffBody,
   SupplementRequestBody,
@@ -73,6 +77,10 @@ describe('action bodies (POST /applications/:id/<action>)', () => {
       ['verification', VerificationBody, { accepted: true, reason: '属实' }],
       ['confirmation', ConfirmationBody, { treasuryReference: 'GK-2026/10.001', paidOn: '2026-11-02' }],
       ['withdrawal', WithdrawalBody, { reason: '项目调整' }],
+      ['fraud-report', FraudReportBody, { findings: '虚报投资额', evidence: [doc()] }],
+      ['breach-report', BreachReportBody, { obligation: 'stay-5-years', findings: '企业注册地已迁出' }],
+      ['clawback-decision', ClawbackDecisionBody, { decision: 'recover', reason: '违反承诺' }],
+      ['repayments', RepaymentBody, { amount: '100000.00', paidOn: '2029-04-01' }],
     ];
 
     it('when an action has a body here, then it is an action of the rule table', () => {
@@ -304,6 +312,80 @@ describe('action bodies (POST /applications/:id/<action>)', () => {
     it('when the reason is missing or too long, then reason is named', () => {
       refusesFields(WithdrawalBody, {}, { reason: /is required/ });
       refusesFields(WithdrawalBody, { reason: 'x'.repeat(2001) }, { reason: /at most 2000/ });
+    });
+  });
+
+  describe('fraud-report', () => {
+    it('when findings and evidence documents are given, then accepted as sent', () => {
+      assert.deepEqual(accepts(FraudReportBody, { findings: '虚报投资额', evidence: [doc(), doc({ materialId: 'audit-report' })] }), {
+        findings: '虚报投资额',
+        evidence: [doc(), doc({ materialId: 'audit-report' })],
+      });
+      accepts(FraudReportBody, { findings: 'x'.repeat(4000), evidence: Array.from({ length: 100 }, () => doc()) });
+    });
+
+    it('when findings are missing, blank or too long, or the evidence is not 1-100 documents, then each is named', () => {
+      refusesFields(FraudReportBody, {}, { findings: /is required/, evidence: /is required/ });
+      refusesFields(FraudReportBody, { findings: ' ', evidence: [] }, { findings: /must not be empty/, evidence: /at least one/ });
+      refusesFields(FraudReportBody, { findings: 'x'.repeat(4001), evidence: [doc()] }, { findings: /at most 4000/ });
+      refusesFields(FraudReportBody, { findings: 'f', evidence: Array.from({ length: 101 }, () => doc()) }, { evidence: /at most 100/ });
+      refusesFields(FraudReportBody, { findings: 'f', evidence: [doc({ sha256: 'x' })] }, { 'evidence.0.sha256': /64 lowercase hex/ });
+      refusesFields(FraudReportBody, { findings: 'f', evidence: doc() }, { evidence: /list of documents/ });
+    });
+  });
+
+  describe('breach-report', () => {
+    it('when the obligation is an id and findings are given, then accepted', () => {
+      assert.deepEqual(accepts(BreachReportBody, { obligation: 'stay-5-years', findings: '迁出' }), { obligation: 'stay-5-years', findings: '迁出' });
+      accepts(BreachReportBody, { obligation: 'a'.repeat(64), findings: 'f' });
+    });
+
+    it('when the obligation is not an id, or findings are missing or too long, then each is named', () => {
+      for (const bad of ['Stay-5-Years', '-stay', 'stay 5 years', '', 'a'.repeat(65)]) {
+        refusesFields(BreachReportBody, { obligation: bad, findings: 'f' }, { obligation: /obligation id/ });
+      }
+      refusesFields(BreachReportBody, { obligation: 5 }, { obligation: /must be an obligation id/, findings: /is required/ });
+      refusesFields(BreachReportBody, { findings: 'x'.repeat(4001) }, { obligation: /is required/, findings: /at most 4000/ });
+    });
+  });
+
+  describe('clawback-decision', () => {
+    it('when recovering with every option, or dismissing with none, then accepted as sent', () => {
+      const full = { decision: 'recover', decisionDate: '2029-03-15', dueInWorkingDays: 250, referToJudiciary: true, reason: '迁出辖区' };
+      assert.deepEqual(accepts(ClawbackDecisionBody, full), full);
+      assert.deepEqual(accepts(ClawbackDecisionBody, { decision: 'dismiss', reason: '经核实不属实' }), { decision: 'dismiss', reason: '经核实不属实' });
+      accepts(ClawbackDecisionBody, { decision: 'recover', dueInWorkingDays: 1, referToJudiciary: false, reason: 'r' });
+    });
+
+    it('when the decision is not recover or dismiss, or the reason is missing, then both are named', () => {
+      refusesFields(ClawbackDecisionBody, { decision: 'approve' }, { decision: /recover or dismiss/, reason: /is required/ });
+      refusesFields(ClawbackDecisionBody, { reason: 'r' }, { decision: true });
+    });
+
+    it('when decisionDate is not a real date, dueInWorkingDays not 1..250 or referToJudiciary not a boolean, then each is named', () => {
+      refusesFields(
+        ClawbackDecisionBody,
+        { decision: 'recover', decisionDate: '2029-02-29', dueInWorkingDays: 0, referToJudiciary: 'yes', reason: 'r' },
+        { decisionDate: /not a real calendar date/, dueInWorkingDays: /at least 1/, referToJudiciary: /true or false/ },
+      );
+      refusesFields(ClawbackDecisionBody, { decision: 'recover', decisionDate: '2029/03/15', reason: 'r' }, { decisionDate: /YYYY-MM-DD/ });
+      for (const bad of [251, 2.5, '30', null]) {
+        refusesFields(ClawbackDecisionBody, { decision: 'recover', dueInWorkingDays: bad, reason: 'r' }, { dueInWorkingDays: true });
+      }
+    });
+  });
+
+  describe('repayments', () => {
+    it('when a positive yuan amount and a real date are given, then accepted as sent', () => {
+      assert.deepEqual(accepts(RepaymentBody, { amount: '0.01', paidOn: '2029-04-01' }), { amount: '0.01', paidOn: '2029-04-01' });
+    });
+
+    it('when the amount is not a positive two-decimal yuan string or paidOn is not a real date, then each is named', () => {
+      refusesFields(RepaymentBody, { amount: '0.00', paidOn: '2029-04-31' }, { amount: /greater than zero/, paidOn: /not a real calendar date/ });
+      refusesFields(RepaymentBody, { amount: 100, paidOn: '2029-04-01' }, { amount: /not a JSON number/ });
+      refusesFields(RepaymentBody, { amount: '-5.00', paidOn: '2029-04-01' }, { amount: /negative/ });
+      refusesFields(RepaymentBody, { amount: '100', paidOn: '2029-04-01' }, { amount: /exactly two decimals/ });
+      refusesFields(RepaymentBody, {}, { amount: /is required/, paidOn: /is required/ });
     });
   });
 

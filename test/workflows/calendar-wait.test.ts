@@ -1,0 +1,234 @@
+/**
+ * A deadline that needs a working-day calendar year nobody has supplied (domain brief: "When a
+ * deadline needs a year nobody has supplied, the application waits with a pending item for the
+ * admin role and resumes when the year is added; it does not fail").
+ *
+ * The clock is moved to late December of the last year the calendar knows, so that a 5-working-day
+ * notice (and a 20-working-day submission deadline) reaches into the next year. Time only moves
+ * forward on one test server: this file has its own, and its steps are in date order.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { WorkflowHandle } from '@temporalio/client';
+import { addCalendarDays, workingDaysFrom } from '../../domain/calendar';
+import type { ApplicationState } from '../../domain/application';
+import { actor } from '../helpers/fixtures';
+import {
+  act,
+  CALENDAR_2027_TEST_DATA,
+  doc,
+  outboxOf,
+  outcomeOf,
+  refusalOf,
+  sleepPast,
+  sleepToShanghai,
+  startLifecycle,
+  stateWhen,
+  toReview,
+  toSignOff,
+  type Lifecycle,
+} from '../helpers/lifecycle';
+import {
+  agreementUpdate,
+  calendarUpdatedSignal,
+  materialsUpdate,
+  preliminaryRecordUpdate,
+  recommendationUpdate,
+  signOffUpdate,
+  supplementRequestUpdate,
+  withdrawalUpdate,
+} from '../../workflows/messages';
+
+const DRUG = 'dinghu-generic-drug-consistency';
+const DRUG_FACTS = { drugName: '瑞舒伐他汀钙片' };
+/** The test calendar supplied for the missing year (test data, see the helper). */
+const MISSING = 2027;
+const ADMIN_ITEM = {
+  role: 'admin',
+  action: 'calendar-year',
+  path: `/calendar/years/${MISSING}`,
+  dueAt: null,
+};
+
+describe(`a deadline waiting for the ${MISSING} calendar, then resuming`, () => {
+  let lc: Lifecycle;
+  let skip: string | false = false;
+  /** Signed off on 12-28 and told when the year arrives. */
+  let told: WorkflowHandle;
+  /** Signed off on 12-28 and never told: finds the year by its daily look. */
+  let untold: WorkflowHandle;
+  /** Preliminary record passed on 12-28: the formal-submission deadline waits too. */
+  let submitting: WorkflowHandle;
+  /** Signed off on 12-28, withdrawn while waiting. */
+  let quitting: WorkflowHandle;
+  /** Asked for a supplement on 12-28: the answer deadline waits. */
+  let supplementing: WorkflowHandle;
+
+  before(async () => {
+    lc = await startLifecycle('calendar-wait');
+    const known = lc.calendar.knownYears();
+    const year = (await lc.today()).slice(0, 4);
+    if (known.includes(MISSING)) skip = `the calendar already knows ${MISSING}`;
+    else if (Math.max(...known) !== MISSING - 1 || year !== String(MISSING - 1) || (await lc.today()) >= `${MISSING - 1}-12-27`) {
+      skip = `needs the clock before ${MISSING - 1}-12-27 with ${MISSING - 1} the last known year (known: ${known.at(-1)}, today ${await lc.today()})`;
+    }
+  });
+  after(async () => lc.stop());
+
+  const waiting = (s: ApplicationState, purpose: string) => {
+    assert.equal(s.calendarWait?.year, MISSING);
+    assert.equal(s.calendarWait?.purpose, purpose);
+    assert.deepEqual(
+      s.pending.filter((p) => p.role === 'admin').map(({ role, action, path, dueAt }) => ({ role, action, path, dueAt })),
+      [ADMIN_ITEM],
+    );
+    assert.match(s.pending.find((p) => p.role === 'admin')!.reason ?? '', new RegExp(`PUT /calendar/years/${MISSING}`));
+  };
+
+  it(`the agreement deadline waits from ${MISSING - 1}-12-09; signing meanwhile moves on to disbursement`, async (t) => {
+    if (skip) return t.skip(skip);
+    // Everything used later is filed now, while every deadline still fits in the known year.
+    told = await lc.file(DRUG, DRUG_FACTS);
+    untold = await lc.file(DRUG, DRUG_FACTS);
+    submitting = await lc.file(DRUG, DRUG_FACTS);
+    quitting = await lc.file(DRUG, DRUG_FACTS);
+    supplementing = await lc.file(DRUG, DRUG_FACTS);
+    await toReview(supplementing);
+    await toSignOff(told, await toReview(told));
+    await toSignOff(untold, await toReview(untold));
+    await toSignOff(quitting, await toReview(quitting));
+    const signing = await lc.file(DRUG, DRUG_FACTS);
+    await toSignOff(signing, await toReview(signing));
+    // Notice 12-02…12-08; then 20 working days from 12-10 reach into the missing year.
+    await sleepToShanghai(lc, `${MISSING - 1}-12-01`);
+    let s = await act(signing, signOffUpdate, { actor: actor('approver'), decision: 'approve', amount: '3500000.00', reason: '同意' });
+    assert.ok(s.notice);
+    await sleepPast(lc, s.notice.closesAt);
+    s = await stateWhen(lc, signing, (x) => x.calendarWait !== null);
+    assert.equal(s.stage, 'agreement');
+    assert.equal(s.agreement?.dueAt, null);
+    waiting(s, 'the agreement signing deadline');
+
+    s = await act(signing, agreementUpdate, { actor: actor('applicant-system'), signedOn: await lc.today() });
+    s = await stateWhen(lc, signing, (x) => x.tranches.length > 0);
+    assert.equal(s.stage, 'disbursement');
+    assert.equal(s.calendarWait, null);
+    assert.deepEqual(s.tranches.map((x) => x.status), ['scheduled', 'scheduled', 'scheduled']);
+    assert.deepEqual(s.pending.map((p) => [p.role, p.action]), [['applicant-system', 'progress']]);
+    assert.ok(s.audit.some((e) => e.action === 'calendar-wait-ended'));
+  });
+
+  it(`sign-off on ${MISSING - 1}-12-28: the notice waits for ${MISSING} with a pending item for the admin`, async (t) => {
+    if (skip) return t.skip(skip);
+
+    await sleepToShanghai(lc, `${MISSING - 1}-12-28`);
+    for (const h of [told, untold, quitting]) {
+      const s = await act(h, signOffUpdate, { actor: actor('approver'), decision: 'approve', amount: '3500000.00', reason: '同意' });
+      assert.equal(s.stage, 'public-notice');
+      assert.equal(s.notice, null, 'not published: the window cannot be counted');
+      waiting(s, 'the public-notice window');
+      assert.ok(s.audit.some((e) => e.action === 'calendar-missing' && e.details?.year === MISSING));
+      const escalations = outboxOf(lc, h.workflowId, 'escalation');
+      assert.equal(escalations.length, 1);
+      assert.equal(escalations[0]!.role, 'admin');
+      assert.equal(outboxOf(lc, h.workflowId, 'notice').length, 0);
+    }
+  });
+
+  it('the formal-submission deadline waits too; materials handed in meanwhile start the review as usual', async (t) => {
+    if (skip) return t.skip(skip);
+    let s = await act(submitting, preliminaryRecordUpdate, { actor: actor('intake-officer'), decision: 'pass', reason: '资格符合' });
+    assert.equal(s.stage, 'formal-submission');
+    assert.equal(s.materials.dueAt, null);
+    waiting(s, 'the formal-submission deadline');
+
+    // The applicant does not wait for the admin: the materials are in time whatever the deadline.
+    s = await act(submitting, materialsUpdate, { actor: actor('applicant-system'), documents: [doc('申请表', 'application-form')] });
+    s = await stateWhen(lc, submitting, (x) => x.review !== null);
+    assert.equal(s.stage, 'inspection', 'the review started: award assessed, inspection decided');
+    assert.equal(s.award.amountByFormula, '3500000.00');
+    assert.equal(s.review!.clock.startedOn, await lc.today());
+    assert.equal(s.calendarWait, null, 'nothing waits for the calendar any more');
+    assert.ok(!s.pending.some((p) => p.role === 'admin'));
+    assert.deepEqual(s.pending.map((p) => [p.role, p.action]), [['inspector', 'inspection']]);
+  });
+
+  it('the supplement answer deadline waits too; an answer meanwhile restarts the review clock', async (t) => {
+    if (skip) return t.skip(skip);
+    let s = await act(supplementing, supplementRequestUpdate, { actor: actor('reviewer'), items: ['研发合同原件'] });
+    assert.equal(s.stage, 'supplement-requested');
+    assert.equal(s.review!.supplement!.dueAt, null);
+    waiting(s, 'the supplement answer deadline');
+    s = await act(supplementing, materialsUpdate, { actor: actor('applicant-system'), documents: [doc('研发合同原件', 'research-contract')] });
+    s = await stateWhen(lc, supplementing, (x) => x.review!.clock.why === 'supplement-answered');
+    assert.equal(s.stage, 'inspection');
+    assert.equal(s.review!.clock.startedOn, await lc.today());
+    assert.equal(s.calendarWait, null);
+    assert.ok(!s.pending.some((p) => p.role === 'admin'));
+  });
+
+  it('days later, still waiting: looked again daily, escalated once, nothing failed', async (t) => {
+    if (skip) return t.skip(skip);
+    await sleepToShanghai(lc, `${MISSING - 1}-12-30`, '15:00');
+    for (const h of [told, untold]) {
+      const s = await lc.state(h);
+      assert.equal(s.stage, 'public-notice');
+      waiting(s, 'the public-notice window');
+      assert.equal(outboxOf(lc, h.workflowId, 'escalation').length, 1);
+    }
+    const r = await refusalOf(act(told, recommendationUpdate, { actor: actor('reviewer'), decision: 'approve', amount: '1.00', reason: 'x' }));
+    assert.equal(r.type, 'WrongStage');
+
+    // Withdrawn while waiting: it ends, and nothing is left pending for the admin.
+    await act(quitting, withdrawalUpdate, { actor: actor('applicant-system'), reason: '放弃' });
+    const q = await outcomeOf(lc, quitting, 'withdrawn');
+    assert.equal(q.calendarWait, null);
+    assert.deepEqual(q.pending, []);
+  });
+
+  it(`the admin supplies ${MISSING} and the API signals: the notice is published at once, for 5 working days after publication`, async (t) => {
+    if (skip) return t.skip(skip);
+    lc.calendar.putYear(MISSING, CALENDAR_2027_TEST_DATA, 'admin');
+    await told.signal(calendarUpdatedSignal, { year: MISSING });
+    const s = await stateWhen(lc, told, (x) => x.audit.some((e) => e.action === 'notice-published'));
+    const today = await lc.today();
+    assert.equal(today, `${MISSING - 1}-12-30`);
+    assert.equal(s.calendarWait, null);
+    assert.ok(!s.pending.some((p) => p.role === 'admin'), 'the admin item is gone');
+    assert.ok(s.audit.some((e) => e.action === 'calendar-resumed' && e.details?.year === MISSING));
+    const notice = s.notice!;
+    assert.equal(notice.publishedOn, today);
+    // Counted from the day after the notice was actually published, not from the day it started waiting.
+    const expected = workingDaysFrom(lc.calendar.data(), addCalendarDays(today, 1), 5).days;
+    assert.deepEqual(notice.days, expected);
+    assert.ok(notice.days[0]! > notice.publishedOn);
+    assert.ok(notice.days.some((d) => d.startsWith(`${MISSING}-`)));
+    const published = s.audit.find((e) => e.action === 'notice-published')!;
+    assert.equal((published.details!.calendarSources as Record<string, string>)[String(MISSING)], 'admin');
+    assert.equal(outboxOf(lc, told.workflowId, 'notice').length, 1);
+
+    // Untold, the other application has not looked yet.
+    assert.equal((await lc.state(untold)).notice, null);
+  });
+
+  it('without the signal, the daily look finds the year the next day', async (t) => {
+    if (skip) return t.skip(skip);
+    await sleepToShanghai(lc, `${MISSING - 1}-12-31`, '12:00');
+    const s = await stateWhen(lc, untold, (x) => x.audit.some((e) => e.action === 'notice-published'));
+    assert.equal(s.calendarWait, null);
+    assert.equal(s.notice!.publishedOn, `${MISSING - 1}-12-31`);
+    assert.deepEqual(s.notice!.days, workingDaysFrom(lc.calendar.data(), `${MISSING}-01-01`, 5).days);
+  });
+
+  it('the notice runs its course in the new year and the agreement deadline uses the supplied calendar', async (t) => {
+    if (skip) return t.skip(skip);
+    let s = await lc.state(told);
+    await sleepPast(lc, s.notice!.closesAt);
+    s = await stateWhen(lc, told, (x) => x.stage === 'agreement' && x.agreement?.lastDay !== null);
+    // The engine wakes at 24:00 of the last notice day, i.e. on lastDay + 1, and counts from the day after.
+    const expected = workingDaysFrom(lc.calendar.data(), addCalendarDays(s.notice!.lastDay, 2), 20).lastDay;
+    assert.equal(s.agreement!.lastDay, expected);
+    s = await act(told, agreementUpdate, { actor: actor('applicant-system'), signedOn: await lc.today() });
+    assert.equal(s.stage, 'disbursement');
+  });
+});
