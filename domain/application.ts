@@ -40,6 +40,10 @@ export interface ApplicationInput extends Filing {
    * applicant cannot predict it, and recorded in history so an auditor can recompute the draw.
    */
   spotCheckSeed?: string;
+  /** Continue as new once the history reaches this many events (default 10 000; tests set less). */
+  historyLimit?: number;
+  /** Set when the workflow continued as new: the state carried over from the previous run. */
+  resume?: { state: ApplicationState };
 }
 
 export interface PendingItem {

@@ -11,6 +11,7 @@ import { addCalendarDays, shanghaiDate } from './calendar';
 import { dateProblem } from './dates';
 import { compareYuan, yuanProblem, type Yuan } from './money';
 import type { Actor } from './roles';
+import { isEndStage } from './stages';
 import type {
   AgreementRequest,
   BreachReportRequest,
@@ -201,6 +202,7 @@ export const actionProblems = {
   progress: (s: ApplicationState, r: ProgressRequest, now: string) => {
     const tranche = s.tranches.find((t) => t.milestone === r.milestone);
     return first(
+      () => suspension(s),
       () =>
         tranche
           ? null
@@ -232,6 +234,7 @@ export const actionProblems = {
   verification: (s: ApplicationState, r: VerificationRequest) => {
     const tranche = trancheOf(s, r.n);
     return first(
+      () => suspension(s),
       () => (tranche ? null : invalid(`there is no tranche ${r.n}`)),
       () => (tranche!.status === 'claimed' ? null : conflict(`tranche ${r.n} is ${tranche!.status}, not claimed: there is no progress report to verify`)),
       () => (typeof r.accepted === 'boolean' ? null : invalid('accepted must be true or false')),
@@ -326,6 +329,7 @@ export const actionProblems = {
       () => amountProblem(r.amount, 'amount'),
       () => statedDateProblem(r.paidOn, 'paidOn', shanghaiDate(now), s.clawback?.decisionDate ?? null, 'the clawback decision'),
       () => (s.clawback?.settledAt ? conflict(`the clawback was settled at ${s.clawback.settledAt}; nothing is outstanding`) : null),
+      () => (!context.outstandingOn ? conflict('the clawback statement is being prepared; retry in a moment') : null),
       () => {
         const outstanding = context.outstandingOn?.(r.paidOn);
         if (outstanding === undefined) return null;
@@ -341,6 +345,12 @@ export interface ActionContext {
   extensionMaxDays: number;
   /** The exact amount outstanding on a date, from the clawback statement with the LPR in force. */
   outstandingOn?: (date: string) => Yuan;
+}
+
+/** While a fraud or breach report waits for the approver, no tranche moves towards payment. */
+function suspension(s: ApplicationState): Refusal | null {
+  const open = openReport(s);
+  return open ? conflict(`report ${open.n} (${open.kind}) waits for the approver's decision: disbursement is suspended until then`) : null;
 }
 
 /** Money reached the applicant: some tranche is confirmed paid. */
@@ -388,7 +398,27 @@ export function pendingOf(state: ApplicationState, today: string): PendingItem[]
       reason: `the working-day calendar for ${waiting.year} is needed for ${waiting.purpose}; supply it with PUT /calendar/years/${waiting.year}`,
     });
   }
+  const report = openReport(state);
+  if (report && !isEndStage(state.stage)) {
+    items.push({
+      role: 'approver',
+      action: 'clawback-decision',
+      path: 'clawback-decision',
+      dueAt: null,
+      reason: `${report.kind} report ${report.n}: recover the paid funds or dismiss (not by the person who reported)`,
+    });
+  }
   switch (state.stage) {
+    case 'clawback':
+    case 'referred': {
+      const c = state.clawback;
+      if (!c || c.settledAt) break;
+      items.push({ role: 'finance-officer', action: 'repayments', path: 'repayments', dueAt: state.stage === 'clawback' ? c.dueAt : null, reason: `${c.outstanding} outstanding as of ${c.asOf}` });
+      if (c.overdueSince && state.stage === 'clawback') {
+        items.push({ role: 'approver', action: 'repayment-overdue', path: '', dueAt: c.dueAt, reason: `repayment overdue since the end of ${c.lastDay}` });
+      }
+      break;
+    }
     case 'preliminary-record':
       items.push({ role: 'intake-officer', action: 'preliminary-record', path: 'preliminary-record', dueAt: null });
       break;

@@ -14,9 +14,10 @@
  *
  * Patches in force (see README, "Changing workflow code"): none yet.
  */
-import { allHandlersFinished, condition, log, proxyActivities, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, proxyActivities, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities, WorkingDaysAnswer } from '../activities';
 import type { ApplicationInput, ApplicationState, AuditEntry, EngineActor, Tranche } from '../domain/application';
+import type { LprTable } from '../domain/lpr';
 import { addCalendarDays, shanghaiDate, windowClosesAt } from '../domain/calendar';
 import type { Facts } from '../domain/catalog';
 import { addYears, lastDayAfter, pendingOf } from '../domain/lifecycle';
@@ -24,6 +25,8 @@ import { parseYuan, formatYuan, sumYuan } from '../domain/money';
 import type { Actor } from '../domain/roles';
 import { inspectionRequirement } from '../domain/spot-check';
 import { isEndStage, type Stage } from '../domain/stages';
+import { clawback, statementNow } from './clawback';
+import { ENGINE } from './engine';
 import { installHandlers } from './handlers';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 
@@ -42,7 +45,7 @@ const payments = proxyActivities<Activities>({
   retry,
 });
 
-export const ENGINE: EngineActor = { id: 'engine', role: 'engine', name: 'Approval engine' };
+export { ENGINE };
 
 /** How often an application waiting for a calendar year looks again without being told. */
 const CALENDAR_RECHECK_MS = 86_400_000;
@@ -55,16 +58,32 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
   const app = new Application(input);
   installHandlers(app);
 
-  app.record({ actor: input.filedBy, action: 'filing', to: app.state.stage, details: { facts: input.facts, checks: input.filingChecks } });
-  app.changed();
+  if (!input.resume) {
+    app.record({ actor: input.filedBy, action: 'filing', to: app.state.stage, details: { facts: input.facts, checks: input.filingChecks } });
+    app.changed();
 
-  if (await app.filingChecks())
-    if (await app.preliminaryRecord())
-      if (await app.formalSubmission())
-        if (await app.reviewAndSignOff())
-          if (await app.publicNotice())
-            if (await app.agreement())
-              if (await app.disbursement()) await app.monitoring();
+    if (await app.filingChecks())
+      if (await app.preliminaryRecord())
+        if (await app.formalSubmission())
+          if (await app.reviewAndSignOff())
+            if (await app.publicNotice())
+              if (await app.agreement())
+                if (await app.disbursement()) await app.monitoring();
+  } else {
+    // Continued as new: carry on from the stage the previous run stopped at.
+    app.record({ actor: ENGINE, action: 'continued-as-new', details: { run: app.state.runs, stage: app.state.stage } });
+    app.changed();
+    if (app.state.stage === 'disbursement') {
+      if (await app.disbursement()) await app.monitoring();
+    } else if (app.state.stage === 'monitoring') {
+      await app.monitoring();
+    }
+  }
+
+  // Steps 9–10: recovery, when the approver decided to recover paid funds.
+  if (app.state.clawback && !app.state.clawback.settledAt && (app.state.stage === 'clawback' || app.state.stage === 'referred')) {
+    await clawback(app);
+  }
 
   await app.announceOutcome();
   await app.allSettled();
@@ -87,13 +106,13 @@ export class Application {
   republishRequested = false;
   /** Calendar years an admin has supplied since the application started waiting. */
   readonly calendarYearsAnnounced = new Set<number>();
-  private readonly queue: Array<{ what: string; send: () => Promise<unknown> }> = [];
+  readonly queue: Array<{ what: string; send: () => Promise<unknown> }> = [];
   private finished = false;
   private readonly courierDone: Promise<void>;
 
   constructor(readonly input: ApplicationInput) {
     this.program = input.program;
-    this.state = initialState(input);
+    this.state = input.resume ? input.resume.state : initialState(input);
     this.courierDone = this.courier();
   }
 
@@ -387,7 +406,9 @@ export class Application {
     this.moveTo('agreement', ENGINE, 'agreement-due', 'the program requires a support agreement before payment', {});
     const n = this.program.deadlines.agreementSigningWorkingDays;
     // Fix: signed while the deadline waits for a calendar year: the wait ends, payment goes ahead.
-    const window = await this.workingDays(this.tomorrow(), n, 'the agreement signing deadline', () => this.state.stage === 'agreement');
+    // Counted from the day after the notice closed, not from the moment the engine noticed it.
+    const from = this.state.notice ? addCalendarDays(this.state.notice.lastDay, 1) : this.tomorrow();
+    const window = await this.workingDays(from, n, 'the agreement signing deadline', () => this.state.stage === 'agreement');
     if (!window) return !this.ended();
     this.state.agreement.lastDay = window.lastDay;
     this.state.agreement.dueAt = window.closesAt;
@@ -407,6 +428,36 @@ export class Application {
    * reference. A lump sum needs no claim; yearly instalments become claimable year by year.
    */
   async disbursement(): Promise<boolean> {
+    if (this.state.tranches.length === 0) await this.fixSchedule();
+    for (;;) {
+      for (const t of this.state.tranches) {
+        if (t.status === 'verified' && !this.halted() && !this.suspended()) await this.instructPayment(t);
+      }
+      if (this.halted()) return false;
+      if (this.state.tranches.every((t) => t.status === 'paid')) return true;
+      // Wake for a verified tranche, or when the next yearly instalment becomes claimable.
+      const today = this.today();
+      const nextYear = this.state.tranches
+        .filter((t) => t.status === 'scheduled' && t.claimableFrom && t.claimableFrom > today)
+        .map((t) => t.claimableFrom!)
+        .sort()[0];
+      const retryAt = this.state.tranches.some((t) => t.status === 'verified' && t.instructionProblem) ? this.later(INSTRUCTION_RETRY_MS) : null;
+      const wakeAt = [nextYear ? windowClosesAt(addCalendarDays(nextYear, -1)) : null, retryAt].filter((x): x is string => x !== null).sort()[0] ?? null;
+      await this.waitFor(
+        () =>
+          this.halted() ||
+          this.continueAsNewDue() ||
+          this.state.tranches.every((t) => t.status === 'paid') ||
+          (!this.suspended() && this.state.tranches.some((t) => t.status === 'verified' && !t.instructionProblem)),
+        wakeAt,
+      );
+      this.changed();
+      await this.continueAsNewIfDue();
+    }
+  }
+
+  /** The tranches of the approved amount under the program's schedule, computed once. */
+  private async fixSchedule(): Promise<void> {
     const approved = this.state.award.approved!;
     const schedule = await reads.paymentSchedule({ program: this.program, facts: this.state.facts as Facts, approved });
     const start = this.today();
@@ -440,30 +491,6 @@ export class Application {
       }
     }
     this.changed();
-
-    for (;;) {
-      for (const t of this.state.tranches) {
-        if (t.status === 'verified' && !this.ended()) await this.instructPayment(t);
-      }
-      if (this.ended()) return false;
-      if (this.state.tranches.every((t) => t.status === 'paid')) return true;
-      // Wake for a verified tranche, or when the next yearly instalment becomes claimable.
-      const today = this.today();
-      const nextYear = this.state.tranches
-        .filter((t) => t.status === 'scheduled' && t.claimableFrom && t.claimableFrom > today)
-        .map((t) => t.claimableFrom!)
-        .sort()[0];
-      const retryAt = this.state.tranches.some((t) => t.status === 'verified' && t.instructionProblem) ? this.later(INSTRUCTION_RETRY_MS) : null;
-      const wakeAt = [nextYear ? windowClosesAt(addCalendarDays(nextYear, -1)) : null, retryAt].filter((x): x is string => x !== null).sort()[0] ?? null;
-      await this.waitFor(
-        () =>
-          this.ended() ||
-          this.state.tranches.every((t) => t.status === 'paid') ||
-          this.state.tranches.some((t) => t.status === 'verified' && !t.instructionProblem),
-        wakeAt,
-      );
-      this.changed();
-    }
   }
 
   /** Budget check, then one payment instruction per tranche, whatever crashes or retries happen. */
@@ -505,6 +532,24 @@ export class Application {
 
   /** Step 8: obligations that outlive payment (e.g. 5 years in the district, 000). */
   async monitoring(): Promise<void> {
+    if (this.state.stage !== 'monitoring' && !(await this.startMonitoring())) return;
+    const endsOn = this.state.obligations.filter((o) => o.status === 'running').map((o) => o.endsOn!).sort().at(-1)!;
+    // An ordinary timer, however many years; a fraud or breach report may interrupt it.
+    for (;;) {
+      const over = !(await this.waitFor(() => this.halted() || this.continueAsNewDue(), windowClosesAt(endsOn)));
+      if (this.halted()) return;
+      if (over) break;
+      await this.continueAsNewIfDue();
+    }
+    // A report still waiting for the approver keeps the application open past the period.
+    await this.waitFor(() => this.halted() || !this.suspended());
+    if (this.halted()) return;
+    for (const o of this.state.obligations) o.status = 'ended';
+    this.end('completed', ENGINE, 'obligations-ended', `every obligation period ended on ${endsOn}`, {});
+  }
+
+  /** Fixes each obligation's period from the payment dates; false when none runs (completed). */
+  private async startMonitoring(): Promise<boolean> {
     const paidOn = this.state.tranches.map((t) => t.paidOn!).sort();
     for (const o of this.state.obligations) {
       if (o.years === null) continue;
@@ -516,17 +561,13 @@ export class Application {
     const running = this.state.obligations.filter((o) => o.status === 'running');
     if (running.length === 0) {
       this.end('completed', ENGINE, 'completed', 'every tranche is paid and no obligation period runs', {});
-      return;
+      return false;
     }
     const endsOn = running.map((o) => o.endsOn!).sort().at(-1)!;
     this.moveTo('monitoring', ENGINE, 'monitoring-started', `obligations run until the end of ${endsOn}`, {
       obligations: running.map((o) => ({ id: o.id, startsOn: o.startsOn, endsOn: o.endsOn })),
     });
-    // An ordinary timer, however many years.
-    await this.waitFor(() => this.ended(), windowClosesAt(endsOn));
-    if (this.ended()) return;
-    for (const o of this.state.obligations) o.status = 'ended';
-    this.end('completed', ENGINE, 'obligations-ended', `every obligation period ended on ${endsOn}`, {});
+    return true;
   }
 
   /** Tells the applicant how its application ended (once). */
@@ -702,6 +743,49 @@ export class Application {
   end(stage: Stage, actor: Actor | EngineActor, action: string, reason: string, details: Record<string, unknown>): void {
     this.state.outcome = { stage, reason, at: this.now() };
     this.moveTo(stage, actor, action, reason, details);
+  }
+
+  /** The procedure stops: the application ended, or recovery took over. */
+  halted(): boolean {
+    return this.ended() || this.state.stage === 'clawback';
+  }
+
+  /** A fraud or breach report waits for the approver: no new payment goes out meanwhile. */
+  suspended(): boolean {
+    return this.state.reports.some((r) => r.status === 'open');
+  }
+
+  /** The LPR fixings last read through the activity (recorded in history). */
+  lpr: LprTable | null = null;
+
+  async refreshLpr(): Promise<void> {
+    this.lpr = await reads.lprTable();
+  }
+
+  /** Temporal suggests it (or the input's test limit is reached), and nothing is in flight. */
+  continueAsNewDue(): boolean {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength >= (this.input.historyLimit ?? 10_000);
+  }
+
+  /**
+   * Continues as new with the whole state and audit trail, so a five-year application keeps a
+   * small history; its id, state and everything a caller sees stay the same.
+   */
+  async continueAsNewIfDue(): Promise<void> {
+    if (!this.continueAsNewDue()) return;
+    // Through waitFor, so that handlers in flight see their change settled and can finish.
+    await this.waitFor(() => allHandlersFinished() && this.queue.length === 0);
+    this.state.runs += 1;
+    this.record({ actor: ENGINE, action: 'continue-as-new', details: { historyLength: workflowInfo().historyLength, nextRun: this.state.runs } });
+    const { resume: _previous, ...input } = this.input;
+    await continueAsNew<typeof applicationWorkflow>({ ...input, resume: { state: this.state } });
+  }
+
+  /** What the state query answers: the state, with the clawback statement as of today. */
+  snapshot(): ApplicationState {
+    if (!this.state.clawback || !this.lpr || this.state.clawback.settledAt) return this.state;
+    return { ...this.state, clawback: statementNow(this.state, this.lpr, this.today()) };
   }
 
   ended(): boolean {

@@ -11,14 +11,19 @@ import { ApplicationFailure, proxyActivities, setHandler } from '@temporalio/wor
 import type { UpdateDefinition } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { ActionName } from '../domain/actions';
-import type { ApplicationState, Decision } from '../domain/application';
+import type { ApplicationState, Decision, Report } from '../domain/application';
 import { addCalendarDays, windowClosesAt } from '../domain/calendar';
-import { refusalOf, trancheOf } from '../domain/lifecycle';
+import { openReport, paymentStarted, refusalOf, trancheOf } from '../domain/lifecycle';
+import { outstandingOnDate, refreshStatement } from './clawback';
 import type { Actor } from '../domain/roles';
 import type { Application } from './application';
 import {
   agreementUpdate,
+  breachReportUpdate,
   calendarUpdatedSignal,
+  clawbackDecisionUpdate,
+  fraudReportUpdate,
+  repaymentUpdate,
   confirmationUpdate,
   inspectionUpdate,
   materialsUpdate,
@@ -36,7 +41,7 @@ import {
   type ActionRequest,
 } from './messages';
 
-const { notifyApplicant, notifyObjector } = proxyActivities<Activities>({
+const { notifyApplicant, notifyObjector, recordCredit } = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes' },
 });
@@ -60,7 +65,10 @@ export function installHandlers(app: Application): void {
       },
       {
         validator: (request: R) => {
-          const refusal = refusalOf(name, state, request as unknown as { actor: Actor } & Record<string, unknown>, new Date().toISOString(), app.program.review);
+          const refusal = refusalOf(name, state, request as unknown as { actor: Actor } & Record<string, unknown>, new Date().toISOString(), {
+            extensionMaxDays: app.program.review.extensionMaxDays,
+            ...(app.lpr && state.clawback ? { outstandingOn: (date: string) => outstandingOnDate(state, app.lpr!, date) } : {}),
+          });
           if (refusal) throw ApplicationFailure.create({ type: refusal.type, message: refusal.message, nonRetryable: true });
         },
       },
@@ -77,7 +85,7 @@ export function installHandlers(app: Application): void {
     at: at(),
   });
 
-  setHandler(stateQuery, () => state);
+  setHandler(stateQuery, () => app.snapshot());
   setHandler(calendarUpdatedSignal, ({ year }) => {
     app.calendarYearsAnnounced.add(year);
   });
@@ -258,4 +266,109 @@ export function installHandlers(app: Application): void {
   action(withdrawalUpdate, 'withdrawal', (r) => {
     app.end('withdrawn', r.actor, 'withdrawal', `withdrawn by the applicant: ${r.reason}`, { comment: withComment(r) });
   });
+
+  // Steps 9–10 (002 第三十三条): fraud or breach found at any time, decided by the approver.
+
+  action(fraudReportUpdate, 'fraud-report', (r) => {
+    const afterPayment = paymentStarted(state);
+    const report = addReport('fraud', r.findings, r.evidence, null, r.actor, afterPayment);
+    const details = { report: report.n, findings: r.findings, evidence: r.evidence, comment: withComment(r) };
+    if (afterPayment) {
+      app.record({ actor: r.actor, action: 'fraud-report', comment: 'money has been paid: the approver decides on recovery', details });
+      return;
+    }
+    // Before any money was paid, fraud simply ends the application, and credit is still recorded.
+    report.status = 'rejected';
+    app.end('rejected', r.actor, 'fraud-report', `fraud found before any payment: ${r.findings}`, details);
+    creditRecord(report.n, 'fraud', r.findings);
+  });
+
+  action(breachReportUpdate, 'breach-report', (r) => {
+    const report = addReport('breach', r.findings, [], r.obligation, r.actor, true);
+    app.record({ actor: r.actor, action: 'breach-report', comment: 'the approver decides on recovery', details: { report: report.n, obligation: r.obligation, findings: r.findings, comment: withComment(r) } });
+  });
+
+  action(clawbackDecisionUpdate, 'clawback-decision', (r) => {
+    const report = openReport(state)!;
+    report.decision = { decision: r.decision, reason: r.reason, by: r.actor, at: at() };
+    if (r.decision === 'dismiss') {
+      report.status = 'dismissed';
+      app.record({ actor: r.actor, action: 'clawback-decision', comment: r.reason, details: { report: report.n, decision: 'dismiss', comment: withComment(r) } });
+      return;
+    }
+    report.status = 'recover';
+    const settings = app.program.clawback;
+    state.clawback = {
+      report: report.n,
+      decisionDate: r.decisionDate ?? app.today(),
+      decidedBy: r.actor,
+      reason: r.reason,
+      rateMode: settings.rateMode,
+      dayCount: settings.dayCount,
+      tenor: settings.tenor,
+      principal: '0.00',
+      interest: '0.00',
+      costs: '0.00',
+      total: '0.00',
+      repaid: '0.00',
+      outstanding: '0.00',
+      asOf: app.today(),
+      carriedForward: false,
+      lprConfirmedThrough: '',
+      lines: [],
+      repayments: [],
+      dueInWorkingDays: r.dueInWorkingDays ?? settings.repaymentDueWorkingDays,
+      lastDay: null,
+      dueAt: null,
+      referToJudiciary: r.referToJudiciary ?? false,
+      overdueSince: null,
+      referredAt: null,
+      settledAt: null,
+    };
+    app.moveTo('clawback', r.actor, 'clawback-decision', r.reason, {
+      report: report.n,
+      decision: 'recover',
+      decisionDate: state.clawback.decisionDate,
+      dueInWorkingDays: state.clawback.dueInWorkingDays,
+      referToJudiciary: state.clawback.referToJudiciary,
+      rateMode: settings.rateMode,
+      dayCount: settings.dayCount,
+      tenor: settings.tenor,
+      comment: withComment(r),
+    });
+  });
+
+  action(repaymentUpdate, 'repayments', (r) => {
+    const c = state.clawback!;
+    c.repayments.push({ amount: r.amount, paidOn: r.paidOn, toCosts: '0.00', toInterest: '0.00', toPrincipal: '0.00', recordedBy: r.actor, recordedAt: at() });
+    refreshStatement(state, app.lpr!, app.today());
+    const applied = state.clawback!.repayments.find((x) => x.recordedAt === at() && x.amount === r.amount && x.paidOn === r.paidOn);
+    app.record({
+      actor: r.actor,
+      action: 'repayments',
+      details: { amount: r.amount, paidOn: r.paidOn, applied, outstanding: state.clawback!.outstanding, asOf: state.clawback!.asOf, comment: withComment(r) },
+    });
+  });
+
+  function addReport(kind: 'fraud' | 'breach', findings: string, evidence: Report['evidence'], obligation: string | null, by: Actor, afterPayment: boolean): Report {
+    const report: Report = { n: state.reports.length + 1, kind, findings, evidence, obligation, by, at: at(), afterPayment, status: 'open', decision: null };
+    state.reports.push(report);
+    return report;
+  }
+
+  function creditRecord(n: number, kind: 'fraud' | 'breach', findings: string): void {
+    const idempotencyKey = `${state.id}:credit:${n}`;
+    state.creditRecords.push({ at: at(), reason: `${kind} report ${n}`, idempotencyKey });
+    app.enqueue('recordCredit', () =>
+      recordCredit({
+        applicationId: state.id,
+        idempotencyKey,
+        creditCode: state.applicant.creditCode,
+        name: state.applicant.name,
+        reason: `${kind} (report ${n}): ${findings}`,
+        kind,
+        report: n,
+      }),
+    );
+  }
 }

@@ -37,7 +37,7 @@ export interface Lifecycle {
   calendar: ReturnType<typeof createCalendarStore>;
   catalog: ReturnType<typeof loadCatalog>;
   /** Starts an application as the API would after its filing checks. */
-  file(programId: string, facts: ApplicationInput['facts'], options?: { n?: number; round?: string; spotCheckSeed?: string }): Promise<WorkflowHandle<typeof applicationWorkflow>>;
+  file(programId: string, facts: ApplicationInput['facts'], options?: { n?: number; round?: string; spotCheckSeed?: string; historyLimit?: number }): Promise<WorkflowHandle<typeof applicationWorkflow>>;
   state(handle: WorkflowHandle): Promise<ApplicationState>;
   /** Lists the dishonesty list file's entries. */
   listDishonest(codes: string[]): void;
@@ -106,6 +106,7 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
         facts,
         filedBy: actor('applicant-system'),
         spotCheckSeed: options.spotCheckSeed ?? `test-seed-${id}`,
+        ...(options.historyLimit ? { historyLimit: options.historyLimit } : {}),
       };
       return env.client.workflow.start(applicationWorkflow, { workflowId: id, taskQueue, args: [input] });
     },

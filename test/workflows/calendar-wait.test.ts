@@ -225,8 +225,8 @@ describe(`a deadline waiting for the ${MISSING} calendar, then resuming`, () => 
     let s = await lc.state(told);
     await sleepPast(lc, s.notice!.closesAt);
     s = await stateWhen(lc, told, (x) => x.stage === 'agreement' && x.agreement?.lastDay !== null);
-    // The engine wakes at 24:00 of the last notice day, i.e. on lastDay + 1, and counts from the day after.
-    const expected = workingDaysFrom(lc.calendar.data(), addCalendarDays(s.notice!.lastDay, 2), 20).lastDay;
+    // The signing period counts from the day after the notice's last day.
+    const expected = workingDaysFrom(lc.calendar.data(), addCalendarDays(s.notice!.lastDay, 1), 20).lastDay;
     assert.equal(s.agreement!.lastDay, expected);
     s = await act(told, agreementUpdate, { actor: actor('applicant-system'), signedOn: await lc.today() });
     assert.equal(s.stage, 'disbursement');

@@ -125,8 +125,8 @@ describe('jianghai-major-project filed in September 2027, three progress tranche
     await sleepPast(lc, notice.closesAt);
     s = await stateWhen(lc, h, (x) => x.stage === 'agreement' && x.agreement?.lastDay !== null);
     assert.equal(s.notice?.closed, true);
-    // The window closed at 24:00 on 10-12, so the agreement is due 20 working days from 2027-10-14.
-    assert.equal(s.agreement?.lastDay, '2027-11-10');
+    // The notice's last day is 10-12, so the 20 working days to sign count from 2027-10-13.
+    assert.equal(s.agreement?.lastDay, '2027-11-09');
     s = await act(h, agreementUpdate, { actor: actor('applicant-system'), signedOn: await lc.today() });
     assert.equal(s.stage, 'disbursement');
   });
