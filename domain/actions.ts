@@ -43,7 +43,8 @@ export const ACTION_RULES = {
   agreement: { roles: ['applicant-system'], stages: ['agreement'] },
   progress: { roles: ['applicant-system'], stages: ['disbursement'] },
   verification: { roles: ['reviewer', 'inspector'], stages: ['disbursement'] },
-  confirmation: { roles: ['finance-officer'], stages: ['disbursement'] },
+  // A payment instructed before a clawback decision may still be confirmed: the money did move.
+  confirmation: { roles: ['finance-officer'], stages: ['disbursement', 'clawback', 'referred'] },
   withdrawal: {
     roles: ['applicant-system'],
     stages: [
