@@ -256,6 +256,8 @@ export function installHandlers(app: Application): void {
     tranche.paidOn = r.paidOn;
     tranche.treasuryReference = r.treasuryReference;
     tranche.confirmation = { by: r.actor, at: at() };
+    // Paid after a clawback decision: it joins the principal to recover at once.
+    if (state.clawback && app.lpr) refreshStatement(state, app.lpr, app.today());
     app.record({
       actor: r.actor,
       action: 'confirmation',
