@@ -1,0 +1,60 @@
+/**
+ * `npm run record-histories`: runs the demo scenarios (scripts/scenarios.ts) on the time-skipping
+ * server and writes each workflow run's full history to test/histories/, where the replay test
+ * (test/workflows/replay.test.ts) replays every one against the current workflow code.
+ *
+ * Re-record only when adding a scenario, never to make a failing replay pass: a failing replay
+ * means the change would break applications in flight (README, "Changing workflow code").
+ *
+ * File names: `<scenario>.json`, or `<scenario>.run-<k>.json` for each run of an application
+ * that continued as new. `npm run record-histories -- <scenario-id>` records only that scenario.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
+import { historyToJson } from './history-json';
+import { createRunner, SCENARIOS } from './scenarios';
+
+Runtime.install({
+  logger: new DefaultLogger('ERROR'),
+  telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } },
+});
+
+export const HISTORIES_DIR = join(__dirname, '..', 'test', 'histories');
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const unknown = wanted.filter((id) => !SCENARIOS.some((s) => s.id === id));
+  if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
+  const scenarios = SCENARIOS.filter((s) => wanted.length === 0 || wanted.includes(s.id));
+  const started = Date.now();
+  const dataDir = mkdtempSync(join(tmpdir(), 'subsidy-histories-'));
+  mkdirSync(HISTORIES_DIR, { recursive: true });
+  try {
+    const runner = await createRunner(dataDir);
+    for (const scenario of scenarios) {
+      await runner.run(scenario, async (o) => {
+        // Replace this scenario's files only.
+        for (const f of readdirSync(HISTORIES_DIR)) {
+          if (f === `${scenario.id}.json` || (f.startsWith(`${scenario.id}.run-`) && f.endsWith('.json'))) rmSync(join(HISTORIES_DIR, f));
+        }
+        for (const [i, runId] of o.runIds.entries()) {
+          const history = await o.env.client.workflow.getHandle(o.workflowId, runId).fetchHistory();
+          const name = o.runIds.length === 1 ? `${scenario.id}.json` : `${scenario.id}.run-${i + 1}.json`;
+          const path = join(HISTORIES_DIR, name);
+          writeFileSync(path, `${historyToJson(history)}\n`);
+          console.log(`${relative(process.cwd(), path)}: ${history.events?.length ?? 0} events (${o.final.stage}, run ${i + 1} of ${o.runIds.length})`);
+        }
+      });
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  console.log(`recorded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
