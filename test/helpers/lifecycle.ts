@@ -14,14 +14,18 @@ import { createActivities } from '../../activities';
 import { createFileDishonestyList } from '../../activities/dishonesty-list';
 import { createOutbox, type EffectAdapter, type OutboxMessage } from '../../activities/outbox';
 import type { ApplicationInput, ApplicationState } from '../../domain/application';
-import { shanghaiDate } from '../../domain/calendar';
+import { addCalendarDays, shanghaiDate } from '../../domain/calendar';
 import { createCalendarStore } from '../../lib/calendar-store';
 import { createLprStore } from '../../lib/lpr-store';
 import { loadCatalog } from '../../lib/catalog-store';
 import { applicationWorkflow } from '../../workflows';
 import {
+  agreementUpdate,
+  confirmationUpdate,
   inspectionUpdate,
   materialsUpdate,
+  progressUpdate,
+  verificationUpdate,
   preliminaryRecordUpdate,
   recommendationUpdate,
   signOffUpdate,
@@ -37,7 +41,11 @@ export interface Lifecycle {
   calendar: ReturnType<typeof createCalendarStore>;
   catalog: ReturnType<typeof loadCatalog>;
   /** Starts an application as the API would after its filing checks. */
-  file(programId: string, facts: ApplicationInput['facts'], options?: { n?: number; round?: string; spotCheckSeed?: string; historyLimit?: number }): Promise<WorkflowHandle<typeof applicationWorkflow>>;
+  file(
+    programId: string,
+    facts: ApplicationInput['facts'],
+    options?: { n?: number; round?: string; spotCheckSeed?: string; historyLimit?: number; program?: (p: ApplicationInput['program']) => ApplicationInput['program'] },
+  ): Promise<WorkflowHandle<typeof applicationWorkflow>>;
   state(handle: WorkflowHandle): Promise<ApplicationState>;
   /** Lists the dishonesty list file's entries. */
   listDishonest(codes: string[]): void;
@@ -47,6 +55,24 @@ export interface Lifecycle {
 }
 
 let counter = 0;
+
+/**
+ * The state query, asked again when it gets no answer: on the time-skipping server a query that
+ * arrives while the run is continuing as new can wait for a minute and then fail ("Failed to query
+ * Workflow"); asked again, it reaches the new run.
+ */
+async function queryState(handle: WorkflowHandle): Promise<ApplicationState> {
+  for (let attempt = 1; ; attempt++) {
+    const query = handle.query(stateQuery);
+    const answer = await Promise.race([query, new Promise<null>((r) => setTimeout(() => r(null), 3000))]).catch((err: unknown) => {
+      if (attempt >= 5) throw err;
+      return null;
+    });
+    if (answer) return answer;
+    query.catch(() => undefined);
+    if (attempt >= 5) assert.fail(`the state query of ${handle.workflowId} got no answer after ${attempt} attempts`);
+  }
+}
 
 function delayed(adapter: EffectAdapter, delayMs: LifecycleOptions['effectDelayMs']): EffectAdapter {
   if (!delayMs) return adapter;
@@ -101,7 +127,8 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
         round,
         catalogVersion: catalog.version,
         programHash: catalog.programHash(programId)!,
-        program: catalog.getProgram(programId)!,
+        // A test may vary the program's settings (e.g. referOnOverdue) for one application.
+        program: options.program ? options.program(catalog.getProgram(programId)!) : catalog.getProgram(programId)!,
         applicant: { creditCode: code, name: '测试企业有限公司' },
         facts,
         filedBy: actor('applicant-system'),
@@ -110,7 +137,7 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
       };
       return env.client.workflow.start(applicationWorkflow, { workflowId: id, taskQueue, args: [input] });
     },
-    state: (handle) => handle.query(stateQuery),
+    state: (handle) => queryState(handle),
     listDishonest(codes) {
       writeFileSync(dishonestyPath, JSON.stringify({ entries: codes.map((c) => ({ creditCode: c, reason: '测试' })) }));
     },
@@ -221,6 +248,38 @@ export async function toPublicNotice(handle: WorkflowHandle, amount?: string): P
   return s;
 }
 
+/**
+ * From filing to disbursement, side by side: each approved and noticed today, the notices run
+ * out, the agreements signed the day after the last notice closed.
+ */
+export async function toDisbursement(lc: Lifecycle, handles: WorkflowHandle[], amount?: string): Promise<ApplicationState[]> {
+  const noticed = [];
+  for (const h of handles) noticed.push(await toPublicNotice(h, amount));
+  for (const s of noticed) assert.ok(s.notice, 'the notice is published (is the calendar year supplied?)');
+  await sleepPast(lc, noticed.map((s) => s.notice!.closesAt).sort().at(-1)!);
+  const out = [];
+  for (const h of handles) {
+    await stateWhen(lc, h, (x) => x.stage === 'agreement' && x.agreement?.lastDay !== null);
+    const d = await act(h, agreementUpdate, { actor: actor('applicant-system'), signedOn: await lc.today() });
+    assert.equal(d.stage, 'disbursement');
+    out.push(d);
+  }
+  return out;
+}
+
+/** Tranche `n` claimed, verified, instructed and confirmed paid today (server time). */
+export async function payTranche(lc: Lifecycle, handle: WorkflowHandle, n: number): Promise<ApplicationState> {
+  let s = await lc.state(handle);
+  const t = s.tranches.find((x) => x.n === n)!;
+  await act(handle, progressUpdate, { actor: actor('applicant-system'), milestone: t.milestone, evidence: [doc(`${t.milestone}.pdf`)] });
+  await act(handle, verificationUpdate, { actor: actor('reviewer'), n, accepted: true, reason: '凭证齐全' });
+  // Usually answered instructed; when the application continues as new first, the next run instructs.
+  await stateWhen(lc, handle, (x) => x.tranches[n - 1]!.status === 'instructed');
+  s = await act(handle, confirmationUpdate, { actor: actor('finance-officer'), n, treasuryReference: `GK-${handle.workflowId}-${n}`, paidOn: await lc.today() });
+  assert.equal(s.tranches[n - 1]!.status, 'paid');
+  return s;
+}
+
 // ------------------------------------------------------------------------------------------------
 // Test data
 // ------------------------------------------------------------------------------------------------
@@ -263,4 +322,37 @@ export async function outcomeOf(lc: Lifecycle, handle: WorkflowHandle, stage: st
   const s = await lc.state(handle);
   assert.equal(s.stage, stage);
   return s;
+}
+
+/** Spring Festival (正月初一) of the years after the holiday library's last one (lunar-typescript). */
+const SPRING_FESTIVAL: Record<number, string> = {
+  2027: '2027-02-06',
+  2028: '2028-01-26',
+  2029: '2029-02-13',
+  2030: '2030-02-03',
+  2031: '2031-01-23',
+  2032: '2032-02-11',
+  2033: '2033-01-31',
+  2034: '2034-02-19',
+};
+
+/**
+ * ILLUSTRATIVE TEST DATA, not any official schedule: a working-day calendar for a year the
+ * holiday library does not cover, made only of fixed-date holidays — New Year (1 Jan), Labour Day
+ * (1–5 May), National Day (1–7 Oct) — and a Spring Festival week (eve to 初六), without make-up
+ * working days. Tests that move the clock years ahead supply each year with it; they only need a
+ * consistent calendar, and their working-day counts are computed against this one.
+ */
+export function illustrativeCalendar(year: number): { holidays: string[]; workdays: string[] } {
+  const festival = SPRING_FESTIVAL[year];
+  if (!festival) throw new Error(`no Spring Festival date for ${year} in the test data`);
+  const week = Array.from({ length: 8 }, (_, i) => addCalendarDays(festival, i - 1));
+  const fixed = [`${year}-01-01`, ...[1, 2, 3, 4, 5].map((d) => `${year}-05-0${d}`), ...[1, 2, 3, 4, 5, 6, 7].map((d) => `${year}-10-0${d}`)];
+  return { holidays: [...new Set([...fixed, ...week])].sort(), workdays: [] };
+}
+
+/** Supplies every year from `from` to `to` that the calendar store does not know yet, as the admin would. */
+export function supplyIllustrativeYears(lc: Lifecycle, from: number, to: number): void {
+  const known = lc.calendar.knownYears();
+  for (let y = from; y <= to; y++) if (!known.includes(y)) lc.calendar.putYear(y, illustrativeCalendar(y), 'admin');
 }

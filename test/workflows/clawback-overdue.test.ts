@@ -1,0 +1,219 @@
+/**
+ * Clawbacks that take time (domain brief steps 9–10): a repayment deadline that passes unsettled
+ * escalates to the approver and, where the program says so (`referOnOverdue`), ends in `referred`
+ * (handed to enforcement), which still takes repayments until everything is recovered; and a
+ * clawback repaid over several weeks that continues as new in the middle, losing nothing.
+ *
+ * The clock is moved to fixed dates (time only moves forward: this file has its own server and its
+ * steps are in date order). 2027–2028 are supplied with ILLUSTRATIVE calendars (test data only).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { ApplicationState } from '../../domain/application';
+import { workingDaysFrom } from '../../domain/calendar';
+import { actor } from '../helpers/fixtures';
+import {
+  act,
+  DAY_MS,
+  outboxOf,
+  outcomeOf,
+  payTranche,
+  refusalOf,
+  sleepPast,
+  sleepToShanghai,
+  startLifecycle,
+  stateWhen,
+  supplyIllustrativeYears,
+  toDisbursement,
+  type Lifecycle,
+} from '../helpers/lifecycle';
+import { breachReportUpdate, clawbackDecisionUpdate, repaymentUpdate } from '../../workflows/messages';
+
+const DRUG = 'dinghu-generic-drug-consistency';
+const FACTS = { drugName: '阿托伐他汀钙片' };
+
+/** The exact amount outstanding on `paidOn`, as the refusal of an over-large repayment names it. */
+async function outstandingOn(h: WorkflowHandle, paidOn: string): Promise<string> {
+  const r = await refusalOf(act(h, repaymentUpdate, { actor: actor('finance-officer'), amount: '99999999.00', paidOn }));
+  assert.equal(r.type, 'InvalidInput');
+  const m = /^amount 99999999\.00 is more than the (\d+\.\d{2}) outstanding on (\d{4}-\d{2}-\d{2})$/.exec(r.message);
+  assert.ok(m, r.message);
+  assert.equal(m[2], paidOn);
+  return m[1]!;
+}
+
+const actions = (s: ApplicationState) => s.audit.map((e) => e.action);
+
+describe('unpaid clawbacks past their deadline, and continue-as-new in the middle of a clawback', () => {
+  let lc: Lifecycle;
+  /** Never repays in time: escalated and referred to enforcement, then repays in `referred`. */
+  let unpaid: WorkflowHandle;
+  /** The same with `referOnOverdue: false`: escalated, stays in clawback with an approver item. */
+  let escalatedOnly: WorkflowHandle;
+  /** A small history limit: continues as new while repaying week by week. */
+  let long: WorkflowHandle;
+  const lastDay = '2028-07-17';
+
+  before(async () => {
+    lc = await startLifecycle('clawback-overdue');
+    assert.ok((await lc.today()) < '2027-03-01', 'the clock must start before 2027-03-01');
+    supplyIllustrativeYears(lc, 2027, 2028);
+  });
+  after(async () => lc.stop());
+
+  it('2027: filed, paid through three milestones; 2028-06-01 moved out; 06-05 recover', async () => {
+    await sleepToShanghai(lc, '2027-03-01');
+    unpaid = await lc.file(DRUG, FACTS);
+    escalatedOnly = await lc.file(DRUG, FACTS, { program: (p) => ({ ...p, clawback: { ...p.clawback, referOnOverdue: false } }) });
+    long = await lc.file(DRUG, FACTS, { historyLimit: 100 });
+    const all = [unpaid, escalatedOnly, long];
+    await toDisbursement(lc, all, '3500000.00');
+    for (const [n, day] of [[1, '2027-04-01'], [2, '2027-06-01'], [3, '2027-09-01']] as const) {
+      await sleepToShanghai(lc, day);
+      for (const h of all) await payTranche(lc, h, n);
+    }
+    for (const h of all) assert.equal((await lc.state(h)).stage, 'monitoring');
+
+    await sleepToShanghai(lc, '2028-06-01');
+    for (const h of all) await act(h, breachReportUpdate, { actor: actor('inspector', 'zhao'), obligation: 'stay-5-years', findings: '已迁出鼎湖区' });
+    await sleepToShanghai(lc, '2028-06-05');
+    for (const h of all) {
+      const s = await act(h, clawbackDecisionUpdate, { actor: actor('approver', 'wang'), decision: 'recover', decisionDate: '2028-06-05', reason: '五年内迁出' });
+      assert.equal(s.stage, 'clawback');
+      // 30 working days from the day after the decision (illustrative 2028 calendar: none off in June–July):
+      // 06-06…09 (4), 12…16 (9), 19…23 (14), 26…30 (19), 07-03…07 (24), 10…14 (29), 07-17 (30).
+      assert.equal(s.clawback!.lastDay, lastDay);
+      assert.equal(s.clawback!.lastDay, workingDaysFrom(lc.calendar.data(), '2028-06-06', 30).lastDay);
+      assert.equal(s.clawback!.outstanding, (await lc.state(unpaid)).clawback!.outstanding, 'same payments, same statement');
+    }
+  });
+
+  it('continue-as-new while repaying week by week loses nothing: same id, audit trail, statement and repayments', async () => {
+    const before = await lc.state(long);
+    const decisionAt = before.audit.findIndex((e) => e.action === 'clawback-decision');
+    assert.ok(decisionAt > 0);
+    const firstRunId = (await long.describe()).runId;
+
+    const paid: Array<[string, string]> = [];
+    for (const day of ['2028-06-12', '2028-06-19', '2028-06-26', '2028-07-03', '2028-07-10']) {
+      // At 15:00, away from the weekly LPR refresh (10:00, a week after the decision), where the
+      // application may continue as new: an update answered in the same workflow task as the
+      // continue-as-new can be lost (temporalio/temporal#6375; the time-skipping server hangs).
+      await sleepToShanghai(lc, day, '15:00');
+      const s = await act(long, repaymentUpdate, { actor: actor('finance-officer'), amount: '200000.00', paidOn: day });
+      paid.push(['200000.00', day]);
+      assert.deepEqual(s.clawback!.repayments.map((r) => [r.amount, r.paidOn]), paid, `every repayment so far, on ${day}`);
+    }
+    const s = await stateWhen(lc, long, (x) => x.runs > 1 && x.audit.slice(decisionAt).some((e) => e.action === 'continue-as-new'));
+    const description = await long.describe();
+    assert.equal(description.workflowId, long.workflowId);
+    assert.notEqual(description.runId, firstRunId, 'a new run of the same workflow id');
+    assert.equal(s.id, long.workflowId);
+    assert.equal(s.stage, 'clawback');
+
+    // The audit trail still begins at the filing and holds everything from before.
+    const a = actions(s);
+    assert.equal(a[0], 'filing');
+    for (const x of ['preliminary-record', 'sign-off', 'notice-published', 'agreement', 'confirmation', 'monitoring-started', 'breach-report', 'clawback-decision', 'deadline']) {
+      assert.ok(a.includes(x), `audit keeps ${x}`);
+    }
+    assert.equal(a.filter((x) => x === 'confirmation').length, 3);
+    assert.equal(a.filter((x) => x === 'repayments').length, 5);
+    assert.ok(a.indexOf('continue-as-new') >= 0 && a.includes('continued-as-new'));
+    assert.deepEqual(s.audit.slice(0, before.audit.length), before.audit, 'nothing before the decision was lost or changed');
+
+    // The statement and repayments are intact: same decision, same deadline, every repayment applied.
+    const c = s.clawback!;
+    assert.equal(c.decisionDate, '2028-06-05');
+    assert.equal(c.lastDay, lastDay);
+    assert.equal(c.repaid, '1000000.00');
+    assert.deepEqual(c.repayments.map((r) => [r.amount, r.paidOn]), paid);
+    assert.ok(c.repayments.every((r) => r.recordedBy?.role === 'finance-officer'));
+    // The first repayment settles the interest accrued since payment (about 103 000), then
+    // principal; each later one a week's interest (3.00 % on about 3.4 million: under 2 000), then principal.
+    for (const r of c.repayments) assert.equal(r.toCosts, '0.00');
+    assert.ok(Number(c.repayments[0]!.toInterest) > 100_000 && Number(c.repayments[0]!.toPrincipal) > 0);
+    assert.ok(c.repayments.slice(1).every((r) => Number(r.toInterest) > 0 && Number(r.toInterest) < 2000));
+    // Tranche 1 (the oldest, whose principal the repayments reduce): one line up to the first
+    // repayment, then a new line at each repayment day.
+    assert.deepEqual(
+      c.lines.filter((l) => l.tranche === 1).map((l) => l.from).slice(0, 5),
+      ['2027-04-01', '2028-06-12', '2028-06-19', '2028-06-26', '2028-07-03'],
+    );
+    assert.deepEqual(s.creditRecords.length, 1);
+
+    // Settled exactly, in the new run: clawed-back, with the notification and one credit record.
+    await sleepToShanghai(lc, '2028-07-14');
+    const rest = await outstandingOn(long, '2028-07-14');
+    await act(long, repaymentUpdate, { actor: actor('finance-officer'), amount: rest, paidOn: '2028-07-14' });
+    const end = await outcomeOf(lc, long, 'clawed-back');
+    assert.equal(end.clawback!.outstanding, '0.00');
+    assert.equal(end.clawback!.repayments.length, 6);
+    assert.equal(outboxOf(lc, long.workflowId, 'credit-record').length, 1);
+    assert.equal(outboxOf(lc, long.workflowId, 'notification').filter((m) => m.idempotencyKey === `${long.workflowId}:clawback:1:notification`).length, 1, 'not told twice across runs');
+  });
+
+  it(`2028-07-18: the deadline (end of ${lastDay}) passed unpaid: escalated to the approver, referred to enforcement`, async () => {
+    const due = (await lc.state(unpaid)).clawback!.dueAt!;
+    assert.equal(due, '2028-07-17T16:00:00.000Z');
+    await sleepPast(lc, due);
+    let s = await stateWhen(lc, unpaid, (x) => x.stage === 'referred');
+    const c = s.clawback!;
+    assert.ok(c.overdueSince && c.referredAt);
+    assert.equal(s.outcome?.stage, 'referred');
+    assert.match(s.outcome!.reason, /repayment overdue since the end of 2028-07-17; referred to enforcement with \d+\.\d{2} outstanding/);
+    const escalations = outboxOf(lc, unpaid.workflowId, 'escalation');
+    assert.equal(escalations.length, 1);
+    assert.equal(escalations[0]!.role, 'approver');
+    const referrals = outboxOf(lc, unpaid.workflowId, 'enforcement-referral');
+    assert.equal(referrals.length, 1);
+    assert.equal(referrals[0]!.to, 'enforcement');
+    assert.ok(actions(s).includes('repayment-overdue'));
+    assert.ok(actions(s).includes('referred'));
+    // Still open for repayments: the finance officer's item remains, without a deadline.
+    assert.deepEqual(s.pending.map((p) => [p.role, p.action, p.dueAt]), [['finance-officer', 'repayments', null]]);
+
+    // The variant without referral: escalated, stays in clawback, the approver has an item.
+    s = await stateWhen(lc, escalatedOnly, (x) => x.clawback!.overdueSince !== null);
+    assert.equal(s.stage, 'clawback');
+    assert.equal(outboxOf(lc, escalatedOnly.workflowId, 'escalation').length, 1);
+    assert.equal(outboxOf(lc, escalatedOnly.workflowId, 'enforcement-referral').length, 0);
+    assert.deepEqual(
+      s.pending.map((p) => [p.role, p.action]),
+      [['finance-officer', 'repayments'], ['approver', 'repayment-overdue']],
+    );
+  });
+
+  it('a week later nothing repeats; then repayments in `referred` are still accepted, and repaid in full it is clawed-back', async () => {
+    await lc.env.sleep(7 * DAY_MS);
+    assert.equal(outboxOf(lc, unpaid.workflowId, 'escalation').length, 1, 'escalated once');
+    assert.equal(outboxOf(lc, unpaid.workflowId, 'enforcement-referral').length, 1, 'referred once');
+
+    await sleepToShanghai(lc, '2028-08-01');
+    let s = await act(unpaid, repaymentUpdate, { actor: actor('finance-officer'), amount: '1000000.00', paidOn: '2028-08-01' });
+    assert.equal(s.stage, 'referred');
+    assert.equal(s.clawback!.repaid, '1000000.00');
+    const r = s.clawback!.repayments[0]!;
+    // All the interest accrued since payment is settled first, the rest goes to principal.
+    assert.equal((Number(r.toInterest) * 100 + Number(r.toPrincipal) * 100).toFixed(0), '100000000');
+    assert.ok(Number(r.toInterest) > 0);
+
+    await sleepToShanghai(lc, '2028-08-15');
+    const rest = await outstandingOn(unpaid, '2028-08-15');
+    await act(unpaid, repaymentUpdate, { actor: actor('finance-officer'), amount: rest, paidOn: '2028-08-15' });
+    s = await outcomeOf(lc, unpaid, 'clawed-back');
+    assert.equal(s.clawback!.outstanding, '0.00');
+    assert.ok(s.clawback!.settledAt);
+    assert.equal(s.outcome!.stage, 'clawed-back');
+    assert.deepEqual(s.pending, []);
+    assert.equal(outboxOf(lc, unpaid.workflowId, 'credit-record').length, 1);
+
+    // The escalated-only one settles too, from clawback.
+    await sleepToShanghai(lc, '2028-08-16');
+    await act(escalatedOnly, repaymentUpdate, { actor: actor('finance-officer'), amount: await outstandingOn(escalatedOnly, '2028-08-16'), paidOn: '2028-08-16' });
+    s = await outcomeOf(lc, escalatedOnly, 'clawed-back');
+    assert.equal(s.clawback!.outstanding, '0.00');
+    assert.ok(!s.pending.some((p) => p.role === 'approver'));
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * How applications end without recovery (domain brief steps 8–10): fraud found before any payment
+ * ends the application as `rejected` and still records credit; an obligation period that ends
+ * quietly ends it as `completed`, five years after the last payment (an ordinary workflow timer).
+ * Dates are fixed (this file has its own server); 2027 uses an ILLUSTRATIVE calendar (test data).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { actor } from '../helpers/fixtures';
+import {
+  act,
+  doc,
+  outboxOf,
+  outcomeOf,
+  payTranche,
+  refusalOf,
+  sleepToShanghai,
+  startLifecycle,
+  supplyIllustrativeYears,
+  toDisbursement,
+  toReview,
+  type Lifecycle,
+} from '../helpers/lifecycle';
+import { breachReportUpdate, clawbackDecisionUpdate, fraudReportUpdate } from '../../workflows/messages';
+
+const DRUG = 'dinghu-generic-drug-consistency';
+const FACTS = { drugName: '头孢克肟片' };
+
+describe('ends without recovery: fraud before payment, a quiet obligation period', () => {
+  let lc: Lifecycle;
+  before(async () => {
+    lc = await startLifecycle('lifecycle-ends');
+    assert.ok((await lc.today()) < '2027-03-01');
+    supplyIllustrativeYears(lc, 2027, 2027);
+  });
+  after(async () => lc.stop());
+
+  it('fraud found before any payment: rejected with the reason, and a credit record all the same', async () => {
+    await sleepToShanghai(lc, '2027-03-01');
+    const h = await lc.file(DRUG, FACTS);
+    await toReview(h);
+    const breach = await refusalOf(act(h, breachReportUpdate, { actor: actor('inspector'), obligation: 'stay-5-years', findings: 'x' }));
+    assert.equal(breach.type, 'WrongStage');
+    const noReport = await refusalOf(act(h, clawbackDecisionUpdate, { actor: actor('approver'), decision: 'recover', reason: 'x' }));
+    assert.equal(noReport.type, 'WrongStage');
+
+    await act(h, fraudReportUpdate, { actor: actor('inspector', 'zhao'), findings: '申报材料中的BE备案凭证系伪造', evidence: [doc('核查笔录.pdf')] });
+    const s = await outcomeOf(lc, h, 'rejected');
+    assert.equal(s.outcome!.reason, 'fraud found before any payment: 申报材料中的BE备案凭证系伪造');
+    assert.equal(s.reports[0]!.afterPayment, false);
+    assert.equal(s.clawback, null);
+    assert.deepEqual(s.creditRecords.map((r) => r.idempotencyKey), [`${h.workflowId}:credit:1`]);
+    const credit = outboxOf(lc, h.workflowId, 'credit-record');
+    assert.equal(credit.length, 1);
+    assert.equal(credit[0]!.kind, 'fraud');
+    assert.deepEqual(s.pending, []);
+  });
+
+  it('paid in 2027, no report: completed when the five years from the last payment are over', async () => {
+    const h = await lc.file(DRUG, FACTS);
+    await toDisbursement(lc, [h], '3500000.00');
+    for (const [n, day] of [[1, '2027-04-01'], [2, '2027-05-10'], [3, '2027-06-01']] as const) {
+      await sleepToShanghai(lc, day);
+      await payTranche(lc, h, n);
+    }
+    let s = await lc.state(h);
+    assert.equal(s.stage, 'monitoring');
+    assert.equal(s.obligations[0]!.endsOn, '2032-06-01');
+
+    await sleepToShanghai(lc, '2032-06-01', '23:00');
+    assert.equal((await lc.state(h)).stage, 'monitoring', 'the last day of the period still counts');
+    await sleepToShanghai(lc, '2032-06-02', '09:00');
+    s = await outcomeOf(lc, h, 'completed');
+    assert.equal(s.outcome!.reason, 'every obligation period ended on 2032-06-01');
+    assert.equal(s.obligations[0]!.status, 'ended');
+    assert.equal(outboxOf(lc, h.workflowId, 'credit-record').length, 0);
+    assert.deepEqual(s.pending, []);
+  });
+});
