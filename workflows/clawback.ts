@@ -7,7 +7,7 @@
  * run time); it is refreshed whenever something happens and at least weekly, and the state query
  * shows it as of today.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { ApplicationState, ClawbackState } from '../domain/application';
 import { addCalendarDays } from '../domain/calendar';
@@ -25,6 +25,9 @@ const effects = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes' },
 });
+
+/** Patch id (README, "Changing workflow code"; listed in workflows/application.ts). */
+const REFRESH_BEFORE_OVERDUE = 'refresh-before-overdue';
 
 /** How often the LPR table is read again while a clawback is open (fixings are published monthly). */
 const LPR_REFRESH_MS = 7 * 86_400_000;
@@ -155,9 +158,18 @@ export async function clawback(app: Application): Promise<void> {
     const until = dueAt && dueAt < refreshAt ? dueAt : refreshAt;
     const woke = await app.waitFor(() => settled(state), until);
     if (settled(state)) break;
-    if (!woke && dueAt && Date.now() >= Date.parse(dueAt)) await overdue(app);
-    await app.refreshLpr();
-    refreshStatement(state, app.lpr!, app.today());
+    const isOverdue = !woke && dueAt !== null && Date.now() >= Date.parse(dueAt);
+    // Patch: refresh first, so the escalation and the referral carry today's outstanding amount
+    // (histories before the patch escalated with the last weekly figure).
+    if (patched(REFRESH_BEFORE_OVERDUE)) {
+      await app.refreshLpr();
+      refreshStatement(state, app.lpr!, app.today());
+      if (isOverdue) await overdue(app);
+    } else {
+      if (isOverdue) await overdue(app);
+      await app.refreshLpr();
+      refreshStatement(state, app.lpr!, app.today());
+    }
     app.changed();
     await app.continueAsNewIfDue();
   }
