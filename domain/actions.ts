@@ -5,7 +5,7 @@
  */
 import type { ApplicationState } from './application';
 import type { Actor, Role } from './roles';
-import type { Stage } from './stages';
+import { ACTIVE_STAGES, type Stage } from './stages';
 
 export type RefusalType = 'WrongStage' | 'Forbidden' | 'SeparationOfDuties' | 'InvalidInput' | 'Conflict';
 
@@ -26,6 +26,9 @@ export interface ActionRule {
  * the path's last word). Conditions that need more of the state (once only, window still open,
  * separation of duties) are checked by the workflow's validators after this table.
  */
+/** Every active stage up to the end of disbursement (withdrawal is possible until payment). */
+const BEFORE_PAYMENT_ENDS = ACTIVE_STAGES.slice(0, ACTIVE_STAGES.indexOf('disbursement') + 1);
+
 export const ACTION_RULES = {
   'preliminary-record': { roles: ['intake-officer'], stages: ['preliminary-record'] },
   // Formal submission, and the answer to the one-time supplement request.
@@ -45,36 +48,9 @@ export const ACTION_RULES = {
   verification: { roles: ['reviewer', 'inspector'], stages: ['disbursement'] },
   // A payment instructed before a clawback decision may still be confirmed: the money did move.
   confirmation: { roles: ['finance-officer'], stages: ['disbursement', 'clawback', 'referred'] },
-  withdrawal: {
-    roles: ['applicant-system'],
-    stages: [
-      'preliminary-record',
-      'formal-submission',
-      'review',
-      'supplement-requested',
-      'inspection',
-      'sign-off',
-      'public-notice',
-      'agreement',
-      'disbursement',
-    ],
-  },
+  withdrawal: { roles: ['applicant-system'], stages: BEFORE_PAYMENT_ENDS },
   // Part 2: fraud and breach found by inspection, decided by the approver, repaid to finance.
-  'fraud-report': {
-    roles: ['inspector'],
-    stages: [
-      'preliminary-record',
-      'formal-submission',
-      'review',
-      'supplement-requested',
-      'inspection',
-      'sign-off',
-      'public-notice',
-      'agreement',
-      'disbursement',
-      'monitoring',
-    ],
-  },
+  'fraud-report': { roles: ['inspector'], stages: [...BEFORE_PAYMENT_ENDS, 'monitoring'] },
   'breach-report': { roles: ['inspector'], stages: ['disbursement', 'monitoring'] },
   'clawback-decision': { roles: ['approver'], stages: ['disbursement', 'monitoring'] },
   // `referred` is an end stage for reporting, yet repayments are still received there.

@@ -4,7 +4,9 @@
  * replay and continue-as-new unchanged.
  */
 import type { Program } from './catalog';
+import type { InterestLine } from './interest';
 import type { Yuan } from './money';
+import type { SpotCheckDraw } from './spot-check';
 import type { Actor, Role } from './roles';
 import type { Stage } from './stages';
 
@@ -164,15 +166,7 @@ export interface InspectionState {
   inclusive: boolean;
   rule: { id: string; citation: string; text: string };
   /** The recorded draw when below the threshold: seed, input, value and fraction, for an auditor to recompute. */
-  draw: {
-    seed: string;
-    input: string;
-    sha256: string;
-    value: string;
-    fraction: string;
-    ratePercent: string;
-    selected: boolean;
-  } | null;
+  draw: Omit<SpotCheckDraw, 'applicationId'> | null;
   result: { result: 'pass' | 'fail'; findings: string; by: Actor; at: string } | null;
 }
 
@@ -308,17 +302,7 @@ export interface ClawbackState {
   carriedForward: boolean;
   lprConfirmedThrough: string;
   /** As in the calculator endpoint; `tranche` is the tranche's `n`. */
-  lines: Array<{
-    tranche: number;
-    from: string;
-    to: string;
-    days: number;
-    principal: Yuan;
-    ratePercent: string;
-    fixingDate: string;
-    carriedForward: boolean;
-    interest: Yuan;
-  }>;
+  lines: InterestLine[];
   repayments: RepaymentRecord[];
   /** The repayment deadline. */
   dueInWorkingDays: number;
