@@ -141,6 +141,7 @@ export const actionProblems = {
         r.decision === 'approve' && s.award.amountByFormula && compareYuan(r.amount!, s.award.amountByFormula) > 0
           ? invalid(`amount ${r.amount} is above the ${s.award.amountByFormula} the program's formula allows`)
           : null,
+      () => (r.decision !== 'approve' && r.amount !== undefined ? invalid('amount is only given to approve') : null),
       () =>
         s.inspection?.result && s.inspection.result.by.id === r.actor.id
           ? separation(`${r.actor.name} inspected this application and may not also recommend it`)
