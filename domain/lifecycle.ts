@@ -113,7 +113,7 @@ export const actionProblems = {
           : invalid('dueInWorkingDays must be a whole number of working days between 1 and 60'),
     ),
 
-  'review-extension': (s: ApplicationState, r: ReviewExtensionRequest, program: ActionContext) =>
+  'review-extension': (s: ApplicationState, r: ReviewExtensionRequest, _now: string, program: ActionContext) =>
     first(
       () =>
         s.review?.extension
@@ -378,7 +378,6 @@ export function refusalOf(
   const byTable = actionRefusal(action, request.actor, state);
   if (byTable) return byTable;
   if (request.comment !== undefined && typeof request.comment !== 'string') return invalid('comment must be text');
-  if (action === 'review-extension') return actionProblems[action](state, request as never, context);
   const check = actionProblems[action] as (s: ApplicationState, r: unknown, now: string, context: ActionContext) => Refusal | null;
   return check(state, request, now, context);
 }

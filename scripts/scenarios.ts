@@ -45,6 +45,7 @@ import {
   verificationUpdate,
 } from '../workflows/messages';
 import { illustrativeCalendar } from './illustrative-calendar';
+import { quietLogger } from '../lib/quiet-logger';
 
 /** The people in the stories: one per role, so separation of duties holds. */
 export const PEOPLE = {
@@ -453,12 +454,3 @@ async function runChain(env: TestWorkflowEnvironment, workflowId: string, firstR
 function expect(ok: boolean, message: string): asserts ok {
   if (!ok) throw new Error(`scenario went off script: ${message}`);
 }
-
-export const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (m: string) => console.warn(m),
-  error: (m: string) => console.error(m),
-};

@@ -16,8 +16,9 @@
  * - `instruct-before-continue-as-new` (disbursement): instruct verified tranches first.
  * - `refresh-before-overdue` (workflows/clawback.ts): refresh the statement before escalating.
  */
-import { allHandlersFinished, condition, continueAsNew, log, patched, proxyActivities, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { Activities, WorkingDaysAnswer } from '../activities';
+import { allHandlersFinished, condition, continueAsNew, log, patched, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { WorkingDaysAnswer } from '../activities';
+import { effects, payments, reads } from './activities';
 import type { ApplicationInput, ApplicationState, AuditEntry, EngineActor, Tranche } from '../domain/application';
 import type { LprTable } from '../domain/lpr';
 import { addCalendarDays, shanghaiDate, windowClosesAt } from '../domain/calendar';
@@ -31,21 +32,6 @@ import { clawback, statementNow } from './clawback';
 import { ENGINE } from './engine';
 import { installHandlers } from './handlers';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
-
-const retry = { initialInterval: '5 seconds', maximumInterval: '10 minutes' } as const;
-
-/** Reads and computations: quick, retried until they answer. */
-const reads = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry });
-
-/** External effects: retried with backoff for as long as it takes (a receiver may be down for a day). */
-const effects = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry });
-
-/** Payment instructions give up after a day of failures and tell finance, then try again. */
-const payments = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  scheduleToCloseTimeout: '1 day',
-  retry,
-});
 
 export { ENGINE };
 
@@ -459,8 +445,8 @@ export class Application {
       this.changed();
       // Patch: a tranche verified in the same wake is instructed before continuing as new, so the
       // verification's answer shows it instructed (histories before the patch continued first).
-      if (!patched(INSTRUCT_BEFORE_CONTINUE_AS_NEW)) await this.continueAsNewIfDue();
-      else if (!this.state.tranches.some((t) => t.status === 'verified' && !t.instructionProblem) || this.suspended()) await this.continueAsNewIfDue();
+      const readyToInstruct = !this.suspended() && this.state.tranches.some((t) => t.status === 'verified' && !t.instructionProblem);
+      if (!patched(INSTRUCT_BEFORE_CONTINUE_AS_NEW) || !readyToInstruct) await this.continueAsNewIfDue();
     }
   }
 

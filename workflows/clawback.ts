@@ -7,8 +7,8 @@
  * run time); it is refreshed whenever something happens and at least weekly, and the state query
  * shows it as of today.
  */
-import { patched, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { patched } from '@temporalio/workflow';
+import { effects } from './activities';
 import type { ApplicationState, ClawbackState } from '../domain/application';
 import { addCalendarDays } from '../domain/calendar';
 import { clawbackStatement, outstandingOn, type ClawbackInput } from '../domain/interest';
@@ -16,15 +16,6 @@ import type { LprTable } from '../domain/lpr';
 import { compareYuan, type Yuan } from '../domain/money';
 import type { Application } from './application';
 import { ENGINE } from './engine';
-
-const reads = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes' },
-});
-const effects = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes' },
-});
 
 /** Patch id (README, "Changing workflow code"; listed in workflows/application.ts). */
 const REFRESH_BEFORE_OVERDUE = 'refresh-before-overdue';

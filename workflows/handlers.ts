@@ -7,9 +7,9 @@
  * then waits until the procedure (workflows/application.ts) has reacted, so the caller sees the
  * application as it now is: the notice published, the payment instruction sent.
  */
-import { ApplicationFailure, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
-import type { Activities } from '../activities';
+import { effects } from './activities';
 import type { ActionName } from '../domain/actions';
 import type { ApplicationState, Decision, Report } from '../domain/application';
 import { addCalendarDays, windowClosesAt } from '../domain/calendar';
@@ -41,10 +41,7 @@ import {
   type ActionRequest,
 } from './messages';
 
-const { notifyApplicant, notifyObjector, recordCredit } = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  retry: { initialInterval: '5 seconds', maximumInterval: '10 minutes' },
-});
+const { notifyApplicant, notifyObjector, recordCredit } = effects;
 
 export function installHandlers(app: Application): void {
   const state = app.state;

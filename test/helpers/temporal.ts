@@ -10,6 +10,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSour
 import { provisionTemporal } from '../../lib/provision';
 import { ensureSearchAttributes } from '../../lib/search-attributes';
 import { WORKFLOWS_PATH } from '../../worker/worker';
+import { quietLogger } from '../../lib/quiet-logger';
 
 // Workers log every state change at INFO; tests want warnings only.
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -30,15 +31,6 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
   return bundle;
 }
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (m: string) => console.warn(m),
-  error: (m: string) => console.error(m),
-};
 
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `subsidy-${prefix}-`));

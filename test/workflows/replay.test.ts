@@ -18,6 +18,7 @@ import { temporal } from '@temporalio/proto';
 import { historyFromJson } from '../../scripts/history-json';
 import { WORKFLOWS_PATH } from '../../worker/worker';
 import { tempDir, workflowBundle } from '../helpers/temporal';
+import { quietLogger } from '../../lib/quiet-logger';
 
 const ROOT = join(__dirname, '..', '..');
 const HISTORIES = join(ROOT, 'test', 'histories');
@@ -180,12 +181,3 @@ function swapLoader(): string {
 function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
-
-const quietLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (m: string) => console.warn(m),
-  error: (m: string) => console.error(m),
-};

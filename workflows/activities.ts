@@ -1,0 +1,17 @@
+/**
+ * The workflow's handles on its activities, defined once with their timeouts and retry policy.
+ * Activity options are not part of replay, so they may be tuned; activity names may not.
+ */
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+
+const retry = { initialInterval: '5 seconds', maximumInterval: '10 minutes' } as const;
+
+/** Reads and computations: quick, retried until they answer. */
+export const reads = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry });
+
+/** External effects: retried with backoff for as long as it takes (a receiver may be down for a day). */
+export const effects = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry });
+
+/** Payment instructions give up after a day of failures and tell finance, then try again. */
+export const payments = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', scheduleToCloseTimeout: '1 day', retry });
