@@ -13,7 +13,9 @@ import { Router, type Request, type Response } from 'express';
 import type { Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
-import { ACTION_RULES, roleRefusal, type ActionName } from '../domain/actions';
+import { ACTION_RULES, type ActionName } from '../domain/actions';
+import type { AccessLocals } from './access';
+import type { Metrics } from './observability';
 import type { ApplicationState } from '../domain/application';
 import type { Actor } from '../domain/roles';
 import {
@@ -62,12 +64,14 @@ import {
   VerificationBody,
   WithdrawalBody,
 } from './schemas';
-import { callTemporal, TEMPORAL_CALL_TIMEOUT_MS, updateProblem } from './temporal-calls';
+import { callTemporal, idempotencyKeyOf, TEMPORAL_CALL_TIMEOUT_MS, updateProblem } from './temporal-calls';
 
-type Locals = { actor: Actor; requestId: string };
+type Locals = AccessLocals & { requestId: string };
 
 export interface ActionRouteDeps {
   client: Client;
+  /** Counts and times every update by action and outcome. */
+  metrics: Pick<Metrics, 'timeWorkflowAction'>;
   /** The `links` returned beside the state. */
   linksFor: (id: string) => Record<string, string>;
 }
@@ -92,14 +96,14 @@ export function actionRoutes(deps: ActionRouteDeps): Router {
     router.post(`/applications/:id/${path}`, async (req, res: Response<unknown, Locals>) => {
       const id = applicationIdParam(req);
       const n = withN ? ordinalParam(req, path) : undefined;
-      const actor = actorFor(res, actionName);
+      const actor = actorOf(res);
       const body = schema.safeParse(req.body);
       if (!body.success) throw validationProblem(body.error);
       const updateId = updateIdOf(req);
       // The schema gave every field of R but the actor and n, added here from the key and the path.
       const request = { ...body.data, actor, ...(n === undefined ? {} : { n }) } as R;
-      const state = await runUpdate(deps.client, id, () =>
-        deps.client.workflow.getHandle(id).executeUpdate(update, { args: [request], updateId }),
+      const state = await deps.metrics.timeWorkflowAction(actionName, () =>
+        runUpdate(deps.client, id, () => deps.client.workflow.getHandle(id).executeUpdate(update, { args: [request], updateId })),
       );
       res.json({ ...state, links: deps.linksFor(id) });
     });
@@ -144,24 +148,16 @@ function ordinalParam(req: Request, path: string): number {
   return Number(n);
 }
 
-/** The actor from the key, refused at once when their role may never take the action. */
-function actorFor(res: Response<unknown, Locals>, action: ActionName): Actor {
+/** The actor the guard chose: the credential's id and name, in the role this action is taken in. */
+function actorOf(res: Response<unknown, AccessLocals>): Actor {
   const actor = res.locals.actor;
-  const refusal = roleRefusal(action, actor);
-  if (refusal) throw new Problem('forbidden', refusal.message);
+  if (!actor) throw new Error('action route reached without the access guard');
   return actor;
 }
 
 /** The caller's Idempotency-Key becomes the update id, so a retried action applies once. */
 function updateIdOf(req: Request): string {
-  const key = req.get('idempotency-key');
-  if (key === undefined) return randomUUID();
-  if (!/^[A-Za-z0-9._:-]{1,200}$/.test(key)) {
-    throw new Problem('validation', 'Idempotency-Key must be 1-200 letters, digits or . _ : -', {
-      errors: [{ field: 'Idempotency-Key', reason: 'must be 1-200 letters, digits or . _ : -' }],
-    });
-  }
-  return key;
+  return idempotencyKeyOf(req) ?? randomUUID();
 }
 
 /** One update under the Temporal deadline; a refusal becomes the problem its validator named. */

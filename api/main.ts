@@ -6,7 +6,9 @@ import { Client, Connection } from '@temporalio/client';
 import { loadSettingsOrExit, type Settings } from '../lib/settings';
 import { connectionOptions } from '../lib/temporal-connection';
 import { createApp } from './app';
-import { devKeyRing, loadOrCreateDevKeys } from './keys';
+import { type Authenticator, createAuthenticator, loadKeyHashes } from './credentials';
+import { loadOrCreateDevKeys } from './keys';
+import { createLogger, type Logger } from './log';
 import { createCalendarStore } from '../lib/calendar-store';
 import { loadCatalog } from '../lib/catalog-store';
 import { createLprStore } from '../lib/lpr-store';
@@ -15,10 +17,24 @@ export function webUiUrlOf(settings: Settings): string | undefined {
   return settings.uiUrl ?? (settings.temporalAddress ? undefined : `http://127.0.0.1:${settings.uiPort}`);
 }
 
+/** The credentials this deployment accepts: development keys, hashed production keys, bearer JWTs. */
+export function authenticatorOf(settings: Settings, logger: Logger): Authenticator {
+  const { auth } = settings;
+  let devKeys;
+  if (auth.devKeys) {
+    const loaded = loadOrCreateDevKeys(settings.apiKeysFile);
+    if (loaded.created) logger.info('created development API keys', { file: settings.apiKeysFile });
+    devKeys = loaded.keys;
+  }
+  // A bad keys file stops start-up, naming the file, the entry and the reason.
+  const keyHashes = auth.keyHashesFile ? loadKeyHashes(auth.keyHashesFile) : undefined;
+  return createAuthenticator({ devKeys, keyHashes, jwt: auth.jwt });
+}
+
 async function main(): Promise<void> {
   const settings = loadSettingsOrExit();
-  const { keys, created } = loadOrCreateDevKeys(settings.apiKeysFile);
-  if (created) console.log(`Created development API keys in ${settings.apiKeysFile}`);
+  const logger = createLogger({ base: { process: 'api' } });
+  const authenticator = authenticatorOf(settings, logger);
   const calendar = createCalendarStore(settings.dataDir);
   // A bad catalog stops start-up here, naming the file, the JSON path and the reason.
   const catalog = loadCatalog(undefined, { calendar: calendar.data() });
@@ -30,7 +46,9 @@ async function main(): Promise<void> {
   const app = createApp({
     client,
     taskQueue: settings.taskQueue,
-    keys: devKeyRing(keys),
+    authenticator,
+    logger,
+    rateLimitPerMinute: settings.auth.rateLimitPerMinute,
     catalog,
     calendar,
     lpr,
@@ -43,7 +61,12 @@ async function main(): Promise<void> {
     },
   });
   const server = app.listen(settings.port, () => {
-    console.log(`API listening on http://127.0.0.1:${settings.port} (Temporal ${connectionOptions(settings).address}, namespace ${settings.namespace})`);
+    logger.info(`API listening on http://127.0.0.1:${settings.port}`, {
+      temporal: connectionOptions(settings).address,
+      namespace: settings.namespace,
+      credentials: authenticator.accepts,
+      devKeys: settings.auth.devKeys,
+    });
   });
   const stop = () => {
     server.close(() => {

@@ -8,7 +8,7 @@ import type { ZodError } from 'zod';
 
 export const PROBLEM_TYPES = {
   validation: { status: 400, title: 'The request is not valid' },
-  unauthorized: { status: 401, title: 'A valid API key is required' },
+  unauthorized: { status: 401, title: 'A valid credential is required' },
   forbidden: { status: 403, title: 'Your role may not do this' },
   'separation-of-duties': { status: 403, title: 'Separation of duties forbids this' },
   'not-found': { status: 404, title: 'Not found' },
@@ -16,6 +16,8 @@ export const PROBLEM_TYPES = {
   conflict: { status: 409, title: 'This conflicts with the current state' },
   unprocessable: { status: 422, title: 'The request cannot be accepted' },
   'unknown-calendar-year': { status: 422, title: 'No working-day calendar is known for that year' },
+  'too-large': { status: 413, title: 'The body is too large' },
+  'rate-limited': { status: 429, title: 'Too many requests' },
   unavailable: { status: 503, title: 'The engine cannot answer right now' },
   internal: { status: 500, title: 'Internal error' },
 } as const;

@@ -7,16 +7,17 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { evaluateAward, type Facts, type FactSpec, type Program } from '../domain/catalog';
-import { UnknownCalendarYearError, isCalendarDate, windowClosesAt, workingDaysFrom } from '../domain/calendar';
+import { UnknownCalendarYearError, windowClosesAt, workingDaysFrom } from '../domain/calendar';
 import { InputError } from '../domain/errors';
-import { clawbackCalculation } from '../domain/interest';
+import { clawbackCalculation, type ClawbackCalculationRequest } from '../domain/interest';
 import { firstUnconfirmedDate } from '../domain/lpr';
-import type { Actor, Role } from '../domain/roles';
+import type { Actor } from '../domain/roles';
 import { type CalendarStore, InvalidCalendarYearError } from '../lib/calendar-store';
 import type { CatalogStore } from '../lib/catalog-store';
 import type { LprStore } from '../lib/lpr-store';
 import { assertFactsFit } from './filing';
 import { Problem, validationProblem } from './problem';
+import { CalendarYearBody, ClawbackCalculationBody, FactsBody, LprFixingBody, WorkingDaysQuery } from './reference-schemas';
 
 export interface ReferenceDeps {
   calendar: CalendarStore;
@@ -29,7 +30,7 @@ export interface ReferenceDeps {
   calendarYearSupplied?: (year: number) => Promise<void>;
 }
 
-type Locals = { actor: Actor };
+type Locals = { actor?: Actor };
 
 const YEAR = z.coerce
   .number({ error: 'must be a year' })
@@ -37,23 +38,10 @@ const YEAR = z.coerce
   .min(1990, 'must be between 1990 and 2100')
   .max(2100, 'must be between 1990 and 2100');
 
-const CalendarYearBody = z
-  .object({
-    holidays: z.array(z.string(), { error: 'must be a list of YYYY-MM-DD dates' }),
-    workdays: z.array(z.string(), { error: 'must be a list of YYYY-MM-DD dates' }),
-  })
-  .strict();
-
-const WorkingDaysQuery = z
-  .object({
-    from: z.string().refine(isCalendarDate, 'must be a real date written YYYY-MM-DD'),
-    count: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(366, 'must be at most 366'),
-  })
-  .strict();
-
-function requireRole(res: Response<unknown, Locals>, role: Role, what: string): Actor {
+/** The admin the guard let through (api/access.ts decides who may write reference data). */
+function actorOf(res: Response<unknown, Locals>): Actor {
   const actor = res.locals.actor;
-  if (actor.role !== role) throw new Problem('forbidden', `${what} is for the ${role} role; ${actor.name} acts as ${actor.role}`);
+  if (!actor) throw new Error('reference write reached without the access guard');
   return actor;
 }
 
@@ -110,7 +98,7 @@ export function referenceRoutes(deps: ReferenceDeps): Router {
   });
 
   router.put('/calendar/years/:year', async (req, res: Response<unknown, Locals>) => {
-    const actor = requireRole(res, 'admin', 'Supplying a calendar year');
+    const actor = actorOf(res);
     const year = YEAR.safeParse(req.params.year);
     if (!year.success) throw validationProblem(year.error, 'year');
     const body = CalendarYearBody.safeParse(req.body);
@@ -167,9 +155,11 @@ export function referenceRoutes(deps: ReferenceDeps): Router {
   });
 
   router.post('/lpr-fixings', (req, res: Response<unknown, Locals>) => {
-    const actor = requireRole(res, 'admin', 'Adding an LPR fixing');
+    const actor = actorOf(res);
+    const body = LprFixingBody.safeParse(req.body);
+    if (!body.success) throw validationProblem(body.error);
     try {
-      res.status(201).json(deps.lpr.add(req.body, actor));
+      res.status(201).json(deps.lpr.add(body.data, actor));
     } catch (err) {
       throw inputProblem(err);
     }
@@ -178,8 +168,10 @@ export function referenceRoutes(deps: ReferenceDeps): Router {
   // ---- Clawback calculator --------------------------------------------------------------------
 
   router.post('/calculations/clawback', (req, res) => {
+    const body = ClawbackCalculationBody.safeParse(req.body);
+    if (!body.success) throw validationProblem(body.error);
     try {
-      res.json(clawbackCalculation(req.body, deps.lpr.table()));
+      res.json(clawbackCalculation(body.data as ClawbackCalculationRequest, deps.lpr.table()));
     } catch (err) {
       throw inputProblem(err);
     }
@@ -212,12 +204,9 @@ export function referenceRoutes(deps: ReferenceDeps): Router {
 
   router.post('/programs/:id/award-preview', (req, res) => {
     const program = programOr404(String(req.params.id));
-    const facts = req.body as Facts;
-    if (typeof facts !== 'object' || facts === null || Array.isArray(facts)) {
-      throw new Problem('validation', 'The body must be an object of program facts', {
-        errors: [{ field: '(body)', reason: 'must be an object of program facts' }],
-      });
-    }
+    const parsed = FactsBody.safeParse(req.body);
+    if (!parsed.success) throw validationProblem(parsed.error);
+    const facts = parsed.data as Facts;
     assertFactsFit(program, facts, '');
     res.json({ catalogVersion: deps.catalog.version, programHash: deps.catalog.programHash(program.id), ...evaluateAward(program, facts) });
   });

@@ -4,6 +4,7 @@
  * Retry-After (retrying with the same Idempotency-Key is safe).
  */
 import { status as grpcStatus } from '@grpc/grpc-js';
+import type { Request } from 'express';
 import {
   type Client,
   isGrpcServiceError,
@@ -56,6 +57,21 @@ export async function callTemporal<T>(
     if (/deadline|timed? ?out|no poller/i.test((err as Error)?.message ?? '')) throw unavailable();
     throw err;
   }
+}
+
+/**
+ * The caller's `Idempotency-Key` header, validated: actions use it as the update id, filing
+ * remembers it with the application. `undefined` when none was sent.
+ */
+export function idempotencyKeyOf(req: Request): string | undefined {
+  const key = req.get('idempotency-key');
+  if (key === undefined) return undefined;
+  if (!/^[A-Za-z0-9._:-]{1,200}$/.test(key)) {
+    throw new Problem('validation', 'Idempotency-Key must be 1-200 letters, digits or . _ : -', {
+      errors: [{ field: 'Idempotency-Key', reason: 'must be 1-200 letters, digits or . _ : -' }],
+    });
+  }
+  return key;
 }
 
 /** Maps a failed update to the problem its validator or the server described. */

@@ -72,6 +72,26 @@ const EnvSchema = z
     /** The dishonesty-list service; unset: the file `$DATA_DIR/dishonesty-list.json`. */
     DISHONESTY_LIST_URL: z.preprocess(empty, httpUrl.optional()),
     DISHONESTY_LIST_SECRET: z.preprocess(empty, z.string().optional()),
+    /** Development keys (`X-Api-Key`, one per role, in API_KEYS_FILE); on unless production credentials are configured. */
+    DEV_API_KEYS: z.preprocess(empty, flag.optional()),
+    /** Production API keys, stored as SHA-256 hashes: `[{id, name, roles, applicants?, sha256}]`. */
+    API_KEY_HASHES_FILE: z.preprocess(empty, z.string().optional()),
+    /** Bearer JWTs: all three of issuer, audience and JWKS URL, or none. */
+    JWT_ISSUER: z.preprocess(empty, z.string().optional()),
+    JWT_AUDIENCE: z.preprocess(empty, z.string().optional()),
+    JWT_JWKS_URL: z.preprocess(empty, httpUrl.optional()),
+    JWT_ROLES_CLAIM: z.string().min(1).default('roles'),
+    JWT_ID_CLAIM: z.string().min(1).default('sub'),
+    JWT_NAME_CLAIM: z.string().min(1).default('name'),
+    /** Credit codes an applicant system's token may act for. */
+    JWT_APPLICANTS_CLAIM: z.string().min(1).default('applicants'),
+    /** Requests per credential per minute, per API process. */
+    RATE_LIMIT_PER_MINUTE: z.coerce
+      .number({ error: 'must be a number of requests' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(1_000_000, 'must be at most 1000000')
+      .default(600),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {
@@ -99,6 +119,11 @@ const EnvSchema = z
     if (env.EFFECTS_WEBHOOK_SECRET && !env.EFFECTS_WEBHOOK_URL) {
       ctx.addIssue({ code: 'custom', path: ['EFFECTS_WEBHOOK_URL'], message: 'is not set, but EFFECTS_WEBHOOK_SECRET is' });
     }
+    const jwt = [env.JWT_ISSUER, env.JWT_AUDIENCE, env.JWT_JWKS_URL];
+    if (jwt.some(Boolean) && !jwt.every(Boolean)) {
+      const missing = (['JWT_ISSUER', 'JWT_AUDIENCE', 'JWT_JWKS_URL'] as const).filter((_, i) => !jwt[i]);
+      ctx.addIssue({ code: 'custom', path: [missing[0]!], message: `is not set: bearer tokens need JWT_ISSUER, JWT_AUDIENCE and JWT_JWKS_URL together` });
+    }
     if (env.DISHONESTY_LIST_SECRET && !env.DISHONESTY_LIST_URL) {
       ctx.addIssue({ code: 'custom', path: ['DISHONESTY_LIST_URL'], message: 'is not set, but DISHONESTY_LIST_SECRET is' });
     }
@@ -119,6 +144,25 @@ export type EffectsSettings =
 /** Where the serious-dishonesty list is looked up. */
 export type DishonestyListSettings = { kind: 'file'; path: string } | { kind: 'http'; url: string; secret?: string };
 
+/** Bearer-token verification: whose tokens, for whom, keys from where, and which claims say what. */
+export interface JwtSettings {
+  issuer: string;
+  audience: string;
+  jwksUrl: string;
+  rolesClaim: string;
+  idClaim: string;
+  nameClaim: string;
+  applicantsClaim: string;
+}
+
+/** How callers prove who they are (issue 7): development keys, hashed production keys, bearer JWTs. */
+export interface AuthSettings {
+  devKeys: boolean;
+  keyHashesFile: string | undefined;
+  jwt: JwtSettings | undefined;
+  rateLimitPerMinute: number;
+}
+
 export interface Settings {
   port: number;
   dataDir: string;
@@ -138,6 +182,7 @@ export interface Settings {
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   effects: EffectsSettings;
   dishonestyList: DishonestyListSettings;
+  auth: AuthSettings;
 }
 
 export class SettingsError extends Error {
@@ -193,6 +238,24 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     dishonestyList: e.DISHONESTY_LIST_URL
       ? { kind: 'http', url: e.DISHONESTY_LIST_URL, ...(e.DISHONESTY_LIST_SECRET ? { secret: e.DISHONESTY_LIST_SECRET } : {}) }
       : { kind: 'file', path: join(dataDir, 'dishonesty-list.json') },
+    auth: {
+      // Development keys stay on by default only while no production credential is configured.
+      devKeys: e.DEV_API_KEYS ?? !(e.API_KEY_HASHES_FILE || e.JWT_ISSUER),
+      keyHashesFile: e.API_KEY_HASHES_FILE ? resolve(dataDir, e.API_KEY_HASHES_FILE) : undefined,
+      jwt:
+        e.JWT_ISSUER && e.JWT_AUDIENCE && e.JWT_JWKS_URL
+          ? {
+              issuer: e.JWT_ISSUER,
+              audience: e.JWT_AUDIENCE,
+              jwksUrl: e.JWT_JWKS_URL,
+              rolesClaim: e.JWT_ROLES_CLAIM,
+              idClaim: e.JWT_ID_CLAIM,
+              nameClaim: e.JWT_NAME_CLAIM,
+              applicantsClaim: e.JWT_APPLICANTS_CLAIM,
+            }
+          : undefined,
+      rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    },
   };
 }
 

@@ -122,7 +122,8 @@ async function main(): Promise<void> {
   const sa = await ensureSearchAttributes(connection, settings.namespace, (m) => say(m));
   if (sa.added.length) say(`Registered search attributes: ${sa.added.join(', ')}`);
 
-  const { keys } = loadOrCreateDevKeys(settings.apiKeysFile);
+  // Development keys only while the deployment has not switched them off (production credentials).
+  const keys = settings.auth.devKeys ? loadOrCreateDevKeys(settings.apiKeysFile).keys : undefined;
 
   // One terminal for everything: the worker says only what matters unless asked for more.
   startChild('worker', 'worker/main.ts', { ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN' });
@@ -141,22 +142,28 @@ async function main(): Promise<void> {
   await connection.close();
   if (stopping) return;
 
-  const width = Math.max(...Object.keys(keys).map((r) => r.length));
+  const width = Math.max(...Object.keys(keys ?? {}).map((r) => r.length));
+  const credentials = keys
+    ? [
+        `Development API keys (send as X-Api-Key; stored in ${settings.apiKeysFile}):`,
+        ...Object.entries(keys).map(([role, key]) => `  ${role.padEnd(width)}  ${key}`),
+        '',
+        'Try:',
+        `  curl -s -X POST ${apiUrl}/applications -H 'Content-Type: application/json' -H 'X-Api-Key: ${keys['applicant-system']}' \\`,
+        `    -d '{"programId":"dinghu-emergency-major-project","applicant":{"creditCode":"91350100M000100Y43","name":"示例应急装备有限公司"},"facts":{"fixedInvestment":"1200000000.00"}}'`,
+      ]
+    : ['Development API keys are off (DEV_API_KEYS=false or production credentials configured).'];
   console.log(
     [
       '',
       'The subsidy approval engine is running.',
       `  API:             ${apiUrl}   (health: ${apiUrl}/health)`,
+      `  API docs:        ${apiUrl}/docs   (OpenAPI: ${apiUrl}/openapi.json)`,
       `  Temporal Web UI: ${uiUrl ?? '(set TEMPORAL_UI_URL to link it)'}`,
       `  Temporal:        ${env.TEMPORAL_ADDRESS ?? settings.temporalAddress}, namespace ${settings.namespace}, task queue ${settings.taskQueue}`,
       `  Data folder:     ${settings.dataDir}`,
       '',
-      `Development API keys (send as X-Api-Key; stored in ${settings.apiKeysFile}):`,
-      ...Object.entries(keys).map(([role, key]) => `  ${role.padEnd(width)}  ${key}`),
-      '',
-      'Try:',
-      `  curl -s -X POST ${apiUrl}/applications -H 'Content-Type: application/json' -H 'X-Api-Key: ${keys['applicant-system']}' \\`,
-      `    -d '{"programId":"dinghu-emergency-major-project","applicant":{"creditCode":"91350100M000100Y43","name":"示例应急装备有限公司"},"facts":{"fixedInvestment":"1200000000.00"}}'`,
+      ...credentials,
       '',
       'Press Ctrl-C to stop everything.',
       '',

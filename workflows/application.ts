@@ -808,6 +808,7 @@ export class Application {
       { key: SEARCH_ATTRIBUTES.programId, value: this.state.programId },
       { key: SEARCH_ATTRIBUTES.round, value: this.state.round },
       { key: SEARCH_ATTRIBUTES.applicantCreditCode, value: this.state.applicant.creditCode },
+      { key: SEARCH_ATTRIBUTES.filedAt, value: new Date(this.state.filedAt) },
       { key: SEARCH_ATTRIBUTES.pendingRoles, value: roles },
       { key: SEARCH_ATTRIBUTES.nextDueAt, value: dueDates[0] ? new Date(dueDates[0]) : null },
     ]);

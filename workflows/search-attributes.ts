@@ -11,6 +11,10 @@ export const SEARCH_ATTRIBUTES = {
   round: defineSearchAttributeKey('SubsidyRound', SearchAttributeType.KEYWORD),
   applicantCreditCode: defineSearchAttributeKey('SubsidyApplicantCreditCode', SearchAttributeType.KEYWORD),
   pendingRoles: defineSearchAttributeKey('SubsidyPendingRoles', SearchAttributeType.KEYWORD_LIST),
+  /** When the application was filed (the first run's start; continued runs keep it). */
+  filedAt: defineSearchAttributeKey('SubsidyFiledAt', SearchAttributeType.DATETIME),
+  /** SHA-256 of the filer's id and the Idempotency-Key of the filing request (not the key). */
+  filingKey: defineSearchAttributeKey('SubsidyFilingKey', SearchAttributeType.KEYWORD),
   /** The earliest deadline among pending items, when any has one. */
   nextDueAt: defineSearchAttributeKey('SubsidyNextDueAt', SearchAttributeType.DATETIME),
 } as const;

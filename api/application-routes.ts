@@ -1,0 +1,271 @@
+/**
+ * Applications as a whole: filing (`POST /applications`, idempotent by `Idempotency-Key`), reading
+ * one, finding many (`GET /applications`, `GET /inbox`) and its audit trail
+ * (`GET /applications/:id/history`). Who may call each is decided by the guard (api/access.ts);
+ * these handlers only parse, make bounded Temporal calls and map the answers.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { Router, type Response } from 'express';
+import {
+  type Client,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowIdReusePolicy,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
+import { type ApplicationInput, type ApplicationState, type PendingItem, applicationId } from '../domain/application';
+import type { Role } from '../domain/roles';
+import { stateQuery } from '../workflows/messages';
+import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import type { AccessLocals } from './access';
+import { applicationIdParam } from './action-routes';
+import { checkFiling, type ProgramCatalog } from './filing';
+import { fetchRunHistory, fetchRuns, historyReport, rawHistoryJson } from './history';
+import { HistoryQuery } from './history-query';
+import { decodeToken, fingerprint, InboxQuery, listAll, ListQuery, type ListItem, literal, pageOf, type Sort, visibilityQuery } from './listing';
+import type { Metrics } from './observability';
+import { Problem, validationProblem } from './problem';
+import { FilingBody } from './schemas';
+import { callTemporal, idempotencyKeyOf } from './temporal-calls';
+
+type Locals = AccessLocals & { requestId: string };
+
+export interface ApplicationRouteDeps {
+  client: Client;
+  taskQueue: string;
+  catalog: ProgramCatalog;
+  metrics: Metrics;
+  clock: () => Date;
+  linksFor: (id: string) => Record<string, string>;
+  /** The Web UI page of one run, when a Web UI is known. */
+  runLink: (id: string, runId: string) => string | undefined;
+}
+
+/** What the memo of an application remembers about the request that filed it. */
+interface FilingMemo {
+  /** SHA-256 of the caller's id and Idempotency-Key: the key itself is not stored. */
+  keyHash: string;
+  /** SHA-256 of the validated body, canonical JSON. */
+  bodyHash: string;
+  /** The first answer, given again to a retry with the same key and body. */
+  answer: Record<string, unknown>;
+}
+
+const MEMO_KEY = 'filing';
+
+export function applicationRoutes(deps: ApplicationRouteDeps): Router {
+  const router = Router();
+  const { client } = deps;
+  const timed = <T>(action: string, fn: () => Promise<T>) => deps.metrics.timeWorkflowAction(action, fn);
+
+  router.post('/applications', async (req, res: Response<unknown, Locals>) => {
+    const actor = res.locals.actor!;
+    const body = FilingBody.safeParse(req.body);
+    if (!body.success) throw validationProblem(body.error);
+    const filing = body.data;
+    const key = idempotencyKeyOf(req);
+    const keyHash = key === undefined ? undefined : sha256(`${actor.id}\n${key}`);
+    const bodyHash = sha256(canonicalJson(filing));
+
+    // The same key seen before, perhaps for an application of another round or applicant.
+    if (keyHash) {
+      const earlier = await timed('file', () => filedWithKey(client, keyHash));
+      if (earlier) return replay(res, earlier, bodyHash);
+    }
+
+    const accepted = checkFiling(deps.catalog, filing, deps.clock());
+    const round = accepted.round;
+    const id = applicationId(filing.programId, round, filing.applicant.creditCode);
+    const answer = {
+      id,
+      stage: 'preliminary-record',
+      programId: filing.programId,
+      round,
+      catalogVersion: accepted.catalogVersion,
+      links: deps.linksFor(id),
+    };
+    const input: ApplicationInput = {
+      id,
+      programId: filing.programId,
+      round,
+      catalogVersion: accepted.catalogVersion,
+      programHash: accepted.programHash,
+      program: accepted.program,
+      applicant: filing.applicant,
+      facts: filing.facts,
+      filedBy: actor,
+      filingChecks: accepted.checks,
+      // Unpredictable to the applicant, recorded in the workflow's input for the auditor.
+      spotCheckSeed: randomUUID(),
+    };
+    const filedAt = deps.clock();
+    try {
+      await timed('file', () =>
+        callTemporal(client, () =>
+          client.workflow.start('applicationWorkflow', {
+            workflowId: id,
+            taskQueue: deps.taskQueue,
+            args: [input],
+            // One application per program, round and applicant, even after the first one ended.
+            workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            ...(keyHash ? { memo: { [MEMO_KEY]: { keyHash, bodyHash, answer } satisfies FilingMemo } } : {}),
+            typedSearchAttributes: [
+              { key: SEARCH_ATTRIBUTES.stage, value: 'preliminary-record' },
+              { key: SEARCH_ATTRIBUTES.programId, value: filing.programId },
+              { key: SEARCH_ATTRIBUTES.round, value: round },
+              { key: SEARCH_ATTRIBUTES.applicantCreditCode, value: filing.applicant.creditCode },
+              { key: SEARCH_ATTRIBUTES.pendingRoles, value: ['intake-officer'] },
+              { key: SEARCH_ATTRIBUTES.filedAt, value: filedAt },
+              ...(keyHash ? [{ key: SEARCH_ATTRIBUTES.filingKey, value: keyHash }] : []),
+            ],
+          }),
+        ),
+      );
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      // A retry that raced the first request lands here: same key and body → the same answer.
+      const memo = keyHash ? await filingMemo(client, id) : undefined;
+      if (memo && memo.keyHash === keyHash) return replay(res, memo, bodyHash);
+      throw new Problem(
+        'conflict',
+        `${filing.applicant.creditCode} has already filed for ${filing.programId} in round ${round}: application ${id}`,
+        { existingId: id, links: deps.linksFor(id) },
+      );
+    }
+    res.status(201).location(answer.links.self!).json(answer);
+  });
+
+  router.get('/applications', async (req, res: Response<unknown, Locals>) => {
+    const parsed = ListQuery.safeParse(req.query);
+    if (!parsed.success) throw validationProblem(parsed.error);
+    const filters = parsed.data;
+    const applicants = res.locals.applicants;
+    if (applicants && filters.applicant && !applicants.includes(filters.applicant)) {
+      throw new Problem('forbidden', `This credential may see only the applicants it is bound to; ${filters.applicant} is not one of them`);
+    }
+    const sort: Sort = filters.sort ?? '-filedAt';
+    const query = visibilityQuery(filters, applicants ? { applicants } : {});
+    const page = await listPage(query, sort, filters.pageSize, filters.pageToken);
+    res.json({ ...page, sort, items: page.items.map((item) => ({ ...item, links: deps.linksFor(item.id) })) });
+  });
+
+  router.get('/inbox', async (req, res: Response<unknown, Locals>) => {
+    const parsed = InboxQuery.safeParse(req.query);
+    if (!parsed.success) throw validationProblem(parsed.error);
+    const principal = res.locals.principal!;
+    // X-Act-As narrows the inbox to one role; otherwise every role the credential holds.
+    const roles: Role[] = req.get('x-act-as') ? [res.locals.actor!.role] : principal.roles;
+    const applicants = res.locals.applicants;
+    const query = visibilityQuery({}, { pendingRoles: roles, ...(applicants ? { applicants } : {}) });
+    const page = await listPage(query, 'dueAt', parsed.data.pageSize, parsed.data.pageToken);
+    // What exactly is pending for these roles, from each application on the page.
+    const items = await Promise.all(
+      page.items.map(async (item) => ({ ...item, pending: await pendingFor(item, roles), links: deps.linksFor(item.id) })),
+    );
+    res.json({ ...page, roles, sort: 'dueAt', items });
+  });
+
+  router.get('/applications/:id', async (req, res) => {
+    const id = applicationIdParam(req);
+    const state = await timed('query-state', () =>
+      callTemporal(client, () => client.workflow.getHandle(id).query(stateQuery), notFound(id)),
+    );
+    res.json({ ...state, links: deps.linksFor(id) });
+  });
+
+  router.get('/applications/:id/history', async (req, res) => {
+    const id = applicationIdParam(req);
+    const parsed = HistoryQuery.safeParse(req.query);
+    if (!parsed.success) throw validationProblem(parsed.error);
+    const { format, run: runId, detail } = parsed.data;
+    if (format === 'raw') {
+      const missing = (err: unknown) => (err instanceof WorkflowNotFoundError ? new Problem('not-found', runId ? `Application ${id} has no run ${runId}` : `No application ${id}`) : undefined);
+      const run = await timed('history', () => callTemporal(client, () => fetchRunHistory(client, id, runId), missing));
+      res.setHeader('Content-Disposition', `inline; filename="${id}.${run.runId}.history.json"`);
+      res.json(rawHistoryJson(run.history));
+      return;
+    }
+    const runs = await timed('history', () => callTemporal(client, () => fetchRuns(client, id), notFound(id)));
+    // Brief: without the reads (working days, LPR table) and the timers that never fired.
+    const report = historyReport(runs, detail === 'brief' ? { reads: false, timers: 'fired' } : {});
+    res.json({
+      id,
+      detail: detail ?? 'full',
+      runs: report.runs.map((run) => ({
+        ...run,
+        links: {
+          raw: `/applications/${encodeURIComponent(id)}/history?format=raw&run=${run.runId}`,
+          ...(deps.runLink(id, run.runId) ? { temporalUi: deps.runLink(id, run.runId) } : {}),
+        },
+      })),
+      entries: report.entries,
+      links: deps.linksFor(id),
+    });
+  });
+
+  async function listPage(query: string, sort: Sort, pageSize = 20, token?: string) {
+    const print = fingerprint(query, sort);
+    const after = token === undefined ? undefined : decodeToken(token, print);
+    const all = await timed('list', () => callTemporal(client, () => listAll(client, query)));
+    return pageOf(all, sort, pageSize, print, after);
+  }
+
+  async function pendingFor(item: ListItem, roles: readonly Role[]): Promise<PendingItem[] | null> {
+    try {
+      const state: ApplicationState = await callTemporal(client, () => client.workflow.getHandle(item.id).query(stateQuery));
+      return state.pending.filter((p) => roles.includes(p.role));
+    } catch {
+      // Visibility already says it waits for these roles; the detail is best effort.
+      return null;
+    }
+  }
+
+  return router;
+}
+
+function replay(res: Response, memo: FilingMemo, bodyHash: string): void {
+  if (memo.bodyHash !== bodyHash) {
+    throw new Problem('unprocessable', 'This Idempotency-Key was used before with another body; use a new key for a new filing', {
+      errors: [{ field: 'Idempotency-Key', reason: 'was used before with another body' }],
+    });
+  }
+  const self = (memo.answer.links as { self?: string } | undefined)?.self;
+  res.setHeader('Idempotent-Replayed', 'true');
+  if (self) res.location(self);
+  res.status(201).json(memo.answer);
+}
+
+/** The filing memo of an application, if it was filed with a key. */
+async function filingMemo(client: Client, id: string): Promise<FilingMemo | undefined> {
+  const description = await callTemporal(client, () => client.workflow.getHandle(id).describe());
+  return description.memo?.[MEMO_KEY] as FilingMemo | undefined;
+}
+
+/** An application filed earlier by this caller with this key, found through visibility. */
+async function filedWithKey(client: Client, keyHash: string): Promise<FilingMemo | undefined> {
+  const query = `${SEARCH_ATTRIBUTES.filingKey.name} = ${literal(keyHash)}`;
+  const found = await callTemporal(client, async () => {
+    for await (const info of client.workflow.list({ query, pageSize: 1 })) return info.workflowId;
+    return undefined;
+  });
+  return found ? filingMemo(client, found) : undefined;
+}
+
+function notFound(id: string) {
+  return (err: unknown) => (err instanceof WorkflowNotFoundError ? new Problem('not-found', `No application ${id}`) : undefined);
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** JSON with keys sorted at every level, so that key order does not make two bodies differ. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+

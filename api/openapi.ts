@@ -1,0 +1,361 @@
+/**
+ * The OpenAPI 3.1 document, generated from the route table (api/routes.ts) and the very zod
+ * schemas that validate requests, so the contract cannot drift from what the server accepts.
+ * Also the written role × endpoint matrix the README carries.
+ */
+import { z } from 'zod';
+import packageJson from '../package.json';
+import { CREDIT_CODE_ALPHABET, creditCodeCheckCharacter } from '../domain/credit-code';
+import { ROLES, type Role } from '../domain/roles';
+import { PROBLEM_TYPES } from './problem';
+import { ROUTES, type ApplicantScope, type RouteSpec } from './routes';
+import { APPLICATION_ID_PATTERN, CalendarDate, CreditCode, PositiveYuan, Yuan } from './schemas';
+
+type Json = Record<string, unknown>;
+
+// ---- zod → JSON Schema -------------------------------------------------------------------------
+
+const YUAN = { type: 'string', pattern: '^(0|[1-9][0-9]*)\\.[0-9]{2}$', examples: ['1000000.00'] };
+
+/** What a `superRefine` check means, for the schemas whose rule zod cannot express. */
+const REFINED = new Map<unknown, Json>([
+  [CreditCode, {
+    pattern: `^[${CREDIT_CODE_ALPHABET}]{2}[0-9]{6}[${CREDIT_CODE_ALPHABET}]{10}$`,
+    description: 'Unified social credit code (GB 32100-2015): 18 characters, the last a valid check character',
+  }],
+  [Yuan, { ...YUAN, description: 'Yuan as a string with exactly two decimals (a JSON number is refused)' }],
+  [PositiveYuan, { ...YUAN, description: 'Yuan as a string with exactly two decimals, greater than zero' }],
+  [CalendarDate, { format: 'date', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'A real calendar date, YYYY-MM-DD (Asia/Shanghai)' }],
+]);
+
+/**
+ * The input shape of a zod schema. `z.unknown().superRefine(..).pipe(s)` (a check before the real
+ * schema) would come out as `{}`: its `s` is what a caller must send.
+ */
+function toJson(schema: z.ZodType): Json {
+  const json = z.toJSONSchema(schema, {
+    target: 'draft-2020-12',
+    io: 'input',
+    unrepresentable: 'any',
+    override: (ctx) => {
+      const def = ctx.zodSchema._zod.def as { type: string; in?: z.ZodType; out?: z.ZodType };
+      if (def.type === 'pipe' && def.in?._zod.def.type === 'unknown' && def.out) Object.assign(ctx.jsonSchema, toJson(def.out));
+      Object.assign(ctx.jsonSchema, REFINED.get(ctx.zodSchema));
+    },
+  }) as Json;
+  delete json.$schema;
+  // `#/$defs/..` would point at the OpenAPI document's root, not this schema.
+  if (json.$defs) throw new Error('the schema needs $defs (a cycle); inline it or give it an id');
+  return json;
+}
+
+/** Schemas that could not be generated, by name: `{}` stands in for them. */
+export function schemaFallbacks(routes: readonly RouteSpec[] = ROUTES): string[] {
+  const failed: string[] = [];
+  for (const route of routes) generatedSchemas(route, failed);
+  return failed;
+}
+
+function jsonSchemaOf(schema: z.ZodType, name: string, failed: string[]): Json {
+  try {
+    return toJson(schema);
+  } catch (err) {
+    failed.push(`${name}: ${(err as Error).message}`);
+    return { description: `Not generated (${(err as Error).message}); the server still validates it` };
+  }
+}
+
+function generatedSchemas(route: RouteSpec, failed: string[] = []): { body?: Json; query?: Json } {
+  const name = pascal(route.operationId);
+  return {
+    ...(route.body ? { body: jsonSchemaOf(route.body, `${name}Request`, failed) } : {}),
+    ...(route.query ? { query: jsonSchemaOf(route.query, `${name} query`, failed) } : {}),
+  };
+}
+
+// ---- Paths ------------------------------------------------------------------------------------
+
+const ref = (kind: string, name: string) => ({ $ref: `#/components/${kind}/${name}` });
+
+/** `/applications/:id/objections/:n/resolution` → `/applications/{id}/objections/{n}/resolution`. */
+export function openApiPath(path: string): string {
+  return path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+const SAMPLE_CREDIT_CODE = `91440300MA5FABCDE${creditCodeCheckCharacter('91440300MA5FABCDE')}`;
+const ORDINAL_OF: Record<string, string> = { objections: 'objection', progress: 'progress report', tranches: 'tranche' };
+
+function pathParameter(path: string, name: string): Json {
+  const segments = path.split('/');
+  const before = segments[segments.indexOf(`:${name}`) - 1] ?? '';
+  const param = (description: string, schema: Json) => ({ name, in: 'path', required: true, description, schema });
+  if (name === 'id' && path.startsWith('/applications/')) {
+    return param('The application: `<programId>.<round>.<creditCode>`', {
+      type: 'string', pattern: APPLICATION_ID_PATTERN.source, examples: [`dinghu-emergency-major-project.2026.${SAMPLE_CREDIT_CODE}`],
+    });
+  }
+  if (name === 'id' && path.startsWith('/programs/')) {
+    return param('A program of the policy catalog', { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$', examples: ['dinghu-emergency-major-project'] });
+  }
+  if (name === 'n') return param(`The ${ORDINAL_OF[before] ?? 'item'}'s number, from 1`, { type: 'integer', minimum: 1, maximum: 999_999 });
+  if (name === 'year') return param('A calendar year', { type: 'integer', minimum: 1990, maximum: 2100 });
+  throw new Error(`openapi: path parameter :${name} of ${path} is not described`);
+}
+
+function queryParameters(query: Json | undefined): Json[] {
+  const properties = (query?.properties ?? {}) as Record<string, Json>;
+  const required = new Set((query?.required ?? []) as string[]);
+  return Object.entries(properties).map(([name, schema]) => ({ name, in: 'query', required: required.has(name), schema }));
+}
+
+const isPublic = (route: RouteSpec) => route.audience === 'public';
+const rolesOf = (route: RouteSpec): readonly Role[] => (route.audience === 'public' ? [] : route.audience);
+/** Routes that wait on Temporal: applications, actions and their audit trail. */
+const callsTemporal = (route: RouteSpec) => ['Applications', 'Actions', 'Audit'].includes(route.tag) || route.path === '/ready';
+
+/** The problem statuses a route can answer with. */
+function errorStatuses(route: RouteSpec): number[] {
+  const statuses = new Set<number>([500]);
+  if (route.body || route.query || route.idempotent || route.path.includes(':year')) statuses.add(400);
+  if (!isPublic(route)) [401, 403, 429, 503].forEach((s) => statuses.add(s)); // 503: bearer keys unverifiable
+  if (/:(id|n)\b/.test(route.path)) statuses.add(404); // an unknown year is a 422, not a 404
+  if (route.action || route.applicantScope === 'body') statuses.add(409);
+  if (route.body) statuses.add(413);
+  // Filing (ineligible, key reused with another body), listings (too many matches), calendars.
+  if (route.applicantScope === 'body' || route.applicantScope === 'listing' || route.path.startsWith('/calendar/')) statuses.add(422);
+  if (callsTemporal(route)) statuses.add(503);
+  return [...statuses].filter((s) => !(s in route.responses)).sort((a, b) => a - b);
+}
+
+const SCOPE_SENTENCE: Record<ApplicantScope, string> = {
+  id: 'the credit code the application id ends with must be one of them',
+  body: '`applicant.creditCode` must be one of them',
+  listing: 'the results are filtered to them',
+};
+
+function description(route: RouteSpec): string {
+  const lines = [`${route.summary}.`];
+  if (isPublic(route)) lines.push('Public: no credential needed.');
+  else lines.push(`**Roles:** ${rolesOf(route).join(', ')}.`);
+  if (route.applicantScope) {
+    lines.push(`Applicant systems are limited to the credit codes their credential is bound to: ${SCOPE_SENTENCE[route.applicantScope]}.`);
+  }
+  if (route.idempotent) lines.push('Send an `Idempotency-Key` to make a retry safe: the same key and body are applied once.');
+  return lines.join('\n\n');
+}
+
+function successResponse(route: RouteSpec, status: number, text: string): Json {
+  const schema = route.produces ? { type: 'string' } : { type: 'object' };
+  const headers: Json = { 'X-Request-Id': ref('headers', 'X-Request-Id') };
+  if (status === 503) headers['Retry-After'] = ref('headers', 'Retry-After');
+  return { description: text, headers, content: { [route.produces ?? 'application/json']: { schema } } };
+}
+
+function operation(route: RouteSpec, schemas: Record<string, Json>, failed: string[]): Json {
+  const generated = generatedSchemas(route, failed);
+  const parameters: Json[] = [...queryParameters(generated.query)];
+  if (route.idempotent) parameters.push(ref('parameters', 'Idempotency-Key'));
+  if (!isPublic(route)) parameters.push(ref('parameters', 'X-Act-As'));
+
+  let requestBody: Json | undefined;
+  if (generated.body) {
+    const name = `${pascal(route.operationId)}Request`;
+    schemas[name] = generated.body;
+    requestBody = { required: true, content: { 'application/json': { schema: ref('schemas', name) } } };
+  }
+
+  const responses: Json = {};
+  for (const [status, text] of Object.entries(route.responses)) responses[status] = successResponse(route, Number(status), text);
+  for (const status of errorStatuses(route)) responses[status] = ref('responses', `Problem${status}`);
+
+  return {
+    operationId: route.operationId,
+    summary: route.summary,
+    description: description(route),
+    tags: [route.tag],
+    'x-roles': [...rolesOf(route)],
+    ...(route.applicantScope ? { 'x-applicant-scope': route.applicantScope } : {}),
+    ...(parameters.length ? { parameters } : {}),
+    ...(requestBody ? { requestBody } : {}),
+    responses,
+    security: isPublic(route) ? [] : [{ apiKey: [] }, { bearer: [] }],
+  };
+}
+
+// ---- Components -------------------------------------------------------------------------------
+
+const STATUS_TEXT: Record<number, string> = {
+  400: 'The request is not valid: `errors` names each bad field and why',
+  401: 'No credential, or the credential was refused',
+  403: 'The role may not do this, or not for this applicant',
+  404: 'No such application, program or item',
+  409: 'The application is not at a stage that allows this, or it conflicts with its state',
+  413: 'The body is too large',
+  422: 'Well formed, but cannot be accepted',
+  429: 'Too many requests from this credential: retry after `Retry-After` seconds',
+  500: 'Internal error, logged under the request id',
+  503: 'Temporal (or the token key service) did not answer: retry after `Retry-After` seconds',
+};
+
+const problemTypes = () => Object.entries(PROBLEM_TYPES) as [string, { status: number; title: string }][];
+
+function problemResponses(): Json {
+  const headers = (status: number): Json => ({
+    'X-Request-Id': ref('headers', 'X-Request-Id'),
+    ...(status === 429 || status === 503 ? { 'Retry-After': ref('headers', 'Retry-After') } : {}),
+    ...(status === 401 ? { 'WWW-Authenticate': ref('headers', 'WWW-Authenticate') } : {}),
+  });
+  return Object.fromEntries(
+    Object.entries(STATUS_TEXT).map(([key, text]) => {
+      const status = Number(key);
+      const types = problemTypes().filter(([, t]) => t.status === status).map(([name]) => `\`/problems/${name}\``);
+      return [
+        `Problem${status}`,
+        {
+          description: types.length ? `${text}. Types: ${types.join(', ')}` : text,
+          headers: headers(status),
+          content: { 'application/problem+json': { schema: ref('schemas', 'Problem') } },
+        },
+      ];
+    }),
+  );
+}
+
+function problemSchema(): Json {
+  return {
+    type: 'object',
+    description: 'An error, as RFC 9457 problem details. Branch on `type`; it is stable. Extra members (e.g. `existingId`, `links`) may follow.',
+    required: ['type', 'title', 'status', 'detail'],
+    properties: {
+      type: {
+        type: 'string',
+        format: 'uri-reference',
+        enum: problemTypes().map(([name]) => `/problems/${name}`),
+        description: problemTypes().map(([name, t]) => `- \`/problems/${name}\` (${t.status}): ${t.title}`).join('\n'),
+      },
+      title: { type: 'string' },
+      status: { type: 'integer', minimum: 400, maximum: 599 },
+      detail: { type: 'string', description: 'What went wrong, for a person' },
+      instance: { type: 'string', format: 'uri-reference' },
+      errors: {
+        type: 'array',
+        description: 'Each bad field (dotted path, e.g. `applicant.creditCode`, or a header name) and why',
+        items: {
+          type: 'object',
+          required: ['field', 'reason'],
+          properties: { field: { type: 'string' }, reason: { type: 'string' } },
+        },
+      },
+      requestId: { type: 'string', description: 'The X-Request-Id of the request, to quote when asking about it' },
+    },
+    additionalProperties: true,
+  };
+}
+
+const COMPONENT_PARAMETERS = {
+  'Idempotency-Key': {
+    name: 'Idempotency-Key',
+    in: 'header',
+    required: false,
+    description: 'Makes a retry safe: a request repeated with the same key is applied once and answered the same way',
+    schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,200}$' },
+  },
+  'X-Act-As': {
+    name: 'X-Act-As',
+    in: 'header',
+    required: false,
+    description: 'When the credential holds several roles allowed here: the one to act in (recorded in the audit trail)',
+    schema: { type: 'string', enum: [...ROLES] },
+  },
+};
+
+const COMPONENT_HEADERS = {
+  'X-Request-Id': { description: 'The request id (yours, if you sent X-Request-Id), also in logs and problems', schema: { type: 'string' } },
+  'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 0 } },
+  'WWW-Authenticate': { description: 'The bearer challenge, when bearer tokens are accepted', schema: { type: 'string' } },
+};
+
+const TAGS: Record<RouteSpec['tag'], string> = {
+  Applications: 'Filing applications, finding them, reading one',
+  Actions: 'What staff and applicant systems do to an application, one endpoint per workflow action; each is an update of its workflow',
+  Audit: 'The audit trail of an application across all its runs',
+  'Reference data': 'Working-day calendar, LPR fixings, the policy catalog and calculators',
+  Operations: 'Health, readiness, metrics and this contract',
+};
+
+const INFO_DESCRIPTION = [
+  'Approval engine for government industrial-subsidy programs (产业扶持资金); every application is a Temporal workflow.',
+  'Authenticate with an API key in `X-Api-Key` or a JWT in `Authorization: Bearer`. Errors are `application/problem+json` (RFC 9457) with a stable `type`. Amounts are yuan strings with two decimals; dates are YYYY-MM-DD in Asia/Shanghai.',
+  '## Who may call what',
+].join('\n\n');
+
+export interface OpenApiOptions {
+  routes?: readonly RouteSpec[];
+  serverUrl?: string;
+  version?: string;
+}
+
+export function openApiDocument(options: OpenApiOptions = {}): Json {
+  const routes = options.routes ?? ROUTES;
+  const schemas: Record<string, Json> = { Problem: problemSchema() };
+  const failed: string[] = [];
+  const paths: Record<string, Json> = {};
+  for (const route of routes) {
+    const path = openApiPath(route.path);
+    const item = (paths[path] ??= {});
+    const names = [...route.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
+    if (names.length) item.parameters = names.map((name) => pathParameter(route.path, name));
+    item[route.method] = operation(route, schemas, failed);
+  }
+  const usedTags = [...new Set(routes.map((r) => r.tag))];
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Subsidy approval engine',
+      version: options.version ?? packageJson.version,
+      description: `${INFO_DESCRIPTION}\n\n${renderRoleMatrix(routes)}`,
+    },
+    servers: [{ url: options.serverUrl ?? '/' }],
+    tags: usedTags.map((name) => ({ name, description: TAGS[name] })),
+    paths,
+    components: {
+      schemas,
+      responses: problemResponses(),
+      parameters: COMPONENT_PARAMETERS,
+      headers: COMPONENT_HEADERS,
+      securitySchemes: {
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key', description: 'An API key bound to one or more roles' },
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A JWT from the identity provider, with the roles in a claim' },
+      },
+    },
+  };
+}
+
+// ---- The written matrix -----------------------------------------------------------------------
+
+/**
+ * Markdown: one row per protected route, one column per role. "✓ own": an applicant system,
+ * limited to the applicants its credential is bound to; "·": refused with 403.
+ */
+export function renderRoleMatrix(routes: readonly RouteSpec[] = ROUTES): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  const rows = routes.filter((r) => !isPublic(r)).map((route) => {
+    const cells = ROLES.map((role) => {
+      if (!rolesOf(route).includes(role)) return '·';
+      return role === 'applicant-system' && route.applicantScope ? '✓ own' : '✓';
+    });
+    return line([`\`${route.method.toUpperCase()} ${openApiPath(route.path)}\``, ...cells]);
+  });
+  const open = routes.filter(isPublic).map((r) => `\`${r.method.toUpperCase()} ${openApiPath(r.path)}\``);
+  return [
+    line(['Endpoint', ...ROLES]),
+    line(['---', ...ROLES.map(() => ':---:')]),
+    ...rows,
+    '',
+    `Public, without a credential: ${open.join(', ')}.`,
+  ].join('\n');
+}
+
+function pascal(id: string): string {
+  return id[0]!.toUpperCase() + id.slice(1);
+}

@@ -1,0 +1,207 @@
+/**
+ * Every route the API exposes, in one table: who may call it (the role × endpoint matrix), whether
+ * an applicant system is limited to its own applicants there, and the zod schemas that validate
+ * its input. The access guard (api/access.ts), the OpenAPI document and the README's matrix are
+ * all generated from this table, so they cannot disagree.
+ */
+import type { z } from 'zod';
+import { ACTION_RULES, type ActionName } from '../domain/actions';
+import { ROLES, type Role } from '../domain/roles';
+import * as historyQuery from './history-query';
+import * as listing from './listing';
+import * as reference from './reference-schemas';
+import * as body from './schemas';
+
+/** Who may call: nobody needs a credential (`public`), or one of these roles. */
+export type Audience = 'public' | readonly Role[];
+
+/**
+ * Where an applicant system's credit code is read, to limit it to the applicants its credential
+ * is bound to: the application id in the path, the filing body, or a filter applied to a listing.
+ */
+export type ApplicantScope = 'id' | 'body' | 'listing';
+
+export interface RouteSpec {
+  method: 'get' | 'post' | 'put';
+  /** Express path template, e.g. `/applications/:id/sign-off`. */
+  path: string;
+  operationId: string;
+  summary: string;
+  tag: 'Applications' | 'Actions' | 'Audit' | 'Reference data' | 'Operations';
+  audience: Audience;
+  applicantScope?: ApplicantScope;
+  /** The workflow action this route takes (a key of ACTION_RULES). */
+  action?: ActionName;
+  body?: z.ZodType;
+  query?: z.ZodType;
+  /** Success answers: status → description. */
+  responses: Record<number, string>;
+  /** The route answers with something other than JSON (metrics, the docs page). */
+  produces?: string;
+  /** `Idempotency-Key` header meaning on this route. */
+  idempotent?: boolean;
+  /** A POST that changes nothing (a calculator): auditors may use it. */
+  readOnly?: boolean;
+}
+
+/** Everyone with a credential: staff, auditors, admins and applicant systems. */
+const EVERYONE: readonly Role[] = ROLES;
+/** Every role but applicant systems: the government side and its auditors. */
+const GOVERNMENT: readonly Role[] = ROLES.filter((r) => r !== 'applicant-system');
+
+const STATE = { 200: 'The application after the engine reacted to the action' };
+
+function actionRoute(path: string, summary: string, schema: z.ZodType): RouteSpec {
+  const action = path.split('/').pop() as ActionName;
+  const rule = ACTION_RULES[action];
+  if (!rule) throw new Error(`route ${path}: "${action}" is not an action of domain/actions.ts`);
+  return {
+    method: 'post',
+    path: `/applications/:id/${path}`,
+    operationId: camel(path.replace(/:n\//g, '')),
+    summary,
+    tag: 'Actions',
+    // The same roles the workflow's validators accept: one rule table for both.
+    audience: rule.roles,
+    ...(rule.roles.includes('applicant-system' as never) ? { applicantScope: 'id' as const } : {}),
+    action,
+    body: schema,
+    responses: STATE,
+    idempotent: true,
+  };
+}
+
+function camel(path: string): string {
+  return path
+    .split(/[/-]/)
+    .filter(Boolean)
+    .map((word, i) => (i === 0 ? word : word[0]!.toUpperCase() + word.slice(1)))
+    .join('');
+}
+
+export const ACTION_ROUTES: readonly RouteSpec[] = [
+  actionRoute('preliminary-record', 'Record (or refuse) the preliminary record', body.PreliminaryRecordBody),
+  actionRoute('materials', 'Hand in the formal materials, or answer the supplement request', body.MaterialsBody),
+  actionRoute('supplement-request', 'Ask once for supplementary materials', body.SupplementRequestBody),
+  actionRoute('review-extension', 'Extend the review deadline once', body.ReviewExtensionBody),
+  actionRoute('inspection', 'Record the on-site inspection', body.InspectionBody),
+  actionRoute('recommendation', 'Recommend approval (with an amount) or rejection', body.RecommendationBody),
+  actionRoute('sign-off', 'Government sign-off: approve, reject or return', body.SignOffBody),
+  actionRoute('objections', 'Record a written objection received during the public notice', body.ObjectionBody),
+  actionRoute('objections/:n/resolution', 'Decide an objection', body.ObjectionResolutionBody),
+  actionRoute('agreement', 'Record the signed subsidy agreement', body.AgreementBody),
+  actionRoute('progress', 'Report construction progress or a milestone', body.ProgressBody),
+  actionRoute('progress/:n/verification', 'Verify a progress report', body.VerificationBody),
+  actionRoute('tranches/:n/confirmation', 'Confirm that a tranche was paid, with the treasury reference', body.ConfirmationBody),
+  actionRoute('withdrawal', 'Withdraw the application', body.WithdrawalBody),
+  actionRoute('fraud-report', 'Report fraud found by inspection', body.FraudReportBody),
+  actionRoute('breach-report', 'Report a breach of an obligation', body.BreachReportBody),
+  actionRoute('clawback-decision', 'Decide whether to recover the subsidy', body.ClawbackDecisionBody),
+  actionRoute('repayments', 'Record a repayment received', body.RepaymentBody),
+];
+
+const ID = { applicantScope: 'id' as const };
+
+export const APPLICATION_ROUTES: readonly RouteSpec[] = [
+  {
+    method: 'post', path: '/applications', operationId: 'fileApplication', tag: 'Applications',
+    summary: 'File an application for a program (one per program, round and applicant)',
+    audience: ['applicant-system'], applicantScope: 'body', body: body.FilingBody, idempotent: true,
+    responses: { 201: 'Filed: the new application, at preliminary-record (a retry with the same Idempotency-Key and body gets this first answer again, marked Idempotent-Replayed: true)' },
+  },
+  {
+    method: 'get', path: '/applications', operationId: 'listApplications', tag: 'Applications',
+    summary: 'Find applications by stage, program, round, applicant, pending role and due date',
+    audience: EVERYONE, applicantScope: 'listing', query: listing.ListQuery,
+    responses: { 200: 'One page of applications, sorted, with the token of the next page' },
+  },
+  {
+    method: 'get', path: '/inbox', operationId: 'inbox', tag: 'Applications',
+    summary: "What is pending for the caller's roles, oldest due first",
+    audience: EVERYONE, applicantScope: 'listing', query: listing.InboxQuery,
+    responses: { 200: 'One page of pending work' },
+  },
+  {
+    method: 'get', path: '/applications/:id', operationId: 'getApplication', tag: 'Applications',
+    summary: 'The application: stage, decisions, tranches, what is pending, its audit entries',
+    audience: EVERYONE, ...ID, responses: { 200: 'The application as the workflow holds it' },
+  },
+  {
+    method: 'get', path: '/applications/:id/history', operationId: 'getApplicationHistory', tag: 'Audit',
+    // Internal record of staff, findings and payment references: the government side and auditors.
+    summary: 'The audit trail across every run, or (format=raw) one run\'s replayable history JSON',
+    audience: GOVERNMENT, query: historyQuery.HistoryQuery,
+    responses: { 200: 'The audit trail, or the raw history of one run' },
+  },
+];
+
+export const REFERENCE_ROUTES: readonly RouteSpec[] = [
+  {
+    method: 'get', path: '/calendar/years/:year', operationId: 'getCalendarYear', tag: 'Reference data',
+    summary: 'The working-day calendar of a year, with its source', audience: EVERYONE,
+    responses: { 200: 'The holidays and adjusted working days of the year' },
+  },
+  {
+    method: 'put', path: '/calendar/years/:year', operationId: 'putCalendarYear', tag: 'Reference data',
+    summary: 'Supply or correct a calendar year (applications waiting for it resume)', audience: ['admin'],
+    body: reference.CalendarYearBody, responses: { 200: 'The year as stored' },
+  },
+  {
+    method: 'get', path: '/calendar/working-days', operationId: 'workingDays', tag: 'Reference data',
+    summary: 'Count working days from a date', audience: EVERYONE, query: reference.WorkingDaysQuery,
+    responses: { 200: 'The working days, the last one, and when a window over them closes' },
+  },
+  {
+    method: 'get', path: '/lpr-fixings', operationId: 'listLprFixings', tag: 'Reference data',
+    summary: 'The loan prime rate fixings in force', audience: EVERYONE, responses: { 200: 'The fixings' },
+  },
+  {
+    method: 'post', path: '/lpr-fixings', operationId: 'addLprFixing', tag: 'Reference data',
+    summary: 'Add a monthly LPR fixing', audience: ['admin'], body: reference.LprFixingBody,
+    responses: { 201: 'The fixing as stored' },
+  },
+  {
+    method: 'post', path: '/calculations/clawback', operationId: 'calculateClawback', tag: 'Reference data',
+    summary: 'Compute a clawback statement (principal and LPR interest) without touching any application',
+    audience: EVERYONE, readOnly: true, body: reference.ClawbackCalculationBody, responses: { 200: 'The statement, line by line' },
+  },
+  {
+    method: 'get', path: '/programs', operationId: 'listPrograms', tag: 'Reference data',
+    summary: 'The programs of the policy catalog', audience: EVERYONE, responses: { 200: 'The programs' },
+  },
+  {
+    method: 'get', path: '/programs/:id', operationId: 'getProgram', tag: 'Reference data',
+    summary: 'One program, with the JSON Schema of its facts', audience: EVERYONE, responses: { 200: 'The program' },
+  },
+  {
+    method: 'post', path: '/programs/:id/award-preview', operationId: 'previewAward', tag: 'Reference data',
+    summary: 'Preview the award formula for a set of facts', audience: EVERYONE, readOnly: true, body: reference.FactsBody,
+    responses: { 200: 'The award and how it was computed' },
+  },
+];
+
+export const OPERATIONS_ROUTES: readonly RouteSpec[] = [
+  {
+    method: 'get', path: '/health', operationId: 'health', tag: 'Operations', audience: 'public',
+    summary: 'Liveness, with whether Temporal answers', responses: { 200: 'Up', 503: 'Temporal does not answer' },
+  },
+  {
+    method: 'get', path: '/ready', operationId: 'ready', tag: 'Operations', audience: 'public',
+    summary: 'Readiness: ready to take traffic only while Temporal answers', responses: { 200: 'Ready', 503: 'Not ready' },
+  },
+  {
+    method: 'get', path: '/metrics', operationId: 'metrics', tag: 'Operations', audience: 'public',
+    summary: 'Prometheus metrics: requests and workflow actions, counts and latencies', produces: 'text/plain',
+    responses: { 200: 'Prometheus text exposition' },
+  },
+  {
+    method: 'get', path: '/openapi.json', operationId: 'openapi', tag: 'Operations', audience: 'public',
+    summary: 'This document', responses: { 200: 'OpenAPI 3.1' },
+  },
+  {
+    method: 'get', path: '/docs', operationId: 'docs', tag: 'Operations', audience: 'public', produces: 'text/html',
+    summary: 'Interactive documentation of this API', responses: { 200: 'An HTML page' },
+  },
+];
+
+export const ROUTES: readonly RouteSpec[] = [...OPERATIONS_ROUTES, ...APPLICATION_ROUTES, ...ACTION_ROUTES, ...REFERENCE_ROUTES];
