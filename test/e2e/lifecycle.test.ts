@@ -13,7 +13,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { shanghaiDate } from '../../domain/calendar';
 import type { Role } from '../../domain/roles';
+import { Worker } from '@temporalio/worker';
+import { historyFromJson } from '../../scripts/history-json';
 import { creditCode } from '../helpers/fixtures';
+import { workflowBundle } from '../helpers/temporal';
 import { type Answer, startTimeSkippingEngine, type TimeSkippingEngine } from '../helpers/time-skipping-engine';
 
 const DAY = 86_400_000;
@@ -293,5 +296,37 @@ describe(`one ${PROGRAM} application from filing to its last tranche, over HTTP,
     for (const m of instructions) assert.equal(typeof m.idempotencyKey, 'string');
     assert.equal(new Set(instructions.map((m) => m.idempotencyKey)).size, 3);
     assert.equal(mine.filter((m) => m.type === 'notice').length, 1);
+  });
+
+  step('the audit trail over HTTP names every actor in order, each payment with its amount and references, and the notice timer; the raw history replays', async () => {
+    const answer = await engine.http('GET', `${path()}/history`, 'auditor');
+    expectOk(answer, 'GET history');
+    const { entries, runs } = answer.body;
+    assert.equal(runs.length, 1);
+    const people = entries.filter((e: any) => ['filed', 'action'].includes(e.kind)).map((e: any) => e.actor.role);
+    assert.deepEqual(people, [
+      'applicant-system', // filed
+      'intake-officer',
+      'applicant-system', // materials
+      'inspector',
+      'reviewer',
+      'approver',
+      'applicant-system', // agreement
+      ...MILESTONES.flatMap(() => ['applicant-system', 'reviewer', 'finance-officer']),
+    ]);
+    const instructions = entries.filter((e: any) => e.kind === 'effect' && e.action === 'sendPaymentInstruction');
+    assert.deepEqual(
+      instructions.map((e: any) => [e.paymentReference.tranche, e.amounts.amount, e.paymentReference.idempotencyKey]),
+      MILESTONES.map((m, i) => [i + 1, m.amount, `${id}:tranche:${i + 1}:payment-instruction`]),
+    );
+    const confirmations = entries.filter((e: any) => e.kind === 'action' && e.action === 'confirmation');
+    assert.equal(confirmations.length, MILESTONES.length);
+    for (const [i, e] of confirmations.entries()) assert.match(e.paymentReference.treasuryReference, new RegExp(`^GK-E2E-${i + 1}-`));
+    assert.ok(entries.some((e: any) => e.kind === 'timer-fired' && /public-notice/.test(e.timer?.purpose ?? '')), 'the notice window timer fired');
+    assert.ok(entries.some((e: any) => e.kind === 'effect' && e.action === 'publishNotice'));
+
+    const raw = await engine.http('GET', `${path()}/history?format=raw`, 'auditor');
+    expectOk(raw, 'GET raw history');
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, historyFromJson(raw.body), id);
   });
 });

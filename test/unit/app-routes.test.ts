@@ -3,11 +3,14 @@
  * (so in the OpenAPI document and the role matrix), and every route in it is answered.
  */
 import { test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { createAuthenticator } from '../../api/credentials';
 import { createLogger } from '../../api/log';
+import { renderRoleMatrix } from '../../api/openapi';
 import { ROUTES } from '../../api/routes';
 import { createCalendarStore } from '../../lib/calendar-store';
 import { loadCatalog } from '../../lib/catalog-store';
@@ -54,4 +57,11 @@ test('every route the app exposes is in the route table, and every route in the 
   assert.deepEqual([...answered].filter((r) => !table.has(r)).sort(), [], 'answered but not in api/routes.ts');
   assert.deepEqual([...table].filter((r) => !answered.has(r)).sort(), [], 'in api/routes.ts but not answered');
   await connection.close().catch(() => undefined);
+});
+
+test('the README carries the role × endpoint matrix as the route table renders it', () => {
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const block = /<!-- role-matrix:begin -->\n([\s\S]*?)\n<!-- role-matrix:end -->/.exec(readme);
+  assert.ok(block, 'README.md has the role-matrix markers');
+  assert.equal(block[1], renderRoleMatrix().trimEnd(), 'README matrix is out of date: paste renderRoleMatrix() from api/openapi.ts');
 });

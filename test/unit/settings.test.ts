@@ -107,4 +107,33 @@ describe('settings from the environment', () => {
       secret: 'k',
     });
   });
+
+  it('when no production credential is configured, then development keys are on; with one, off unless asked', () => {
+    assert.equal(parseSettings({}).auth.devKeys, true);
+    assert.equal(parseSettings({}).auth.rateLimitPerMinute, 600);
+    const prod = parseSettings({ API_KEY_HASHES_FILE: 'keys.json' });
+    assert.equal(prod.auth.devKeys, false);
+    assert.equal(prod.auth.keyHashesFile, join(PROJECT_ROOT, '.data', 'keys.json'));
+    assert.equal(parseSettings({ API_KEY_HASHES_FILE: 'keys.json', DEV_API_KEYS: 'true' }).auth.devKeys, true);
+    assert.equal(parseSettings({ DEV_API_KEYS: 'false' }).auth.devKeys, false);
+  });
+
+  it('when bearer tokens are configured, then issuer, audience and JWKS come together, with claim names', () => {
+    const s = parseSettings({ JWT_ISSUER: 'https://idp.example', JWT_AUDIENCE: 'subsidy', JWT_JWKS_URL: 'https://idp.example/certs', JWT_ROLES_CLAIM: 'realm_access.roles' });
+    assert.deepEqual(s.auth.jwt, {
+      issuer: 'https://idp.example',
+      audience: 'subsidy',
+      jwksUrl: 'https://idp.example/certs',
+      rolesClaim: 'realm_access.roles',
+      idClaim: 'sub',
+      nameClaim: 'name',
+      applicantsClaim: 'applicants',
+    });
+    assert.equal(s.auth.devKeys, false);
+    assert.throws(
+      () => parseSettings({ JWT_ISSUER: 'https://idp.example', JWT_JWKS_URL: 'https://idp.example/certs' }),
+      (err: unknown) => err instanceof SettingsError && /JWT_AUDIENCE is not set/.test(err.message),
+    );
+    assert.throws(() => parseSettings({ RATE_LIMIT_PER_MINUTE: '0' }), /RATE_LIMIT_PER_MINUTE must be at least 1/);
+  });
 });

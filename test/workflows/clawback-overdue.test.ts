@@ -29,6 +29,7 @@ import {
   type Lifecycle,
 } from '../helpers/lifecycle';
 import { breachReportUpdate, clawbackDecisionUpdate, repaymentUpdate } from '../../workflows/messages';
+import { fetchRuns, historyReport } from '../../api/history';
 
 const DRUG = 'dinghu-generic-drug-consistency';
 const FACTS = { drugName: '阿托伐他汀钙片' };
@@ -152,6 +153,23 @@ describe('unpaid clawbacks past their deadline, and continue-as-new in the middl
     assert.equal(end.clawback!.repayments.length, 6);
     assert.equal(outboxOf(lc, long.workflowId, 'credit-record').length, 1);
     assert.equal(outboxOf(lc, long.workflowId, 'notification').filter((m) => m.idempotencyKey === `${long.workflowId}:clawback:1:notification`).length, 1, 'not told twice across runs');
+
+    // The audit trail an auditor reads (GET /applications/:id/history) spans every run.
+    const runs = await fetchRuns(lc.env.client, long.workflowId);
+    assert.equal(runs.length, end.runs);
+    assert.ok(runs.length >= 2);
+    assert.ok(runs.some((r) => r.runId === firstRunId), "the run before the decision is among them");
+    const report = historyReport(runs);
+    assert.deepEqual(report.runs.map((r) => r.run), runs.map((_, i) => i + 1));
+    assert.equal(report.entries.filter((e) => e.kind === 'continued-as-new').length, runs.length - 1);
+    const repayments = report.entries.filter((e) => e.kind === 'action' && e.action === 'repayment');
+    assert.deepEqual(repayments.map((e) => e.amounts?.amount), [...paid.map(([amount]) => amount), rest]);
+    const runOf = report.entries.map((e) => e.run);
+    assert.deepEqual(runOf, [...runOf].sort((a, b) => a - b), 'entries in run order');
+    assert.equal(runOf[0], 1);
+    assert.equal(runOf[runOf.length - 1], runs.length);
+    assert.equal(report.entries[0]!.kind, 'filed');
+    assert.deepEqual(repayments.map((e) => e.actor?.id), repayments.map(() => 'test-finance-officer'));
   });
 
   it(`2028-07-18: the deadline (end of ${lastDay}) passed unpaid: escalated to the approver, referred to enforcement`, async () => {
