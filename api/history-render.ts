@@ -1,0 +1,394 @@
+/**
+ * How the audit trail words things (api/history.ts assembles it): one sentence per action and
+ * external effect, the amounts and payment references it carries, what changed in the state,
+ * and what each timer waited for. Pure; tested through api/history.ts on recorded histories.
+ */
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { ApplicationState } from '../domain/application';
+import type { LprTable } from '../domain/lpr';
+import type { AwardEvaluation, ScheduleLine } from '../domain/catalog';
+import { addCalendarDays, windowClosesAt } from '../domain/calendar';
+import type {
+  ApplicantNotification,
+  CreditRecord,
+  DishonestyCheck,
+  Escalation,
+  NoticePublication,
+  ObjectorNotification,
+  PaymentInstruction,
+  Referral,
+  WorkingDaysAnswer,
+} from '../activities';
+import type {
+  AgreementRequest,
+  BreachReportRequest,
+  ClawbackDecisionRequest,
+  ConfirmationRequest,
+  FraudReportRequest,
+  InspectionRequest,
+  MaterialsRequest,
+  ObjectionRequest,
+  ObjectionResolutionRequest,
+  PreliminaryRecordRequest,
+  ProgressRequest,
+  RecommendationRequest,
+  RepaymentRequest,
+  ReviewExtensionRequest,
+  SignOffRequest,
+  SupplementRequest,
+  VerificationRequest,
+  WithdrawalRequest,
+} from '../workflows/messages';
+import { ENGINE } from '../workflows/engine';
+
+
+import type { AuditActor, AuditEntry, HistoryEvent, Payloads } from './history';
+
+// ------------------------------------------------------------------------------------------------
+// Decoding
+// ------------------------------------------------------------------------------------------------
+
+export function num(x: unknown): number {
+  if (typeof x === 'number') return x;
+  if (x && typeof x === 'object' && 'toNumber' in x) return (x as { toNumber(): number }).toNumber();
+  return Number(x ?? 0);
+}
+
+/** A Timestamp or Duration in ms; `seconds` is a Long from gRPC and a number from JSON. */
+export const msOf = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => (t ? num(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : 0);
+export const iso = (ms: number) => new Date(ms).toISOString();
+export const timeOf = (e: HistoryEvent) => iso(msOf(e.eventTime));
+
+/** The first payload as JSON; undefined when absent or not decodable (e.g. an encrypted codec). */
+export function first<T>(payloads: Payloads): T | undefined {
+  const p = payloads?.payloads?.[0];
+  if (!p) return undefined;
+  try {
+    return defaultPayloadConverter.fromPayload<T>(p);
+  } catch {
+    return undefined;
+  }
+}
+
+const YUAN = /^-?(0|[1-9][0-9]*)\.[0-9]{2}$/;
+
+/** The top-level fields of `o` that hold yuan amounts, keyed `prefix + name`. */
+export function yuanFields(o: unknown, prefix = ''): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (o && typeof o === 'object') {
+    for (const [k, v] of Object.entries(o)) if (typeof v === 'string' && YUAN.test(v)) out[prefix + k] = v;
+  }
+  return out;
+}
+
+export const orNone = <T extends object>(o: T): T | undefined => (Object.keys(o).length ? o : undefined);
+
+export function who(a: AuditActor | null): string {
+  if (!a) return 'someone';
+  return a.id === ENGINE.id ? a.name : `${a.role} ${a.name} (${a.id})`;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export function humanDuration(ms: number): string {
+  const trim = (x: number) => String(Number(x.toFixed(1)));
+  if (ms >= 86_400_000) return `${trim(ms / 86_400_000)} days`;
+  if (ms >= 3_600_000) return `${trim(ms / 3_600_000)} hours`;
+  if (ms >= 60_000) return `${trim(ms / 60_000)} minutes`;
+  return `${trim(ms / 1000)} seconds`;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Actions (updates): endpoint and sentence per update name
+// ------------------------------------------------------------------------------------------------
+
+interface RequestByUpdate {
+  preliminaryRecord: PreliminaryRecordRequest;
+  materials: MaterialsRequest;
+  supplementRequest: SupplementRequest;
+  reviewExtension: ReviewExtensionRequest;
+  inspection: InspectionRequest;
+  recommendation: RecommendationRequest;
+  signOff: SignOffRequest;
+  objection: ObjectionRequest;
+  objectionResolution: ObjectionResolutionRequest;
+  agreement: AgreementRequest;
+  progress: ProgressRequest;
+  verification: VerificationRequest;
+  confirmation: ConfirmationRequest;
+  withdrawal: WithdrawalRequest;
+  fraudReport: FraudReportRequest;
+  breachReport: BreachReportRequest;
+  clawbackDecision: ClawbackDecisionRequest;
+  repayment: RepaymentRequest;
+}
+
+interface ActionSpec<R> {
+  /** Path under `/applications/:id/` (api/action-routes.ts); `:n` from the request. */
+  path: string;
+  phrase: (r: R, after: ApplicationState | undefined) => string;
+}
+
+const trancheOf = (s: ApplicationState | undefined, n: number) => s?.tranches?.find((t) => t.n === n);
+
+const ACTIONS: { [K in keyof RequestByUpdate]: ActionSpec<RequestByUpdate[K]> } = {
+  preliminaryRecord: { path: 'preliminary-record', phrase: (r) => `${r.decision === 'pass' ? 'passed' : 'failed'} the preliminary record: ${r.reason}` },
+  materials: {
+    path: 'materials',
+    phrase: (r) => `handed in ${plural(r.documents?.length ?? 0, 'document')}${r.documents?.length ? ` (${r.documents.map((d) => d.name).join(', ')})` : ''}`,
+  },
+  supplementRequest: { path: 'supplement-request', phrase: (r) => `requested a supplement (一次性告知): ${r.items.join('; ')}` },
+  reviewExtension: { path: 'review-extension', phrase: (r) => `extended the review by ${plural(r.days, 'calendar day')}: ${r.reason}` },
+  inspection: { path: 'inspection', phrase: (r) => `recorded the on-site inspection: ${r.result} (${r.findings})` },
+  recommendation: {
+    path: 'recommendation',
+    phrase: (r) => (r.decision === 'approve' ? `recommended: approve ${r.amount} yuan (${r.reason})` : `recommended: reject (${r.reason})`),
+  },
+  signOff: {
+    path: 'sign-off',
+    phrase: (r) =>
+      r.decision === 'approve'
+        ? `signed off: approve ${r.amount} yuan (${r.reason})`
+        : r.decision === 'return'
+          ? `signed off: return for re-review (${r.reason})`
+          : `signed off: reject (${r.reason})`,
+  },
+  // The objector's identity is personal data: name the objection, not the person (as the workflow does).
+  objection: {
+    path: 'objections',
+    phrase: (r, after) => {
+      const n = after?.notice?.objections?.length;
+      return `recorded written objection${n ? ` ${n}` : ''}: ${r.text}`;
+    },
+  },
+  objectionResolution: {
+    path: 'objections/:n/resolution',
+    phrase: (r) =>
+      !r.upheld
+        ? `did not uphold objection ${r.n}: ${r.decision}`
+        : r.amount !== undefined
+          ? `upheld objection ${r.n}, reducing the award to ${r.amount} yuan: ${r.decision}`
+          : `upheld objection ${r.n}, refusing the award: ${r.decision}`,
+  },
+  agreement: { path: 'agreement', phrase: (r) => `recorded the support agreement, signed on ${r.signedOn}` },
+  progress: {
+    path: 'progress',
+    phrase: (r, after) => {
+      const t = after?.tranches?.find((x) => x.milestone === r.milestone);
+      const investment = r.cumulativeInvestment ? `, cumulative investment ${r.cumulativeInvestment} yuan` : '';
+      return `reported progress for milestone ${r.milestone}${t ? ` (tranche ${t.n})` : ''}${investment}, with ${plural(r.evidence?.length ?? 0, 'evidence document')}`;
+    },
+  },
+  verification: {
+    path: 'progress/:n/verification',
+    phrase: (r) => `${r.accepted ? 'accepted' : 'did not accept'} the progress report for tranche ${r.n}: ${r.reason}`,
+  },
+  confirmation: {
+    path: 'tranches/:n/confirmation',
+    phrase: (r, after) => {
+      const amount = trancheOf(after, r.n)?.amount;
+      return `confirmed tranche ${r.n}${amount ? ` (${amount} yuan)` : ''} paid on ${r.paidOn}, treasury reference ${r.treasuryReference}`;
+    },
+  },
+  withdrawal: { path: 'withdrawal', phrase: (r) => `withdrew the application: ${r.reason}` },
+  fraudReport: { path: 'fraud-report', phrase: (r) => `reported fraud: ${r.findings}` },
+  breachReport: { path: 'breach-report', phrase: (r) => `reported a breach of obligation ${r.obligation}: ${r.findings}` },
+  clawbackDecision: {
+    path: 'clawback-decision',
+    phrase: (r) =>
+      r.decision === 'dismiss'
+        ? `dismissed the report: ${r.reason}`
+        : `decided to recover the funds paid${r.referToJudiciary ? ' and refer the case to the judicial authorities' : ''}: ${r.reason}`,
+  },
+  repayment: {
+    path: 'repayments',
+    phrase: (r, after) => {
+      const outstanding = after?.clawback?.outstanding;
+      return `recorded a repayment of ${r.amount} yuan paid on ${r.paidOn}${outstanding ? `; ${outstanding} yuan now outstanding` : ''}`;
+    },
+  },
+};
+
+export function actionSpec(name: string): ActionSpec<Record<string, unknown>> | undefined {
+  return Object.hasOwn(ACTIONS, name) ? (ACTIONS[name as keyof RequestByUpdate] as unknown as ActionSpec<Record<string, unknown>>) : undefined;
+}
+
+/** Amounts, references and context an action carries beyond its request. */
+export function actionExtras(name: string, r: Record<string, unknown>, after: ApplicationState | undefined): Pick<AuditEntry, 'amounts' | 'paymentReference'> {
+  const amounts = yuanFields(r);
+  let paymentReference: AuditEntry['paymentReference'];
+  if (name === 'confirmation') {
+    const c = r as unknown as ConfirmationRequest;
+    const t = trancheOf(after, c.n);
+    if (t) amounts['tranche amount'] = t.amount;
+    paymentReference = {
+      tranche: c.n,
+      treasuryReference: c.treasuryReference,
+      ...(t?.instruction?.idempotencyKey ? { idempotencyKey: t.instruction.idempotencyKey } : {}),
+    };
+  }
+  if (name === 'repayment' && after?.clawback) amounts['outstanding after'] = after.clawback.outstanding;
+  return { amounts: orNone(amounts), ...(paymentReference ? { paymentReference } : {}) };
+}
+
+/** The fields whose change an auditor follows, flattened. */
+export function watched(s: Partial<ApplicationState>): Record<string, unknown> {
+  const out: Record<string, unknown> = { stage: s.stage };
+  if (s.award) {
+    out['award.recommended'] = s.award.recommended;
+    out['award.approved'] = s.award.approved;
+  }
+  if (s.review) out['review.lastDay'] = s.review.clock.lastDay;
+  if (s.agreement) out['agreement.signedOn'] = s.agreement.signedOn;
+  for (const o of s.notice?.objections ?? []) out[`objection ${o.n}.status`] = o.status;
+  for (const t of s.tranches ?? []) {
+    out[`tranche ${t.n}.status`] = t.status;
+    out[`tranche ${t.n}.paidOn`] = t.paidOn;
+    out[`tranche ${t.n}.treasuryReference`] = t.treasuryReference;
+  }
+  for (const r of s.reports ?? []) out[`report ${r.n}.status`] = r.status;
+  if (s.clawback) {
+    for (const k of ['principal', 'interest', 'repaid', 'outstanding', 'lastDay'] as const) out[`clawback.${k}`] = s.clawback[k];
+  }
+  return out;
+}
+
+export function diff(before: Record<string, unknown>, after: Record<string, unknown>): AuditEntry['changes'] {
+  const changes: NonNullable<AuditEntry['changes']> = {};
+  for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const from = before[k] ?? null;
+    const to = after[k] ?? null;
+    if (JSON.stringify(from) !== JSON.stringify(to)) changes[k] = { from, to };
+  }
+  return orNone(changes);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Activities
+// ------------------------------------------------------------------------------------------------
+
+/** External effects (the rest are reads and computations, recorded so replay never depends on them). */
+export const EFFECTS = new Set(['sendPaymentInstruction', 'publishNotice', 'notifyApplicant', 'notifyObjector', 'recordCredit', 'sendReferral', 'escalate']);
+
+interface ActivityView {
+  summary: string;
+  amounts?: Record<string, string>;
+  paymentReference?: AuditEntry['paymentReference'];
+  idempotencyKey?: string;
+}
+
+export function activityView(type: string, input: unknown, result: unknown): ActivityView {
+  const i = (input ?? {}) as Record<string, unknown>;
+  const key = typeof i.idempotencyKey === 'string' ? { idempotencyKey: i.idempotencyKey } : {};
+  switch (type) {
+    case 'sendPaymentInstruction': {
+      const p = i as unknown as PaymentInstruction;
+      return {
+        summary: `sent the payment instruction for tranche ${p.tranche} (${p.milestone}): ${p.amount} yuan to ${p.payee?.name} (${p.payee?.creditCode}), reference ${p.idempotencyKey}`,
+        amounts: orNone(yuanFields(p)),
+        paymentReference: { tranche: p.tranche, idempotencyKey: p.idempotencyKey },
+        ...key,
+      };
+    }
+    case 'publishNotice': {
+      const p = i as unknown as NoticePublication;
+      return {
+        summary: `published public notice ${p.publication} (公示): ${p.amount} yuan to ${p.applicant?.name}, objections until the end of ${p.lastDay}`,
+        amounts: orNone(yuanFields(p)),
+        ...key,
+      };
+    }
+    case 'notifyApplicant':
+      return { summary: `notified the applicant: ${(i as unknown as ApplicantNotification).subject}`, ...key };
+    case 'notifyObjector': {
+      const p = i as unknown as ObjectorNotification;
+      return { summary: `sent the objector the decision on objection ${p.objection}`, ...key };
+    }
+    case 'recordCredit': {
+      const p = i as unknown as CreditRecord;
+      return { summary: `recorded ${p.name} (${p.creditCode}) in credit management (信用管理): ${p.reason}`, ...key };
+    }
+    case 'sendReferral': {
+      const p = i as unknown as Referral;
+      const to = p.to === 'judiciary' ? 'the judicial authorities' : 'enforcement';
+      return {
+        summary: `referred the case to ${to}: ${p.reason}${p.outstanding ? `, ${p.outstanding} yuan outstanding` : ''}`,
+        amounts: orNone(yuanFields(p)),
+        ...key,
+      };
+    }
+    case 'escalate': {
+      const p = i as unknown as Escalation;
+      return { summary: `escalated to the ${p.role} role: ${p.subject}`, ...key };
+    }
+    case 'checkDishonestyList': {
+      const r = result as DishonestyCheck | undefined;
+      return { summary: `checked the serious-dishonesty list for ${String(i.creditCode)}${r ? `: ${r.listed ? 'listed' : 'not listed'}` : ''}` };
+    }
+    case 'workingDays': {
+      const r = result as WorkingDaysAnswer | undefined;
+      const answer = !r ? '' : r.ok ? `: the last is ${r.lastDay}` : `: no working-day calendar for ${r.missingYear}`;
+      return { summary: `counted ${plural(num(i.count), 'working day')} from ${String(i.from)}${answer}` };
+    }
+    case 'assessAward': {
+      const r = result as AwardEvaluation | undefined;
+      const answer = !r ? '' : r.eligible ? `: at most ${r.amount} yuan` : `: not eligible (${r.reason ?? 'no reason given'})`;
+      return {
+        summary: `assessed the award by the program's formula${answer}`,
+        amounts: r?.eligible ? orNone({ amountByFormula: r.amount, ...(r.cap ? { cap: r.cap } : {}) }) : undefined,
+      };
+    }
+    case 'paymentSchedule': {
+      const lines = Array.isArray(result) ? (result as ScheduleLine[]) : [];
+      const amounts: Record<string, string> = yuanFields(i);
+      lines.forEach((l, k) => (amounts[`tranche ${k + 1}`] = l.amount));
+      const list = lines.map((l, k) => `${k + 1}. ${l.milestone} ${l.amount}`).join('; ');
+      return { summary: `fixed the payment schedule for ${String(i.approved)} yuan${list ? `: ${list}` : ''}`, amounts: orNone(amounts) };
+    }
+    case 'lprTable': {
+      const r = result as LprTable | undefined;
+      return { summary: `read the LPR fixings${r ? ` (${plural(r.fixings?.length ?? 0, 'fixing')}, confirmed through ${r.confirmedThrough})` : ''}` };
+    }
+    default:
+      return { summary: `ran activity ${type}`, amounts: orNone(yuanFields(i)), ...key };
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Timers: what each one waited for
+// ------------------------------------------------------------------------------------------------
+
+const DURATION_PURPOSES: Record<number, string> = {
+  3_600_000: 'a retry in one hour',
+  86_400_000: 'the daily look for a missing working-day calendar',
+  604_800_000: 'the weekly refresh of the clawback statement',
+};
+
+export const rec = (x: unknown): Record<string, unknown> => (x && typeof x === 'object' ? (x as Record<string, unknown>) : {});
+export const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
+
+/** Deadline instants named in the workflow's audit and state → what they are. */
+export function deadlinesOf(state: ApplicationState | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  if (!state) return out;
+  const add = (at: string | undefined, what: string) => at && !out.has(at) && out.set(at, what);
+  for (const a of state.audit ?? []) {
+    const d = rec(a.details);
+    if (a.action === 'deadline') add(str(d.dueAt), `the ${str(d.for) ?? ''} deadline`.replace('  ', ' '));
+    if (a.action === 'review-started' || a.action === 'review-clock-restarted') add(str(rec(d.clock).dueAt), 'the review deadline');
+    if (a.action === 'review-extension') add(str(rec(d.after).dueAt), 'the extended review deadline');
+    if (a.action === 'notice-published' && str(d.lastDay)) add(windowClosesAt(str(d.lastDay)!), `the end of the public-notice window (publication ${String(d.publication)})`);
+    if (a.action === 'monitoring-started' && Array.isArray(d.obligations)) {
+      for (const o of d.obligations.map(rec)) if (str(o.endsOn)) add(windowClosesAt(str(o.endsOn)!), `the end of obligation ${String(o.id)} (${String(o.endsOn)})`);
+    }
+  }
+  for (const t of state.tranches ?? []) {
+    if (t.claimableFrom) add(windowClosesAt(addCalendarDays(t.claimableFrom, -1)), `tranche ${t.n} becoming claimable on ${t.claimableFrom}`);
+  }
+  return out;
+}
+
+export function timerPurpose(firesAt: string, durationMs: number, deadlines: Map<string, string>): string | null {
+  return deadlines.get(firesAt) ?? DURATION_PURPOSES[durationMs] ?? null;
+}
+
