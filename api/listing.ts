@@ -13,7 +13,7 @@ import { ROLES, type Role } from '../domain/roles';
 import { STAGES, type Stage } from '../domain/stages';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { Problem } from './problem';
-import { CalendarDate, CreditCode } from './schemas';
+import { CalendarDate, CreditCode, PROGRAM_ID_PATTERN } from './schemas';
 
 /** More matches than this: the caller is asked to narrow the filters rather than sorting a part. */
 export const LIST_CAP = 5000;
@@ -46,7 +46,7 @@ const shanghaiStart = (date: string) => `${date}T00:00:00+08:00`;
 export const ListQuery = z
   .object({
     stage: single(stageList, 'a comma-separated list of stages').optional(),
-    programId: single(z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be a program id such as dinghu-emergency-major-project'), 'one program').optional(),
+    programId: single(z.string().regex(PROGRAM_ID_PATTERN, 'must be a program id such as dinghu-emergency-major-project'), 'one program').optional(),
     round: single(z.string().regex(/^[0-9A-Za-z-]{1,32}$/, 'must be a round such as 2026 or 2026-09'), 'one round').optional(),
     applicant: single(CreditCode, 'one credit code').optional(),
     pendingRole: single(z.enum(ROLES, { error: `must be one of ${ROLES.join(', ')}` }), 'one role').optional(),

@@ -9,7 +9,7 @@ import { CREDIT_CODE_ALPHABET, creditCodeCheckCharacter } from '../domain/credit
 import { ROLES, type Role } from '../domain/roles';
 import { PROBLEM_TYPES } from './problem';
 import { ROUTES, type ApplicantScope, type RouteSpec } from './routes';
-import { APPLICATION_ID_PATTERN, CalendarDate, CreditCode, PositiveYuan, Yuan } from './schemas';
+import { APPLICATION_ID_PATTERN, CalendarDate, CreditCode, IDEMPOTENCY_KEY_PATTERN, PositiveYuan, PROGRAM_ID_PATTERN, Yuan } from './schemas';
 
 type Json = Record<string, unknown>;
 
@@ -95,7 +95,7 @@ function pathParameter(path: string, name: string): Json {
     });
   }
   if (name === 'id' && path.startsWith('/programs/')) {
-    return param('A program of the policy catalog', { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$', examples: ['dinghu-emergency-major-project'] });
+    return param('A program of the policy catalog', { type: 'string', pattern: PROGRAM_ID_PATTERN.source, examples: ['dinghu-emergency-major-project'] });
   }
   if (name === 'n') return param(`The ${ORDINAL_OF[before] ?? 'item'}'s number, from 1`, { type: 'integer', minimum: 1, maximum: 999_999 });
   if (name === 'year') return param('A calendar year', { type: 'integer', minimum: 1990, maximum: 2100 });
@@ -258,7 +258,7 @@ const COMPONENT_PARAMETERS = {
     in: 'header',
     required: false,
     description: 'Makes a retry safe: a request repeated with the same key is applied once and answered the same way',
-    schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,200}$' },
+    schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source },
   },
   'X-Act-As': {
     name: 'X-Act-As',

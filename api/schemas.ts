@@ -34,6 +34,12 @@ import type {
 /** `<programId>.<round>.<creditCode>`, see domain/application.ts; a round is e.g. `2026` or `2026-09`. */
 export const APPLICATION_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}\.[0-9A-Za-z-]{1,32}\.[0-9A-Z]{18}$/;
 
+/** A program id of the catalog, e.g. `dinghu-emergency-major-project`. */
+export const PROGRAM_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+/** An `Idempotency-Key` header: the update id of an action, remembered with a filing. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[A-Za-z0-9._:-]{1,200}$/;
+
 /** `:n` in a path (an objection, a tranche): a positive whole number; anything else is no such thing (404). */
 export const ORDINAL_PATTERN = /^[1-9][0-9]{0,5}$/;
 
@@ -302,7 +308,7 @@ export const RepaymentBody: z.ZodType<BodyOf<RepaymentRequest>> = body({
 
 export const FilingBody = z
   .object({
-    programId: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be a program id such as dinghu-emergency-major-project'),
+    programId: z.string().regex(PROGRAM_ID_PATTERN, 'must be a program id such as dinghu-emergency-major-project'),
     applicant: z.object({ creditCode: CreditCode, name: text(200) }).strict(),
     facts: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]), { error: 'must be an object of program facts' }),
   })

@@ -15,6 +15,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import type { RefusalType } from '../domain/actions';
 import { Problem, type ProblemType } from './problem';
+import { IDEMPOTENCY_KEY_PATTERN } from './schemas';
 
 export const TEMPORAL_CALL_TIMEOUT_MS = 15_000;
 
@@ -66,7 +67,7 @@ export async function callTemporal<T>(
 export function idempotencyKeyOf(req: Request): string | undefined {
   const key = req.get('idempotency-key');
   if (key === undefined) return undefined;
-  if (!/^[A-Za-z0-9._:-]{1,200}$/.test(key)) {
+  if (!IDEMPOTENCY_KEY_PATTERN.test(key)) {
     throw new Problem('validation', 'Idempotency-Key must be 1-200 letters, digits or . _ : -', {
       errors: [{ field: 'Idempotency-Key', reason: 'must be 1-200 letters, digits or . _ : -' }],
     });
