@@ -100,6 +100,13 @@ export function guard(route: RouteSpec, authenticator: Authenticator) {
   };
 }
 
+/** The actor the guard let through; a route without a guard in front of it is a programming error. */
+export function guardedActor(res: Response<unknown, AccessLocals>): Actor {
+  const actor = res.locals.actor;
+  if (!actor) throw new Error(`${res.req.method} ${res.req.path} reached without the access guard`);
+  return actor;
+}
+
 function bodyCreditCode(body: unknown): string | undefined {
   const code = (body as { applicant?: { creditCode?: unknown } } | undefined)?.applicant?.creditCode;
   return typeof code === 'string' ? code : undefined;

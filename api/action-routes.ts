@@ -14,10 +14,9 @@ import type { Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import { ACTION_RULES, type ActionName } from '../domain/actions';
-import type { AccessLocals } from './access';
+import { type AccessLocals, guardedActor } from './access';
 import type { Metrics } from './observability';
 import type { ApplicationState } from '../domain/application';
-import type { Actor } from '../domain/roles';
 import {
   type ActionRequest,
   agreementUpdate,
@@ -96,7 +95,7 @@ export function actionRoutes(deps: ActionRouteDeps): Router {
     router.post(`/applications/:id/${path}`, async (req, res: Response<unknown, Locals>) => {
       const id = applicationIdParam(req);
       const n = withN ? ordinalParam(req, path) : undefined;
-      const actor = actorOf(res);
+      const actor = guardedActor(res);
       const body = schema.safeParse(req.body);
       if (!body.success) throw validationProblem(body.error);
       const updateId = updateIdOf(req);
@@ -146,13 +145,6 @@ function ordinalParam(req: Request, path: string): number {
     throw new Problem('not-found', `No ${what} ${n} (they are numbered from 1)`);
   }
   return Number(n);
-}
-
-/** The actor the guard chose: the credential's id and name, in the role this action is taken in. */
-function actorOf(res: Response<unknown, AccessLocals>): Actor {
-  const actor = res.locals.actor;
-  if (!actor) throw new Error('action route reached without the access guard');
-  return actor;
 }
 
 /** The caller's Idempotency-Key becomes the update id, so a retried action applies once. */

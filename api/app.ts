@@ -69,14 +69,16 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(docsRoutes());
 
   // ---- Who is calling, how often ----
+  const clientKey = (req: Request) => `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
+  const limited = (what: string) => (_req: Request, _res: Response, next: NextFunction, retryAfter: number) =>
+    next(new Problem('rate-limited', `Too many ${what}; retry after ${retryAfter} s`, { headers: { 'Retry-After': String(retryAfter) } }));
   // Guessing credentials: refused ones count per client address, before the credential is read.
   app.use(
     rateLimiter({
       perMinute: 60,
-      keyOf: (req) => `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`,
+      keyOf: clientKey,
       counts: (_req, res) => res.statusCode === 401,
-      onLimited: (_req, res, next, retryAfter) =>
-        next(new Problem('rate-limited', `Too many refused credentials from this address; retry after ${retryAfter} s`, { headers: { 'Retry-After': String(retryAfter) } })),
+      onLimited: limited('refused credentials from this address'),
       logger,
     }),
   );
@@ -84,9 +86,8 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(
     rateLimiter({
       perMinute: deps.rateLimitPerMinute ?? 600,
-      keyOf: (req, res) => (res.locals.principal ? `principal:${res.locals.principal.id}` : `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`),
-      onLimited: (_req, res, next, retryAfter) =>
-        next(new Problem('rate-limited', `Too many requests from this credential; retry after ${retryAfter} s`, { headers: { 'Retry-After': String(retryAfter) } })),
+      keyOf: (req, res) => (res.locals.principal ? `principal:${res.locals.principal.id}` : clientKey(req)),
+      onLimited: limited('requests from this credential'),
       logger,
     }),
   );

@@ -11,10 +11,10 @@ import { UnknownCalendarYearError, windowClosesAt, workingDaysFrom } from '../do
 import { InputError } from '../domain/errors';
 import { clawbackCalculation, type ClawbackCalculationRequest } from '../domain/interest';
 import { firstUnconfirmedDate } from '../domain/lpr';
-import type { Actor } from '../domain/roles';
 import { type CalendarStore, InvalidCalendarYearError } from '../lib/calendar-store';
 import type { CatalogStore } from '../lib/catalog-store';
 import type { LprStore } from '../lib/lpr-store';
+import { type AccessLocals, guardedActor } from './access';
 import { assertFactsFit } from './filing';
 import { Problem, validationProblem } from './problem';
 import { CalendarYearBody, ClawbackCalculationBody, FactsBody, LprFixingBody, WorkingDaysQuery } from './reference-schemas';
@@ -30,7 +30,6 @@ export interface ReferenceDeps {
   calendarYearSupplied?: (year: number) => Promise<void>;
 }
 
-type Locals = { actor?: Actor };
 
 const YEAR = z.coerce
   .number({ error: 'must be a year' })
@@ -38,12 +37,6 @@ const YEAR = z.coerce
   .min(1990, 'must be between 1990 and 2100')
   .max(2100, 'must be between 1990 and 2100');
 
-/** The admin the guard let through (api/access.ts decides who may write reference data). */
-function actorOf(res: Response<unknown, Locals>): Actor {
-  const actor = res.locals.actor;
-  if (!actor) throw new Error('reference write reached without the access guard');
-  return actor;
-}
 
 /** A rule's InputError as a 400 naming the field; anything else passes through. */
 function inputProblem(err: unknown): unknown {
@@ -97,8 +90,8 @@ export function referenceRoutes(deps: ReferenceDeps): Router {
     res.json(known);
   });
 
-  router.put('/calendar/years/:year', async (req, res: Response<unknown, Locals>) => {
-    const actor = actorOf(res);
+  router.put('/calendar/years/:year', async (req, res: Response<unknown, AccessLocals>) => {
+    const actor = guardedActor(res);
     const year = YEAR.safeParse(req.params.year);
     if (!year.success) throw validationProblem(year.error, 'year');
     const body = CalendarYearBody.safeParse(req.body);
@@ -154,8 +147,8 @@ export function referenceRoutes(deps: ReferenceDeps): Router {
     });
   });
 
-  router.post('/lpr-fixings', (req, res: Response<unknown, Locals>) => {
-    const actor = actorOf(res);
+  router.post('/lpr-fixings', (req, res: Response<unknown, AccessLocals>) => {
+    const actor = guardedActor(res);
     const body = LprFixingBody.safeParse(req.body);
     if (!body.success) throw validationProblem(body.error);
     try {
