@@ -22,7 +22,8 @@ import { ROLES, type Role } from '../../domain/roles';
 import { ROUTES, type RouteSpec } from '../../api/routes';
 import { historyFromJson } from '../../scripts/history-json';
 import { creditCode } from '../helpers/fixtures';
-import { doc, illustrativeCalendar } from '../helpers/lifecycle';
+import { doc } from '../helpers/lifecycle';
+import { illustrativeCalendar } from '../../scripts/illustrative-calendar';
 import { http, type HttpAnswer, type RunningEngine, startEngine } from '../helpers/engine';
 import { tempDir, workflowBundle } from '../helpers/temporal';
 

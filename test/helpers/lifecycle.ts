@@ -14,7 +14,8 @@ import { createActivities } from '../../activities';
 import { createFileDishonestyList } from '../../activities/dishonesty-list';
 import { createOutbox, type EffectAdapter, type OutboxMessage } from '../../activities/outbox';
 import type { ApplicationInput, ApplicationState } from '../../domain/application';
-import { addCalendarDays, shanghaiDate } from '../../domain/calendar';
+import { shanghaiDate } from '../../domain/calendar';
+import { illustrativeCalendar } from '../../scripts/illustrative-calendar';
 import { createCalendarStore } from '../../lib/calendar-store';
 import { createLprStore } from '../../lib/lpr-store';
 import { loadCatalog } from '../../lib/catalog-store';
@@ -87,6 +88,12 @@ function delayed(adapter: EffectAdapter, delayMs: LifecycleOptions['effectDelayM
 
 export interface LifecycleOptions {
   /**
+   * Calendar years the admin supplies before the first step (illustrative, where the store does
+   * not know them): by default the test server's current year and the next, so that deadlines
+   * counted today can be computed on any day the suite runs. `false` supplies none.
+   */
+  calendarYears?: false | { from: number; to: number };
+  /**
    * Real milliseconds each external effect waits before it is delivered (default none), to hold
    * an activity in flight while a test sends an update.
    */
@@ -111,6 +118,9 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
   const running = worker.run();
 
   const today = async () => shanghaiDate(await env.currentTimeMs());
+  const thisYear = Number((await today()).slice(0, 4));
+  const years = options.calendarYears ?? { from: thisYear, to: thisYear + 1 };
+  if (years) supplyIllustrativeYears({ calendar }, years.from, years.to);
   return {
     env,
     dataDir,
@@ -285,24 +295,30 @@ export async function payTranche(lc: Lifecycle, handle: WorkflowHandle, n: numbe
 // ------------------------------------------------------------------------------------------------
 
 /**
- * TEST DATA, not the official schedule: a plausible 2027 working-day calendar (the lunar library
- * covers up to 2026), shaped like the State Council notices — New Year, Spring Festival (春节,
- * 2027-02-06), Qingming (2027-04-05), Labour Day, Dragon Boat (端午, 2027-06-09), Mid-Autumn
- * (中秋, 2027-09-15), National Day — with make-up weekend working days (调休). Replace with the
- * published notice when it exists; tests only need it to be consistent.
+ * TEST DATA, not the official schedule: a plausible working-day calendar shaped like the State
+ * Council notices for 2027 — New Year, Spring Festival (春节, 2027-02-06), Qingming (2027-04-05),
+ * Labour Day, Dragon Boat (端午, 2027-06-09), Mid-Autumn (中秋, 2027-09-15), National Day — with
+ * make-up weekend working days (调休), written for 2027 and given for `year`, which must fall on
+ * the same weekdays as 2027 (a `calendar` story year, see helpers/story.ts) so that every make-up
+ * day is still a weekend day.
  */
-export const CALENDAR_2027_TEST_DATA = {
-  holidays: [
-    '2027-01-01', '2027-01-02', '2027-01-03',
-    '2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11', '2027-02-12',
-    '2027-04-03', '2027-04-04', '2027-04-05',
-    '2027-05-01', '2027-05-02', '2027-05-03', '2027-05-04', '2027-05-05',
-    '2027-06-09',
-    '2027-09-15',
-    '2027-10-01', '2027-10-02', '2027-10-03', '2027-10-04', '2027-10-05', '2027-10-06', '2027-10-07',
-  ],
-  workdays: ['2027-01-31', '2027-02-20', '2027-05-08', '2027-09-26', '2027-10-09'],
-};
+export function calendarLike2027(year: number): { holidays: string[]; workdays: string[] } {
+  const sameWeekdays = new Date(Date.UTC(year, 0, 1)).getUTCDay() === 5 && new Date(Date.UTC(year, 1, 29)).getUTCMonth() === 2;
+  if (!sameWeekdays) throw new Error(`${year} does not fall on the weekdays of 2027`);
+  const shift = (d: string) => `${year}${d.slice(4)}`;
+  return {
+    holidays: [
+      '2027-01-01', '2027-01-02', '2027-01-03',
+      '2027-02-05', '2027-02-06', '2027-02-07', '2027-02-08', '2027-02-09', '2027-02-10', '2027-02-11', '2027-02-12',
+      '2027-04-03', '2027-04-04', '2027-04-05',
+      '2027-05-01', '2027-05-02', '2027-05-03', '2027-05-04', '2027-05-05',
+      '2027-06-09',
+      '2027-09-15',
+      '2027-10-01', '2027-10-02', '2027-10-03', '2027-10-04', '2027-10-05', '2027-10-06', '2027-10-07',
+    ].map(shift),
+    workdays: ['2027-01-31', '2027-02-20', '2027-05-08', '2027-09-26', '2027-10-09'].map(shift),
+  };
+}
 
 /**
  * Waits until the applicant has been told how the application ended (the last thing the engine
@@ -324,35 +340,12 @@ export async function outcomeOf(lc: Lifecycle, handle: WorkflowHandle, stage: st
   return s;
 }
 
-/** Spring Festival (正月初一) of the years after the holiday library's last one (lunar-typescript). */
-const SPRING_FESTIVAL: Record<number, string> = {
-  2027: '2027-02-06',
-  2028: '2028-01-26',
-  2029: '2029-02-13',
-  2030: '2030-02-03',
-  2031: '2031-01-23',
-  2032: '2032-02-11',
-  2033: '2033-01-31',
-  2034: '2034-02-19',
-};
-
 /**
- * ILLUSTRATIVE TEST DATA, not any official schedule: a working-day calendar for a year the
- * holiday library does not cover, made only of fixed-date holidays — New Year (1 Jan), Labour Day
- * (1–5 May), National Day (1–7 Oct) — and a Spring Festival week (eve to 初六), without make-up
- * working days. Tests that move the clock years ahead supply each year with it; they only need a
- * consistent calendar, and their working-day counts are computed against this one.
+ * Supplies every year from `from` to `to` that the calendar store does not know yet with the
+ * ILLUSTRATIVE calendar (scripts/illustrative-calendar.ts: any year, not the official schedule),
+ * as the admin would (PUT /calendar/years/<year>). Tests count their working days against it.
  */
-export function illustrativeCalendar(year: number): { holidays: string[]; workdays: string[] } {
-  const festival = SPRING_FESTIVAL[year];
-  if (!festival) throw new Error(`no Spring Festival date for ${year} in the test data`);
-  const week = Array.from({ length: 8 }, (_, i) => addCalendarDays(festival, i - 1));
-  const fixed = [`${year}-01-01`, ...[1, 2, 3, 4, 5].map((d) => `${year}-05-0${d}`), ...[1, 2, 3, 4, 5, 6, 7].map((d) => `${year}-10-0${d}`)];
-  return { holidays: [...new Set([...fixed, ...week])].sort(), workdays: [] };
-}
-
-/** Supplies every year from `from` to `to` that the calendar store does not know yet, as the admin would. */
-export function supplyIllustrativeYears(lc: Lifecycle, from: number, to: number): void {
+export function supplyIllustrativeYears(lc: Pick<Lifecycle, 'calendar'>, from: number, to: number): void {
   const known = lc.calendar.knownYears();
   for (let y = from; y <= to; y++) if (!known.includes(y)) lc.calendar.putYear(y, illustrativeCalendar(y), 'admin');
 }

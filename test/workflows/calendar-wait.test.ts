@@ -3,19 +3,21 @@
  * deadline needs a year nobody has supplied, the application waits with a pending item for the
  * admin role and resumes when the year is added; it does not fail").
  *
- * The clock is moved to late December of the last year the calendar knows, so that a 5-working-day
- * notice (and a 20-working-day submission deadline) reaches into the next year. Time only moves
- * forward on one test server: this file has its own, and its steps are in date order.
+ * The missing year M is one nobody has a calendar for, at least two years after the test server's
+ * current year; every year before it is supplied (illustrative, as the admin would). The clock is
+ * moved to December of M − 1, so that a 5-working-day notice (and a 20-working-day submission
+ * deadline) reaches into M. Time only moves forward on one test server: this file has its own,
+ * and its steps are in date order; they tell one story and stop at the first broken one.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { WorkflowHandle } from '@temporalio/client';
-import { addCalendarDays, workingDaysFrom } from '../../domain/calendar';
+import { addCalendarDays, shanghaiDate, workingDaysFrom } from '../../domain/calendar';
 import type { ApplicationState } from '../../domain/application';
+import { illustrativeCalendar } from '../../scripts/illustrative-calendar';
 import { actor } from '../helpers/fixtures';
 import {
   act,
-  CALENDAR_2027_TEST_DATA,
   doc,
   outboxOf,
   outcomeOf,
@@ -28,6 +30,7 @@ import {
   toSignOff,
   type Lifecycle,
 } from '../helpers/lifecycle';
+import { firstMissingYearAfter, storySteps } from '../helpers/story';
 import {
   agreementUpdate,
   calendarUpdatedSignal,
@@ -41,18 +44,12 @@ import {
 
 const DRUG = 'dinghu-generic-drug-consistency';
 const DRUG_FACTS = { drugName: '瑞舒伐他汀钙片' };
-/** The test calendar supplied for the missing year (test data, see the helper). */
-const MISSING = 2027;
-const ADMIN_ITEM = {
-  role: 'admin',
-  action: 'calendar-year',
-  path: `/calendar/years/${MISSING}`,
-  dueAt: null,
-};
 
-describe(`a deadline waiting for the ${MISSING} calendar, then resuming`, () => {
+describe('a deadline waiting for a calendar year nobody supplied (M), then resuming', () => {
   let lc: Lifecycle;
-  let skip: string | false = false;
+  /** The missing year, and the year before it whose December the story runs in. */
+  let MISSING: number;
+  let BEFORE: number;
   /** Signed off on 12-28 and told when the year arrives. */
   let told: WorkflowHandle;
   /** Signed off on 12-28 and never told: finds the year by its daily look. */
@@ -63,31 +60,35 @@ describe(`a deadline waiting for the ${MISSING} calendar, then resuming`, () => 
   let quitting: WorkflowHandle;
   /** Asked for a supplement on 12-28: the answer deadline waits. */
   let supplementing: WorkflowHandle;
+  const step = storySteps();
 
   before(async () => {
-    lc = await startLifecycle('calendar-wait');
-    const known = lc.calendar.knownYears();
-    const year = (await lc.today()).slice(0, 4);
-    if (known.includes(MISSING)) skip = `the calendar already knows ${MISSING}`;
-    else if (Math.max(...known) !== MISSING - 1 || year !== String(MISSING - 1) || (await lc.today()) >= `${MISSING - 1}-12-27`) {
-      skip = `needs the clock before ${MISSING - 1}-12-27 with ${MISSING - 1} the last known year (known: ${known.at(-1)}, today ${await lc.today()})`;
-    }
+    lc = await startLifecycle('calendar-wait', { calendarYears: false });
+    const now = await lc.env.currentTimeMs();
+    MISSING = firstMissingYearAfter(now, lc.calendar.knownYears());
+    BEFORE = MISSING - 1;
+    const thisYear = Number(shanghaiDate(now).slice(0, 4));
+    for (let y = thisYear; y <= BEFORE; y++) if (!lc.calendar.knownYears().includes(y)) lc.calendar.putYear(y, illustrativeCalendar(y), 'admin');
+    assert.ok(!lc.calendar.knownYears().includes(MISSING), `${MISSING} must be unknown`);
+    assert.ok(shanghaiDate(now) < `${BEFORE}-12-01`, 'the story starts before December of the year before the missing one');
   });
   after(async () => lc.stop());
+
+  const adminItem = () => ({ role: 'admin', action: 'calendar-year', path: `/calendar/years/${MISSING}`, dueAt: null });
 
   const waiting = (s: ApplicationState, purpose: string) => {
     assert.equal(s.calendarWait?.year, MISSING);
     assert.equal(s.calendarWait?.purpose, purpose);
     assert.deepEqual(
       s.pending.filter((p) => p.role === 'admin').map(({ role, action, path, dueAt }) => ({ role, action, path, dueAt })),
-      [ADMIN_ITEM],
+      [adminItem()],
     );
     assert.match(s.pending.find((p) => p.role === 'admin')!.reason ?? '', new RegExp(`PUT /calendar/years/${MISSING}`));
   };
 
-  it(`the agreement deadline waits from ${MISSING - 1}-12-09; signing meanwhile moves on to disbursement`, async (t) => {
-    if (skip) return t.skip(skip);
-    // Everything used later is filed now, while every deadline still fits in the known year.
+  step('M − 1, 11-20 to 12-01: filed, signed off, noticed; the agreement deadline waits for M; signing meanwhile moves on to disbursement', async () => {
+    // Everything used later is filed on 11-20, while every deadline still fits in the known year.
+    await sleepToShanghai(lc, `${BEFORE}-11-20`);
     told = await lc.file(DRUG, DRUG_FACTS);
     untold = await lc.file(DRUG, DRUG_FACTS);
     submitting = await lc.file(DRUG, DRUG_FACTS);
@@ -100,7 +101,7 @@ describe(`a deadline waiting for the ${MISSING} calendar, then resuming`, () => 
     const signing = await lc.file(DRUG, DRUG_FACTS);
     await toSignOff(signing, await toReview(signing));
     // Notice 12-02…12-08; then 20 working days from 12-10 reach into the missing year.
-    await sleepToShanghai(lc, `${MISSING - 1}-12-01`);
+    await sleepToShanghai(lc, `${BEFORE}-12-01`);
     let s = await act(signing, signOffUpdate, { actor: actor('approver'), decision: 'approve', amount: '3500000.00', reason: '同意' });
     assert.ok(s.notice);
     await sleepPast(lc, s.notice.closesAt);
@@ -118,10 +119,9 @@ describe(`a deadline waiting for the ${MISSING} calendar, then resuming`, () => 
     assert.ok(s.audit.some((e) => e.action === 'calendar-wait-ended'));
   });
 
-  it(`sign-off on ${MISSING - 1}-12-28: the notice waits for ${MISSING} with a pending item for the admin`, async (t) => {
-    if (skip) return t.skip(skip);
+  step('M − 1, 12-28: a sign-off; the notice waits for M with a pending item for the admin', async () => {
 
-    await sleepToShanghai(lc, `${MISSING - 1}-12-28`);
+    await sleepToShanghai(lc, `${BEFORE}-12-28`);
     for (const h of [told, untold, quitting]) {
       const s = await act(h, signOffUpdate, { actor: actor('approver'), decision: 'approve', amount: '3500000.00', reason: '同意' });
       assert.equal(s.stage, 'public-notice');
@@ -135,8 +135,7 @@ describe(`a deadline waiting for the ${MISSING} calendar, then resuming`, () => 
     }
   });
 
-  it('the formal-submission deadline waits too; materials handed in meanwhile start the review as usual', async (t) => {
-    if (skip) return t.skip(skip);
+  step('the formal-submission deadline waits too; materials handed in meanwhile start the review as usual', async () => {
     let s = await act(submitting, preliminaryRecordUpdate, { actor: actor('intake-officer'), decision: 'pass', reason: '资格符合' });
     assert.equal(s.stage, 'formal-submission');
     assert.equal(s.materials.dueAt, null);
@@ -153,8 +152,7 @@ describe(`a deadline waiting for the ${MISSING} calendar, then resuming`, () => 
     assert.deepEqual(s.pending.map((p) => [p.role, p.action]), [['inspector', 'inspection']]);
   });
 
-  it('the supplement answer deadline waits too; an answer meanwhile restarts the review clock', async (t) => {
-    if (skip) return t.skip(skip);
+  step('the supplement answer deadline waits too; an answer meanwhile restarts the review clock', async () => {
     let s = await act(supplementing, supplementRequestUpdate, { actor: actor('reviewer'), items: ['研发合同原件'] });
     assert.equal(s.stage, 'supplement-requested');
     assert.equal(s.review!.supplement!.dueAt, null);
@@ -167,9 +165,8 @@ describe(`a deadline waiting for the ${MISSING} calendar, then resuming`, () => 
     assert.ok(!s.pending.some((p) => p.role === 'admin'));
   });
 
-  it('days later, still waiting: looked again daily, escalated once, nothing failed', async (t) => {
-    if (skip) return t.skip(skip);
-    await sleepToShanghai(lc, `${MISSING - 1}-12-30`, '15:00');
+  step('days later, still waiting: looked again daily, escalated once, nothing failed', async () => {
+    await sleepToShanghai(lc, `${BEFORE}-12-30`, '15:00');
     for (const h of [told, untold]) {
       const s = await lc.state(h);
       assert.equal(s.stage, 'public-notice');
@@ -186,13 +183,12 @@ describe(`a deadline waiting for the ${MISSING} calendar, then resuming`, () => 
     assert.deepEqual(q.pending, []);
   });
 
-  it(`the admin supplies ${MISSING} and the API signals: the notice is published at once, for 5 working days after publication`, async (t) => {
-    if (skip) return t.skip(skip);
-    lc.calendar.putYear(MISSING, CALENDAR_2027_TEST_DATA, 'admin');
+  step(`the admin supplies M and the API signals: the notice is published at once, for 5 working days after publication`, async () => {
+    lc.calendar.putYear(MISSING, illustrativeCalendar(MISSING), 'admin');
     await told.signal(calendarUpdatedSignal, { year: MISSING });
     const s = await stateWhen(lc, told, (x) => x.audit.some((e) => e.action === 'notice-published'));
     const today = await lc.today();
-    assert.equal(today, `${MISSING - 1}-12-30`);
+    assert.equal(today, `${BEFORE}-12-30`);
     assert.equal(s.calendarWait, null);
     assert.ok(!s.pending.some((p) => p.role === 'admin'), 'the admin item is gone');
     assert.ok(s.audit.some((e) => e.action === 'calendar-resumed' && e.details?.year === MISSING));
@@ -211,17 +207,15 @@ describe(`a deadline waiting for the ${MISSING} calendar, then resuming`, () => 
     assert.equal((await lc.state(untold)).notice, null);
   });
 
-  it('without the signal, the daily look finds the year the next day', async (t) => {
-    if (skip) return t.skip(skip);
-    await sleepToShanghai(lc, `${MISSING - 1}-12-31`, '12:00');
+  step('without the signal, the daily look finds the year the next day', async () => {
+    await sleepToShanghai(lc, `${BEFORE}-12-31`, '12:00');
     const s = await stateWhen(lc, untold, (x) => x.audit.some((e) => e.action === 'notice-published'));
     assert.equal(s.calendarWait, null);
-    assert.equal(s.notice!.publishedOn, `${MISSING - 1}-12-31`);
+    assert.equal(s.notice!.publishedOn, `${BEFORE}-12-31`);
     assert.deepEqual(s.notice!.days, workingDaysFrom(lc.calendar.data(), `${MISSING}-01-01`, 5).days);
   });
 
-  it('the notice runs its course in the new year and the agreement deadline uses the supplied calendar', async (t) => {
-    if (skip) return t.skip(skip);
+  step('the notice runs its course in the new year and the agreement deadline uses the supplied calendar', async () => {
     let s = await lc.state(told);
     await sleepPast(lc, s.notice!.closesAt);
     s = await stateWhen(lc, told, (x) => x.stage === 'agreement' && x.agreement?.lastDay !== null);

@@ -4,10 +4,12 @@
  * (handed to enforcement), which still takes repayments until everything is recovered; and a
  * clawback repaid over several weeks that continues as new in the middle, losing nothing.
  *
- * The clock is moved to fixed dates (time only moves forward: this file has its own server and its
- * steps are in date order). 2027–2028 are supplied with ILLUSTRATIVE calendars (test data only).
+ * The story is written in 2027–2028 and runs in the first years after the test server's clock that
+ * keep the leap-year cycle (helpers/story.ts); working-day deadlines are counted from the calendar.
+ * Time only moves forward: this file has its own server, and its steps are in date order and stop
+ * at the first broken one. The years are supplied with ILLUSTRATIVE calendars (test data only).
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { ApplicationState } from '../../domain/application';
@@ -28,6 +30,7 @@ import {
   toDisbursement,
   type Lifecycle,
 } from '../helpers/lifecycle';
+import { storySteps, storyYears, type StoryYears } from '../helpers/story';
 import { breachReportUpdate, clawbackDecisionUpdate, repaymentUpdate } from '../../workflows/messages';
 import { fetchRuns, historyReport } from '../../api/history';
 
@@ -46,6 +49,11 @@ async function outstandingOn(h: WorkflowHandle, paidOn: string): Promise<string>
 
 const actions = (s: ApplicationState) => s.audit.map((e) => e.action);
 
+/** The years the story runs in, set from the test server's clock before the first step. */
+let story: StoryYears;
+/** A date of the story as written, in the years it runs in. */
+const d = (written: string) => story.date(written);
+
 describe('unpaid clawbacks past their deadline, and continue-as-new in the middle of a clawback', () => {
   let lc: Lifecycle;
   /** Never repays in time: escalated and referred to enforcement, then repays in `referred`. */
@@ -54,50 +62,53 @@ describe('unpaid clawbacks past their deadline, and continue-as-new in the middl
   let escalatedOnly: WorkflowHandle;
   /** A small history limit: continues as new while repaying week by week. */
   let long: WorkflowHandle;
-  const lastDay = '2028-07-17';
+  /** The last day to repay: 30 working days after the decision (written 2028-06-05). */
+  let lastDay: string;
+  const step = storySteps();
 
   before(async () => {
     lc = await startLifecycle('clawback-overdue');
-    assert.ok((await lc.today()) < '2027-03-01', 'the clock must start before 2027-03-01');
-    supplyIllustrativeYears(lc, 2027, 2028);
+    story = storyYears({ date: '2027-03-01' }, 'leap-cycle', await lc.env.currentTimeMs());
+    supplyIllustrativeYears(lc, story.year(2027), story.year(2028));
+    lastDay = workingDaysFrom(lc.calendar.data(), d('2028-06-06'), 30).lastDay;
   });
   after(async () => lc.stop());
 
-  it('2027: filed, paid through three milestones; 2028-06-01 moved out; 06-05 recover', async () => {
-    await sleepToShanghai(lc, '2027-03-01');
+  step('year 1: filed, paid through three milestones; year 2, 06-01 moved out; 06-05 recover', async () => {
+    await sleepToShanghai(lc, d('2027-03-01'));
     unpaid = await lc.file(DRUG, FACTS);
     escalatedOnly = await lc.file(DRUG, FACTS, { program: (p) => ({ ...p, clawback: { ...p.clawback, referOnOverdue: false } }) });
     long = await lc.file(DRUG, FACTS, { historyLimit: 100 });
     const all = [unpaid, escalatedOnly, long];
     await toDisbursement(lc, all, '3500000.00');
-    for (const [n, day] of [[1, '2027-04-01'], [2, '2027-06-01'], [3, '2027-09-01']] as const) {
+    for (const [n, day] of [[1, d('2027-04-01')], [2, d('2027-06-01')], [3, d('2027-09-01')]] as const) {
       await sleepToShanghai(lc, day);
       for (const h of all) await payTranche(lc, h, n);
     }
     for (const h of all) assert.equal((await lc.state(h)).stage, 'monitoring');
 
-    await sleepToShanghai(lc, '2028-06-01');
+    await sleepToShanghai(lc, d('2028-06-01'));
     for (const h of all) await act(h, breachReportUpdate, { actor: actor('inspector', 'zhao'), obligation: 'stay-5-years', findings: '已迁出鼎湖区' });
-    await sleepToShanghai(lc, '2028-06-05');
+    await sleepToShanghai(lc, d('2028-06-05'));
     for (const h of all) {
-      const s = await act(h, clawbackDecisionUpdate, { actor: actor('approver', 'wang'), decision: 'recover', decisionDate: '2028-06-05', reason: '五年内迁出' });
+      const s = await act(h, clawbackDecisionUpdate, { actor: actor('approver', 'wang'), decision: 'recover', decisionDate: d('2028-06-05'), reason: '五年内迁出' });
       assert.equal(s.stage, 'clawback');
-      // 30 working days from the day after the decision (illustrative 2028 calendar: none off in June–July):
-      // 06-06…09 (4), 12…16 (9), 19…23 (14), 26…30 (19), 07-03…07 (24), 10…14 (29), 07-17 (30).
+      // 30 working days from the day after the decision (illustrative calendar: none off in June–July):
+      // six weeks, so mid-July (written 2028: 06-06 … 07-17).
       assert.equal(s.clawback!.lastDay, lastDay);
-      assert.equal(s.clawback!.lastDay, workingDaysFrom(lc.calendar.data(), '2028-06-06', 30).lastDay);
+      assert.ok(lastDay >= d('2028-07-14') && lastDay <= d('2028-07-19'), `30 working days end mid-July, not ${lastDay}`);
       assert.equal(s.clawback!.outstanding, (await lc.state(unpaid)).clawback!.outstanding, 'same payments, same statement');
     }
   });
 
-  it('continue-as-new while repaying week by week loses nothing: same id, audit trail, statement and repayments', async () => {
+  step('continue-as-new while repaying week by week loses nothing: same id, audit trail, statement and repayments', async () => {
     const before = await lc.state(long);
     const decisionAt = before.audit.findIndex((e) => e.action === 'clawback-decision');
     assert.ok(decisionAt > 0);
     const firstRunId = (await long.describe()).runId;
 
     const paid: Array<[string, string]> = [];
-    for (const day of ['2028-06-12', '2028-06-19', '2028-06-26', '2028-07-03', '2028-07-10']) {
+    for (const day of [d('2028-06-12'), d('2028-06-19'), d('2028-06-26'), d('2028-07-03'), d('2028-07-10')]) {
       // At 15:00, away from the weekly LPR refresh (10:00, a week after the decision), where the
       // application may continue as new: an update answered in the same workflow task as the
       // continue-as-new can be lost (temporalio/temporal#6375; the time-skipping server hangs).
@@ -126,7 +137,7 @@ describe('unpaid clawbacks past their deadline, and continue-as-new in the middl
 
     // The statement and repayments are intact: same decision, same deadline, every repayment applied.
     const c = s.clawback!;
-    assert.equal(c.decisionDate, '2028-06-05');
+    assert.equal(c.decisionDate, d('2028-06-05'));
     assert.equal(c.lastDay, lastDay);
     assert.equal(c.repaid, '1000000.00');
     assert.deepEqual(c.repayments.map((r) => [r.amount, r.paidOn]), paid);
@@ -140,14 +151,14 @@ describe('unpaid clawbacks past their deadline, and continue-as-new in the middl
     // repayment, then a new line at each repayment day.
     assert.deepEqual(
       c.lines.filter((l) => l.tranche === 1).map((l) => l.from).slice(0, 5),
-      ['2027-04-01', '2028-06-12', '2028-06-19', '2028-06-26', '2028-07-03'],
+      [d('2027-04-01'), d('2028-06-12'), d('2028-06-19'), d('2028-06-26'), d('2028-07-03')],
     );
     assert.deepEqual(s.creditRecords.length, 1);
 
     // Settled exactly, in the new run: clawed-back, with the notification and one credit record.
-    await sleepToShanghai(lc, '2028-07-14');
-    const rest = await outstandingOn(long, '2028-07-14');
-    await act(long, repaymentUpdate, { actor: actor('finance-officer'), amount: rest, paidOn: '2028-07-14' });
+    await sleepToShanghai(lc, d('2028-07-14'));
+    const rest = await outstandingOn(long, d('2028-07-14'));
+    await act(long, repaymentUpdate, { actor: actor('finance-officer'), amount: rest, paidOn: d('2028-07-14') });
     const end = await outcomeOf(lc, long, 'clawed-back');
     assert.equal(end.clawback!.outstanding, '0.00');
     assert.equal(end.clawback!.repayments.length, 6);
@@ -172,15 +183,15 @@ describe('unpaid clawbacks past their deadline, and continue-as-new in the middl
     assert.deepEqual(repayments.map((e) => e.actor?.id), repayments.map(() => 'test-finance-officer'));
   });
 
-  it(`2028-07-18: the deadline (end of ${lastDay}) passed unpaid: escalated to the approver, referred to enforcement`, async () => {
+  step('year 2, the day after the last day to repay: the deadline passed unpaid: escalated to the approver, referred to enforcement', async () => {
     const due = (await lc.state(unpaid)).clawback!.dueAt!;
-    assert.equal(due, '2028-07-17T16:00:00.000Z');
+    assert.equal(due, `${lastDay}T16:00:00.000Z`);
     await sleepPast(lc, due);
     let s = await stateWhen(lc, unpaid, (x) => x.stage === 'referred');
     const c = s.clawback!;
     assert.ok(c.overdueSince && c.referredAt);
     assert.equal(s.outcome?.stage, 'referred');
-    assert.match(s.outcome!.reason, /repayment overdue since the end of 2028-07-17; referred to enforcement with \d+\.\d{2} outstanding/);
+    assert.match(s.outcome!.reason, new RegExp(`repayment overdue since the end of ${lastDay}; referred to enforcement with \\d+\\.\\d{2} outstanding`));
     const escalations = outboxOf(lc, unpaid.workflowId, 'escalation');
     assert.equal(escalations.length, 1);
     assert.equal(escalations[0]!.role, 'approver');
@@ -203,13 +214,13 @@ describe('unpaid clawbacks past their deadline, and continue-as-new in the middl
     );
   });
 
-  it('a week later nothing repeats; then repayments in `referred` are still accepted, and repaid in full it is clawed-back', async () => {
+  step('a week later nothing repeats; then repayments in `referred` are still accepted, and repaid in full it is clawed-back', async () => {
     await lc.env.sleep(7 * DAY_MS);
     assert.equal(outboxOf(lc, unpaid.workflowId, 'escalation').length, 1, 'escalated once');
     assert.equal(outboxOf(lc, unpaid.workflowId, 'enforcement-referral').length, 1, 'referred once');
 
-    await sleepToShanghai(lc, '2028-08-01');
-    let s = await act(unpaid, repaymentUpdate, { actor: actor('finance-officer'), amount: '1000000.00', paidOn: '2028-08-01' });
+    await sleepToShanghai(lc, d('2028-08-01'));
+    let s = await act(unpaid, repaymentUpdate, { actor: actor('finance-officer'), amount: '1000000.00', paidOn: d('2028-08-01') });
     assert.equal(s.stage, 'referred');
     assert.equal(s.clawback!.repaid, '1000000.00');
     const r = s.clawback!.repayments[0]!;
@@ -217,9 +228,9 @@ describe('unpaid clawbacks past their deadline, and continue-as-new in the middl
     assert.equal((Number(r.toInterest) * 100 + Number(r.toPrincipal) * 100).toFixed(0), '100000000');
     assert.ok(Number(r.toInterest) > 0);
 
-    await sleepToShanghai(lc, '2028-08-15');
-    const rest = await outstandingOn(unpaid, '2028-08-15');
-    await act(unpaid, repaymentUpdate, { actor: actor('finance-officer'), amount: rest, paidOn: '2028-08-15' });
+    await sleepToShanghai(lc, d('2028-08-15'));
+    const rest = await outstandingOn(unpaid, d('2028-08-15'));
+    await act(unpaid, repaymentUpdate, { actor: actor('finance-officer'), amount: rest, paidOn: d('2028-08-15') });
     s = await outcomeOf(lc, unpaid, 'clawed-back');
     assert.equal(s.clawback!.outstanding, '0.00');
     assert.ok(s.clawback!.settledAt);
@@ -228,8 +239,8 @@ describe('unpaid clawbacks past their deadline, and continue-as-new in the middl
     assert.equal(outboxOf(lc, unpaid.workflowId, 'credit-record').length, 1);
 
     // The escalated-only one settles too, from clawback.
-    await sleepToShanghai(lc, '2028-08-16');
-    await act(escalatedOnly, repaymentUpdate, { actor: actor('finance-officer'), amount: await outstandingOn(escalatedOnly, '2028-08-16'), paidOn: '2028-08-16' });
+    await sleepToShanghai(lc, d('2028-08-16'));
+    await act(escalatedOnly, repaymentUpdate, { actor: actor('finance-officer'), amount: await outstandingOn(escalatedOnly, d('2028-08-16')), paidOn: d('2028-08-16') });
     s = await outcomeOf(lc, escalatedOnly, 'clawed-back');
     assert.equal(s.clawback!.outstanding, '0.00');
     assert.ok(!s.pending.some((p) => p.role === 'approver'));

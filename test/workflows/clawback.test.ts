@@ -4,9 +4,11 @@
  * moves out of 鼎湖区 in year 3 of its five-year stay obligation, the approver decides to recover,
  * and the statement is checked line by line against amounts computed by hand.
  *
- * The clock is moved to fixed dates (time only moves forward: this file has its own server, and
- * its steps are in date order), so every date and amount below is known in advance. The years
- * after the holiday library's last are supplied with ILLUSTRATIVE calendars (test data only).
+ * The story is written in 2027–2032 and runs in the first years after the test server's clock
+ * that keep the leap-year cycle (helpers/story.ts), so every day count and amount below, computed
+ * by hand, holds on any day the suite runs; working-day deadlines are counted from the calendar.
+ * Time only moves forward: this file has its own server, and its steps are in date order and stop
+ * at the first broken one. The years are supplied with ILLUSTRATIVE calendars (test data only).
  *
  * Program settings (data/catalog/dinghu-generic-drug-consistency.json, clawback):
  *   rateMode fixed-at-decision, dayCount ACT/360, tenor 1Y, repaymentDueWorkingDays 30.
@@ -15,10 +17,11 @@
  * decision is 3.00 % from the 2025-05-20 fixing, CARRIED FORWARD (flagged on every line).
  * Line interest = principal × 3.00/100 × days / 360, rounded once, half-up to the fen.
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { ApplicationState } from '../../domain/application';
+import { workingDaysFrom } from '../../domain/calendar';
 import { actor } from '../helpers/fixtures';
 import {
   act,
@@ -33,6 +36,7 @@ import {
   toDisbursement,
   type Lifecycle,
 } from '../helpers/lifecycle';
+import { storySteps, storyYears, type StoryYears } from '../helpers/story';
 import {
   breachReportUpdate,
   clawbackDecisionUpdate,
@@ -45,8 +49,14 @@ import {
 const DRUG = 'dinghu-generic-drug-consistency';
 const FACTS = { drugName: '苯磺酸氨氯地平片' };
 
-/** Tranches and the days they were paid (the clock is moved to each day first). */
+/** The years the story runs in, set from the test server's clock before the first step. */
+let story: StoryYears;
+/** A date of the story as written, in the years it runs in. */
+const d = (written: string) => story.date(written);
+
+/** Tranches and the days they were paid, as written (the clock is moved to each day first). */
 const PAID_ON = { 1: '2027-04-01', 2: '2027-07-01', 3: '2027-10-15' } as const;
+const paidOn = (n: 1 | 2 | 3) => d(PAID_ON[n]);
 
 /** One statement line as the state shows it (tranche = the tranche's `n`). */
 const line = (tranche: number, from: string, to: string, days: number, principal: string, interest: string) => ({
@@ -72,26 +82,28 @@ describe('clawback of a pharma award after a move out of the district in year 3'
   /** Breach reported in monitoring, dismissed: monitoring carries on. */
   let quiet: WorkflowHandle;
 
+  const step = storySteps();
+
   before(async () => {
     lc = await startLifecycle('clawback');
-    assert.ok((await lc.today()) < '2027-03-01', 'the clock must start before 2027-03-01');
-    supplyIllustrativeYears(lc, 2027, 2031);
+    story = storyYears({ date: '2027-03-01' }, 'leap-cycle', await lc.env.currentTimeMs());
+    supplyIllustrativeYears(lc, story.year(2027), story.year(2032));
   });
   after(async () => lc.stop());
 
-  it('2027: four applications filed on 03-01, approved, agreed, and paid through three milestones', async () => {
-    await sleepToShanghai(lc, '2027-03-01');
+  step('year 1, 03-01: four applications filed, approved, agreed, and paid through three milestones', async () => {
+    await sleepToShanghai(lc, d('2027-03-01'));
     moved = await lc.file(DRUG, FACTS);
     fraud = await lc.file(DRUG, FACTS);
     dismissed = await lc.file(DRUG, FACTS);
     quiet = await lc.file(DRUG, FACTS);
     await toDisbursement(lc, [moved, fraud, dismissed, quiet], '3500000.00');
 
-    await sleepToShanghai(lc, PAID_ON[1]);
+    await sleepToShanghai(lc, paidOn(1));
     for (const h of [moved, fraud, dismissed, quiet]) await payTranche(lc, h, 1);
   });
 
-  it('2027-04-01: fraud reported during disbursement suspends claims (Conflict); dismissed, disbursement carries on', async () => {
+  step('year 1, 04-01: fraud reported during disbursement suspends claims (Conflict); dismissed, disbursement carries on', async () => {
     let s = await act(dismissed, fraudReportUpdate, { actor: actor('inspector', 'zhao'), findings: '举报称BE备案材料不实', evidence: [doc('举报材料.pdf')] });
     assert.equal(s.stage, 'disbursement', 'money was paid: the approver decides; the stage does not change');
     assert.equal(s.reports[0]!.status, 'open');
@@ -118,37 +130,37 @@ describe('clawback of a pharma award after a move out of the district in year 3'
     assert.equal(s.tranches[1]!.status, 'rejected');
   });
 
-  it('2027-07-01 and 10-15: tranches 2 and 3 paid; monitoring until 5 years after the last payment', async () => {
-    await sleepToShanghai(lc, PAID_ON[2]);
+  step('year 1, 07-01 and 10-15: tranches 2 and 3 paid; monitoring until 5 years after the last payment', async () => {
+    await sleepToShanghai(lc, paidOn(2));
     for (const h of [moved, fraud, dismissed, quiet]) await payTranche(lc, h, 2);
-    await sleepToShanghai(lc, PAID_ON[3]);
+    await sleepToShanghai(lc, paidOn(3));
     for (const h of [moved, fraud, dismissed, quiet]) {
       const s = await payTranche(lc, h, 3);
       assert.equal(s.stage, 'monitoring');
       assert.deepEqual(
         s.obligations.map((o) => [o.id, o.status, o.startsOn, o.endsOn]),
-        [['stay-5-years', 'running', '2027-10-15', '2032-10-15']],
+        [['stay-5-years', 'running', d('2027-10-15'), d('2032-10-15')]],
       );
       assert.deepEqual(s.tranches.map((t) => [t.n, t.amount, t.paidOn]), [
-        [1, '1000000.00', PAID_ON[1]],
-        [2, '1000000.00', PAID_ON[2]],
-        [3, '1500000.00', PAID_ON[3]],
+        [1, '1000000.00', paidOn(1)],
+        [2, '1000000.00', paidOn(2)],
+        [3, '1500000.00', paidOn(3)],
       ]);
     }
   });
 
-  it('2030-03-01, year 3: the holder moved out; the reporter may not decide (SeparationOfDuties); a dismissal keeps monitoring', async () => {
-    await sleepToShanghai(lc, '2030-03-01');
+  step('year 4, 03-01 (year 3 of the stay): the holder moved out; the reporter may not decide (SeparationOfDuties); a dismissal keeps monitoring', async () => {
+    await sleepToShanghai(lc, d('2030-03-01'));
     // The same person holds the inspector and the approver role: four eyes are still two people.
     let s = await act(moved, breachReportUpdate, {
       actor: actor('inspector', 'li'),
       obligation: 'stay-5-years',
-      findings: '企业已于2030年2月将注册地迁出鼎湖区',
+      findings: `企业已于${story.year(2030)}年2月将注册地迁出鼎湖区`,
     });
     assert.equal(s.stage, 'monitoring');
     assert.equal(s.reports[0]!.kind, 'breach');
     assert.equal(s.reports[0]!.obligation, 'stay-5-years');
-    const sod = await refusalOf(act(moved, clawbackDecisionUpdate, { actor: actor('approver', 'li'), decision: 'recover', decisionDate: '2030-03-01', reason: '迁出鼎湖区' }));
+    const sod = await refusalOf(act(moved, clawbackDecisionUpdate, { actor: actor('approver', 'li'), decision: 'recover', decisionDate: d('2030-03-01'), reason: '迁出鼎湖区' }));
     assert.equal(sod.type, 'SeparationOfDuties');
     assert.match(sod.message, /made report 1 and may not also decide on it/);
 
@@ -165,15 +177,15 @@ describe('clawback of a pharma award after a move out of the district in year 3'
   });
 
   let decided: ApplicationState;
-  it('2030-03-04: recover — the statement of everything paid, with interest at the LPR fixed at decision (carried forward)', async () => {
-    await sleepToShanghai(lc, '2030-03-04');
-    const s = await act(moved, clawbackDecisionUpdate, { actor: actor('approver', 'wang'), decision: 'recover', decisionDate: '2030-03-04', reason: '五年内迁出鼎湖区，违反支持协议' });
+  step('year 4, 03-04: recover — the statement of everything paid, with interest at the LPR fixed at decision (carried forward)', async () => {
+    await sleepToShanghai(lc, d('2030-03-04'));
+    const s = await act(moved, clawbackDecisionUpdate, { actor: actor('approver', 'wang'), decision: 'recover', decisionDate: d('2030-03-04'), reason: '五年内迁出鼎湖区，违反支持协议' });
     decided = s;
     assert.equal(s.stage, 'clawback');
     const c = s.clawback!;
     assert.deepEqual(
       { decisionDate: c.decisionDate, rateMode: c.rateMode, dayCount: c.dayCount, tenor: c.tenor, asOf: c.asOf, lprConfirmedThrough: c.lprConfirmedThrough, carriedForward: c.carriedForward },
-      { decisionDate: '2030-03-04', rateMode: 'fixed-at-decision', dayCount: 'ACT/360', tenor: '1Y', asOf: '2030-03-04', lprConfirmedThrough: '2025-05-20', carriedForward: true },
+      { decisionDate: d('2030-03-04'), rateMode: 'fixed-at-decision', dayCount: 'ACT/360', tenor: '1Y', asOf: d('2030-03-04'), lprConfirmedThrough: '2025-05-20', carriedForward: true },
     );
     // Interest up to, not including, 2030-03-04 (3.00 % carried forward from the 2025-05-20 fixing):
     //   T1 1 000 000.00 × 3/100 × 1068 / 360 = 89 000.00          (2027-04-01 → 2030-03-04: 1068 days)
@@ -181,21 +193,24 @@ describe('clawback of a pharma award after a move out of the district in year 3'
     //   T3 1 500 000.00 × 3/100 ×  871 / 360 = 108 875.00         (2027-10-15 → 2030-03-04: 871 days)
     //   interest 279 291.67; total 3 500 000.00 + 279 291.67 = 3 779 291.67
     assert.deepEqual(c.lines, [
-      line(1, '2027-04-01', '2030-03-04', 1068, '1000000.00', '89000.00'),
-      line(2, '2027-07-01', '2030-03-04', 977, '1000000.00', '81416.67'),
-      line(3, '2027-10-15', '2030-03-04', 871, '1500000.00', '108875.00'),
+      line(1, d('2027-04-01'), d('2030-03-04'), 1068, '1000000.00', '89000.00'),
+      line(2, d('2027-07-01'), d('2030-03-04'), 977, '1000000.00', '81416.67'),
+      line(3, d('2027-10-15'), d('2030-03-04'), 871, '1500000.00', '108875.00'),
     ]);
     assert.deepEqual(
       { principal: c.principal, interest: c.interest, costs: c.costs, total: c.total, repaid: c.repaid, outstanding: c.outstanding },
       { principal: '3500000.00', interest: '279291.67', costs: '0.00', total: '3779291.67', repaid: '0.00', outstanding: '3779291.67' },
     );
-    // 30 working days from 2030-03-05 (illustrative 2030 calendar: no holiday in March or April):
-    // 03-05…03-08 (4), 03-11…15 (9), 18…22 (14), 25…29 (19), 04-01…05 (24), 08…12 (29), 04-15 (30).
-    assert.equal(c.lastDay, '2030-04-15');
-    assert.equal(c.dueAt, '2030-04-15T16:00:00.000Z');
+    // 30 working days from the day after the decision, on the year's calendar (written 2030, the
+    // illustrative calendar has no holiday in March or April: 03-05 … 04-15 in 2030's weekdays),
+    // due by 24:00 Asia/Shanghai of the last one.
+    const repayBy = workingDaysFrom(lc.calendar.data(), d('2030-03-05'), 30);
+    assert.ok(repayBy.lastDay > d('2030-04-10') && repayBy.lastDay < d('2030-04-20'), `30 working days end mid-April, not ${repayBy.lastDay}`);
+    assert.equal(c.lastDay, repayBy.lastDay);
+    assert.equal(c.dueAt, `${repayBy.lastDay}T16:00:00.000Z`);
     assert.deepEqual(
       s.pending.map((p) => [p.role, p.action, p.dueAt]),
-      [['finance-officer', 'repayments', '2030-04-15T16:00:00.000Z']],
+      [['finance-officer', 'repayments', `${repayBy.lastDay}T16:00:00.000Z`]],
     );
     // The applicant is told; credit management records it; no judicial referral was decided.
     const notification = outboxOf(lc, moved.workflowId, 'notification').find((m) => m.idempotencyKey === `${moved.workflowId}:clawback:1:notification`);
@@ -209,11 +224,11 @@ describe('clawback of a pharma award after a move out of the district in year 3'
     assert.ok(s.audit.some((e) => e.action === 'clawback-decision' && e.actor.id === 'wang'));
   });
 
-  it('2030-03-04: fraud after payment, recovered with referToJudiciary: one judicial referral', async () => {
+  step('year 4, 03-04: fraud after payment, recovered with referToJudiciary: one judicial referral', async () => {
     const s = await act(fraud, clawbackDecisionUpdate, {
       actor: actor('approver', 'wang'),
       decision: 'recover',
-      decisionDate: '2030-03-04',
+      decisionDate: d('2030-03-04'),
       referToJudiciary: true,
       reason: '伪造批件骗取资金，涉嫌犯罪',
     });
@@ -228,9 +243,9 @@ describe('clawback of a pharma award after a move out of the district in year 3'
     assert.ok(s.audit.some((e) => e.action === 'judicial-referral'));
   });
 
-  it('2030-04-01: a partial repayment of 500 000.00 settles interest first, then principal (民法典 第五百六十一条)', async () => {
-    await sleepToShanghai(lc, '2030-04-01');
-    const s = await act(moved, repaymentUpdate, { actor: actor('finance-officer'), amount: '500000.00', paidOn: '2030-04-01' });
+  step('year 4, 04-01: a partial repayment of 500 000.00 settles interest first, then principal (民法典 第五百六十一条)', async () => {
+    await sleepToShanghai(lc, d('2030-04-01'));
+    const s = await act(moved, repaymentUpdate, { actor: actor('finance-officer'), amount: '500000.00', paidOn: d('2030-04-01') });
     assert.equal(s.stage, 'clawback');
     const c = s.clawback!;
     // Interest accrued up to, not including, 2030-04-01:
@@ -241,34 +256,34 @@ describe('clawback of a pharma award after a move out of the district in year 3'
     //   (no costs: toCosts 0.00); principal reductions go to the oldest tranche (T1 → 787 458.33).
     assert.deepEqual(
       c.repayments.map(({ amount, paidOn, toCosts, toInterest, toPrincipal }) => ({ amount, paidOn, toCosts, toInterest, toPrincipal })),
-      [{ amount: '500000.00', paidOn: '2030-04-01', toCosts: '0.00', toInterest: '287458.33', toPrincipal: '212541.67' }],
+      [{ amount: '500000.00', paidOn: d('2030-04-01'), toCosts: '0.00', toInterest: '287458.33', toPrincipal: '212541.67' }],
     );
     assert.equal(c.repayments[0]!.recordedBy?.role, 'finance-officer');
     assert.deepEqual(c.lines, [
-      line(1, '2027-04-01', '2030-04-01', 1096, '1000000.00', '91333.33'),
-      line(2, '2027-07-01', '2030-04-01', 1005, '1000000.00', '83750.00'),
-      line(3, '2027-10-15', '2030-04-01', 899, '1500000.00', '112375.00'),
+      line(1, d('2027-04-01'), d('2030-04-01'), 1096, '1000000.00', '91333.33'),
+      line(2, d('2027-07-01'), d('2030-04-01'), 1005, '1000000.00', '83750.00'),
+      line(3, d('2027-10-15'), d('2030-04-01'), 899, '1500000.00', '112375.00'),
     ]);
     // Outstanding on 2030-04-01 after the repayment: principal only, 3 500 000.00 − 212 541.67.
     assert.deepEqual(
       { interest: c.interest, total: c.total, repaid: c.repaid, outstanding: c.outstanding, asOf: c.asOf },
-      { interest: '287458.33', total: '3787458.33', repaid: '500000.00', outstanding: '3287458.33', asOf: '2030-04-01' },
+      { interest: '287458.33', total: '3787458.33', repaid: '500000.00', outstanding: '3287458.33', asOf: d('2030-04-01') },
     );
   });
 
-  it('2030-04-10: a repayment above the outstanding amount is refused with the exact amount; paying exactly that settles it: clawed-back', async () => {
-    await sleepToShanghai(lc, '2030-04-10');
-    const tooMuch = await refusalOf(act(moved, repaymentUpdate, { actor: actor('finance-officer'), amount: '3300000.00', paidOn: '2030-04-10' }));
+  step('year 4, 04-10: a repayment above the outstanding amount is refused with the exact amount; paying exactly that settles it: clawed-back', async () => {
+    await sleepToShanghai(lc, d('2030-04-10'));
+    const tooMuch = await refusalOf(act(moved, repaymentUpdate, { actor: actor('finance-officer'), amount: '3300000.00', paidOn: d('2030-04-10') }));
     assert.equal(tooMuch.type, 'InvalidInput');
     // Outstanding on 2030-04-10: interest for 2030-04-01 → 2030-04-10 (9 days) on the unpaid principal
     //   T1   787 458.33 × 3/100 × 9 / 360 = 590.5937475 → 590.59
     //   T2 1 000 000.00 × 3/100 × 9 / 360 = 750.00
     //   T3 1 500 000.00 × 3/100 × 9 / 360 = 1 125.00
     //   interest 2 465.59 + principal 3 287 458.33 = 3 289 923.92
-    assert.equal(tooMuch.message, 'amount 3300000.00 is more than the 3289923.92 outstanding on 2030-04-10');
+    assert.equal(tooMuch.message, `amount 3300000.00 is more than the 3289923.92 outstanding on ${d('2030-04-10')}`);
     const outstanding = /the (\d+\.\d{2}) outstanding/.exec(tooMuch.message)![1]!;
 
-    const answer = await act(moved, repaymentUpdate, { actor: actor('finance-officer'), amount: outstanding, paidOn: '2030-04-10' });
+    const answer = await act(moved, repaymentUpdate, { actor: actor('finance-officer'), amount: outstanding, paidOn: d('2030-04-10') });
     assert.deepEqual(
       answer.clawback!.repayments.map(({ amount, toCosts, toInterest, toPrincipal }) => [amount, toCosts, toInterest, toPrincipal]),
       [
@@ -280,17 +295,17 @@ describe('clawback of a pharma award after a move out of the district in year 3'
     const c = s.clawback!;
     assert.ok(c.settledAt);
     assert.deepEqual(c.lines, [
-      line(1, '2027-04-01', '2030-04-01', 1096, '1000000.00', '91333.33'),
-      line(1, '2030-04-01', '2030-04-10', 9, '787458.33', '590.59'),
-      line(2, '2027-07-01', '2030-04-01', 1005, '1000000.00', '83750.00'),
-      line(2, '2030-04-01', '2030-04-10', 9, '1000000.00', '750.00'),
-      line(3, '2027-10-15', '2030-04-01', 899, '1500000.00', '112375.00'),
-      line(3, '2030-04-01', '2030-04-10', 9, '1500000.00', '1125.00'),
+      line(1, d('2027-04-01'), d('2030-04-01'), 1096, '1000000.00', '91333.33'),
+      line(1, d('2030-04-01'), d('2030-04-10'), 9, '787458.33', '590.59'),
+      line(2, d('2027-07-01'), d('2030-04-01'), 1005, '1000000.00', '83750.00'),
+      line(2, d('2030-04-01'), d('2030-04-10'), 9, '1000000.00', '750.00'),
+      line(3, d('2027-10-15'), d('2030-04-01'), 899, '1500000.00', '112375.00'),
+      line(3, d('2030-04-01'), d('2030-04-10'), 9, '1500000.00', '1125.00'),
     ]);
     // interest 287 458.33 + 2 465.59 = 289 923.92; total 3 789 923.92 = repaid 500 000.00 + 3 289 923.92
     assert.deepEqual(
       { principal: c.principal, interest: c.interest, total: c.total, repaid: c.repaid, outstanding: c.outstanding, asOf: c.asOf },
-      { principal: '3500000.00', interest: '289923.92', total: '3789923.92', repaid: '3789923.92', outstanding: '0.00', asOf: '2030-04-10' },
+      { principal: '3500000.00', interest: '289923.92', total: '3789923.92', repaid: '3789923.92', outstanding: '0.00', asOf: d('2030-04-10') },
     );
     assert.equal(s.outcome?.stage, 'clawed-back');
     assert.deepEqual(s.pending, []);
@@ -306,10 +321,10 @@ describe('clawback of a pharma award after a move out of the district in year 3'
 
     // Nothing more can be repaid: the workflow has finished, with the state as its result.
     assert.equal((await moved.describe()).status.name, 'COMPLETED');
-    await assert.rejects(act(moved, repaymentUpdate, { actor: actor('finance-officer'), amount: '1.00', paidOn: '2030-04-10' }));
+    await assert.rejects(act(moved, repaymentUpdate, { actor: actor('finance-officer'), amount: '1.00', paidOn: d('2030-04-10') }));
   });
 
-  it('the dismissed applications carry on: the other still in monitoring, the fraud case still in clawback', async () => {
+  step('the dismissed applications carry on: the other still in monitoring, the fraud case still in clawback', async () => {
     const q = await lc.state(quiet);
     assert.equal(q.stage, 'monitoring');
     assert.equal(q.clawback, null);

@@ -2,9 +2,11 @@
  * How applications end without recovery (domain brief steps 8–10): fraud found before any payment
  * ends the application as `rejected` and still records credit; an obligation period that ends
  * quietly ends it as `completed`, five years after the last payment (an ordinary workflow timer).
- * Dates are fixed (this file has its own server); 2027 uses an ILLUSTRATIVE calendar (test data).
+ * The story is written in 2027–2032 and runs in the first years after the test server's clock that
+ * keep the leap-year cycle (helpers/story.ts); this file has its own server, and its steps stop at
+ * the first broken one. The years are supplied with ILLUSTRATIVE calendars (test data only).
  */
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { actor } from '../helpers/fixtures';
 import {
@@ -21,22 +23,29 @@ import {
   toReview,
   type Lifecycle,
 } from '../helpers/lifecycle';
+import { storySteps, storyYears, type StoryYears } from '../helpers/story';
 import { breachReportUpdate, clawbackDecisionUpdate, fraudReportUpdate } from '../../workflows/messages';
 
 const DRUG = 'dinghu-generic-drug-consistency';
 const FACTS = { drugName: '头孢克肟片' };
 
+/** The years the story runs in, set from the test server's clock before the first step. */
+let story: StoryYears;
+/** A date of the story as written, in the years it runs in. */
+const d = (written: string) => story.date(written);
+
 describe('ends without recovery: fraud before payment, a quiet obligation period', () => {
   let lc: Lifecycle;
+  const step = storySteps();
   before(async () => {
     lc = await startLifecycle('lifecycle-ends');
-    assert.ok((await lc.today()) < '2027-03-01');
-    supplyIllustrativeYears(lc, 2027, 2027);
+    story = storyYears({ date: '2027-03-01' }, 'leap-cycle', await lc.env.currentTimeMs());
+    supplyIllustrativeYears(lc, story.year(2027), story.year(2027));
   });
   after(async () => lc.stop());
 
-  it('fraud found before any payment: rejected with the reason, and a credit record all the same', async () => {
-    await sleepToShanghai(lc, '2027-03-01');
+  step('fraud found before any payment: rejected with the reason, and a credit record all the same', async () => {
+    await sleepToShanghai(lc, d('2027-03-01'));
     const h = await lc.file(DRUG, FACTS);
     await toReview(h);
     const breach = await refusalOf(act(h, breachReportUpdate, { actor: actor('inspector'), obligation: 'stay-5-years', findings: 'x' }));
@@ -56,22 +65,22 @@ describe('ends without recovery: fraud before payment, a quiet obligation period
     assert.deepEqual(s.pending, []);
   });
 
-  it('paid in 2027, no report: completed when the five years from the last payment are over', async () => {
+  step('paid in year 1, no report: completed when the five years from the last payment are over', async () => {
     const h = await lc.file(DRUG, FACTS);
     await toDisbursement(lc, [h], '3500000.00');
-    for (const [n, day] of [[1, '2027-04-01'], [2, '2027-05-10'], [3, '2027-06-01']] as const) {
+    for (const [n, day] of [[1, d('2027-04-01')], [2, d('2027-05-10')], [3, d('2027-06-01')]] as const) {
       await sleepToShanghai(lc, day);
       await payTranche(lc, h, n);
     }
     let s = await lc.state(h);
     assert.equal(s.stage, 'monitoring');
-    assert.equal(s.obligations[0]!.endsOn, '2032-06-01');
+    assert.equal(s.obligations[0]!.endsOn, d('2032-06-01'));
 
-    await sleepToShanghai(lc, '2032-06-01', '23:00');
+    await sleepToShanghai(lc, d('2032-06-01'), '23:00');
     assert.equal((await lc.state(h)).stage, 'monitoring', 'the last day of the period still counts');
-    await sleepToShanghai(lc, '2032-06-02', '09:00');
+    await sleepToShanghai(lc, d('2032-06-02'), '09:00');
     s = await outcomeOf(lc, h, 'completed');
-    assert.equal(s.outcome!.reason, 'every obligation period ended on 2032-06-01');
+    assert.equal(s.outcome!.reason, `every obligation period ended on ${d('2032-06-01')}`);
     assert.equal(s.obligations[0]!.status, 'ended');
     assert.equal(outboxOf(lc, h.workflowId, 'credit-record').length, 0);
     assert.deepEqual(s.pending, []);
