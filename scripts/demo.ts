@@ -11,7 +11,7 @@ import type { ApplicationState, AuditEntry } from '../domain/application';
 import { shanghaiDate } from '../domain/calendar';
 import { createOutbox } from '../activities/outbox';
 import { ILLUSTRATIVE_CALENDAR_LABEL } from './illustrative-calendar';
-import { createRunner, ILLUSTRATIVE_YEARS, SCENARIOS, type ScenarioOutcome } from './scenarios';
+import { createRunner, SCENARIOS, type ScenarioOutcome } from './scenarios';
 
 Runtime.install({
   logger: new DefaultLogger('ERROR'),
@@ -24,11 +24,13 @@ async function main(): Promise<void> {
   const out = (line = '') => process.stdout.write(`${line}\n`);
   out('Subsidy approval engine: the life of an application, on Temporal\'s time-skipping test server');
   out(`Data folder (outbox, calendar; removed at the end): ${dataDir}`);
-  out(`Calendar: the library covers years up to 2026; for ${ILLUSTRATIVE_YEARS[0]}–${ILLUSTRATIVE_YEARS.at(-1)} the demo supplies, as an admin`);
+  const runner = await createRunner(dataDir);
+  const { years } = runner;
+  if (years.note) out(years.note);
+  out(`Calendar: the library covers years up to 2026; for ${years.run.from}–${years.run.to} the demo supplies, as an admin`);
   out(`  would (PUT /calendar/years/<year>), an ${ILLUSTRATIVE_CALENDAR_LABEL}.`);
   out('LPR: the shipped fixings (data/lpr.csv) end in 2025; later days use the last fixing, carried forward and flagged.');
   out('Dates are Asia/Shanghai; amounts are yuan.');
-  const runner = await createRunner(dataDir);
   const outbox = createOutbox(runner.outboxPath);
   try {
     for (const scenario of SCENARIOS) {

@@ -33,6 +33,7 @@ async function main(): Promise<void> {
   mkdirSync(HISTORIES_DIR, { recursive: true });
   try {
     const runner = await createRunner(dataDir);
+    if (runner.years.note) console.log(runner.years.note);
     for (const scenario of scenarios) {
       await runner.run(scenario, async (o) => {
         // Replace this scenario's files only.

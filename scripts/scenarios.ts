@@ -4,9 +4,18 @@
  * record-histories` saves their histories under test/histories/ for the replay test.
  *
  * Each scenario gets its own test server (its clock only moves forward), starting on a fixed
- * date, and a worker with the real activities in a temporary data folder (outbox there). Years
- * the calendar library lacks are supplied through the calendar store, as an admin would with
- * `PUT /calendar/years/<year>`, from clearly labelled illustrative data.
+ * date, and a worker with the real activities in a temporary data folder (outbox there). The
+ * dates are written in 2027–2033 and played in the first years, 4k later, that lie ahead of the
+ * clock (scripts/story-years.ts): `stage.at` takes written dates, and every date a scenario states
+ * in a request goes through `stage.date`. Years the calendar library lacks are supplied through
+ * the calendar store, as an admin would with `PUT /calendar/years/<year>`, from clearly labelled
+ * illustrative data.
+ *
+ * Weekdays move with the shift, so in shifted years a staff action may fall on a Saturday. The
+ * engine refuses no action for its date (only its deadlines count working days), the dates that
+ * depend on working days (the notice's close, the repayment deadline) are read from the state,
+ * and every written action lies well inside the working-day deadlines around it in any year, so
+ * no written date is moved to a working day.
  */
 import { join } from 'node:path';
 import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
@@ -45,6 +54,7 @@ import {
   verificationUpdate,
 } from '../workflows/messages';
 import { illustrativeCalendar } from './illustrative-calendar';
+import { storyYears, type StoryYears } from './story-years';
 import { quietLogger } from '../lib/quiet-logger';
 
 /** The people in the stories: one per role, so separation of duties holds. */
@@ -58,8 +68,11 @@ export const PEOPLE = {
   admin: { id: 'admin-zhou', role: 'admin', name: '周涛' },
 } as const satisfies Record<string, Actor>;
 
-/** Years supplied from the illustrative calendar before each scenario starts (the library covers ≤ 2026). */
-export const ILLUSTRATIVE_YEARS = [2027, 2028, 2029, 2030, 2031, 2032, 2033];
+/**
+ * The years the scenarios are written in, first filing to last obligation's end; in the years a
+ * run plays them in, they are supplied from the illustrative calendar (the library covers ≤ 2026).
+ */
+const WRITTEN_YEARS = { from: 2027, to: 2033 };
 
 const DRUG = 'dinghu-generic-drug-consistency';
 
@@ -67,8 +80,14 @@ const DRUG = 'dinghu-generic-drug-consistency';
 export interface Stage {
   readonly env: TestWorkflowEnvironment;
   readonly taskQueue: string;
-  /** Moves the server clock forward to `time` on the Shanghai date `date`. */
+  /** Moves the server clock forward to `time` on the Shanghai date `date`, as written (2027…2033). */
   at(date: string, time?: string): Promise<void>;
+  /** The same for a date already in the run's years: one the engine computed. */
+  atRunDate(date: string, time?: string): Promise<void>;
+  /** A written date in the run's years: every date a scenario states in a request goes through it. */
+  date(written: string): string;
+  /** A written year in the run's years. */
+  year(written: number): number;
   /** Files an application the way the API does after its filing checks. */
   file(options: { programId: string; applicantNo: number; name: string; facts: ApplicationInput['facts']; seed: string; historyLimit?: number }): Promise<WorkflowHandleWithFirstExecutionRunId>;
   act<R>(handle: WorkflowHandle, update: UpdateDefinition<ApplicationState, [R]>, request: R): Promise<ApplicationState>;
@@ -77,8 +96,9 @@ export interface Stage {
   until(handle: WorkflowHandle, ok: (s: ApplicationState) => boolean, what: string): Promise<ApplicationState>;
   today(): Promise<string>;
   /**
-   * The exact amount outstanding on `date`, as finance computes it before paying in full: the
-   * state's statement is as of the workflow's latest time, which may be days behind.
+   * The exact amount outstanding on `date` (in the run's years), as finance computes it before
+   * paying in full: the state's statement is as of the workflow's latest time, which may be days
+   * behind.
    */
   outstandingOn(handle: WorkflowHandle, date: string): Promise<string>;
 }
@@ -88,7 +108,7 @@ export interface Scenario {
   id: string;
   title: string;
   summary: string;
-  /** Shanghai date and time the server clock is moved to first. */
+  /** Shanghai date (as written) and time the server clock is moved to first. */
   start: { date: string; time: string };
   run(stage: Stage): Promise<WorkflowHandleWithFirstExecutionRunId>;
 }
@@ -139,10 +159,10 @@ async function fileAndApprove(s: Stage, applicantNo: number, name: string, seed:
   st = await s.act(h, signOffUpdate, { actor: PEOPLE.approver, decision: 'approve', amount: st.award.recommended!, reason: '同意，予以公示' });
   expect(st.stage === 'public-notice', `public notice after sign-off, got ${st.stage}`);
   // The notice runs its 5 working days without objection.
-  await s.at(addCalendarDays(shanghaiDate(Date.parse(st.notice!.closesAt)), 1), '09:00');
+  await s.atRunDate(addCalendarDays(shanghaiDate(Date.parse(st.notice!.closesAt)), 1), '09:00');
   await s.until(h, (x) => x.stage === 'agreement', 'the agreement stage after the notice');
   await s.at('2027-04-29');
-  await s.act(h, agreementUpdate, { actor: PEOPLE.applicant, signedOn: '2027-04-29', comment: '协议含5年不迁出条款及收回条款' });
+  await s.act(h, agreementUpdate, { actor: PEOPLE.applicant, signedOn: s.date('2027-04-29'), comment: '协议含5年不迁出条款及收回条款' });
   return h;
 }
 
@@ -157,7 +177,8 @@ async function pay(s: Stage, h: WorkflowHandle, count: number): Promise<void> {
     // Usually already in the answer; after a continue-as-new the next run sends it.
     await s.until(h, (x) => x.tranches[i]!.status === 'instructed', `payment instruction for tranche ${n}`);
     await s.at(p.paid, '15:00');
-    await s.act(h, confirmationUpdate, { actor: PEOPLE.finance, n, treasuryReference: `GK-${p.paid.replace(/-/g, '')}-${h.workflowId.slice(-6)}-${n}`, paidOn: p.paid });
+    const paidOn = s.date(p.paid);
+    await s.act(h, confirmationUpdate, { actor: PEOPLE.finance, n, treasuryReference: `GK-${paidOn.replace(/-/g, '')}-${h.workflowId.slice(-6)}-${n}`, paidOn });
   }
 }
 
@@ -188,19 +209,20 @@ export const SCENARIOS: Scenario[] = [
       await pay(s, h, 3);
       await s.until(h, (x) => x.stage === 'monitoring', 'monitoring after the last payment');
       await s.at('2030-06-10');
-      await s.act(h, breachReportUpdate, { actor: PEOPLE.inspector, obligation: 'stay-5-years', findings: '企业已于2030年5月将注册地迁至广州市，违反5年内不迁出约定' });
+      await s.act(h, breachReportUpdate, { actor: PEOPLE.inspector, obligation: 'stay-5-years', findings: `企业已于${s.year(2030)}年5月将注册地迁至广州市，违反5年内不迁出约定` });
       await s.at('2030-06-17');
       let st = await s.act(h, clawbackDecisionUpdate, {
         actor: PEOPLE.approver,
         decision: 'recover',
-        decisionDate: '2030-06-17',
+        decisionDate: s.date('2030-06-17'),
         reason: '获得资金支持后5年内迁出鼎湖区，依协议及002第三十三条收回已拨付资金并按LPR计息',
       });
       expect(st.stage === 'clawback', `clawback after the decision, got ${st.stage}`);
       await s.at('2030-07-05');
-      st = await s.act(h, repaymentUpdate, { actor: PEOPLE.finance, amount: '1000000.00', paidOn: '2030-07-05', comment: '第一笔退款' });
+      st = await s.act(h, repaymentUpdate, { actor: PEOPLE.finance, amount: '1000000.00', paidOn: s.date('2030-07-05'), comment: '第一笔退款' });
       await s.at('2030-07-20');
-      await s.act(h, repaymentUpdate, { actor: PEOPLE.finance, amount: await s.outstandingOn(h, '2030-07-20'), paidOn: '2030-07-20', comment: '余款' });
+      const paidOn = s.date('2030-07-20');
+      await s.act(h, repaymentUpdate, { actor: PEOPLE.finance, amount: await s.outstandingOn(h, paidOn), paidOn, comment: '余款' });
       await s.until(h, (x) => x.stage === 'clawed-back', 'clawed-back once nothing is outstanding');
       return h;
     },
@@ -246,17 +268,18 @@ export const SCENARIOS: Scenario[] = [
       let st = await s.act(h, clawbackDecisionUpdate, {
         actor: PEOPLE.approver,
         decision: 'recover',
-        decisionDate: '2027-11-15',
+        decisionDate: s.date('2027-11-15'),
         referToJudiciary: true,
         reason: '弄虚作假骗取资金，收回已拨付资金并按LPR计息，涉嫌犯罪移送司法机关',
       });
       expect(st.stage === 'clawback', `clawback after the decision, got ${st.stage}`);
       const lastDay = st.clawback!.lastDay ?? (await s.until(h, (x) => x.clawback?.lastDay != null, 'the repayment deadline')).clawback!.lastDay!;
       // Nothing is repaid: the deadline passes.
-      await s.at(addCalendarDays(lastDay, 1), '09:00');
+      await s.atRunDate(addCalendarDays(lastDay, 1), '09:00');
       st = await s.until(h, (x) => x.stage === 'referred', 'referred once the repayment deadline passed');
       await s.at('2028-04-10');
-      await s.act(h, repaymentUpdate, { actor: PEOPLE.finance, amount: await s.outstandingOn(h, '2028-04-10'), paidOn: '2028-04-10', comment: '强制执行到账' });
+      const paidOn = s.date('2028-04-10');
+      await s.act(h, repaymentUpdate, { actor: PEOPLE.finance, amount: await s.outstandingOn(h, paidOn), paidOn, comment: '强制执行到账' });
       await s.until(h, (x) => x.stage === 'clawed-back', 'clawed-back once repaid in full');
       return h;
     },
@@ -282,10 +305,10 @@ export const SCENARIOS: Scenario[] = [
       await s.at('2027-10-25');
       st = await s.act(h, signOffUpdate, { actor: PEOPLE.approver, decision: 'approve', amount: st.award.recommended!, reason: '区政府审定同意' });
       expect(st.stage === 'public-notice', `public notice after sign-off, got ${st.stage}`);
-      await s.at(addCalendarDays(shanghaiDate(Date.parse(st.notice!.closesAt)), 1), '09:00');
+      await s.atRunDate(addCalendarDays(shanghaiDate(Date.parse(st.notice!.closesAt)), 1), '09:00');
       await s.until(h, (x) => x.stage === 'agreement', 'the agreement stage after the notice');
       await s.at('2027-11-05');
-      st = await s.act(h, agreementUpdate, { actor: PEOPLE.applicant, signedOn: '2027-11-05' });
+      st = await s.act(h, agreementUpdate, { actor: PEOPLE.applicant, signedOn: s.date('2027-11-05') });
       const steps = [
         { invested: '125000000.00', claim: '2028-04-10', paid: '2028-04-20' },
         { invested: '250000000.00', claim: '2028-11-06', paid: '2028-11-16' },
@@ -299,7 +322,8 @@ export const SCENARIOS: Scenario[] = [
         await s.act(h, verificationUpdate, { actor: PEOPLE.inspector, n: t.n, accepted: true, reason: '审计报告与现场一致' });
         await s.until(h, (x) => x.tranches[i]!.status === 'instructed', `payment instruction for tranche ${t.n}`);
         await s.at(step.paid, '15:00');
-        st = await s.act(h, confirmationUpdate, { actor: PEOPLE.finance, n: t.n, treasuryReference: `JH-${step.paid.replace(/-/g, '')}-${t.n}`, paidOn: step.paid });
+        const paidOn = s.date(step.paid);
+        st = await s.act(h, confirmationUpdate, { actor: PEOPLE.finance, n: t.n, treasuryReference: `JH-${paidOn.replace(/-/g, '')}-${t.n}`, paidOn });
       }
       await s.until(h, (x) => x.stage === 'completed', 'completed after the last tranche (no obligation period)');
       return h;
@@ -324,6 +348,8 @@ export interface ScenarioOutcome {
 export interface Runner {
   dataDir: string;
   outboxPath: string;
+  /** The years this run plays the scenarios in. */
+  years: StoryYears;
   /** Runs one scenario on a fresh time-skipping server; `use` sees it before the server stops. */
   run<T>(scenario: Scenario, use: (outcome: ScenarioOutcome) => Promise<T>): Promise<T>;
 }
@@ -341,16 +367,19 @@ export async function createRunner(dataDir: string, log: (line: string) => void 
     dishonestyList: createFileDishonestyList(join(dataDir, 'dishonesty-list.json')),
     lpr,
   });
-  for (const year of ILLUSTRATIVE_YEARS) {
+  // Each server's clock starts at the real time when its scenario starts: an hour covers a run.
+  const years = storyYears(WRITTEN_YEARS, SCENARIOS.map((s) => s.start), Date.now(), { marginMs: 3_600_000 });
+  for (let year = years.run.from; year <= years.run.to; year++) {
     if (libraryYear(year)) continue; // never shadow a year the library knows
     calendar.putYear(year, illustrativeCalendar(year), `${PEOPLE.admin.id} (illustrative data)`);
   }
-  log(`calendar years ${ILLUSTRATIVE_YEARS[0]}–${ILLUSTRATIVE_YEARS.at(-1)} supplied by the admin through the calendar store (PUT /calendar/years/<year>)`);
+  log(`calendar years ${years.run.from}–${years.run.to} supplied by the admin through the calendar store (PUT /calendar/years/<year>)`);
   const bundle: WorkflowBundleWithSourceMap = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
 
   return {
     dataDir,
     outboxPath,
+    years,
     async run(scenario, use) {
       const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServer } } });
       await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
@@ -358,7 +387,7 @@ export async function createRunner(dataDir: string, log: (line: string) => void 
       const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
       try {
         return await worker.runUntil(async () => {
-          const stage = stageOn(env, taskQueue, catalog, lpr);
+          const stage = stageOn(env, taskQueue, catalog, lpr, years);
           await stage.at(scenario.start.date, scenario.start.time);
           const handle = await scenario.run(stage);
           // The applicant's outcome notification is the engine's last act: wait for the result.
@@ -373,13 +402,16 @@ export async function createRunner(dataDir: string, log: (line: string) => void 
   };
 }
 
-function stageOn(env: TestWorkflowEnvironment, taskQueue: string, catalog: ReturnType<typeof loadCatalog>, lpr: LprStore): Stage {
+function stageOn(env: TestWorkflowEnvironment, taskQueue: string, catalog: ReturnType<typeof loadCatalog>, lpr: LprStore, years: StoryYears): Stage {
   const today = async () => shanghaiDate(await env.currentTimeMs());
   const stage: Stage = {
     env,
     taskQueue,
     today,
-    async at(date, time = '10:00') {
+    date: years.date,
+    year: years.year,
+    at: (date, time) => stage.atRunDate(years.date(date), time),
+    async atRunDate(date, time = '10:00') {
       const target = Date.parse(`${date}T${time}:00+08:00`);
       const now = await env.currentTimeMs();
       if (target <= now) throw new Error(`cannot move the clock back to ${date} ${time} (it is ${new Date(now).toISOString()})`);

@@ -569,11 +569,11 @@ describe('the API for other systems, staff and auditors, on the dev server', { t
       assert.ok(worker, 'the worker process');
       process.kill(worker, 'SIGSTOP');
       try {
-        const started = Date.now();
+        // Answered by the API's deadline on Temporal calls, not left hanging (a hang fails on the test's timeout).
         const answer = await call('POST', `/applications/${appId}/withdrawal`, { role: 'applicant-system', body: { reason: '不再申请' }, headers: { 'Idempotency-Key': 'e2e-no-worker' } });
         assertProblem(answer, 503, 'unavailable');
-        assert.ok(Number(answer.headers.get('retry-after')) > 0);
-        assert.ok(Date.now() - started < 40_000, 'bounded by the deadline');
+        assert.equal(answer.headers.get('retry-after'), '5');
+        assert.match(answer.body.detail, /retry with the same Idempotency-Key/);
         assert.equal((await call('GET', '/ready')).status, 200, 'Temporal itself is still up');
       } finally {
         process.kill(worker, 'SIGCONT');

@@ -8,7 +8,7 @@
  * call next. The steps depend on each other: after the first failure the rest are skipped, and the
  * failure carries the worker and API output.
  */
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { shanghaiDate } from '../../domain/calendar';
@@ -16,6 +16,7 @@ import type { Role } from '../../domain/roles';
 import { Worker } from '@temporalio/worker';
 import { historyFromJson } from '../../scripts/history-json';
 import { creditCode } from '../helpers/fixtures';
+import { storySteps } from '../helpers/story';
 import { workflowBundle } from '../helpers/temporal';
 import { type Answer, startTimeSkippingEngine, type TimeSkippingEngine } from '../helpers/time-skipping-engine';
 
@@ -36,8 +37,6 @@ function doc(name: string) {
 describe(`one ${PROGRAM} application from filing to its last tranche, over HTTP, on the time-skipping server`, { timeout: 115_000 }, () => {
   let engine: TimeSkippingEngine;
   let id = '';
-  /** The first step that failed; later steps are skipped. */
-  let broken: string | undefined;
 
   before(async () => {
     engine = await startTimeSkippingEngine();
@@ -47,18 +46,8 @@ describe(`one ${PROGRAM} application from filing to its last tranche, over HTTP,
     await engine?.stop();
   });
 
-  /** A step of the story: skipped after an earlier failure; a failure carries the engine's output. */
-  const step = (name: string, fn: (t: TestContext) => Promise<void>) =>
-    it(name, async (t) => {
-      if (broken) return t.skip(`an earlier step failed: ${broken}`);
-      try {
-        await fn(t);
-      } catch (err) {
-        broken = name;
-        if (err instanceof Error) err.message += `\n--- worker / API / test server output (last part) ---\n${engine.output().slice(-10_000)}`;
-        throw err;
-      }
-    });
+  /** A step of the story: skipped after an earlier failure; a failure names its step and carries the engine's output. */
+  const step = storySteps(() => `--- worker / API / test server output (last part) ---\n${engine.output().slice(-10_000)}`);
 
   const path = (rest = '') => `/applications/${encodeURIComponent(id)}${rest ? `/${rest}` : ''}`;
   const state = async () => {

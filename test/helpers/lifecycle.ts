@@ -208,11 +208,11 @@ export async function sleepToShanghai(lc: Lifecycle, date: string, time = '10:00
  * activities it triggered. Polls in real time; the test server's clock does not move meanwhile.
  */
 export async function stateWhen(lc: Lifecycle, handle: WorkflowHandle, ok: (s: ApplicationState) => boolean, timeoutMs = 10_000): Promise<ApplicationState> {
-  const started = Date.now();
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const s = await lc.state(handle);
     if (ok(s)) return s;
-    if (Date.now() - started > timeoutMs) {
+    if (Date.now() > deadline) {
       assert.fail(`state did not reach the expected condition within ${timeoutMs} ms: stage ${s.stage}, pending ${JSON.stringify(s.pending)}`);
     }
     await new Promise((r) => setTimeout(r, 50));
@@ -327,9 +327,9 @@ export function calendarLike2027(year: number): { holidays: string[]; workdays: 
  */
 export async function outcomeOf(lc: Lifecycle, handle: WorkflowHandle, stage: string, timeoutMs = 10_000): Promise<ApplicationState> {
   const key = `${handle.workflowId}:outcome:${stage}`;
-  const started = Date.now();
+  const deadline = Date.now() + timeoutMs;
   while (!lc.outbox.read().some((m) => m.idempotencyKey === key)) {
-    if (Date.now() - started > timeoutMs) {
+    if (Date.now() > deadline) {
       const s = await lc.state(handle);
       assert.fail(`no outcome notification ${key} within ${timeoutMs} ms: stage ${s.stage}`);
     }

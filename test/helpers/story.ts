@@ -3,61 +3,25 @@
  *
  * A story test is written in fixed years, so that its dates and the amounts computed by hand from
  * them can be read and checked (paid 2027-04-01, recovered 2030-03-04: 1068 days of interest). It
- * runs in the first years after the test server's clock that behave the same for what it asserts:
- *
- * - `leap-cycle`: shifted by a multiple of 4 years (2001–2099 has a leap year every 4), so the
- *   number of days between any two story dates is unchanged, and so is every amount of interest.
- *   Weekdays move: what depends on working days is computed from the calendar, never literal.
- * - `calendar`: shifted to the next year whose dates fall on the same weekdays as the written
- *   first year (same weekday on 1 January, same leap status), so a literal list of working days
- *   of that year (a notice across National Day and its make-up Saturday) stays true.
+ * runs in the first years after the test server's clock that behave the same for what it asserts,
+ * by the rule the demo uses (scripts/story-years.ts): `leap-cycle` keeps every day count and so
+ * every amount of interest (what depends on working days is then computed from the calendar,
+ * never literal); `calendar` keeps the weekdays of the written first year, so a literal list of
+ * its working days stays true.
  *
  * Each story's steps depend on each other: `storySteps` runs them in order, and after the first
  * broken step the rest are skipped, naming it, so one failure never cascades silently.
  */
 import { it, type TestContext } from 'node:test';
 import { shanghaiDate } from '../../domain/calendar';
+import { storyYears, type StoryKeeps, type StoryYears } from '../../scripts/story-years';
 
-export type StoryKeeps = 'leap-cycle' | 'calendar';
+export type { StoryYears };
 
-export interface StoryYears {
-  /** Years added to every written date. */
-  readonly shift: number;
-  /** A written date (`2027-04-01`) or instant (`2030-04-15T16:00:00.000Z`), in the years the story runs in. */
-  date(written: string): string;
-  /** A written year, in the years the story runs in. */
-  year(written: number): number;
-}
-
-const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-const weekdayOfNewYear = (y: number) => new Date(Date.UTC(y, 0, 1)).getUTCDay();
-
-function keeps(keep: StoryKeeps, written: number, candidate: number): boolean {
-  if (keep === 'leap-cycle') return (candidate - written) % 4 === 0;
-  return isLeap(candidate) === isLeap(written) && weekdayOfNewYear(candidate) === weekdayOfNewYear(written);
-}
-
-/**
- * The years a story written to start at `firstStep` (a Shanghai date and time, `2027-03-01 10:00`)
- * runs in: the smallest shift that keeps `keep` and puts the first step after `nowMs` (the test
- * server's clock) by at least `marginDays` (room for what the story does before its first move).
- */
-export function storyYears(firstStep: { date: string; time?: string }, keep: StoryKeeps, nowMs: number, marginDays = 0): StoryYears {
-  const written = Number(firstStep.date.slice(0, 4));
-  const startsAt = (shift: number) => Date.parse(`${shiftYear(firstStep.date, shift)}T${firstStep.time ?? '10:00'}:00+08:00`);
-  let shift = 0;
-  while (!(keeps(keep, written, written + shift) && startsAt(shift) > nowMs + marginDays * 86_400_000)) shift += 1;
-  return {
-    shift,
-    date: (w) => shiftYear(w, shift),
-    year: (w) => w + shift,
-  };
-}
-
-function shiftYear(written: string, shift: number): string {
-  const m = /^(\d{4})(-\d{2}-\d{2}.*)$/.exec(written);
-  if (!m) throw new Error(`not a written date: ${written}`);
-  return `${Number(m[1]) + shift}${m[2]}`;
+/** The years a story written from `first` (its first step, Shanghai time) on runs in, by the test server's clock at `nowMs`. */
+export function storyYearsFrom(first: { date: string; time?: string }, keep: StoryKeeps, nowMs: number): StoryYears {
+  const year = Number(first.date.slice(0, 4));
+  return storyYears({ from: year, to: year }, [{ date: first.date, time: first.time ?? '10:00' }], nowMs, { keep });
 }
 
 /**

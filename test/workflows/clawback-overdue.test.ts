@@ -30,7 +30,7 @@ import {
   toDisbursement,
   type Lifecycle,
 } from '../helpers/lifecycle';
-import { storySteps, storyYears, type StoryYears } from '../helpers/story';
+import { storySteps, storyYearsFrom, type StoryYears } from '../helpers/story';
 import { breachReportUpdate, clawbackDecisionUpdate, repaymentUpdate } from '../../workflows/messages';
 import { fetchRuns, historyReport } from '../../api/history';
 
@@ -68,7 +68,7 @@ describe('unpaid clawbacks past their deadline, and continue-as-new in the middl
 
   before(async () => {
     lc = await startLifecycle('clawback-overdue');
-    story = storyYears({ date: '2027-03-01' }, 'leap-cycle', await lc.env.currentTimeMs());
+    story = storyYearsFrom({ date: '2027-03-01' }, 'leap-cycle', await lc.env.currentTimeMs());
     supplyIllustrativeYears(lc, story.year(2027), story.year(2028));
     lastDay = workingDaysFrom(lc.calendar.data(), d('2028-06-06'), 30).lastDay;
   });

@@ -36,7 +36,7 @@ import {
   toDisbursement,
   type Lifecycle,
 } from '../helpers/lifecycle';
-import { storySteps, storyYears, type StoryYears } from '../helpers/story';
+import { storySteps, storyYearsFrom, type StoryYears } from '../helpers/story';
 import {
   breachReportUpdate,
   clawbackDecisionUpdate,
@@ -86,7 +86,7 @@ describe('clawback of a pharma award after a move out of the district in year 3'
 
   before(async () => {
     lc = await startLifecycle('clawback');
-    story = storyYears({ date: '2027-03-01' }, 'leap-cycle', await lc.env.currentTimeMs());
+    story = storyYearsFrom({ date: '2027-03-01' }, 'leap-cycle', await lc.env.currentTimeMs());
     supplyIllustrativeYears(lc, story.year(2027), story.year(2032));
   });
   after(async () => lc.stop());

@@ -23,7 +23,7 @@ import {
   toReview,
   type Lifecycle,
 } from '../helpers/lifecycle';
-import { storySteps, storyYears, type StoryYears } from '../helpers/story';
+import { storySteps, storyYearsFrom, type StoryYears } from '../helpers/story';
 import { breachReportUpdate, clawbackDecisionUpdate, fraudReportUpdate } from '../../workflows/messages';
 
 const DRUG = 'dinghu-generic-drug-consistency';
@@ -39,7 +39,7 @@ describe('ends without recovery: fraud before payment, a quiet obligation period
   const step = storySteps();
   before(async () => {
     lc = await startLifecycle('lifecycle-ends');
-    story = storyYears({ date: '2027-03-01' }, 'leap-cycle', await lc.env.currentTimeMs());
+    story = storyYearsFrom({ date: '2027-03-01' }, 'leap-cycle', await lc.env.currentTimeMs());
     supplyIllustrativeYears(lc, story.year(2027), story.year(2027));
   });
   after(async () => lc.stop());

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { actor } from '../helpers/fixtures';
 import {
   act,
-  CALENDAR_2027_TEST_DATA,
   DAY_MS,
   outboxOf,
   refusalOf,
@@ -31,7 +30,6 @@ describe('public notice and objections', () => {
   let lc: Lifecycle;
   before(async () => {
     lc = await startLifecycle('notice');
-    if (!lc.calendar.knownYears().includes(2027)) lc.calendar.putYear(2027, CALENDAR_2027_TEST_DATA, 'admin');
   });
   after(async () => lc.stop());
 

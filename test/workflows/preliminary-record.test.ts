@@ -18,7 +18,9 @@ import type { ApplicationInput, ApplicationState } from '../../domain/applicatio
 import { loadCatalog } from '../../lib/catalog-store';
 import { applicationWorkflow } from '../../workflows';
 import { preliminaryRecordUpdate, stateQuery } from '../../workflows/messages';
+import { shanghaiDate } from '../../domain/calendar';
 import { actor, creditCode } from '../helpers/fixtures';
+import { supplyIllustrativeYears } from '../helpers/lifecycle';
 import { tempDir, timeSkippingEnvironment, workflowBundle } from '../helpers/temporal';
 
 const TASK_QUEUE = 'preliminary-record-tests';
@@ -29,18 +31,24 @@ describe('preliminary record (time-skipping server)', () => {
   let running: Promise<void>;
   let outbox: ReturnType<typeof createOutbox>;
   let n = 0;
+  /** The round the applications file into: the test server's current year. */
+  let round: string;
   const catalog = loadCatalog();
 
   before(async () => {
     env = await timeSkippingEnvironment();
     outbox = createOutbox(join(tempDir('outbox'), 'outbox.jsonl'));
+    const calendar = createCalendarStore(tempDir('calendar'));
+    round = shanghaiDate(await env.currentTimeMs()).slice(0, 4);
+    // The years its deadlines are counted in, as the admin supplies them where the library stops.
+    supplyIllustrativeYears({ calendar }, Number(round), Number(round) + 1);
     worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
       workflowBundle: await workflowBundle(),
       activities: createActivities({
         effects: outbox,
-        calendar: createCalendarStore(tempDir('calendar')),
+        calendar,
         dishonestyList: createFileDishonestyList(join(tempDir('list'), 'dishonesty-list.json')),
         lpr: createLprStore(tempDir('lpr')),
       }),
@@ -59,11 +67,11 @@ describe('preliminary record (time-skipping server)', () => {
   async function file(): Promise<{ id: string; input: ApplicationInput }> {
     n += 1;
     const code = creditCode(1000 + n);
-    const id = `dinghu-emergency-major-project.2026.${code}`;
+    const id = `dinghu-emergency-major-project.${round}.${code}`;
     const input: ApplicationInput = {
       id,
       programId: 'dinghu-emergency-major-project',
-      round: '2026',
+      round,
       catalogVersion: catalog.version,
       programHash: catalog.programHash('dinghu-emergency-major-project')!,
       program: catalog.getProgram('dinghu-emergency-major-project')!,

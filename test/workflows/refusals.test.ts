@@ -7,10 +7,10 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { WorkflowHandle } from '@temporalio/client';
 import type { ApplicationState } from '../../domain/application';
+import { addCalendarDays } from '../../domain/calendar';
 import { actor } from '../helpers/fixtures';
 import {
   act,
-  CALENDAR_2027_TEST_DATA,
   DAY_MS,
   doc,
   outboxOf,
@@ -23,6 +23,7 @@ import {
   toReview,
   type Lifecycle,
 } from '../helpers/lifecycle';
+import { storySteps } from '../helpers/story';
 import {
   agreementUpdate,
   confirmationUpdate,
@@ -45,7 +46,6 @@ describe('refused actions, duplicate update ids, withdrawal', () => {
   let lc: Lifecycle;
   before(async () => {
     lc = await startLifecycle('refusals');
-    if (!lc.calendar.knownYears().includes(2027)) lc.calendar.putYear(2027, CALENDAR_2027_TEST_DATA, 'admin');
   });
   after(async () => lc.stop());
 
@@ -150,19 +150,21 @@ describe('refused actions, duplicate update ids, withdrawal', () => {
     let h: WorkflowHandle;
     let s: ApplicationState;
 
-    it('reaches disbursement', async () => {
+    const step = storySteps();
+
+    step('the agreement: refused when dated tomorrow or before the sign-off; signed today, disbursement', async () => {
       h = await lc.file(DRUG, DRUG_FACTS);
       s = await toPublicNotice(h);
       await sleepPast(lc, s.notice!.closesAt);
       await stateWhen(lc, h, (x) => x.stage === 'agreement' && x.agreement?.dueAt !== null);
       const today = await lc.today();
-      await refused(h, () => act(h, agreementUpdate, { actor: actor('applicant-system'), signedOn: '2099-01-01' }), 'InvalidInput', /in the future/);
+      await refused(h, () => act(h, agreementUpdate, { actor: actor('applicant-system'), signedOn: addCalendarDays(today, 1) }), 'InvalidInput', /in the future/);
       await refused(h, () => act(h, agreementUpdate, { actor: actor('applicant-system'), signedOn: '2020-01-01' }), 'InvalidInput', /before the government sign-off/);
       s = await act(h, agreementUpdate, { actor: actor('applicant-system'), signedOn: today });
       assert.equal(s.stage, 'disbursement');
     });
 
-    it('claims: unknown milestone and double claims refused; verification needs a claim', async () => {
+    step('claims: unknown milestone and double claims refused; verification needs a claim', async () => {
       const claim = (milestone: string) => act(h, progressUpdate, { actor: actor('applicant-system'), milestone, evidence: [doc(`${milestone}.pdf`)] });
       await refused(h, () => claim('no-such-milestone'), 'InvalidInput', /not in the schedule/);
       await refused(h, () => act(h, verificationUpdate, { actor: actor('reviewer'), n: 1, accepted: true, reason: 'x' }), 'Conflict', /not claimed/);
@@ -171,7 +173,7 @@ describe('refused actions, duplicate update ids, withdrawal', () => {
       await refused(h, () => claim('be-filing'), 'Conflict', /already claimed/);
     });
 
-    it('the verifier confirming the payment: SeparationOfDuties; confirmation twice: Conflict', async () => {
+    step('the verifier confirming the payment: SeparationOfDuties; confirmation twice: Conflict', async () => {
       s = await act(h, verificationUpdate, { actor: actor('inspector', 'verifier-person'), n: 1, accepted: true, reason: 'BE备案凭证属实' });
       assert.equal(s.tranches[0]!.status, 'instructed');
       const today = await lc.today();
@@ -188,11 +190,11 @@ describe('refused actions, duplicate update ids, withdrawal', () => {
       await refused(h, () => act(h, confirmationUpdate, { actor: actor('finance-officer'), n: 1, treasuryReference: 'GK-1b', paidOn: today }), 'Conflict', /already confirmed paid/);
     });
 
-    it('withdrawal after a payment instruction: Conflict', async () => {
+    step('withdrawal after a payment instruction: Conflict', async () => {
       await refused(h, () => act(h, withdrawalUpdate, { actor: actor('applicant-system'), reason: '不再需要' }), 'Conflict', /only before payment/);
     });
 
-    it('a duplicate update id is applied once: one audit entry, one payment instruction, the same answer', async () => {
+    step('a duplicate update id is applied once: one audit entry, one payment instruction, the same answer', async () => {
       await lc.env.sleep(10 * DAY_MS);
       await act(h, progressUpdate, { actor: actor('applicant-system'), milestone: 'be-trial-submitted', evidence: [doc('受理通知书.pdf')] });
       const request = { actor: actor('reviewer'), n: 2, accepted: true, reason: '受理通知书属实' };
@@ -243,7 +245,6 @@ describe('withdrawal while a payment instruction is on its way', () => {
   before(async () => {
     // Payment instructions take 1.5 s to deliver: long enough to send an update meanwhile.
     lc = await startLifecycle('refusals-in-flight', { effectDelayMs: (m) => (m.type === 'payment-instruction' ? 1500 : 0) });
-    if (!lc.calendar.knownYears().includes(2027)) lc.calendar.putYear(2027, CALENDAR_2027_TEST_DATA, 'admin');
   });
   after(async () => lc.stop());
 

@@ -12,7 +12,6 @@ import { actor } from '../helpers/fixtures';
 import {
   act,
   applicationIdFor,
-  CALENDAR_2027_TEST_DATA,
   DAY_MS,
   doc,
   outboxOf,
@@ -42,7 +41,6 @@ describe('review: inspection rule, supplement, deadlines, review clock', () => {
   before(async () => {
     lc = await startLifecycle('review');
     // These tests run the clock into 2027, beyond the library's calendar (test data, see the helper).
-    if (!lc.calendar.knownYears().includes(2027)) lc.calendar.putYear(2027, CALENDAR_2027_TEST_DATA, 'admin');
   });
   after(async () => lc.stop());
 
