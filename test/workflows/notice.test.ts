@@ -5,6 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { addCalendarDays, workingDaysFrom } from '../../domain/calendar';
 import { actor } from '../helpers/fixtures';
 import {
   act,
@@ -12,6 +13,7 @@ import {
   outboxOf,
   refusalOf,
   sleepPast,
+  sleepToShanghai,
   startLifecycle,
   stateWhen,
   toPublicNotice,
@@ -39,7 +41,8 @@ describe('public notice and objections', () => {
     const first = s.notice!;
     assert.equal(first.publication, 1);
     assert.equal(first.amount, '3500000.00');
-    await lc.env.sleep(DAY_MS);
+    // Objected on the window's first working day, resolved on its second, whatever the weekday.
+    await sleepToShanghai(lc, first.days[0]!);
     s = await act(h, objectionUpdate, { actor: actor('notice-officer'), text: '第三个里程碑尚未通过审评，金额有误', objector: objector('李四') });
     assert.equal(s.notice!.objections[0]!.status, 'open');
     assert.equal(s.notice!.objections[0]!.notice, 1);
@@ -51,7 +54,7 @@ describe('public notice and objections', () => {
     assert.equal(notUpheldWithAmount.type, 'InvalidInput');
     assert.equal((await refusalOf(act(h, objectionResolutionUpdate, { actor: actor('approver'), n: 2, upheld: false, decision: '不成立' }))).type, 'InvalidInput');
 
-    await lc.env.sleep(DAY_MS);
+    await sleepToShanghai(lc, first.days[1]!);
     const today = await lc.today();
     s = await act(h, objectionResolutionUpdate, { actor: actor('approver'), n: 1, upheld: true, decision: '异议部分成立，核减扶持资金', amount: '2800000.00' });
     assert.equal(s.stage, 'public-notice');
@@ -63,7 +66,8 @@ describe('public notice and objections', () => {
     assert.equal(second.publishedOn, today);
     assert.equal(second.closed, false);
     assert.equal(second.days.length, 5);
-    assert.ok(second.days[0]! > today, 'the new window starts the day after the new publication');
+    assert.deepEqual(second.days, workingDaysFrom(lc.calendar.data(), addCalendarDays(today, 1), 5).days, 'the new window: 5 working days from the day after the new publication');
+    assert.equal(second.days[0], first.days[2]);
     assert.ok(second.closesAt > first.closesAt);
     assert.deepEqual(second.previous, [
       { publication: 1, publishedOn: first.publishedOn, lastDay: first.lastDay, days: first.days, amount: '3500000.00' },
