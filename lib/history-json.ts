@@ -21,7 +21,7 @@ interface ProtoJson {
   fromJson(type: unknown, json: unknown, options?: { ignoreUnknownFields?: boolean }): unknown;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// protojson is not an export of protobufjs: loaded by path, next to the copy @temporalio/proto uses.
 const protojson = require(require.resolve('protobufjs/ext/protojson', { paths: [dirname(require.resolve('@temporalio/proto'))] })) as ProtoJson;
 const historyType = (patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown }).lookupType('temporal.api.history.v1.History');
 

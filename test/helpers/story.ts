@@ -41,7 +41,7 @@ export function firstMissingYearAfter(nowMs: number, known: readonly number[]): 
  */
 export function storySteps(context?: () => string) {
   let broken: string | undefined;
-  return (name: string, fn: (t: TestContext) => Promise<void>, options: { timeout?: number } = {}) =>
+  return (name: string, fn: (t: TestContext) => Promise<void>, options: { timeout?: number } = {}): void => {
     it(name, options, async (t) => {
       if (broken) return t.skip(`not run: the story broke at the step "${broken}"`);
       try {
@@ -56,4 +56,5 @@ export function storySteps(context?: () => string) {
         throw err;
       }
     });
+  };
 }
