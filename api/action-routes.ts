@@ -38,8 +38,8 @@ import {
   supplementRequestUpdate,
   verificationUpdate,
   withdrawalUpdate,
+  SEARCH_ATTRIBUTES,
 } from '../workflows/messages';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { Problem, validationProblem } from './problem';
 import {
   AgreementBody,

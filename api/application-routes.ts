@@ -14,8 +14,7 @@ import {
 } from '@temporalio/client';
 import { type ApplicationInput, type ApplicationState, type PendingItem, applicationId } from '../domain/application';
 import type { Role } from '../domain/roles';
-import { stateQuery } from '../workflows/messages';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { stateQuery, SEARCH_ATTRIBUTES } from '../workflows/messages';
 import type { AccessLocals } from './access';
 import { applicationIdParam } from './action-routes';
 import { checkFiling, type ProgramCatalog } from './filing';

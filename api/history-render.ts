@@ -4,7 +4,7 @@
  * and what each timer waited for. Pure; tested through api/history.ts on recorded histories.
  */
 import { defaultPayloadConverter } from '@temporalio/common';
-import type { ApplicationState } from '../domain/application';
+import { ENGINE, type ApplicationState } from '../domain/application';
 import type { LprTable } from '../domain/lpr';
 import type { AwardEvaluation, ScheduleLine } from '../domain/catalog';
 import { addCalendarDays, windowClosesAt } from '../domain/calendar';
@@ -18,7 +18,7 @@ import type {
   PaymentInstruction,
   Referral,
   WorkingDaysAnswer,
-} from '../activities';
+} from '../domain/effects';
 import type {
   AgreementRequest,
   BreachReportRequest,
@@ -39,10 +39,9 @@ import type {
   VerificationRequest,
   WithdrawalRequest,
 } from '../workflows/messages';
-import { ENGINE } from '../workflows/engine';
 
 
-import type { AuditActor, AuditEntry, HistoryEvent, Payloads } from './history';
+import type { AuditActor, AuditEntry, HistoryEvent, Payloads } from './history-types';
 
 // ------------------------------------------------------------------------------------------------
 // Decoding

@@ -6,12 +6,12 @@
  * SQL-backed visibility (the dev server, PostgreSQL and MySQL clusters) refuses `ORDER BY`; the
  * opaque page token is a keyset cursor (last sort value and id), bound to the filters it came from.
  */
+import { SEARCH_ATTRIBUTES } from '../workflows/messages';
 import { createHash } from 'node:crypto';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { z } from 'zod';
 import { ROLES, type Role } from '../domain/roles';
 import { STAGES, type Stage } from '../domain/stages';
-import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { Problem } from './problem';
 import { CalendarDate, CreditCode, PROGRAM_ID_PATTERN } from './schemas';
 

@@ -70,6 +70,9 @@ export interface EngineActor {
   name: string;
 }
 
+/** The actor of entries the engine makes itself: timers fired, routing computed, effects sent. */
+export const ENGINE: EngineActor = { id: 'engine', role: 'engine', name: 'Approval engine' };
+
 export interface AuditEntry {
   /** ISO instant in workflow time. */
   at: string;

@@ -31,7 +31,7 @@ import type {
   SupplementRequest,
   VerificationRequest,
   WithdrawalRequest,
-} from '../workflows/messages';
+} from './requests';
 
 const invalid = (message: string): Refusal => ({ type: 'InvalidInput', message });
 const conflict = (message: string): Refusal => ({ type: 'Conflict', message });

@@ -17,9 +17,9 @@
  * - `refresh-before-overdue` (workflows/clawback.ts): refresh the statement before escalating.
  */
 import { allHandlersFinished, condition, continueAsNew, log, patched, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { WorkingDaysAnswer } from '../activities';
+import type { WorkingDaysAnswer } from '../domain/effects';
 import { effects, payments, reads } from './activities';
-import type { ApplicationInput, ApplicationState, AuditEntry, EngineActor, Tranche } from '../domain/application';
+import { ENGINE, type ApplicationInput, type ApplicationState, type AuditEntry, type EngineActor, type Tranche } from '../domain/application';
 import type { LprTable } from '../domain/lpr';
 import { addCalendarDays, shanghaiDate, windowClosesAt } from '../domain/calendar';
 import type { Facts } from '../domain/catalog';
@@ -29,8 +29,8 @@ import type { Actor } from '../domain/roles';
 import { inspectionRequirement } from '../domain/spot-check';
 import { isEndStage, type Stage } from '../domain/stages';
 import { clawback, statementNow } from './clawback';
-import { ENGINE } from './engine';
 import { installHandlers } from './handlers';
+import type { ApplicationRun } from './run';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 
 export { ENGINE };
@@ -87,7 +87,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
  * activities. `acted()` / `settled()` let an update answer with the state after the engine has
  * acted on it (e.g. the notice published, the payment instruction sent).
  */
-export class Application {
+export class Application implements ApplicationRun {
   readonly state: ApplicationState;
   readonly program: ApplicationInput['program'];
   private epoch = 0;

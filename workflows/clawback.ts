@@ -9,13 +9,12 @@
  */
 import { patched } from '@temporalio/workflow';
 import { effects } from './activities';
-import type { ApplicationState, ClawbackState } from '../domain/application';
+import { ENGINE, type ApplicationState, type ClawbackState } from '../domain/application';
 import { addCalendarDays } from '../domain/calendar';
 import { clawbackStatement, outstandingOn, type ClawbackInput } from '../domain/interest';
 import type { LprTable } from '../domain/lpr';
 import { compareYuan, type Yuan } from '../domain/money';
-import type { Application } from './application';
-import { ENGINE } from './engine';
+import type { ApplicationRun } from './run';
 
 /** Patch id (README, "Changing workflow code"; listed in workflows/application.ts). */
 const REFRESH_BEFORE_OVERDUE = 'refresh-before-overdue';
@@ -85,7 +84,7 @@ export function outstandingOnDate(state: ApplicationState, lpr: LprTable, date: 
  * unsettled deadline escalates and, if the program says so, refers to enforcement (`referred`),
  * where repayments are still received.
  */
-export async function clawback(app: Application): Promise<void> {
+export async function clawback(app: ApplicationRun): Promise<void> {
   const state = app.state;
   const c = state.clawback!;
   const id = state.id;
@@ -180,7 +179,7 @@ function settled(state: ApplicationState): boolean {
 }
 
 /** The repayment deadline passed unsettled: escalate, and refer to enforcement if the program says so. */
-async function overdue(app: Application): Promise<void> {
+async function overdue(app: ApplicationRun): Promise<void> {
   const state = app.state;
   const c = state.clawback!;
   c.overdueSince = app.now();

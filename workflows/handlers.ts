@@ -16,7 +16,7 @@ import { addCalendarDays, windowClosesAt } from '../domain/calendar';
 import { openReport, paymentStarted, refusalOf, trancheOf } from '../domain/lifecycle';
 import { outstandingOnDate, refreshStatement } from './clawback';
 import type { Actor } from '../domain/roles';
-import type { Application } from './application';
+import type { ApplicationRun } from './run';
 import {
   agreementUpdate,
   breachReportUpdate,
@@ -43,7 +43,7 @@ import {
 
 const { notifyApplicant, notifyObjector, recordCredit } = effects;
 
-export function installHandlers(app: Application): void {
+export function installHandlers(app: ApplicationRun): void {
   const state = app.state;
 
   /** Registers one action: validator from the rules, handler that changes state and waits for the engine. */
