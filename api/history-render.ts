@@ -357,12 +357,6 @@ export function activityView(type: string, input: unknown, result: unknown): Act
 // Timers: what each one waited for
 // ------------------------------------------------------------------------------------------------
 
-const DURATION_PURPOSES: Record<number, string> = {
-  3_600_000: 'a retry in one hour',
-  86_400_000: 'the daily look for a missing working-day calendar',
-  604_800_000: 'the weekly refresh of the clawback statement',
-};
-
 export const rec = (x: unknown): Record<string, unknown> => (x && typeof x === 'object' ? (x as Record<string, unknown>) : {});
 export const str = (x: unknown): string | undefined => (typeof x === 'string' ? x : undefined);
 
@@ -387,7 +381,8 @@ export function deadlinesOf(state: ApplicationState | undefined): Map<string, st
   return out;
 }
 
-export function timerPurpose(firesAt: string, durationMs: number, deadlines: Map<string, string>): string | null {
-  return deadlines.get(firesAt) ?? DURATION_PURPOSES[durationMs] ?? null;
+/** For histories recorded before timers were named: the deadline the workflow recorded for that instant. */
+export function timerPurpose(firesAt: string, deadlines: Map<string, string>): string | null {
+  return deadlines.get(firesAt) ?? null;
 }
 

@@ -46,6 +46,18 @@ const EventType = temporal.api.enums.v1.EventType;
 export type { History, HistoryEvent, Payloads, Run, AuditActor, AuditKind, AuditEntry, RunStatus, RunInfo, AuditOptions, HistoryReport } from './history-types';
 import type { History, HistoryEvent, Run, AuditEntry, RunStatus, RunInfo, AuditOptions, HistoryReport } from './history-types';
 
+/** The summary the workflow gave a command (a timer's purpose), from the event's user metadata. */
+function recordedSummary(e: HistoryEvent): string | null {
+  const payload = e.userMetadata?.summary;
+  if (!payload) return null;
+  try {
+    const summary: unknown = defaultPayloadConverter.fromPayload(payload);
+    return typeof summary === 'string' && summary !== '' ? summary : null;
+  } catch {
+    return null;
+  }
+}
+
 // ------------------------------------------------------------------------------------------------
 // The trail
 // ------------------------------------------------------------------------------------------------
@@ -338,8 +350,10 @@ class Trail {
       id: t.timerId ?? '',
       durationMs,
       firesAt,
-      // A wait restarted for the same instant (e.g. an update woke it) waits for the same thing.
-      purpose: timerPurpose(firesAt, durationMs, this.deadlines) ?? this.purposeByInstant.get(firesAt) ?? null,
+      // What the workflow said the timer is for when it started it (its summary); histories
+      // recorded before timers were named: a deadline instant the workflow recorded in its audit,
+      // or a wait restarted for the same instant. Never guessed from a duration.
+      purpose: recordedSummary(e) ?? timerPurpose(firesAt, this.deadlines) ?? this.purposeByInstant.get(firesAt) ?? null,
       ...(close?.timerFiredEventAttributes ? { firedAt: timeOf(close) } : {}),
       ...(close?.timerCanceledEventAttributes ? { cancelledAt: timeOf(close) } : {}),
     };

@@ -1,7 +1,7 @@
 /**
  * The OpenAPI 3.1 document, generated from the route table (api/routes.ts) and the very zod
  * schemas that validate requests, so the contract cannot drift from what the server accepts.
- * Also the written role × endpoint matrix the README carries.
+ * Also the written role × endpoint matrix docs/api.md carries.
  */
 import { z } from 'zod';
 import packageJson from '../package.json';

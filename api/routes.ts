@@ -1,7 +1,7 @@
 /**
  * Every route the API exposes, in one table: who may call it (the role × endpoint matrix), whether
  * an applicant system is limited to its own applicants there, and the zod schemas that validate
- * its input. The access guard (api/access.ts), the OpenAPI document and the README's matrix are
+ * its input. The access guard (api/access.ts), the OpenAPI document and the matrix in docs/api.md are
  * all generated from this table, so they cannot disagree.
  */
 import type { z } from 'zod';

@@ -41,7 +41,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     options.namespace,
     '--log-level',
     'warn',
-    // Measured on 2 cores: 39 → 90 workflows/s with WAL and relaxed fsync (see README).
+    // Measured on 2 cores: 39 → 90 workflows/s with WAL and relaxed fsync (see docs/operations.md).
     '--sqlite-pragma',
     'journal_mode=WAL',
     '--sqlite-pragma',

@@ -4,7 +4,7 @@
  * (test/workflows/replay.test.ts) replays every one against the current workflow code.
  *
  * Re-record only when adding a scenario, never to make a failing replay pass: a failing replay
- * means the change would break applications in flight (README, "Changing workflow code").
+ * means the change would break applications in flight (docs/changing-workflow-code.md).
  *
  * File names: `<scenario>.json`, or `<scenario>.run-<k>.json` for each run of an application
  * that continued as new. `npm run record-histories -- <scenario-id>` records only that scenario.

@@ -12,7 +12,7 @@
  * Time is workflow time; dates are Asia/Shanghai. Working days and program computations come from
  * activities, so they are computed once and recorded in history. Every deadline is a timer.
  *
- * Patches in force (see README, "Changing workflow code"):
+ * Patches in force (see docs/changing-workflow-code.md):
  * - `instruct-before-continue-as-new` (disbursement): instruct verified tranches first.
  * - `refresh-before-overdue` (workflows/clawback.ts): refresh the statement before escalating.
  */
@@ -30,12 +30,17 @@ import { inspectionRequirement } from '../domain/spot-check';
 import { isEndStage, type Stage } from '../domain/stages';
 import { clawback, statementNow } from './clawback';
 import { installHandlers } from './handlers';
-import type { ApplicationRun } from './run';
+import type { ApplicationRun, Deadline } from './run';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 
 export { ENGINE };
 
-/** Patch ids (README, "Changing workflow code"). */
+/** A deadline that may be missing (a window not counted yet): no timer then. */
+function deadline(at: string | null, purpose: string): Deadline | null {
+  return at === null ? null : { at, purpose };
+}
+
+/** Patch ids (docs/changing-workflow-code.md). */
 const INSTRUCT_BEFORE_CONTINUE_AS_NEW = 'instruct-before-continue-as-new';
 
 /** How often an application waiting for a calendar year looks again without being told. */
@@ -147,7 +152,7 @@ export class Application implements ApplicationRun {
         this.changed();
       }
     }
-    const inTime = await this.waitFor(() => this.state.stage !== 'formal-submission', this.state.materials.dueAt);
+    const inTime = await this.waitFor(() => this.state.stage !== 'formal-submission', deadline(this.state.materials.dueAt, 'the materials deadline'));
     if (!inTime) {
       this.end('lapsed', ENGINE, 'deadline-missed', `the full materials were not handed in by the end of ${this.state.materials.lastDay}`, {
         lastDay: this.state.materials.lastDay,
@@ -241,7 +246,7 @@ export class Application implements ApplicationRun {
       const review = this.state.review!;
       const due = review.clock.dueAt;
       const escalated = review.escalatedFor === due;
-      const inTime = await this.waitFor(() => !inReview() || this.state.review!.clock.dueAt !== due, escalated ? null : due);
+      const inTime = await this.waitFor(() => !inReview() || this.state.review!.clock.dueAt !== due, escalated ? null : deadline(due, 'the review deadline'));
       if (!inTime) await this.escalateOverdueReview();
     }
   }
@@ -289,7 +294,7 @@ export class Application implements ApplicationRun {
         }));
       }
     }
-    const inTime = await this.waitFor(() => this.state.stage !== 'supplement-requested', s.dueAt);
+    const inTime = await this.waitFor(() => this.state.stage !== 'supplement-requested', deadline(s.dueAt, 'the supplement answer deadline'));
     if (!inTime) {
       this.end('lapsed', ENGINE, 'deadline-missed', `the supplement requested at ${s.requestedAt} was not answered by the end of ${s.lastDay}`, { lastDay: s.lastDay });
       return;
@@ -308,7 +313,10 @@ export class Application implements ApplicationRun {
     if (!(await this.publish())) return false;
     for (;;) {
       const notice = this.state.notice!;
-      const windowOver = await this.waitFor(() => this.ended() || this.republishRequested, notice.closed ? null : notice.closesAt);
+      const windowOver = await this.waitFor(
+        () => this.ended() || this.republishRequested,
+        notice.closed ? null : deadline(notice.closesAt, `the end of the public-notice window (publication ${notice.publication})`),
+      );
       if (this.ended()) return false;
       if (this.republishRequested) {
         if (!(await this.publish())) return false;
@@ -405,7 +413,7 @@ export class Application implements ApplicationRun {
     this.state.agreement.dueAt = window.closesAt;
     this.record({ actor: ENGINE, action: 'deadline', details: { for: 'agreement', workingDays: n, days: window.days, lastDay: window.lastDay, dueAt: window.closesAt } });
     this.changed();
-    const inTime = await this.waitFor(() => this.state.stage !== 'agreement', window.closesAt);
+    const inTime = await this.waitFor(() => this.state.stage !== 'agreement', deadline(window.closesAt, 'the agreement deadline'));
     if (!inTime) {
       this.end('lapsed', ENGINE, 'deadline-missed', `the support agreement was not signed by the end of ${window.lastDay}`, { lastDay: window.lastDay });
       return false;
@@ -433,7 +441,13 @@ export class Application implements ApplicationRun {
         .map((t) => t.claimableFrom!)
         .sort()[0];
       const retryAt = this.state.tranches.some((t) => t.status === 'verified' && t.instructionProblem) ? this.later(INSTRUCTION_RETRY_MS) : null;
-      const wakeAt = [nextYear ? windowClosesAt(addCalendarDays(nextYear, -1)) : null, retryAt].filter((x): x is string => x !== null).sort()[0] ?? null;
+      const wakeAt =
+        [
+          nextYear ? { at: windowClosesAt(addCalendarDays(nextYear, -1)), purpose: `a tranche becoming claimable on ${nextYear}` } : null,
+          retryAt ? { at: retryAt, purpose: 'a retry of the payment instruction in one hour' } : null,
+        ]
+          .filter((x): x is Deadline => x !== null)
+          .sort((a, b) => a.at.localeCompare(b.at))[0] ?? null;
       await this.waitFor(
         () =>
           this.halted() ||
@@ -528,9 +542,10 @@ export class Application implements ApplicationRun {
   async monitoring(): Promise<void> {
     if (this.state.stage !== 'monitoring' && !(await this.startMonitoring())) return;
     const endsOn = this.state.obligations.filter((o) => o.status === 'running').map((o) => o.endsOn!).sort().at(-1)!;
+    const last = this.state.obligations.filter((o) => o.status === 'running' && o.endsOn === endsOn).map((o) => o.id).join(', ');
     // An ordinary timer, however many years; a fraud or breach report may interrupt it.
     for (;;) {
-      const over = !(await this.waitFor(() => this.halted() || this.continueAsNewDue(), windowClosesAt(endsOn)));
+      const over = !(await this.waitFor(() => this.halted() || this.continueAsNewDue(), { at: windowClosesAt(endsOn), purpose: `the end of obligation ${last} (${endsOn})` }));
       if (this.halted()) return;
       if (over) break;
       await this.continueAsNewIfDue();
@@ -598,7 +613,7 @@ export class Application implements ApplicationRun {
         const cause = (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
         this.record({ actor: ENGINE, action: 'effect-failed', details: { what, attempt, problem: cause, retryIn: '1 hour' } });
         log.warn('effect failed', { id: this.state.id, what, problem: cause });
-        await sleep(EFFECT_RETRY_MS);
+        await sleep(EFFECT_RETRY_MS, { summary: `a retry of ${what} in one hour (attempt ${attempt} failed)` });
       }
     }
   }
@@ -627,7 +642,7 @@ export class Application implements ApplicationRun {
    * when the deadline came first. Each time a handler acts, the wait marks everything so far as
    * settled, so the handler can answer with the state the engine has reacted to.
    */
-  async waitFor(done: () => boolean, until: string | null = null): Promise<boolean> {
+  async waitFor(done: () => boolean, until: Deadline | null = null): Promise<boolean> {
     for (;;) {
       if (done()) return true;
       this.settledEpoch = this.epoch;
@@ -637,9 +652,10 @@ export class Application implements ApplicationRun {
         await condition(woke);
         continue;
       }
-      const ms = Date.parse(until) - Date.now();
+      const ms = Date.parse(until.at) - Date.now();
       if (ms <= 0) return done();
-      if (!(await condition(woke, ms))) return done();
+      // The timer says what it waits for (its summary in history): the audit trail reads it there.
+      if (!(await condition(woke, ms, { summary: until.purpose }))) return done();
     }
   }
 
@@ -690,7 +706,10 @@ export class Application implements ApplicationRun {
       }
       const year = answer.missingYear;
       this.calendarYearsAnnounced.delete(year);
-      await this.waitFor(() => this.ended() || !stillNeeded() || this.calendarYearsAnnounced.has(year), this.later(CALENDAR_RECHECK_MS));
+      await this.waitFor(
+        () => this.ended() || !stillNeeded() || this.calendarYearsAnnounced.has(year),
+        { at: this.later(CALENDAR_RECHECK_MS), purpose: `the daily look for the ${year} working-day calendar` },
+      );
       if (this.ended() || !stillNeeded()) {
         if (!this.ended()) this.record({ actor: ENGINE, action: 'calendar-wait-ended', details: { year, purpose, why: 'no longer needed' } });
         this.state.calendarWait = null;
@@ -771,7 +790,7 @@ export class Application implements ApplicationRun {
     // Through waitFor, so that handlers in flight see their change settled and can finish.
     const idle = () => allHandlersFinished() && this.queue.length === 0;
     await this.waitFor(idle);
-    // Known limit (README): an update answered in the same workflow task as the continue-as-new
+    // Known limit (docs/known-limits.md): an update answered in the same workflow task as the continue-as-new
     // may not reach its caller (temporalio/temporal#6375); the caller gets a 503 and must check
     // the state before retrying, since the new run does not know the old update id. A timer in
     // between was tried and hung on the time-skipping server.

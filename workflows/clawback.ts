@@ -16,7 +16,7 @@ import type { LprTable } from '../domain/lpr';
 import { compareYuan, type Yuan } from '../domain/money';
 import type { ApplicationRun } from './run';
 
-/** Patch id (README, "Changing workflow code"; listed in workflows/application.ts). */
+/** Patch id (docs/changing-workflow-code.md; listed in workflows/application.ts). */
 const REFRESH_BEFORE_OVERDUE = 'refresh-before-overdue';
 
 /** How often the LPR table is read again while a clawback is open (fixings are published monthly). */
@@ -145,7 +145,7 @@ export async function clawback(app: ApplicationRun): Promise<void> {
     if (settled(state)) break;
     const dueAt = !c.overdueSince ? c.dueAt : null;
     const refreshAt = new Date(Date.now() + LPR_REFRESH_MS).toISOString();
-    const until = dueAt && dueAt < refreshAt ? dueAt : refreshAt;
+    const until = dueAt && dueAt < refreshAt ? { at: dueAt, purpose: 'the repayment deadline' } : { at: refreshAt, purpose: 'the weekly refresh of the clawback statement' };
     const woke = await app.waitFor(() => settled(state), until);
     if (settled(state)) break;
     const isOverdue = !woke && dueAt !== null && Date.now() >= Date.parse(dueAt);

@@ -10,6 +10,12 @@ import type { LprTable } from '../domain/lpr';
 import type { Actor } from '../domain/roles';
 import type { Stage } from '../domain/stages';
 
+/** An instant to wait for, and what it is: the timer's summary in history, read by the audit trail. */
+export interface Deadline {
+  at: string;
+  purpose: string;
+}
+
 export interface ApplicationRun {
   readonly state: ApplicationState;
   readonly program: ApplicationInput['program'];
@@ -24,8 +30,8 @@ export interface ApplicationRun {
   effect(what: string, send: () => Promise<unknown>): Promise<void>;
   /** Queues an external effect for the courier, which delivers in order, so no update waits on a receiver. */
   enqueue(what: string, send: () => Promise<unknown>): void;
-  /** Waits until `done()` or the instant `until` (null: no deadline); false when the deadline came first. */
-  waitFor(done: () => boolean, until?: string | null): Promise<boolean>;
+  /** Waits until `done()` or the deadline `until` (null: none); false when the deadline came first. */
+  waitFor(done: () => boolean, until?: Deadline | null): Promise<boolean>;
   /** Called by a handler after it changed the state; `settled(ticket)` waits until the engine has reacted. */
   acted(): number;
   settled(ticket: number): Promise<void>;

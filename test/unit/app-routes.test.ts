@@ -59,9 +59,9 @@ test('every route the app exposes is in the route table, and every route in the 
   await connection.close().catch(() => undefined);
 });
 
-test('the README carries the role × endpoint matrix as the route table renders it', () => {
-  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-  const block = /<!-- role-matrix:begin -->\n([\s\S]*?)\n<!-- role-matrix:end -->/.exec(readme);
-  assert.ok(block, 'README.md has the role-matrix markers');
-  assert.equal(block[1], renderRoleMatrix().trimEnd(), 'README matrix is out of date: paste renderRoleMatrix() from api/openapi.ts');
+test('docs/api.md carries the role × endpoint matrix as the route table renders it', () => {
+  const doc = readFileSync(join(__dirname, '..', '..', 'docs', 'api.md'), 'utf8');
+  const block = /<!-- role-matrix:begin -->\n([\s\S]*?)\n<!-- role-matrix:end -->/.exec(doc);
+  assert.ok(block, 'docs/api.md has the role-matrix markers');
+  assert.equal(block[1], renderRoleMatrix().trimEnd(), 'docs/api.md matrix is out of date: paste renderRoleMatrix() from api/openapi.ts');
 });

@@ -322,3 +322,23 @@ test('fetchRuns walks back from the latest run through continuedExecutionRunId, 
   assert.equal((await fetchRunHistory(client, id, runs[0]!.runId)).history, runs[0]!.history);
   await assert.rejects(fetchRunHistory(client, id, '00000000-0000-4000-8000-000000000000'), WorkflowNotFoundError);
 });
+
+test('timers are named by what the workflow recorded, never guessed from their duration', () => {
+  // Recorded before the workflow named its timers: the weekly statement refresh (7 days) and the
+  // repayment deadline. The deadline instant is in the workflow's own audit, so it is named; the
+  // weekly timer has no recorded purpose, and a 7-day duration alone names nothing.
+  const trail = auditTrail([fixture('unpaid-clawback-referred.json')]);
+  const started = of(trail, 'timer-started');
+  const weekly = started.filter((e) => e.timer?.durationMs === 604_800_000);
+  assert.ok(weekly.length > 0, 'the fixture has weekly timers');
+  assert.ok(weekly.every((e) => e.timer?.purpose === null), JSON.stringify(weekly.map((e) => e.timer?.purpose)));
+  assert.ok(started.some((e) => e.timer?.purpose === 'the repayment deadline'));
+
+  // A timer the workflow named when it started it: its summary in the event's user metadata.
+  const named = structuredClone(fixture('paid-and-kept.json'));
+  const events = named.history.events!;
+  const timer = events.find((e) => e.timerStartedEventAttributes)!;
+  timer.userMetadata = { summary: defaultPayloadConverter.toPayload('the materials deadline, as named by the workflow') };
+  const renamed = of(auditTrail([named]), 'timer-started')[0]!;
+  assert.equal(renamed.timer?.purpose, 'the materials deadline, as named by the workflow');
+});

@@ -181,6 +181,14 @@ describe('unpaid clawbacks past their deadline, and continue-as-new in the middl
     assert.equal(runOf[runOf.length - 1], runs.length);
     assert.equal(report.entries[0]!.kind, 'filed');
     assert.deepEqual(repayments.map((e) => e.actor?.id), repayments.map(() => 'test-finance-officer'));
+    // Every timer says what it waited for, as the workflow named it when it started it.
+    const timers = report.entries.filter((e) => e.kind === 'timer-started');
+    assert.ok(timers.length > 0);
+    assert.deepEqual(timers.filter((e) => !e.timer?.purpose).map((e) => e.eventId), [], 'no timer without a purpose');
+    const purposes = new Set(timers.map((e) => e.timer!.purpose));
+    for (const p of ['the materials deadline', 'the end of the public-notice window (publication 1)', 'the agreement deadline', 'the end of obligation stay-5-years', 'the weekly refresh of the clawback statement']) {
+      assert.ok([...purposes].some((x) => x!.startsWith(p)), `a timer for ${p}; got ${[...purposes].join(' | ')}`);
+    }
   });
 
   step('year 2, the day after the last day to repay: the deadline passed unpaid: escalated to the approver, referred to enforcement', async () => {

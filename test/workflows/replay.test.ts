@@ -3,7 +3,7 @@
  * test/histories/ (real runs of the demo scenarios, `npm run record-histories`) is replayed
  * against the current workflow code: a change that would make a running application take a
  * different path on replay fails here, naming the history and the event, before it is deployed.
- * The rule for such changes (patched / deprecatePatch) is in the README, "Changing workflow code".
+ * The rule for such changes (patched / deprecatePatch) is in docs/changing-workflow-code.md.
  *
  * The negative test builds the workflows with one innocent-looking reordering (the clawback sends
  * the credit record before it notifies the applicant) and proves the replay catches it.
