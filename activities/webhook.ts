@@ -29,8 +29,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { EffectAdapter } from './outbox';
 
 export const DEFAULT_TIMEOUT_MS = 10_000;
-export const TIMESTAMP_HEADER = 'X-Subsidy-Timestamp';
-export const SIGNATURE_HEADER = 'X-Subsidy-Signature';
+const TIMESTAMP_HEADER = 'X-Subsidy-Timestamp';
+const SIGNATURE_HEADER = 'X-Subsidy-Signature';
 /** The error type of a delivery the receiver refused (3xx or 4xx other than 409 and 429). */
 export const WEBHOOK_REJECTED = 'WebhookRejected';
 

@@ -163,7 +163,7 @@ async function runUpdate(client: Client, id: string, call: () => Promise<Applica
 }
 
 /** At most this many waiting applications are woken per supplied year; the rest poll daily. */
-export const CALENDAR_SIGNAL_CAP = 1000;
+const CALENDAR_SIGNAL_CAP = 1000;
 
 /**
  * After an admin supplies a calendar year: tell the applications waiting on the admin (a deadline

@@ -21,7 +21,7 @@ import { referenceRoutes, type ReferenceDeps } from './reference-routes';
 import { ROUTES } from './routes';
 
 /** Larger bodies are refused with 413 before they are parsed. */
-export const BODY_LIMIT = '256kb';
+const BODY_LIMIT = '256kb';
 
 export interface AppDeps extends ReferenceDeps {
   client: Client;

@@ -258,7 +258,7 @@ function sha256(text: string): string {
 }
 
 /** JSON with keys sorted at every level, so that key order does not make two bodies differ. */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);

@@ -217,7 +217,7 @@ const CLOCK_TOLERANCE_SECONDS = 30;
  * A claim by name; a dotted name (`realm_access.roles`) walks nested objects. A claim whose own
  * name contains dots (namespaced claims such as `https://example.gov.cn/roles`) wins.
  */
-export function claimAt(payload: JWTPayload, name: string): unknown {
+function claimAt(payload: JWTPayload, name: string): unknown {
   if (Object.hasOwn(payload, name)) return payload[name];
   let value: unknown = payload;
   for (const part of name.split('.')) {

@@ -439,7 +439,7 @@ export function rawHistoryJson(history: History): unknown {
 export const RUN_ID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** More runs than any application makes; a guard against a cycle or a runaway. */
-export const MAX_RUNS = 1000;
+const MAX_RUNS = 1000;
 
 /** One run's history; the latest run when `runId` is absent. Unknown id or run: WorkflowNotFoundError. */
 export async function fetchRunHistory(client: Client, workflowId: string, runId?: string): Promise<Run> {

@@ -26,7 +26,7 @@ export interface LoggerOptions {
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-export const REDACTED = '[redacted]';
+const REDACTED = '[redacted]';
 
 // Secrets: lower-cased, `-`/`_` dropped, as substrings (`X-Api-Key`, `api_key`, `accessToken`,
 // `keySha256`, `Set-Cookie`); over-redacting a harmless field is the safe way to be wrong.
@@ -56,7 +56,7 @@ function hasWordRun(parts: string[], term: string): boolean {
 }
 
 /** Whether a field of this name is withheld from logs. */
-export function isSensitiveKey(key: string): boolean {
+function isSensitiveKey(key: string): boolean {
   const flat = key.toLowerCase().replace(/[-_]/g, '');
   if (SECRET_TERMS.some((term) => flat.includes(term))) return true;
   const parts = words(key);
@@ -68,7 +68,7 @@ const RESERVED = new Set(['time', 'level', 'message']);
 const MAX_DEPTH = 8;
 
 /** A copy of `value` safe to log: sensitive keys redacted at any depth, errors without stacks. */
-export function redact(value: unknown): unknown {
+function redact(value: unknown): unknown {
   return clean(value, 0, new WeakSet());
 }
 

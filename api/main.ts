@@ -13,12 +13,12 @@ import { createCalendarStore } from '../lib/calendar-store';
 import { loadCatalog } from '../lib/catalog-store';
 import { createLprStore } from '../lib/lpr-store';
 
-export function webUiUrlOf(settings: Settings): string | undefined {
+function webUiUrlOf(settings: Settings): string | undefined {
   return settings.uiUrl ?? (settings.temporalAddress ? undefined : `http://127.0.0.1:${settings.uiPort}`);
 }
 
 /** The credentials this deployment accepts: development keys, hashed production keys, bearer JWTs. */
-export function authenticatorOf(settings: Settings, logger: Logger): Authenticator {
+function authenticatorOf(settings: Settings, logger: Logger): Authenticator {
   const { auth } = settings;
   let devKeys;
   if (auth.devKeys) {

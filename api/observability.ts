@@ -14,7 +14,7 @@ export { ipKeyGenerator } from 'express-rate-limit';
 
 export type WorkflowOutcome = 'ok' | 'refused' | 'unavailable' | 'error';
 
-export const UNMATCHED_ROUTE = '(unmatched)';
+const UNMATCHED_ROUTE = '(unmatched)';
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
@@ -30,7 +30,7 @@ export interface Metrics {
 }
 
 /** 503 → unavailable, other 4xx → refused (the caller's request or the workflow's rules), else error. */
-export function defaultOutcomeOf(err: unknown): WorkflowOutcome {
+function defaultOutcomeOf(err: unknown): WorkflowOutcome {
   const status = (err as { status?: unknown } | null)?.status;
   if (typeof status !== 'number') return 'error';
   if (status === 503) return 'unavailable';

@@ -53,7 +53,7 @@ function unknownYear(err: UnknownCalendarYearError): Problem {
 }
 
 /** A fact list as a small JSON Schema, so an integrating system can build its form from it. */
-export function factsSchema(facts: readonly FactSpec[]): Record<string, unknown> {
+function factsSchema(facts: readonly FactSpec[]): Record<string, unknown> {
   const typeOf = (spec: FactSpec): Record<string, unknown> => {
     switch (spec.type) {
       case 'yuan':

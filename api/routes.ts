@@ -79,7 +79,7 @@ function camel(path: string): string {
     .join('');
 }
 
-export const ACTION_ROUTES: readonly RouteSpec[] = [
+const ACTION_ROUTES: readonly RouteSpec[] = [
   actionRoute('preliminary-record', 'Record (or refuse) the preliminary record', body.PreliminaryRecordBody),
   actionRoute('materials', 'Hand in the formal materials, or answer the supplement request', body.MaterialsBody),
   actionRoute('supplement-request', 'Ask once for supplementary materials', body.SupplementRequestBody),
@@ -102,7 +102,7 @@ export const ACTION_ROUTES: readonly RouteSpec[] = [
 
 const ID = { applicantScope: 'id' as const };
 
-export const APPLICATION_ROUTES: readonly RouteSpec[] = [
+const APPLICATION_ROUTES: readonly RouteSpec[] = [
   {
     method: 'post', path: '/applications', operationId: 'fileApplication', tag: 'Applications',
     summary: 'File an application for a program (one per program, round and applicant)',
@@ -135,7 +135,7 @@ export const APPLICATION_ROUTES: readonly RouteSpec[] = [
   },
 ];
 
-export const REFERENCE_ROUTES: readonly RouteSpec[] = [
+const REFERENCE_ROUTES: readonly RouteSpec[] = [
   {
     method: 'get', path: '/calendar/years/:year', operationId: 'getCalendarYear', tag: 'Reference data',
     summary: 'The working-day calendar of a year, with its source', audience: EVERYONE,
@@ -180,7 +180,7 @@ export const REFERENCE_ROUTES: readonly RouteSpec[] = [
   },
 ];
 
-export const OPERATIONS_ROUTES: readonly RouteSpec[] = [
+const OPERATIONS_ROUTES: readonly RouteSpec[] = [
   {
     method: 'get', path: '/health', operationId: 'health', tag: 'Operations', audience: 'public',
     summary: 'Liveness, with whether Temporal answers', responses: { 200: 'Up', 503: 'Temporal does not answer' },

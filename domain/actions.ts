@@ -60,7 +60,7 @@ export const ACTION_RULES = {
 export type ActionName = keyof typeof ACTION_RULES;
 
 /** Role check alone: what the API can decide before asking the workflow. */
-export function roleRefusal(action: ActionName, actor: Actor): Refusal | null {
+function roleRefusal(action: ActionName, actor: Actor): Refusal | null {
   const rule: ActionRule = ACTION_RULES[action];
   if (!rule.roles.includes(actor.role)) {
     return {

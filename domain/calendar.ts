@@ -68,7 +68,7 @@ export function dayOfWeek(date: string): number {
   return new Date(toEpochDay(date) * DAY_MS).getUTCDay();
 }
 
-export function isWeekend(date: string): boolean {
+function isWeekend(date: string): boolean {
   const dow = dayOfWeek(date);
   return dow === 0 || dow === 6;
 }

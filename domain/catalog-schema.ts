@@ -187,9 +187,6 @@ export const programSchema = z.strictObject({
   ),
 });
 
-/** A catalog file holds one program. */
-export const catalogFileSchema = programSchema;
-
 // Compile-time: the schema and the hand-written types describe the same JSON.
 type Parsed = z.infer<typeof programSchema>;
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

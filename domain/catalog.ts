@@ -304,13 +304,13 @@ function asDecimal(v: Decimal | string): Decimal {
 }
 
 /** Whether `value` is on the allowed side of a lower bound. */
-export function meetsLower(value: Decimal | string, bound: Bound): boolean {
+function meetsLower(value: Decimal | string, bound: Bound): boolean {
   const c = asDecimal(value).comparedTo(bound.value);
   return bound.inclusive ? c >= 0 : c > 0;
 }
 
 /** Whether `value` is on the allowed side of an upper bound. */
-export function meetsUpper(value: Decimal | string, bound: Bound): boolean {
+function meetsUpper(value: Decimal | string, bound: Bound): boolean {
   const c = asDecimal(value).comparedTo(bound.value);
   return bound.inclusive ? c <= 0 : c < 0;
 }
@@ -357,7 +357,7 @@ function tighter(x: Bound | undefined, y: Bound | undefined, direction: 1 | -1):
 const DECIMAL_PATTERN = /^-?(0|[1-9]\d*)(\.\d+)?$/;
 
 /** Why a single fact value does not fit its spec, or null. */
-export function factValueProblem(spec: FactSpec, value: FactValue): string | null {
+function factValueProblem(spec: FactSpec, value: FactValue): string | null {
   switch (spec.type) {
     case 'yuan': {
       const p = yuanProblem(value);
@@ -461,7 +461,7 @@ export interface AwardEvaluation {
   factProblems?: string[];
 }
 
-export function citationText(c: Citation): string {
+function citationText(c: Citation): string {
   return `${c.seed} ${c.section}`;
 }
 

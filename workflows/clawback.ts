@@ -23,7 +23,7 @@ const REFRESH_BEFORE_OVERDUE = 'refresh-before-overdue';
 const LPR_REFRESH_MS = 7 * 86_400_000;
 
 /** The inputs of the statement, from the state: only tranches confirmed paid carry interest. */
-export function statementInput(state: ApplicationState, lpr: LprTable, asOf: string): ClawbackInput {
+function statementInput(state: ApplicationState, lpr: LprTable, asOf: string): ClawbackInput {
   const c = state.clawback!;
   return {
     tranches: state.tranches.filter((t) => t.status === 'paid').map((t) => ({ tranche: t.n, amount: t.amount, paidOn: t.paidOn! })),
