@@ -38,7 +38,9 @@ import {
   supplementRequestUpdate,
   verificationUpdate,
   withdrawalUpdate,
+  stateQuery,
   SEARCH_ATTRIBUTES,
+  type ActionOutcome,
 } from '../workflows/messages';
 import { Problem, validationProblem } from './problem';
 import {
@@ -85,7 +87,7 @@ export function actionRoutes(deps: ActionRouteDeps): Router {
   function action<R extends ActionRequest>(
     path: string,
     schema: z.ZodType<Omit<R, 'actor' | 'n'>>,
-    update: UpdateDefinition<ApplicationState, [R]>,
+    update: UpdateDefinition<ActionOutcome, [R]>,
   ): void {
     const name = path.split('/').pop() ?? '';
     if (!(name in ACTION_RULES)) throw new Error(`action route ${path}: "${name}" is not an action of domain/actions.ts`);
@@ -101,8 +103,14 @@ export function actionRoutes(deps: ActionRouteDeps): Router {
       const updateId = updateIdOf(req);
       // The schema gave every field of R but the actor and n, added here from the key and the path.
       const request = { ...body.data, actor, ...(n === undefined ? {} : { n }) } as R;
+      // The update answers with a compact outcome (kept in history); the caller gets the state as
+      // it is once the engine has reacted, read right after.
       const state = await deps.metrics.timeWorkflowAction(actionName, () =>
-        runUpdate(deps.client, id, () => deps.client.workflow.getHandle(id).executeUpdate(update, { args: [request], updateId })),
+        runUpdate(deps.client, id, async () => {
+          const handle = deps.client.workflow.getHandle(id);
+          await handle.executeUpdate(update, { args: [request], updateId });
+          return handle.query(stateQuery);
+        }),
       );
       res.json({ ...state, links: deps.linksFor(id) });
     });

@@ -184,8 +184,13 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
       return;
     }
     const runs = await timed('history', () => callTemporal(client, () => fetchRuns(client, id), notFound(id)));
+    // What the workflow recorded itself (who moved each stage, and why): its state now. A closed
+    // application's last run carries it as its result; a running one answers the query.
+    const current = runs.at(-1)?.history.events?.some((e) => e.workflowExecutionCompletedEventAttributes)
+      ? undefined
+      : await timed('state', () => callTemporal(client, () => client.workflow.getHandle(id).query(stateQuery), notFound(id)));
     // Brief: without the reads (working days, LPR table) and the timers that never fired.
-    const report = historyReport(runs, detail === 'brief' ? { reads: false, timers: 'fired' } : {});
+    const report = historyReport(runs, { ...(detail === 'brief' ? { reads: false, timers: 'fired' as const } : {}), ...(current ? { current } : {}) });
     res.json({
       id,
       detail: detail ?? 'full',

@@ -5,6 +5,7 @@
  */
 import { defaultPayloadConverter } from '@temporalio/common';
 import { ENGINE, type ApplicationState } from '../domain/application';
+import type { StateView } from '../domain/outcome';
 import type { LprTable } from '../domain/lpr';
 import type { AwardEvaluation, ScheduleLine } from '../domain/catalog';
 import { addCalendarDays, windowClosesAt } from '../domain/calendar';
@@ -125,10 +126,10 @@ interface RequestByUpdate {
 interface ActionSpec<R> {
   /** Path under `/applications/:id/` (api/action-routes.ts); `:n` from the request. */
   path: string;
-  phrase: (r: R, after: ApplicationState | undefined) => string;
+  phrase: (r: R, after: StateView | undefined) => string;
 }
 
-const trancheOf = (s: ApplicationState | undefined, n: number) => s?.tranches?.find((t) => t.n === n);
+const trancheOf = (s: StateView | undefined, n: number) => s?.tranches?.find((t) => t.n === n);
 
 const ACTIONS: { [K in keyof RequestByUpdate]: ActionSpec<RequestByUpdate[K]> } = {
   preliminaryRecord: { path: 'preliminary-record', phrase: (r) => `${r.decision === 'pass' ? 'passed' : 'failed'} the preliminary record: ${r.reason}` },
@@ -213,7 +214,7 @@ export function actionSpec(name: string): ActionSpec<Record<string, unknown>> | 
 }
 
 /** Amounts, references and context an action carries beyond its request. */
-export function actionExtras(name: string, r: Record<string, unknown>, after: ApplicationState | undefined): Pick<AuditEntry, 'amounts' | 'paymentReference'> {
+export function actionExtras(name: string, r: Record<string, unknown>, after: StateView | undefined): Pick<AuditEntry, 'amounts' | 'paymentReference'> {
   const amounts = yuanFields(r);
   let paymentReference: AuditEntry['paymentReference'];
   if (name === 'confirmation') {
@@ -228,38 +229,6 @@ export function actionExtras(name: string, r: Record<string, unknown>, after: Ap
   }
   if (name === 'repayment' && after?.clawback) amounts['outstanding after'] = after.clawback.outstanding;
   return { amounts: orNone(amounts), ...(paymentReference ? { paymentReference } : {}) };
-}
-
-/** The fields whose change an auditor follows, flattened. */
-export function watched(s: Partial<ApplicationState>): Record<string, unknown> {
-  const out: Record<string, unknown> = { stage: s.stage };
-  if (s.award) {
-    out['award.recommended'] = s.award.recommended;
-    out['award.approved'] = s.award.approved;
-  }
-  if (s.review) out['review.lastDay'] = s.review.clock.lastDay;
-  if (s.agreement) out['agreement.signedOn'] = s.agreement.signedOn;
-  for (const o of s.notice?.objections ?? []) out[`objection ${o.n}.status`] = o.status;
-  for (const t of s.tranches ?? []) {
-    out[`tranche ${t.n}.status`] = t.status;
-    out[`tranche ${t.n}.paidOn`] = t.paidOn;
-    out[`tranche ${t.n}.treasuryReference`] = t.treasuryReference;
-  }
-  for (const r of s.reports ?? []) out[`report ${r.n}.status`] = r.status;
-  if (s.clawback) {
-    for (const k of ['principal', 'interest', 'repaid', 'outstanding', 'lastDay'] as const) out[`clawback.${k}`] = s.clawback[k];
-  }
-  return out;
-}
-
-export function diff(before: Record<string, unknown>, after: Record<string, unknown>): AuditEntry['changes'] {
-  const changes: NonNullable<AuditEntry['changes']> = {};
-  for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    const from = before[k] ?? null;
-    const to = after[k] ?? null;
-    if (JSON.stringify(from) !== JSON.stringify(to)) changes[k] = { from, to };
-  }
-  return orNone(changes);
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
  * from Temporal's event history and api/history-render.ts words.
  */
 import type { temporal } from '@temporalio/proto';
+import type { ApplicationState } from '../domain/application';
 
 export type History = temporal.api.history.v1.IHistory;
 export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
@@ -97,6 +98,12 @@ export interface AuditOptions {
   reads?: boolean;
   /** `fired`: only timers that fired (no timer-started entries). Default `all`. */
   timers?: 'all' | 'fired';
+  /**
+   * The application's state now, for a run still open: the workflow's own audit names who moved
+   * each stage and why. Without it, the newest state the histories carry is used (a closed run's
+   * result, a continue-as-new input, or an update answer recorded before answers were outcomes).
+   */
+  current?: ApplicationState;
 }
 
 export interface HistoryReport {

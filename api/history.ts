@@ -17,6 +17,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { Actor } from '../domain/roles';
 import { ENGINE, type ApplicationInput, type ApplicationState } from '../domain/application';
+import { diff, isActionOutcome, watched, type StateView } from '../domain/outcome';
 import { SEARCH_ATTRIBUTES } from '../workflows/messages';
 import { historyToJsonValue } from '../lib/history-json';
 import {
@@ -24,7 +25,6 @@ import {
   actionSpec,
   activityView,
   deadlinesOf,
-  diff,
   EFFECTS,
   first,
   humanDuration,
@@ -36,7 +36,6 @@ import {
   str,
   timeOf,
   timerPurpose,
-  watched,
   who,
   yuanFields,
 } from './history-render';
@@ -45,6 +44,12 @@ const EventType = temporal.api.enums.v1.EventType;
 
 export type { History, HistoryEvent, Payloads, Run, AuditActor, AuditKind, AuditEntry, RunStatus, RunInfo, AuditOptions, HistoryReport } from './history-types';
 import type { History, HistoryEvent, Run, AuditEntry, RunStatus, RunInfo, AuditOptions, HistoryReport } from './history-types';
+
+/** What an update answered: a compact outcome's view, or (histories recorded before outcomes) the whole state. */
+function answerView(answer: unknown): StateView | undefined {
+  if (isActionOutcome(answer)) return answer.after;
+  return answer && typeof answer === 'object' && 'stage' in answer ? (answer as ApplicationState) : undefined;
+}
 
 /** The summary the workflow gave a command (a timer's purpose), from the event's user metadata. */
 function recordedSummary(e: HistoryEvent): string | null {
@@ -134,7 +139,7 @@ class Trail {
     private readonly options: AuditOptions,
   ) {
     this.reads = options.reads ?? true;
-    const latest = statesOf(runs).at(-1);
+    const latest = options.current ?? statesOf(runs).at(-1);
     this.deadlines = deadlinesOf(latest);
     this.audit = latest?.audit ?? [];
   }
@@ -203,7 +208,7 @@ class Trail {
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
         return this.updateAccepted(e);
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED: {
-        const after = first<ApplicationState>(e.workflowExecutionUpdateCompletedEventAttributes?.outcome?.success);
+        const after = answerView(first<unknown>(e.workflowExecutionUpdateCompletedEventAttributes?.outcome?.success));
         if (after) this.known = watched(after);
         return;
       }
@@ -259,7 +264,7 @@ class Trail {
     const spec = actionSpec(name);
     const close = updateId ? this.updateClose.get(updateId) : undefined;
     const outcome = close?.workflowExecutionUpdateCompletedEventAttributes?.outcome;
-    const after = first<ApplicationState>(outcome?.success);
+    const after = answerView(first<unknown>(outcome?.success));
     const path = spec?.path.replace(':n', String(request.n));
     const phrase = spec ? spec.phrase(request, after) : `made update ${name}`;
     const common = {

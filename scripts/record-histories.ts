@@ -8,6 +8,8 @@
  *
  * File names: `<scenario>.json`, or `<scenario>.run-<k>.json` for each run of an application
  * that continued as new. `npm run record-histories -- <scenario-id>` records only that scenario.
+ * `--label <label>` writes `<scenario>.<label>.json` beside the existing files instead: a new
+ * recording for new behaviour, next to the old one it must not replace.
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,7 +26,12 @@ Runtime.install({
 const HISTORIES_DIR = join(__dirname, '..', 'test', 'histories');
 
 async function main(): Promise<void> {
-  const wanted = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const labelAt = args.indexOf('--label');
+  const label = labelAt >= 0 ? args[labelAt + 1] : undefined;
+  if (labelAt >= 0 && !/^[a-z0-9-]+$/.test(label ?? '')) throw new Error('--label needs a name of lower-case letters, digits and dashes');
+  const wanted = labelAt >= 0 ? args.filter((_, i) => i !== labelAt && i !== labelAt + 1) : args;
+  const base = (id: string) => (label ? `${id}.${label}` : id);
   const unknown = wanted.filter((id) => !SCENARIOS.some((s) => s.id === id));
   if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
   const scenarios = SCENARIOS.filter((s) => wanted.length === 0 || wanted.includes(s.id));
@@ -37,12 +44,13 @@ async function main(): Promise<void> {
     for (const scenario of scenarios) {
       await runner.run(scenario, async (o) => {
         // Replace this scenario's files only.
+        const own = base(scenario.id);
         for (const f of readdirSync(HISTORIES_DIR)) {
-          if (f === `${scenario.id}.json` || (f.startsWith(`${scenario.id}.run-`) && f.endsWith('.json'))) rmSync(join(HISTORIES_DIR, f));
+          if (f === `${own}.json` || (f.startsWith(`${own}.run-`) && f.endsWith('.json'))) rmSync(join(HISTORIES_DIR, f));
         }
         for (const [i, runId] of o.runIds.entries()) {
           const history = await o.env.client.workflow.getHandle(o.workflowId, runId).fetchHistory();
-          const name = o.runIds.length === 1 ? `${scenario.id}.json` : `${scenario.id}.run-${i + 1}.json`;
+          const name = o.runIds.length === 1 ? `${own}.json` : `${own}.run-${i + 1}.json`;
           const path = join(HISTORIES_DIR, name);
           writeFileSync(path, `${historyToJson(history)}\n`);
           console.log(`${relative(process.cwd(), path)}: ${history.events?.length ?? 0} events (${o.final.stage}, run ${i + 1} of ${o.runIds.length})`);

@@ -52,6 +52,7 @@ import {
   signOffUpdate,
   stateQuery,
   verificationUpdate,
+  type ActionOutcome,
 } from '../workflows/messages';
 import { illustrativeCalendar } from './illustrative-calendar';
 import { storyYears, type StoryYears } from './story-years';
@@ -90,7 +91,8 @@ export interface Stage {
   year(written: number): number;
   /** Files an application the way the API does after its filing checks. */
   file(options: { programId: string; applicantNo: number; name: string; facts: ApplicationInput['facts']; seed: string; historyLimit?: number }): Promise<WorkflowHandleWithFirstExecutionRunId>;
-  act<R>(handle: WorkflowHandle, update: UpdateDefinition<ApplicationState, [R]>, request: R): Promise<ApplicationState>;
+  /** Takes an action as the API does: the update, then the state once the engine has reacted. */
+  act<R>(handle: WorkflowHandle, update: UpdateDefinition<ActionOutcome, [R]>, request: R): Promise<ApplicationState>;
   state(handle: WorkflowHandle): Promise<ApplicationState>;
   /** Polls (in real time, the clock holds still) until the state satisfies `ok`. */
   until(handle: WorkflowHandle, ok: (s: ApplicationState) => boolean, what: string): Promise<ApplicationState>;
@@ -439,7 +441,10 @@ function stageOn(env: TestWorkflowEnvironment, taskQueue: string, catalog: Retur
       };
       return env.client.workflow.start('applicationWorkflow', { workflowId: id, taskQueue, args: [input] });
     },
-    act: (handle, update, request) => handle.executeUpdate(update, { args: [request] }),
+    async act(handle, update, request) {
+      await handle.executeUpdate(update, { args: [request] });
+      return stage.state(handle);
+    },
     state: (handle) => handle.query(stateQuery),
     async outstandingOn(handle, date) {
       const st = await stage.state(handle);

@@ -11,7 +11,8 @@ import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import { effects } from './activities';
 import type { ActionName } from '../domain/actions';
-import type { ApplicationState, Decision, Report } from '../domain/application';
+import { stateView, type ActionOutcome } from '../domain/outcome';
+import type { Decision, Report } from '../domain/application';
 import { addCalendarDays, windowClosesAt } from '../domain/calendar';
 import { openReport, paymentStarted, refusalOf, trancheOf } from '../domain/lifecycle';
 import { outstandingOnDate, refreshStatement } from './clawback';
@@ -48,17 +49,18 @@ export function installHandlers(app: ApplicationRun): void {
 
   /** Registers one action: validator from the rules, handler that changes state and waits for the engine. */
   function action<R extends ActionRequest>(
-    update: UpdateDefinition<ApplicationState, [R]>,
+    update: UpdateDefinition<ActionOutcome, [R]>,
     name: ActionName,
     apply: (request: R) => void | Promise<void>,
   ): void {
     setHandler(
       update,
-      async (request: R) => {
+      async (request: R): Promise<ActionOutcome> => {
         await apply(request);
         app.changed();
         await app.settled(app.acted());
-        return state;
+        // A compact answer (stored in history); the caller reads the state after it.
+        return { update: update.name, after: stateView(state) };
       },
       {
         validator: (request: R) => {

@@ -9,6 +9,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ApplicationState } from '../domain/application';
+import type { ActionOutcome } from '../domain/outcome';
 import type {
   PreliminaryRecordRequest,
   MaterialsRequest,
@@ -33,29 +34,35 @@ import type {
 /** The request of each action, in domain/requests.ts; part of this public message module. */
 export type * from '../domain/requests';
 
+/**
+ * What an accepted action answers: a compact outcome (domain/outcome.ts), stored in history. The
+ * state is read with `stateQuery` after it. Histories recorded before answered with the whole state.
+ */
+export type { ActionOutcome, StateView } from '../domain/outcome';
+
 /** The search attributes the workflow keeps, which the API lists and filters by. */
 export { SEARCH_ATTRIBUTES } from './search-attributes';
 
 export const stateQuery = defineQuery<ApplicationState>('state');
 
-export const preliminaryRecordUpdate = defineUpdate<ApplicationState, [PreliminaryRecordRequest]>('preliminaryRecord');
-export const materialsUpdate = defineUpdate<ApplicationState, [MaterialsRequest]>('materials');
-export const supplementRequestUpdate = defineUpdate<ApplicationState, [SupplementRequest]>('supplementRequest');
-export const reviewExtensionUpdate = defineUpdate<ApplicationState, [ReviewExtensionRequest]>('reviewExtension');
-export const inspectionUpdate = defineUpdate<ApplicationState, [InspectionRequest]>('inspection');
-export const recommendationUpdate = defineUpdate<ApplicationState, [RecommendationRequest]>('recommendation');
-export const signOffUpdate = defineUpdate<ApplicationState, [SignOffRequest]>('signOff');
-export const objectionUpdate = defineUpdate<ApplicationState, [ObjectionRequest]>('objection');
-export const objectionResolutionUpdate = defineUpdate<ApplicationState, [ObjectionResolutionRequest]>('objectionResolution');
-export const agreementUpdate = defineUpdate<ApplicationState, [AgreementRequest]>('agreement');
-export const progressUpdate = defineUpdate<ApplicationState, [ProgressRequest]>('progress');
-export const verificationUpdate = defineUpdate<ApplicationState, [VerificationRequest]>('verification');
-export const confirmationUpdate = defineUpdate<ApplicationState, [ConfirmationRequest]>('confirmation');
-export const withdrawalUpdate = defineUpdate<ApplicationState, [WithdrawalRequest]>('withdrawal');
-export const fraudReportUpdate = defineUpdate<ApplicationState, [FraudReportRequest]>('fraudReport');
-export const breachReportUpdate = defineUpdate<ApplicationState, [BreachReportRequest]>('breachReport');
-export const clawbackDecisionUpdate = defineUpdate<ApplicationState, [ClawbackDecisionRequest]>('clawbackDecision');
-export const repaymentUpdate = defineUpdate<ApplicationState, [RepaymentRequest]>('repayment');
+export const preliminaryRecordUpdate = defineUpdate<ActionOutcome, [PreliminaryRecordRequest]>('preliminaryRecord');
+export const materialsUpdate = defineUpdate<ActionOutcome, [MaterialsRequest]>('materials');
+export const supplementRequestUpdate = defineUpdate<ActionOutcome, [SupplementRequest]>('supplementRequest');
+export const reviewExtensionUpdate = defineUpdate<ActionOutcome, [ReviewExtensionRequest]>('reviewExtension');
+export const inspectionUpdate = defineUpdate<ActionOutcome, [InspectionRequest]>('inspection');
+export const recommendationUpdate = defineUpdate<ActionOutcome, [RecommendationRequest]>('recommendation');
+export const signOffUpdate = defineUpdate<ActionOutcome, [SignOffRequest]>('signOff');
+export const objectionUpdate = defineUpdate<ActionOutcome, [ObjectionRequest]>('objection');
+export const objectionResolutionUpdate = defineUpdate<ActionOutcome, [ObjectionResolutionRequest]>('objectionResolution');
+export const agreementUpdate = defineUpdate<ActionOutcome, [AgreementRequest]>('agreement');
+export const progressUpdate = defineUpdate<ActionOutcome, [ProgressRequest]>('progress');
+export const verificationUpdate = defineUpdate<ActionOutcome, [VerificationRequest]>('verification');
+export const confirmationUpdate = defineUpdate<ActionOutcome, [ConfirmationRequest]>('confirmation');
+export const withdrawalUpdate = defineUpdate<ActionOutcome, [WithdrawalRequest]>('withdrawal');
+export const fraudReportUpdate = defineUpdate<ActionOutcome, [FraudReportRequest]>('fraudReport');
+export const breachReportUpdate = defineUpdate<ActionOutcome, [BreachReportRequest]>('breachReport');
+export const clawbackDecisionUpdate = defineUpdate<ActionOutcome, [ClawbackDecisionRequest]>('clawbackDecision');
+export const repaymentUpdate = defineUpdate<ActionOutcome, [RepaymentRequest]>('repayment');
 
 /**
  * Sent by the API when an admin supplies a calendar year, so that applications waiting for it

@@ -11,9 +11,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import { createActivities } from '../../activities';
+import { fetchRuns } from '../../api/history';
 import { createFileDishonestyList } from '../../activities/dishonesty-list';
 import { createOutbox, type EffectAdapter, type OutboxMessage } from '../../activities/outbox';
 import type { ApplicationInput, ApplicationState } from '../../domain/application';
+import type { ActionOutcome } from '../../domain/outcome';
 import { shanghaiDate } from '../../domain/calendar';
 import { illustrativeCalendar } from '../../scripts/illustrative-calendar';
 import { createCalendarStore } from '../../lib/calendar-store';
@@ -112,11 +114,14 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
     taskQueue,
     workflowBundle: await workflowBundle(),
     activities: createActivities({ effects: delayed(outbox, options.effectDelayMs), calendar, dishonestyList: createFileDishonestyList(dishonestyPath), lpr: createLprStore(dataDir) }),
-    // Every task replays the whole history: catches non-determinism in these tests.
-    maxCachedWorkflows: 0,
+    // A cache as in production: a query sent right after an update (as the API reads the state)
+    // waits for the task in progress instead of being dropped when an uncached run is evicted.
+    // Determinism is checked at `stop`: every workflow the test ran is replayed from its history.
   });
   const running = worker.run();
 
+  /** Every application this lifecycle filed, replayed at `stop`. */
+  const filed: string[] = [];
   const today = async () => shanghaiDate(await env.currentTimeMs());
   const thisYear = Number((await today()).slice(0, 4));
   const years = options.calendarYears ?? { from: thisYear, to: thisYear + 1 };
@@ -145,6 +150,7 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
         spotCheckSeed: options.spotCheckSeed ?? `test-seed-${id}`,
         ...(options.historyLimit ? { historyLimit: options.historyLimit } : {}),
       };
+      filed.push(id);
       return env.client.workflow.start(applicationWorkflow, { workflowId: id, taskQueue, args: [input] });
     },
     state: (handle) => queryState(handle),
@@ -153,16 +159,31 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
     },
     today,
     async stop() {
+      // Every run of every application, as recorded, replayed against the workflow code: a change
+      // that would break applications in flight fails the test file that exercised it.
+      const histories = [];
+      for (const id of filed) {
+        for (const run of await fetchRuns(env.client, id)) histories.push({ workflowId: `${id} (run ${run.runId})`, history: run.history });
+      }
       worker.shutdown();
       await running;
+      const failures: string[] = [];
+      for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+        if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+      }
       await env.teardown();
+      assert.deepEqual(failures, [], 'every workflow this test ran replays from its history');
     },
   };
 }
 
-/** Runs an update and returns the state it answers with. */
-export function act<R>(handle: WorkflowHandle, update: UpdateDefinition<ApplicationState, [R]>, request: R, updateId?: string): Promise<ApplicationState> {
-  return handle.executeUpdate(update, { args: [request], ...(updateId ? { updateId } : {}) });
+/**
+ * Takes an action as the API does: runs the update (which answers with a compact outcome, kept in
+ * history) and returns the state read right after, once the engine has reacted.
+ */
+export async function act<R>(handle: WorkflowHandle, update: UpdateDefinition<ActionOutcome, [R]>, request: R, updateId?: string): Promise<ApplicationState> {
+  await handle.executeUpdate(update, { args: [request], ...(updateId ? { updateId } : {}) });
+  return queryState(handle);
 }
 
 /** The refusal of an update that must be refused: its stable type and message. */

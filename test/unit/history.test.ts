@@ -342,3 +342,18 @@ test('timers are named by what the workflow recorded, never guessed from their d
   const renamed = of(auditTrail([named]), 'timer-started')[0]!;
   assert.equal(renamed.timer?.purpose, 'the materials deadline, as named by the workflow');
 });
+
+test('an update answers with a compact outcome, and the audit trail reads the same from it as from a whole state', () => {
+  // The same scenario recorded before (each answer the whole state) and after (compact outcomes).
+  const whole = fixture('paid-and-kept.json');
+  const compact = fixture('paid-and-kept.compact-answers.json');
+  const answers = (run: Run) => run.history.events!.filter((e) => e.workflowExecutionUpdateCompletedEventAttributes);
+  const compactAnswer = defaultPayloadConverter.fromPayload(answers(compact)[0]!.workflowExecutionUpdateCompletedEventAttributes!.outcome!.success!.payloads![0]!) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(compactAnswer).sort(), ['after', 'update']);
+  assert.ok(!('audit' in (compactAnswer.after as object)), 'no audit trail in an answer');
+
+  const actions = (run: Run) => of(auditTrail([run]), 'action').map((e) => [e.action, e.summary, e.changes, e.amounts, e.paymentReference?.tranche]);
+  assert.deepEqual(actions(compact), actions(whole));
+  const stages = (run: Run) => of(auditTrail([run]), 'stage').map((e) => [e.changes?.stage?.to, e.actor?.id]);
+  assert.deepEqual(stages(compact), stages(whole));
+});

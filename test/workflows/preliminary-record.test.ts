@@ -106,9 +106,13 @@ describe('preliminary record (time-skipping server)', () => {
 
   it('when the intake officer passes it, then it moves to formal-submission and awaits materials', async () => {
     const { id } = await file();
-    const state = await env.client.workflow
-      .getHandle(id)
-      .executeUpdate(preliminaryRecordUpdate, { args: [{ actor: actor('intake-officer'), decision: 'pass', reason: '资格符合' }] });
+    const handle = env.client.workflow.getHandle(id);
+    const outcome = await handle.executeUpdate(preliminaryRecordUpdate, { args: [{ actor: actor('intake-officer'), decision: 'pass', reason: '资格符合' }] });
+    // The update answers with a compact outcome (what history keeps); the state is read after it.
+    assert.equal(outcome.update, 'preliminaryRecord');
+    assert.equal(outcome.after.stage, 'formal-submission');
+    assert.ok(!('audit' in outcome.after), 'the answer carries no audit trail');
+    const state = await handle.query(stateQuery);
     assert.equal(state.stage, 'formal-submission');
     assert.equal(state.preliminaryRecord?.decision, 'pass');
     assert.deepEqual(state.pending.map((p) => [p.role, p.action]), [['applicant-system', 'materials']]);
@@ -176,8 +180,8 @@ describe('preliminary record (time-skipping server)', () => {
     const request = { actor: actor('intake-officer'), decision: 'pass' as const, reason: 'ok' };
     const first = await handle.executeUpdate(preliminaryRecordUpdate, { args: [request], updateId: 'pr-1' });
     const second = await handle.executeUpdate(preliminaryRecordUpdate, { args: [request], updateId: 'pr-1' });
-    assert.equal(first.stage, 'formal-submission');
-    assert.equal(second.stage, 'formal-submission');
+    assert.deepEqual(second, first, 'the second caller gets the first answer');
+    assert.equal(first.after.stage, 'formal-submission');
     const state = await handle.query(stateQuery);
     assert.equal(state.audit.filter((e) => e.action === 'preliminary-record').length, 1);
   });
