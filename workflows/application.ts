@@ -49,30 +49,35 @@ const INSTRUCTION_RETRY_MS = 3_600_000;
 /** How soon a refused notice or notification is delivered again. */
 const EFFECT_RETRY_MS = 3_600_000;
 
+/** The steps of the domain brief's procedure; each answers whether the application carries on. */
+const PROCEDURE: ReadonlyArray<{ step: string; resumesAt?: Stage; run: (app: Application) => Promise<boolean> }> = [
+  { step: '1. filing checks (serious-dishonesty list)', run: (app) => app.filingChecks() },
+  { step: '2. preliminary record', run: (app) => app.preliminaryRecord() },
+  { step: '2. formal submission of the materials', run: (app) => app.formalSubmission() },
+  { step: '3–4. review, inspection and government sign-off', run: (app) => app.reviewAndSignOff() },
+  { step: '5. public notice', run: (app) => app.publicNotice() },
+  { step: '6. support agreement', run: (app) => app.agreement() },
+  { step: '7. disbursement by milestone', resumesAt: 'disbursement', run: (app) => app.disbursement() },
+  { step: '8. monitoring of obligations', resumesAt: 'monitoring', run: async (app) => (await app.monitoring(), false) },
+];
+
 export async function applicationWorkflow(input: ApplicationInput): Promise<ApplicationState> {
   const app = new Application(input);
   installHandlers(app);
 
   if (!input.resume) {
     app.record({ actor: input.filedBy, action: 'filing', to: app.state.stage, details: { facts: input.facts, checks: input.filingChecks } });
-    app.changed();
-
-    if (await app.filingChecks())
-      if (await app.preliminaryRecord())
-        if (await app.formalSubmission())
-          if (await app.reviewAndSignOff())
-            if (await app.publicNotice())
-              if (await app.agreement())
-                if (await app.disbursement()) await app.monitoring();
   } else {
-    // Continued as new: carry on from the stage the previous run stopped at.
     app.record({ actor: ENGINE, action: 'continued-as-new', details: { run: app.state.runs, stage: app.state.stage } });
-    app.changed();
-    if (app.state.stage === 'disbursement') {
-      if (await app.disbursement()) await app.monitoring();
-    } else if (app.state.stage === 'monitoring') {
-      await app.monitoring();
-    }
+  }
+  app.changed();
+
+  // The procedure, one step after another, until one ends the application. A run continued as
+  // new re-enters the same sequence at the step of the stage the previous run stopped at (only
+  // disbursement and monitoring continue as new; a clawback goes straight to recovery below).
+  const from = input.resume ? PROCEDURE.findIndex((step) => step.resumesAt === app.state.stage) : 0;
+  for (const step of from < 0 ? [] : PROCEDURE.slice(from)) {
+    if (!(await step.run(app))) break;
   }
 
   // Steps 9–10: recovery, when the approver decided to recover paid funds.
