@@ -54,9 +54,11 @@ export interface PendingItem {
   action: string;
   /**
    * The endpoint relative to the application, e.g. `tranches/2/confirmation`; an absolute path
-   * (leading `/`) for work outside the application, e.g. `/calendar/years/2027` for the admin.
+   * (leading `/`) for work outside the application, e.g. `/calendar/years/2027` for the admin;
+   * null when no endpoint takes the action: the item asks for attention, and `reason` says why
+   * (a repayment overdue, escalated to the approver; a payment instruction the treasury refused).
    */
-  path: string;
+  path: string | null;
   /** ISO instant, when the item has a deadline. */
   dueAt: string | null;
   /** Why the item is there, when the action alone does not say (an escalation, a missing year). */

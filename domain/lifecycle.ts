@@ -415,7 +415,7 @@ export function pendingOf(state: ApplicationState, today: string): PendingItem[]
       if (!c || c.settledAt) break;
       items.push({ role: 'finance-officer', action: 'repayments', path: 'repayments', dueAt: state.stage === 'clawback' ? c.dueAt : null, reason: `${c.outstanding} outstanding as of ${c.asOf}` });
       if (c.overdueSince && state.stage === 'clawback') {
-        items.push({ role: 'approver', action: 'repayment-overdue', path: '', dueAt: c.dueAt, reason: `repayment overdue since the end of ${c.lastDay}` });
+        items.push({ role: 'approver', action: 'repayment-overdue', path: null, dueAt: c.dueAt, reason: `repayment overdue since the end of ${c.lastDay}` });
       }
       break;
     }
@@ -474,7 +474,7 @@ export function pendingOf(state: ApplicationState, today: string): PendingItem[]
         if (t.status === 'claimed') items.push({ role: 'reviewer', action: 'verification', path: `progress/${t.n}/verification`, dueAt: null });
         if (t.status === 'instructed') items.push({ role: 'finance-officer', action: 'confirmation', path: `tranches/${t.n}/confirmation`, dueAt: null });
         if (t.status === 'verified' && t.instructionProblem) {
-          items.push({ role: 'finance-officer', action: 'payment-instruction', path: `tranches/${t.n}`, dueAt: null, reason: t.instructionProblem });
+          items.push({ role: 'finance-officer', action: 'payment-instruction', path: null, dueAt: null, reason: t.instructionProblem });
         }
       }
       break;

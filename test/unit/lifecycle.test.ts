@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import type { ApplicationState, Tranche } from '../../domain/application';
 import { addYears, lastDayAfter, pendingOf, refusalOf } from '../../domain/lifecycle';
 import { actor } from '../helpers/fixtures';
+import { ROUTES } from '../../api/routes';
 
 const NOW = '2026-06-10T02:00:00.000Z';
 const REVIEW = { extensionMaxDays: 20 };
@@ -164,6 +165,21 @@ describe('pending items', () => {
         ['reviewer', 'progress/3/verification'],
       ],
     );
+  });
+
+  it('point only at endpoints that exist, or at none when the item asks for attention', () => {
+    const endpoints = ROUTES.map((r) => r.path);
+    const exists = (path: string) =>
+      endpoints.some((e) => new RegExp(`^${e.replace(/:[a-z]+/g, '[^/]+')}$`).test(path.startsWith('/') ? path : `/applications/x/${path}`));
+    const stuck = state({
+      stage: 'disbursement',
+      tranches: [tranche(1, 'paid'), tranche(2, 'instructed'), tranche(3, 'claimed'), tranche(4, 'verified', { instructionProblem: 'treasury refused: account closed' })],
+      calendarWait: { year: 2027, purpose: 'x', since: NOW },
+    });
+    const items = pendingOf(stuck, '2026-06-10');
+    for (const p of items) if (p.path !== null) assert.ok(exists(p.path), `${p.role} ${p.action}: no endpoint ${p.path}`);
+    const instruction = items.find((p) => p.action === 'payment-instruction');
+    assert.deepEqual([instruction?.role, instruction?.path, instruction?.reason], ['finance-officer', null, 'treasury refused: account closed']);
   });
 
   it('is empty at an end stage', () => {
