@@ -13,58 +13,13 @@ import { Router, type Request, type Response } from 'express';
 import type { Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
-import { ACTION_RULES, type ActionName } from '../domain/actions';
+import { ACTION_NAMES, ACTION_RULES, type ActionName } from '../domain/actions';
 import { type AccessLocals, guardedActor } from './access';
 import type { Metrics } from './observability';
 import type { ApplicationState } from '../domain/application';
-import {
-  type ActionRequest,
-  agreementUpdate,
-  breachReportUpdate,
-  calendarUpdatedSignal,
-  clawbackDecisionUpdate,
-  confirmationUpdate,
-  fraudReportUpdate,
-  inspectionUpdate,
-  materialsUpdate,
-  objectionResolutionUpdate,
-  objectionUpdate,
-  preliminaryRecordUpdate,
-  progressUpdate,
-  recommendationUpdate,
-  repaymentUpdate,
-  reviewExtensionUpdate,
-  signOffUpdate,
-  supplementRequestUpdate,
-  verificationUpdate,
-  withdrawalUpdate,
-  stateQuery,
-  SEARCH_ATTRIBUTES,
-  type ActionOutcome,
-} from '../workflows/messages';
+import { ACTION_UPDATES, calendarUpdatedSignal, stateQuery, SEARCH_ATTRIBUTES, type ActionOutcome, type ActionRequest } from '../workflows/messages';
 import { Problem, validationProblem } from './problem';
-import {
-  AgreementBody,
-  APPLICATION_ID_PATTERN,
-  BreachReportBody,
-  ClawbackDecisionBody,
-  ConfirmationBody,
-  FraudReportBody,
-  InspectionBody,
-  MaterialsBody,
-  ObjectionBody,
-  ObjectionResolutionBody,
-  ORDINAL_PATTERN,
-  PreliminaryRecordBody,
-  ProgressBody,
-  RecommendationBody,
-  RepaymentBody,
-  ReviewExtensionBody,
-  SignOffBody,
-  SupplementRequestBody,
-  VerificationBody,
-  WithdrawalBody,
-} from './schemas';
+import { ACTION_BODIES, APPLICATION_ID_PATTERN, ORDINAL_PATTERN } from './schemas';
 import { callTemporal, idempotencyKeyOf, TEMPORAL_CALL_TIMEOUT_MS, updateProblem } from './temporal-calls';
 
 type Locals = AccessLocals & { requestId: string };
@@ -81,17 +36,13 @@ export function actionRoutes(deps: ActionRouteDeps): Router {
   const router = Router();
 
   /**
-   * One endpoint: `path` is relative to the application; its last word names the action (a key of
-   * ACTION_RULES); a `:n` segment is the objection or tranche number, passed to the update as `n`.
+   * One endpoint per action of the registry (domain/actions.ts): its path relative to the
+   * application, whose `:n` segment is the objection or tranche number, passed to the update as `n`.
    */
-  function action<R extends ActionRequest>(
-    path: string,
-    schema: z.ZodType<Omit<R, 'actor' | 'n'>>,
-    update: UpdateDefinition<ActionOutcome, [R]>,
-  ): void {
-    const name = path.split('/').pop() ?? '';
-    if (!(name in ACTION_RULES)) throw new Error(`action route ${path}: "${name}" is not an action of domain/actions.ts`);
-    const actionName = name as ActionName;
+  function action<R extends ActionRequest>(actionName: ActionName): void {
+    const { path } = ACTION_RULES[actionName];
+    const schema = ACTION_BODIES[actionName] as unknown as z.ZodType<Omit<R, 'actor' | 'n'>>;
+    const update = ACTION_UPDATES[actionName] as unknown as UpdateDefinition<ActionOutcome, [R]>;
     const withN = path.includes(':n');
 
     router.post(`/applications/:id/${path}`, async (req, res: Response<unknown, Locals>) => {
@@ -116,24 +67,7 @@ export function actionRoutes(deps: ActionRouteDeps): Router {
     });
   }
 
-  action('preliminary-record', PreliminaryRecordBody, preliminaryRecordUpdate);
-  action('materials', MaterialsBody, materialsUpdate);
-  action('supplement-request', SupplementRequestBody, supplementRequestUpdate);
-  action('review-extension', ReviewExtensionBody, reviewExtensionUpdate);
-  action('inspection', InspectionBody, inspectionUpdate);
-  action('recommendation', RecommendationBody, recommendationUpdate);
-  action('sign-off', SignOffBody, signOffUpdate);
-  action('objections', ObjectionBody, objectionUpdate);
-  action('objections/:n/resolution', ObjectionResolutionBody, objectionResolutionUpdate);
-  action('agreement', AgreementBody, agreementUpdate);
-  action('progress', ProgressBody, progressUpdate);
-  action('progress/:n/verification', VerificationBody, verificationUpdate);
-  action('tranches/:n/confirmation', ConfirmationBody, confirmationUpdate);
-  action('withdrawal', WithdrawalBody, withdrawalUpdate);
-  action('fraud-report', FraudReportBody, fraudReportUpdate);
-  action('breach-report', BreachReportBody, breachReportUpdate);
-  action('clawback-decision', ClawbackDecisionBody, clawbackDecisionUpdate);
-  action('repayments', RepaymentBody, repaymentUpdate);
+  for (const name of ACTION_NAMES) action(name);
 
   return router;
 }

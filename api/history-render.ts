@@ -20,28 +20,8 @@ import type {
   Referral,
   WorkingDaysAnswer,
 } from '../domain/effects';
-import type {
-  AgreementRequest,
-  BreachReportRequest,
-  ClawbackDecisionRequest,
-  ConfirmationRequest,
-  FraudReportRequest,
-  InspectionRequest,
-  MaterialsRequest,
-  ObjectionRequest,
-  ObjectionResolutionRequest,
-  PreliminaryRecordRequest,
-  ProgressRequest,
-  RecommendationRequest,
-  RepaymentRequest,
-  ReviewExtensionRequest,
-  SignOffRequest,
-  SupplementRequest,
-  VerificationRequest,
-  WithdrawalRequest,
-} from '../workflows/messages';
-
-
+import { ACTION_RULES, actionOfUpdate, type ActionName } from '../domain/actions';
+import type { ConfirmationRequest, RequestByAction } from '../domain/requests';
 import type { AuditActor, AuditEntry, HistoryEvent, Payloads } from './history-types';
 
 // ------------------------------------------------------------------------------------------------
@@ -102,115 +82,65 @@ export function humanDuration(ms: number): string {
 // Actions (updates): endpoint and sentence per update name
 // ------------------------------------------------------------------------------------------------
 
-interface RequestByUpdate {
-  preliminaryRecord: PreliminaryRecordRequest;
-  materials: MaterialsRequest;
-  supplementRequest: SupplementRequest;
-  reviewExtension: ReviewExtensionRequest;
-  inspection: InspectionRequest;
-  recommendation: RecommendationRequest;
-  signOff: SignOffRequest;
-  objection: ObjectionRequest;
-  objectionResolution: ObjectionResolutionRequest;
-  agreement: AgreementRequest;
-  progress: ProgressRequest;
-  verification: VerificationRequest;
-  confirmation: ConfirmationRequest;
-  withdrawal: WithdrawalRequest;
-  fraudReport: FraudReportRequest;
-  breachReport: BreachReportRequest;
-  clawbackDecision: ClawbackDecisionRequest;
-  repayment: RepaymentRequest;
-}
 
-interface ActionSpec<R> {
-  /** Path under `/applications/:id/` (api/action-routes.ts); `:n` from the request. */
-  path: string;
-  phrase: (r: R, after: StateView | undefined) => string;
-}
+/** How the audit trail words an action: its request, and the watched fields once the engine reacted. */
+type Phrase<R> = (r: R, after: StateView | undefined) => string;
 
 const trancheOf = (s: StateView | undefined, n: number) => s?.tranches?.find((t) => t.n === n);
 
-const ACTIONS: { [K in keyof RequestByUpdate]: ActionSpec<RequestByUpdate[K]> } = {
-  preliminaryRecord: { path: 'preliminary-record', phrase: (r) => `${r.decision === 'pass' ? 'passed' : 'failed'} the preliminary record: ${r.reason}` },
-  materials: {
-    path: 'materials',
-    phrase: (r) => `handed in ${plural(r.documents?.length ?? 0, 'document')}${r.documents?.length ? ` (${r.documents.map((d) => d.name).join(', ')})` : ''}`,
-  },
-  supplementRequest: { path: 'supplement-request', phrase: (r) => `requested a supplement (一次性告知): ${r.items.join('; ')}` },
-  reviewExtension: { path: 'review-extension', phrase: (r) => `extended the review by ${plural(r.days, 'calendar day')}: ${r.reason}` },
-  inspection: { path: 'inspection', phrase: (r) => `recorded the on-site inspection: ${r.result} (${r.findings})` },
-  recommendation: {
-    path: 'recommendation',
-    phrase: (r) => (r.decision === 'approve' ? `recommended: approve ${r.amount} yuan (${r.reason})` : `recommended: reject (${r.reason})`),
-  },
-  signOff: {
-    path: 'sign-off',
-    phrase: (r) =>
-      r.decision === 'approve'
-        ? `signed off: approve ${r.amount} yuan (${r.reason})`
-        : r.decision === 'return'
-          ? `signed off: return for re-review (${r.reason})`
-          : `signed off: reject (${r.reason})`,
-  },
+const PHRASES: { [K in ActionName]: Phrase<RequestByAction[K]> } = {
+  'preliminary-record': (r) => `${r.decision === 'pass' ? 'passed' : 'failed'} the preliminary record: ${r.reason}`,
+  materials: (r) => `handed in ${plural(r.documents?.length ?? 0, 'document')}${r.documents?.length ? ` (${r.documents.map((d) => d.name).join(', ')})` : ''}`,
+  'supplement-request': (r) => `requested a supplement (一次性告知): ${r.items.join('; ')}`,
+  'review-extension': (r) => `extended the review by ${plural(r.days, 'calendar day')}: ${r.reason}`,
+  inspection: (r) => `recorded the on-site inspection: ${r.result} (${r.findings})`,
+  recommendation: (r) => (r.decision === 'approve' ? `recommended: approve ${r.amount} yuan (${r.reason})` : `recommended: reject (${r.reason})`),
+  'sign-off': (r) =>
+    r.decision === 'approve'
+      ? `signed off: approve ${r.amount} yuan (${r.reason})`
+      : r.decision === 'return'
+        ? `signed off: return for re-review (${r.reason})`
+        : `signed off: reject (${r.reason})`,
   // The objector's identity is personal data: name the objection, not the person (as the workflow does).
-  objection: {
-    path: 'objections',
-    phrase: (r, after) => {
-      const n = after?.notice?.objections?.length;
-      return `recorded written objection${n ? ` ${n}` : ''}: ${r.text}`;
-    },
+  objections: (r, after) => {
+    const n = after?.notice?.objections?.length;
+    return `recorded written objection${n ? ` ${n}` : ''}: ${r.text}`;
   },
-  objectionResolution: {
-    path: 'objections/:n/resolution',
-    phrase: (r) =>
-      !r.upheld
-        ? `did not uphold objection ${r.n}: ${r.decision}`
-        : r.amount !== undefined
-          ? `upheld objection ${r.n}, reducing the award to ${r.amount} yuan: ${r.decision}`
-          : `upheld objection ${r.n}, refusing the award: ${r.decision}`,
+  resolution: (r) =>
+    !r.upheld
+      ? `did not uphold objection ${r.n}: ${r.decision}`
+      : r.amount !== undefined
+        ? `upheld objection ${r.n}, reducing the award to ${r.amount} yuan: ${r.decision}`
+        : `upheld objection ${r.n}, refusing the award: ${r.decision}`,
+  agreement: (r) => `recorded the support agreement, signed on ${r.signedOn}`,
+  progress: (r, after) => {
+    const t = after?.tranches?.find((x) => x.milestone === r.milestone);
+    const investment = r.cumulativeInvestment ? `, cumulative investment ${r.cumulativeInvestment} yuan` : '';
+    return `reported progress for milestone ${r.milestone}${t ? ` (tranche ${t.n})` : ''}${investment}, with ${plural(r.evidence?.length ?? 0, 'evidence document')}`;
   },
-  agreement: { path: 'agreement', phrase: (r) => `recorded the support agreement, signed on ${r.signedOn}` },
-  progress: {
-    path: 'progress',
-    phrase: (r, after) => {
-      const t = after?.tranches?.find((x) => x.milestone === r.milestone);
-      const investment = r.cumulativeInvestment ? `, cumulative investment ${r.cumulativeInvestment} yuan` : '';
-      return `reported progress for milestone ${r.milestone}${t ? ` (tranche ${t.n})` : ''}${investment}, with ${plural(r.evidence?.length ?? 0, 'evidence document')}`;
-    },
+  verification: (r) => `${r.accepted ? 'accepted' : 'did not accept'} the progress report for tranche ${r.n}: ${r.reason}`,
+  confirmation: (r, after) => {
+    const amount = trancheOf(after, r.n)?.amount;
+    return `confirmed tranche ${r.n}${amount ? ` (${amount} yuan)` : ''} paid on ${r.paidOn}, treasury reference ${r.treasuryReference}`;
   },
-  verification: {
-    path: 'progress/:n/verification',
-    phrase: (r) => `${r.accepted ? 'accepted' : 'did not accept'} the progress report for tranche ${r.n}: ${r.reason}`,
-  },
-  confirmation: {
-    path: 'tranches/:n/confirmation',
-    phrase: (r, after) => {
-      const amount = trancheOf(after, r.n)?.amount;
-      return `confirmed tranche ${r.n}${amount ? ` (${amount} yuan)` : ''} paid on ${r.paidOn}, treasury reference ${r.treasuryReference}`;
-    },
-  },
-  withdrawal: { path: 'withdrawal', phrase: (r) => `withdrew the application: ${r.reason}` },
-  fraudReport: { path: 'fraud-report', phrase: (r) => `reported fraud: ${r.findings}` },
-  breachReport: { path: 'breach-report', phrase: (r) => `reported a breach of obligation ${r.obligation}: ${r.findings}` },
-  clawbackDecision: {
-    path: 'clawback-decision',
-    phrase: (r) =>
-      r.decision === 'dismiss'
-        ? `dismissed the report: ${r.reason}`
-        : `decided to recover the funds paid${r.referToJudiciary ? ' and refer the case to the judicial authorities' : ''}: ${r.reason}`,
-  },
-  repayment: {
-    path: 'repayments',
-    phrase: (r, after) => {
-      const outstanding = after?.clawback?.outstanding;
-      return `recorded a repayment of ${r.amount} yuan paid on ${r.paidOn}${outstanding ? `; ${outstanding} yuan now outstanding` : ''}`;
-    },
+  withdrawal: (r) => `withdrew the application: ${r.reason}`,
+  'fraud-report': (r) => `reported fraud: ${r.findings}`,
+  'breach-report': (r) => `reported a breach of obligation ${r.obligation}: ${r.findings}`,
+  'clawback-decision': (r) =>
+    r.decision === 'dismiss'
+      ? `dismissed the report: ${r.reason}`
+      : `decided to recover the funds paid${r.referToJudiciary ? ' and refer the case to the judicial authorities' : ''}: ${r.reason}`,
+  repayments: (r, after) => {
+    const outstanding = after?.clawback?.outstanding;
+    return `recorded a repayment of ${r.amount} yuan paid on ${r.paidOn}${outstanding ? `; ${outstanding} yuan now outstanding` : ''}`;
   },
 };
 
-export function actionSpec(name: string): ActionSpec<Record<string, unknown>> | undefined {
-  return Object.hasOwn(ACTIONS, name) ? (ACTIONS[name as keyof RequestByUpdate] as unknown as ActionSpec<Record<string, unknown>>) : undefined;
+/** The action an update name stands for: its endpoint (with `:n`) and how the trail words it. */
+export function actionSpec(update: string): { path: string; phrase: Phrase<Record<string, unknown>> } | undefined {
+  const action = actionOfUpdate(update);
+  if (!action) return undefined;
+  return { path: ACTION_RULES[action].path, phrase: PHRASES[action] as unknown as Phrase<Record<string, unknown>> };
 }
 
 /** Amounts, references and context an action carries beyond its request. */

@@ -5,7 +5,7 @@
  * all generated from this table, so they cannot disagree.
  */
 import type { z } from 'zod';
-import { ACTION_RULES, type ActionName } from '../domain/actions';
+import { ACTION_NAMES, ACTION_RULES, type ActionName, type ActionRule } from '../domain/actions';
 import { ROLES, type Role } from '../domain/roles';
 import * as historyQuery from './history-query';
 import * as listing from './listing';
@@ -51,21 +51,19 @@ const GOVERNMENT: readonly Role[] = ROLES.filter((r) => r !== 'applicant-system'
 
 const STATE = { 200: 'The application after the engine reacted to the action' };
 
-function actionRoute(path: string, summary: string, schema: z.ZodType): RouteSpec {
-  const action = path.split('/').pop() as ActionName;
-  const rule = ACTION_RULES[action];
-  if (!rule) throw new Error(`route ${path}: "${action}" is not an action of domain/actions.ts`);
+function actionRoute(action: ActionName): RouteSpec {
+  const rule: ActionRule = ACTION_RULES[action];
   return {
     method: 'post',
-    path: `/applications/:id/${path}`,
-    operationId: camel(path.replace(/:n\//g, '')),
-    summary,
+    path: `/applications/:id/${rule.path}`,
+    operationId: camel(rule.path.replace(/:n\//g, '')),
+    summary: rule.summary,
     tag: 'Actions',
     // The same roles the workflow's validators accept: one rule table for both.
     audience: rule.roles,
-    ...(rule.roles.includes('applicant-system' as never) ? { applicantScope: 'id' as const } : {}),
+    ...(rule.roles.includes('applicant-system') ? { applicantScope: 'id' as const } : {}),
     action,
-    body: schema,
+    body: body.ACTION_BODIES[action],
     responses: STATE,
     idempotent: true,
   };
@@ -79,26 +77,7 @@ function camel(path: string): string {
     .join('');
 }
 
-const ACTION_ROUTES: readonly RouteSpec[] = [
-  actionRoute('preliminary-record', 'Record (or refuse) the preliminary record', body.PreliminaryRecordBody),
-  actionRoute('materials', 'Hand in the formal materials, or answer the supplement request', body.MaterialsBody),
-  actionRoute('supplement-request', 'Ask once for supplementary materials', body.SupplementRequestBody),
-  actionRoute('review-extension', 'Extend the review deadline once', body.ReviewExtensionBody),
-  actionRoute('inspection', 'Record the on-site inspection', body.InspectionBody),
-  actionRoute('recommendation', 'Recommend approval (with an amount) or rejection', body.RecommendationBody),
-  actionRoute('sign-off', 'Government sign-off: approve, reject or return', body.SignOffBody),
-  actionRoute('objections', 'Record a written objection received during the public notice', body.ObjectionBody),
-  actionRoute('objections/:n/resolution', 'Decide an objection', body.ObjectionResolutionBody),
-  actionRoute('agreement', 'Record the signed subsidy agreement', body.AgreementBody),
-  actionRoute('progress', 'Report construction progress or a milestone', body.ProgressBody),
-  actionRoute('progress/:n/verification', 'Verify a progress report', body.VerificationBody),
-  actionRoute('tranches/:n/confirmation', 'Confirm that a tranche was paid, with the treasury reference', body.ConfirmationBody),
-  actionRoute('withdrawal', 'Withdraw the application', body.WithdrawalBody),
-  actionRoute('fraud-report', 'Report fraud found by inspection', body.FraudReportBody),
-  actionRoute('breach-report', 'Report a breach of an obligation', body.BreachReportBody),
-  actionRoute('clawback-decision', 'Decide whether to recover the subsidy', body.ClawbackDecisionBody),
-  actionRoute('repayments', 'Record a repayment received', body.RepaymentBody),
-];
+const ACTION_ROUTES: readonly RouteSpec[] = ACTION_NAMES.map(actionRoute);
 
 const ID = { applicantScope: 'id' as const };
 

@@ -10,6 +10,8 @@ import { z } from 'zod';
 import { creditCodeProblem } from '../domain/credit-code';
 import { dateProblem } from '../domain/dates';
 import { compareYuan, yuanProblem } from '../domain/money';
+import type { ActionName } from '../domain/actions';
+import type { RequestByAction } from '../domain/requests';
 import type {
   AgreementRequest,
   BreachReportRequest,
@@ -303,6 +305,28 @@ export const RepaymentBody: z.ZodType<BodyOf<RepaymentRequest>> = body({
   paidOn: CalendarDate,
   comment,
 });
+
+/** The body each action of the registry (domain/actions.ts) takes, by the action's name. */
+export const ACTION_BODIES: { readonly [K in ActionName]: z.ZodType<BodyOf<RequestByAction[K]>> } = {
+  'preliminary-record': PreliminaryRecordBody,
+  materials: MaterialsBody,
+  'supplement-request': SupplementRequestBody,
+  'review-extension': ReviewExtensionBody,
+  inspection: InspectionBody,
+  recommendation: RecommendationBody,
+  'sign-off': SignOffBody,
+  objections: ObjectionBody,
+  resolution: ObjectionResolutionBody,
+  agreement: AgreementBody,
+  progress: ProgressBody,
+  verification: VerificationBody,
+  confirmation: ConfirmationBody,
+  withdrawal: WithdrawalBody,
+  'fraud-report': FraudReportBody,
+  'breach-report': BreachReportBody,
+  'clawback-decision': ClawbackDecisionBody,
+  repayments: RepaymentBody,
+};
 
 // ---- Filing ----------------------------------------------------------------------------------
 

@@ -134,3 +134,25 @@ export interface RepaymentRequest extends ActionRequest {
   /** YYYY-MM-DD */
   paidOn: string;
 }
+
+/** The request of each action of the registry (domain/actions.ts), by the action's name. */
+export interface RequestByAction {
+  'preliminary-record': PreliminaryRecordRequest;
+  materials: MaterialsRequest;
+  'supplement-request': SupplementRequest;
+  'review-extension': ReviewExtensionRequest;
+  inspection: InspectionRequest;
+  recommendation: RecommendationRequest;
+  'sign-off': SignOffRequest;
+  objections: ObjectionRequest;
+  resolution: ObjectionResolutionRequest;
+  agreement: AgreementRequest;
+  progress: ProgressRequest;
+  verification: VerificationRequest;
+  confirmation: ConfirmationRequest;
+  withdrawal: WithdrawalRequest;
+  'fraud-report': FraudReportRequest;
+  'breach-report': BreachReportRequest;
+  'clawback-decision': ClawbackDecisionRequest;
+  repayments: RepaymentRequest;
+}

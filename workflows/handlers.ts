@@ -18,29 +18,8 @@ import { openReport, paymentStarted, refusalOf, trancheOf } from '../domain/life
 import { outstandingOnDate, refreshStatement } from './clawback';
 import type { Actor } from '../domain/roles';
 import type { ApplicationRun } from './run';
-import {
-  agreementUpdate,
-  breachReportUpdate,
-  calendarUpdatedSignal,
-  clawbackDecisionUpdate,
-  fraudReportUpdate,
-  repaymentUpdate,
-  confirmationUpdate,
-  inspectionUpdate,
-  materialsUpdate,
-  objectionResolutionUpdate,
-  objectionUpdate,
-  preliminaryRecordUpdate,
-  progressUpdate,
-  recommendationUpdate,
-  reviewExtensionUpdate,
-  signOffUpdate,
-  stateQuery,
-  supplementRequestUpdate,
-  verificationUpdate,
-  withdrawalUpdate,
-  type ActionRequest,
-} from './messages';
+import { ACTION_UPDATES, calendarUpdatedSignal, stateQuery, type ActionRequest } from './messages';
+import type { RequestByAction } from '../domain/requests';
 
 const { notifyApplicant, notifyObjector, recordCredit } = effects;
 
@@ -48,11 +27,9 @@ export function installHandlers(app: ApplicationRun): void {
   const state = app.state;
 
   /** Registers one action: validator from the rules, handler that changes state and waits for the engine. */
-  function action<R extends ActionRequest>(
-    update: UpdateDefinition<ActionOutcome, [R]>,
-    name: ActionName,
-    apply: (request: R) => void | Promise<void>,
-  ): void {
+  function action<K extends ActionName>(name: K, apply: (request: RequestByAction[K]) => void | Promise<void>): void {
+    type R = RequestByAction[K];
+    const update = ACTION_UPDATES[name] as UpdateDefinition<ActionOutcome, [R]>;
     setHandler(
       update,
       async (request: R): Promise<ActionOutcome> => {
@@ -89,13 +66,13 @@ export function installHandlers(app: ApplicationRun): void {
     app.calendarYearsAnnounced.add(year);
   });
 
-  action(preliminaryRecordUpdate, 'preliminary-record', (r) => {
+  action('preliminary-record', (r) => {
     state.preliminaryRecord = { decision: r.decision, reason: r.reason, by: r.actor, at: at() };
     if (r.decision === 'pass') app.moveTo('formal-submission', r.actor, 'preliminary-record', r.reason, { decision: 'pass', comment: withComment(r) });
     else app.end('rejected', r.actor, 'preliminary-record', `preliminary record failed: ${r.reason}`, { decision: 'fail', comment: withComment(r) });
   });
 
-  action(materialsUpdate, 'materials', (r) => {
+  action('materials', (r) => {
     const answering = state.stage === 'supplement-requested';
     state.materials.submissions.push({ kind: answering ? 'supplement-answer' : 'formal-submission', at: at(), by: r.actor, documents: r.documents });
     const named = new Set(state.materials.submissions.flatMap((s) => s.documents.flatMap((d) => (d.materialId ? [d.materialId] : []))));
@@ -109,7 +86,7 @@ export function installHandlers(app: ApplicationRun): void {
     }
   });
 
-  action(supplementRequestUpdate, 'supplement-request', (r) => {
+  action('supplement-request', (r) => {
     const dueInWorkingDays = r.dueInWorkingDays ?? app.program.deadlines.supplementAnswerWorkingDays;
     state.review!.supplement = {
       items: r.items,
@@ -124,7 +101,7 @@ export function installHandlers(app: ApplicationRun): void {
     app.moveTo('supplement-requested', r.actor, 'supplement-request', withComment(r), { items: r.items, dueInWorkingDays });
   });
 
-  action(reviewExtensionUpdate, 'review-extension', (r) => {
+  action('review-extension', (r) => {
     const review = state.review!;
     const before = { lastDay: review.clock.lastDay, dueAt: review.clock.dueAt };
     review.clock.lastDay = addCalendarDays(review.clock.lastDay, r.days);
@@ -133,13 +110,13 @@ export function installHandlers(app: ApplicationRun): void {
     app.record({ actor: r.actor, action: 'review-extension', comment: r.reason, details: { days: r.days, before, after: { lastDay: review.clock.lastDay, dueAt: review.clock.dueAt }, comment: withComment(r) } });
   });
 
-  action(inspectionUpdate, 'inspection', (r) => {
+  action('inspection', (r) => {
     state.inspection!.result = { result: r.result, findings: r.findings, by: r.actor, at: at() };
     if (r.result === 'pass') app.moveTo('review', r.actor, 'inspection', r.findings, { result: 'pass', why: state.inspection!.why, comment: withComment(r) });
     else app.end('rejected', r.actor, 'inspection', `the on-site inspection failed: ${r.findings}`, { result: 'fail', comment: withComment(r) });
   });
 
-  action(recommendationUpdate, 'recommendation', (r) => {
+  action('recommendation', (r) => {
     state.recommendation = decision(r.decision, r.amount, r.reason, r.actor);
     if (r.decision === 'approve') {
       state.award.recommended = r.amount!;
@@ -154,7 +131,7 @@ export function installHandlers(app: ApplicationRun): void {
     }
   });
 
-  action(signOffUpdate, 'sign-off', (r) => {
+  action('sign-off', (r) => {
     state.signOff = decision(r.decision, r.amount, r.reason, r.actor);
     if (r.decision === 'approve') {
       state.award.approved = r.amount!;
@@ -171,7 +148,7 @@ export function installHandlers(app: ApplicationRun): void {
     }
   });
 
-  action(objectionUpdate, 'objections', (r) => {
+  action('objections', (r) => {
     const notice = state.notice!;
     const n = notice.objections.length + 1;
     notice.objections.push({
@@ -188,7 +165,7 @@ export function installHandlers(app: ApplicationRun): void {
     app.record({ actor: r.actor, action: 'objections', details: { n, publication: notice.publication, text: r.text, comment: withComment(r) } });
   });
 
-  action(objectionResolutionUpdate, 'resolution', (r) => {
+  action('resolution', (r) => {
     const objection = state.notice!.objections.find((o) => o.n === r.n)!;
     objection.status = r.upheld ? 'upheld' : 'not-upheld';
     objection.resolution = { upheld: r.upheld, decision: r.decision, amount: r.amount ?? null, by: r.actor, at: at() };
@@ -214,7 +191,7 @@ export function installHandlers(app: ApplicationRun): void {
     }));
   });
 
-  action(agreementUpdate, 'agreement', (r) => {
+  action('agreement', (r) => {
     const agreement = state.agreement!;
     agreement.signedOn = r.signedOn;
     agreement.recordedBy = r.actor;
@@ -222,7 +199,7 @@ export function installHandlers(app: ApplicationRun): void {
     app.moveTo('disbursement', r.actor, 'agreement', withComment(r), { signedOn: r.signedOn });
   });
 
-  action(progressUpdate, 'progress', (r) => {
+  action('progress', (r) => {
     const tranche = state.tranches.find((t) => t.milestone === r.milestone)!;
     tranche.claims.push({ at: at(), by: r.actor, cumulativeInvestment: r.cumulativeInvestment ?? null, evidence: r.evidence, verification: null });
     tranche.status = 'claimed';
@@ -233,7 +210,7 @@ export function installHandlers(app: ApplicationRun): void {
     });
   });
 
-  action(verificationUpdate, 'verification', (r) => {
+  action('verification', (r) => {
     const tranche = trancheOf(state, r.n)!;
     tranche.claims.at(-1)!.verification = { accepted: r.accepted, reason: r.reason, by: r.actor, at: at() };
     tranche.status = r.accepted ? 'verified' : 'rejected';
@@ -249,7 +226,7 @@ export function installHandlers(app: ApplicationRun): void {
     }
   });
 
-  action(confirmationUpdate, 'confirmation', (r) => {
+  action('confirmation', (r) => {
     const tranche = trancheOf(state, r.n)!;
     tranche.status = 'paid';
     tranche.paidOn = r.paidOn;
@@ -264,13 +241,13 @@ export function installHandlers(app: ApplicationRun): void {
     });
   });
 
-  action(withdrawalUpdate, 'withdrawal', (r) => {
+  action('withdrawal', (r) => {
     app.end('withdrawn', r.actor, 'withdrawal', `withdrawn by the applicant: ${r.reason}`, { comment: withComment(r) });
   });
 
   // Steps 9–10 (002 第三十三条): fraud or breach found at any time, decided by the approver.
 
-  action(fraudReportUpdate, 'fraud-report', (r) => {
+  action('fraud-report', (r) => {
     const afterPayment = paymentStarted(state);
     const report = addReport('fraud', r.findings, r.evidence, null, r.actor, afterPayment);
     const details = { report: report.n, findings: r.findings, evidence: r.evidence, comment: withComment(r) };
@@ -284,12 +261,12 @@ export function installHandlers(app: ApplicationRun): void {
     creditRecord(report.n, 'fraud', r.findings);
   });
 
-  action(breachReportUpdate, 'breach-report', (r) => {
+  action('breach-report', (r) => {
     const report = addReport('breach', r.findings, [], r.obligation, r.actor, true);
     app.record({ actor: r.actor, action: 'breach-report', comment: 'the approver decides on recovery', details: { report: report.n, obligation: r.obligation, findings: r.findings, comment: withComment(r) } });
   });
 
-  action(clawbackDecisionUpdate, 'clawback-decision', (r) => {
+  action('clawback-decision', (r) => {
     const report = openReport(state)!;
     report.decision = { decision: r.decision, reason: r.reason, by: r.actor, at: at() };
     if (r.decision === 'dismiss') {
@@ -339,7 +316,7 @@ export function installHandlers(app: ApplicationRun): void {
     });
   });
 
-  action(repaymentUpdate, 'repayments', (r) => {
+  action('repayments', (r) => {
     const c = state.clawback!;
     c.repayments.push({ amount: r.amount, paidOn: r.paidOn, toCosts: '0.00', toInterest: '0.00', toPrincipal: '0.00', recordedBy: r.actor, recordedAt: at() });
     refreshStatement(state, app.lpr!, app.today());

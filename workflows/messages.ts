@@ -10,26 +10,9 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ApplicationState } from '../domain/application';
 import type { ActionOutcome } from '../domain/outcome';
-import type {
-  PreliminaryRecordRequest,
-  MaterialsRequest,
-  SupplementRequest,
-  ReviewExtensionRequest,
-  InspectionRequest,
-  RecommendationRequest,
-  SignOffRequest,
-  ObjectionRequest,
-  ObjectionResolutionRequest,
-  AgreementRequest,
-  ProgressRequest,
-  VerificationRequest,
-  ConfirmationRequest,
-  WithdrawalRequest,
-  FraudReportRequest,
-  BreachReportRequest,
-  ClawbackDecisionRequest,
-  RepaymentRequest,
-} from '../domain/requests';
+import type { UpdateDefinition } from '@temporalio/common';
+import { ACTION_NAMES, ACTION_RULES, type ActionName } from '../domain/actions';
+import type { RequestByAction } from '../domain/requests';
 
 /** The request of each action, in domain/requests.ts; part of this public message module. */
 export type * from '../domain/requests';
@@ -45,24 +28,30 @@ export { SEARCH_ATTRIBUTES } from './search-attributes';
 
 export const stateQuery = defineQuery<ApplicationState>('state');
 
-export const preliminaryRecordUpdate = defineUpdate<ActionOutcome, [PreliminaryRecordRequest]>('preliminaryRecord');
-export const materialsUpdate = defineUpdate<ActionOutcome, [MaterialsRequest]>('materials');
-export const supplementRequestUpdate = defineUpdate<ActionOutcome, [SupplementRequest]>('supplementRequest');
-export const reviewExtensionUpdate = defineUpdate<ActionOutcome, [ReviewExtensionRequest]>('reviewExtension');
-export const inspectionUpdate = defineUpdate<ActionOutcome, [InspectionRequest]>('inspection');
-export const recommendationUpdate = defineUpdate<ActionOutcome, [RecommendationRequest]>('recommendation');
-export const signOffUpdate = defineUpdate<ActionOutcome, [SignOffRequest]>('signOff');
-export const objectionUpdate = defineUpdate<ActionOutcome, [ObjectionRequest]>('objection');
-export const objectionResolutionUpdate = defineUpdate<ActionOutcome, [ObjectionResolutionRequest]>('objectionResolution');
-export const agreementUpdate = defineUpdate<ActionOutcome, [AgreementRequest]>('agreement');
-export const progressUpdate = defineUpdate<ActionOutcome, [ProgressRequest]>('progress');
-export const verificationUpdate = defineUpdate<ActionOutcome, [VerificationRequest]>('verification');
-export const confirmationUpdate = defineUpdate<ActionOutcome, [ConfirmationRequest]>('confirmation');
-export const withdrawalUpdate = defineUpdate<ActionOutcome, [WithdrawalRequest]>('withdrawal');
-export const fraudReportUpdate = defineUpdate<ActionOutcome, [FraudReportRequest]>('fraudReport');
-export const breachReportUpdate = defineUpdate<ActionOutcome, [BreachReportRequest]>('breachReport');
-export const clawbackDecisionUpdate = defineUpdate<ActionOutcome, [ClawbackDecisionRequest]>('clawbackDecision');
-export const repaymentUpdate = defineUpdate<ActionOutcome, [RepaymentRequest]>('repayment');
+/** Every action's Workflow Update, named as the registry (domain/actions.ts) says. */
+export const ACTION_UPDATES = Object.fromEntries(
+  ACTION_NAMES.map((name) => [name, defineUpdate<ActionOutcome, [RequestByAction[typeof name]]>(ACTION_RULES[name].update)]),
+) as { readonly [K in ActionName]: UpdateDefinition<ActionOutcome, [RequestByAction[K]]> };
+
+// Each update by the name code calls it by.
+export const preliminaryRecordUpdate = ACTION_UPDATES['preliminary-record'];
+export const materialsUpdate = ACTION_UPDATES.materials;
+export const supplementRequestUpdate = ACTION_UPDATES['supplement-request'];
+export const reviewExtensionUpdate = ACTION_UPDATES['review-extension'];
+export const inspectionUpdate = ACTION_UPDATES.inspection;
+export const recommendationUpdate = ACTION_UPDATES.recommendation;
+export const signOffUpdate = ACTION_UPDATES['sign-off'];
+export const objectionUpdate = ACTION_UPDATES.objections;
+export const objectionResolutionUpdate = ACTION_UPDATES.resolution;
+export const agreementUpdate = ACTION_UPDATES.agreement;
+export const progressUpdate = ACTION_UPDATES.progress;
+export const verificationUpdate = ACTION_UPDATES.verification;
+export const confirmationUpdate = ACTION_UPDATES.confirmation;
+export const withdrawalUpdate = ACTION_UPDATES.withdrawal;
+export const fraudReportUpdate = ACTION_UPDATES['fraud-report'];
+export const breachReportUpdate = ACTION_UPDATES['breach-report'];
+export const clawbackDecisionUpdate = ACTION_UPDATES['clawback-decision'];
+export const repaymentUpdate = ACTION_UPDATES.repayments;
 
 /**
  * Sent by the API when an admin supplies a calendar year, so that applications waiting for it
