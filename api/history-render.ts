@@ -136,7 +136,7 @@ const PHRASES: { [K in ActionName]: Phrase<RequestByAction[K]> } = {
   },
 };
 
-/** The action an update name stands for: its endpoint (with `:n`) and how the trail words it. */
+/** The action an update name stands for (its name or an earlier one): its endpoint (with `:n`) and how the trail words it. */
 export function actionSpec(update: string): { path: string; phrase: Phrase<Record<string, unknown>> } | undefined {
   const action = actionOfUpdate(update);
   if (!action) return undefined;
@@ -144,7 +144,7 @@ export function actionSpec(update: string): { path: string; phrase: Phrase<Recor
 }
 
 /** Amounts, references and context an action carries beyond its request. */
-export function actionExtras(name: string, r: Record<string, unknown>, after: StateView | undefined): Pick<AuditEntry, 'amounts' | 'paymentReference'> {
+export function actionExtras(name: ActionName | undefined, r: Record<string, unknown>, after: StateView | undefined): Pick<AuditEntry, 'amounts' | 'paymentReference'> {
   const amounts = yuanFields(r);
   let paymentReference: AuditEntry['paymentReference'];
   if (name === 'confirmation') {
@@ -157,7 +157,7 @@ export function actionExtras(name: string, r: Record<string, unknown>, after: St
       ...(t?.instruction?.idempotencyKey ? { idempotencyKey: t.instruction.idempotencyKey } : {}),
     };
   }
-  if (name === 'repayment' && after?.clawback) amounts['outstanding after'] = after.clawback.outstanding;
+  if (name === 'repayments' && after?.clawback) amounts['outstanding after'] = after.clawback.outstanding;
   return { amounts: orNone(amounts), ...(paymentReference ? { paymentReference } : {}) };
 }
 

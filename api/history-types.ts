@@ -49,7 +49,7 @@ export interface AuditEntry {
   kind: AuditKind;
   /** Who acted, when known: the filer, the update's actor, or the engine. */
   actor: AuditActor | null;
-  /** Update name (`signOff`), activity type (`sendPaymentInstruction`), signal name, or the kind. */
+  /** The action (`sign-off`, also for an update recorded under an earlier name such as `signOff`), activity type (`sendPaymentInstruction`), signal name, or the kind. */
   action: string;
   /** For actions: the API call that made the update, e.g. `POST /applications/<id>/sign-off`. */
   endpoint?: string;

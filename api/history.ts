@@ -17,6 +17,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import type { Actor } from '../domain/roles';
 import { ENGINE, type ApplicationInput, type ApplicationState } from '../domain/application';
+import { actionOfUpdate } from '../domain/actions';
 import { diff, isActionOutcome, watched, type StateView } from '../domain/outcome';
 import { SEARCH_ATTRIBUTES } from '../workflows/messages';
 import { historyToJsonValue } from '../lib/history-json';
@@ -257,7 +258,10 @@ class Trail {
   /** One entry per action, where it was accepted, with its answer (looked up ahead). */
   private updateAccepted(e: HistoryEvent): void {
     const req = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest;
-    const name = req?.input?.name ?? '(unnamed update)';
+    const update = req?.input?.name ?? '(unnamed update)';
+    // One name per action: an update recorded under an earlier name (`signOff`) is its action (`sign-off`).
+    const action = actionOfUpdate(update);
+    const name = action ?? update;
     const updateId = req?.meta?.updateId ?? undefined;
     const request = rec(first(req?.input?.args));
     const actor = (request.actor as Actor | undefined) ?? null;
@@ -292,7 +296,7 @@ class Trail {
       summary: `${who(actor)} ${phrase}`,
       outcome: after ? 'applied' : 'in flight',
       ...(after ? { changes: diff({ ...this.known, stage: this.stage }, watched(after)) } : {}),
-      ...actionExtras(name, request, after),
+      ...actionExtras(action, request, after),
     });
   }
 

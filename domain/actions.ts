@@ -17,8 +17,11 @@ export interface Refusal {
 export interface ActionRule {
   /** The endpoint under `/applications/:id/`; `:n` is the objection or tranche it acts on. */
   path: string;
-  /** The Workflow Update's name, stored in every history that took the action: never renamed. */
-  update: string;
+  /**
+   * Earlier names of the action's Workflow Update, stored in histories recorded before updates
+   * were named after their action: the workflow still answers to them, so those histories replay.
+   */
+  aliases: readonly string[];
   /** One line for the API documentation. */
   summary: string;
   /** Roles that may take the action. */
@@ -28,9 +31,9 @@ export interface ActionRule {
 }
 
 /**
- * The registry of every staff and applicant action, keyed by its name (the last word of its
- * endpoint, the audit trail's action): its endpoint, its Workflow Update, and who may take it at
- * which stage. The API's routes, access matrix and OpenAPI operations, the workflow's update
+ * The registry of every staff and applicant action, keyed by its name: the last word of its
+ * endpoint, the name of its Workflow Update and the audit trail's action. With it: its endpoint,
+ * the update's earlier names, and who may take it at which stage. The API's routes, access matrix and OpenAPI operations, the workflow's update
  * definitions and the audit trail's wording are all listed from it. Conditions that need more of
  * the state (once only, window still open, separation of duties) are checked by the workflow's
  * validators after the role and stage.
@@ -40,82 +43,82 @@ const BEFORE_PAYMENT_ENDS = ACTIVE_STAGES.slice(0, ACTIVE_STAGES.indexOf('disbur
 
 export const ACTION_RULES = {
   'preliminary-record': {
-    path: 'preliminary-record', update: 'preliminaryRecord', summary: 'Record (or refuse) the preliminary record',
+    path: 'preliminary-record', aliases: ['preliminaryRecord'], summary: 'Record (or refuse) the preliminary record',
     roles: ['intake-officer'], stages: ['preliminary-record'],
   },
   // Formal submission, and the answer to the one-time supplement request.
   materials: {
-    path: 'materials', update: 'materials', summary: 'Hand in the formal materials, or answer the supplement request',
+    path: 'materials', aliases: [], summary: 'Hand in the formal materials, or answer the supplement request',
     roles: ['applicant-system'], stages: ['formal-submission', 'supplement-requested'],
   },
   'supplement-request': {
-    path: 'supplement-request', update: 'supplementRequest', summary: 'Ask once for supplementary materials',
+    path: 'supplement-request', aliases: ['supplementRequest'], summary: 'Ask once for supplementary materials',
     roles: ['reviewer'], stages: ['review', 'inspection'],
   },
   // The reviewer asks; a senior (approver) may also grant it, e.g. when the review is escalated.
   'review-extension': {
-    path: 'review-extension', update: 'reviewExtension', summary: 'Extend the review deadline once',
+    path: 'review-extension', aliases: ['reviewExtension'], summary: 'Extend the review deadline once',
     roles: ['reviewer', 'approver'], stages: ['review', 'inspection'],
   },
   inspection: {
-    path: 'inspection', update: 'inspection', summary: 'Record the on-site inspection',
+    path: 'inspection', aliases: [], summary: 'Record the on-site inspection',
     roles: ['inspector'], stages: ['inspection'],
   },
   recommendation: {
-    path: 'recommendation', update: 'recommendation', summary: 'Recommend approval (with an amount) or rejection',
+    path: 'recommendation', aliases: [], summary: 'Recommend approval (with an amount) or rejection',
     roles: ['reviewer'], stages: ['review'],
   },
   'sign-off': {
-    path: 'sign-off', update: 'signOff', summary: 'Government sign-off: approve, reject or return',
+    path: 'sign-off', aliases: ['signOff'], summary: 'Government sign-off: approve, reject or return',
     roles: ['approver'], stages: ['sign-off'],
   },
   // Written objections are received and recorded by the office that published the notice.
   objections: {
-    path: 'objections', update: 'objection', summary: 'Record a written objection received during the public notice',
+    path: 'objections', aliases: ['objection'], summary: 'Record a written objection received during the public notice',
     roles: ['notice-officer'], stages: ['public-notice'],
   },
   // Deciding an objection changes the award: the government side (approver) decides.
   resolution: {
-    path: 'objections/:n/resolution', update: 'objectionResolution', summary: 'Decide an objection',
+    path: 'objections/:n/resolution', aliases: ['objectionResolution'], summary: 'Decide an objection',
     roles: ['approver'], stages: ['public-notice'],
   },
   agreement: {
-    path: 'agreement', update: 'agreement', summary: 'Record the signed subsidy agreement',
+    path: 'agreement', aliases: [], summary: 'Record the signed subsidy agreement',
     roles: ['applicant-system'], stages: ['agreement'],
   },
   progress: {
-    path: 'progress', update: 'progress', summary: 'Report construction progress or a milestone',
+    path: 'progress', aliases: [], summary: 'Report construction progress or a milestone',
     roles: ['applicant-system'], stages: ['disbursement'],
   },
   verification: {
-    path: 'progress/:n/verification', update: 'verification', summary: 'Verify a progress report',
+    path: 'progress/:n/verification', aliases: [], summary: 'Verify a progress report',
     roles: ['reviewer', 'inspector'], stages: ['disbursement'],
   },
   // A payment instructed before a clawback decision may still be confirmed: the money did move.
   confirmation: {
-    path: 'tranches/:n/confirmation', update: 'confirmation', summary: 'Confirm that a tranche was paid, with the treasury reference',
+    path: 'tranches/:n/confirmation', aliases: [], summary: 'Confirm that a tranche was paid, with the treasury reference',
     roles: ['finance-officer'], stages: ['disbursement', 'clawback', 'referred'],
   },
   withdrawal: {
-    path: 'withdrawal', update: 'withdrawal', summary: 'Withdraw the application',
+    path: 'withdrawal', aliases: [], summary: 'Withdraw the application',
     roles: ['applicant-system'], stages: BEFORE_PAYMENT_ENDS,
   },
   // Part 2: fraud and breach found by inspection, decided by the approver, repaid to finance.
   'fraud-report': {
-    path: 'fraud-report', update: 'fraudReport', summary: 'Report fraud found by inspection',
+    path: 'fraud-report', aliases: ['fraudReport'], summary: 'Report fraud found by inspection',
     roles: ['inspector'], stages: [...BEFORE_PAYMENT_ENDS, 'monitoring'],
   },
   'breach-report': {
-    path: 'breach-report', update: 'breachReport', summary: 'Report a breach of an obligation',
+    path: 'breach-report', aliases: ['breachReport'], summary: 'Report a breach of an obligation',
     roles: ['inspector'], stages: ['disbursement', 'monitoring'],
   },
   'clawback-decision': {
-    path: 'clawback-decision', update: 'clawbackDecision', summary: 'Decide whether to recover the subsidy',
+    path: 'clawback-decision', aliases: ['clawbackDecision'], summary: 'Decide whether to recover the subsidy',
     roles: ['approver'], stages: ['disbursement', 'monitoring'],
   },
   // `referred` is an end stage for reporting, yet repayments are still received there.
   repayments: {
-    path: 'repayments', update: 'repayment', summary: 'Record a repayment received',
+    path: 'repayments', aliases: ['repayment'], summary: 'Record a repayment received',
     roles: ['finance-officer'], stages: ['clawback', 'referred'],
   },
 } as const satisfies Record<string, ActionRule>;
@@ -125,9 +128,9 @@ export type ActionName = keyof typeof ACTION_RULES;
 /** Every action's name, in the registry's order. */
 export const ACTION_NAMES = Object.keys(ACTION_RULES) as ActionName[];
 
-/** The action a Workflow Update name stands for (as histories record it), if any. */
+/** The action a Workflow Update name stands for (its name, or an earlier one histories recorded), if any. */
 export function actionOfUpdate(update: string): ActionName | undefined {
-  return ACTION_NAMES.find((name) => ACTION_RULES[name].update === update);
+  return ACTION_NAMES.find((name) => name === update || (ACTION_RULES[name].aliases as readonly string[]).includes(update));
 }
 
 /** Role check alone: what the API can decide before asking the workflow. */

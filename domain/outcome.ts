@@ -23,7 +23,7 @@ export interface StateView {
 
 /** The answer of an accepted action. */
 export interface ActionOutcome {
-  /** The update that was applied, e.g. `signOff`. */
+  /** The action that was applied, e.g. `sign-off` (its update's name). */
   update: string;
   /** The watched fields once the engine had reacted to the action. */
   after: StateView;

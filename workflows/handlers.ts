@@ -18,7 +18,7 @@ import { openReport, paymentStarted, refusalOf, trancheOf } from '../domain/life
 import { outstandingOnDate, refreshStatement } from './clawback';
 import type { Actor } from '../domain/roles';
 import type { ApplicationRun } from './run';
-import { ACTION_UPDATES, calendarUpdatedSignal, stateQuery, type ActionRequest } from './messages';
+import { ACTION_UPDATE_ALIASES, ACTION_UPDATES, calendarUpdatedSignal, stateQuery, type ActionRequest } from './messages';
 import type { RequestByAction } from '../domain/requests';
 
 const { notifyApplicant, notifyObjector, recordCredit } = effects;
@@ -29,26 +29,24 @@ export function installHandlers(app: ApplicationRun): void {
   /** Registers one action: validator from the rules, handler that changes state and waits for the engine. */
   function action<K extends ActionName>(name: K, apply: (request: RequestByAction[K]) => void | Promise<void>): void {
     type R = RequestByAction[K];
-    const update = ACTION_UPDATES[name] as UpdateDefinition<ActionOutcome, [R]>;
-    setHandler(
-      update,
-      async (request: R): Promise<ActionOutcome> => {
-        await apply(request);
-        app.changed();
-        await app.settled(app.acted());
-        // A compact answer (stored in history); the caller reads the state after it.
-        return { update: update.name, after: stateView(state) };
-      },
-      {
-        validator: (request: R) => {
-          const refusal = refusalOf(name, state, request as unknown as { actor: Actor } & Record<string, unknown>, new Date().toISOString(), {
-            extensionMaxDays: app.program.review.extensionMaxDays,
-            ...(app.lpr && state.clawback ? { outstandingOn: (date: string) => outstandingOnDate(state, app.lpr!, date) } : {}),
-          });
-          if (refusal) throw ApplicationFailure.create({ type: refusal.type, message: refusal.message, nonRetryable: true });
-        },
-      },
-    );
+    const handler = async (request: R): Promise<ActionOutcome> => {
+      await apply(request);
+      app.changed();
+      await app.settled(app.acted());
+      // A compact answer (stored in history); the caller reads the state after it.
+      return { update: name, after: stateView(state) };
+    };
+    const validator = (request: R) => {
+      const refusal = refusalOf(name, state, request as unknown as { actor: Actor } & Record<string, unknown>, new Date().toISOString(), {
+        extensionMaxDays: app.program.review.extensionMaxDays,
+        ...(app.lpr && state.clawback ? { outstandingOn: (date: string) => outstandingOnDate(state, app.lpr!, date) } : {}),
+      });
+      if (refusal) throw ApplicationFailure.create({ type: refusal.type, message: refusal.message, nonRetryable: true });
+    };
+    // The update is named after the action; its earlier names answer too, for histories recorded with them.
+    for (const update of [ACTION_UPDATES[name], ...ACTION_UPDATE_ALIASES[name]] as Array<UpdateDefinition<ActionOutcome, [R]>>) {
+      setHandler(update, handler, { validator });
+    }
   }
 
   const at = () => app.now();

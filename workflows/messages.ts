@@ -28,10 +28,18 @@ export { SEARCH_ATTRIBUTES } from './search-attributes';
 
 export const stateQuery = defineQuery<ApplicationState>('state');
 
-/** Every action's Workflow Update, named as the registry (domain/actions.ts) says. */
+/** Every action's Workflow Update, named after the action (domain/actions.ts). */
 export const ACTION_UPDATES = Object.fromEntries(
-  ACTION_NAMES.map((name) => [name, defineUpdate<ActionOutcome, [RequestByAction[typeof name]]>(ACTION_RULES[name].update)]),
+  ACTION_NAMES.map((name) => [name, defineUpdate<ActionOutcome, [RequestByAction[typeof name]]>(name)]),
 ) as { readonly [K in ActionName]: UpdateDefinition<ActionOutcome, [RequestByAction[K]]> };
+
+/**
+ * The same updates under their earlier names (`signOff`, `repayment`, …), which histories recorded
+ * before updates were named after their action: the workflow answers to both, so they replay.
+ */
+export const ACTION_UPDATE_ALIASES = Object.fromEntries(
+  ACTION_NAMES.map((name) => [name, ACTION_RULES[name].aliases.map((alias: string) => defineUpdate(alias))]),
+) as unknown as { readonly [K in ActionName]: ReadonlyArray<UpdateDefinition<ActionOutcome, [RequestByAction[K]]>> };
 
 // Each update by the name code calls it by.
 export const preliminaryRecordUpdate = ACTION_UPDATES['preliminary-record'];

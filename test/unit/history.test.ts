@@ -38,11 +38,11 @@ test('a full lifecycle: the filer, then every person who acted, in order, with t
   assert.deepEqual(
     of(trail, 'action').map((e) => `${e.action}:${e.actor?.id}`),
     [
-      'preliminaryRecord:intake-chen',
+      'preliminary-record:intake-chen',
       'materials:filing-system-01',
       'inspection:inspector-liu',
       'recommendation:reviewer-wang',
-      'signOff:approver-zhao',
+      'sign-off:approver-zhao',
       'agreement:filing-system-01',
       ...tranche,
       ...tranche,
@@ -50,7 +50,7 @@ test('a full lifecycle: the filer, then every person who acted, in order, with t
     ],
   );
 
-  const signOff = of(trail, 'action', 'signOff')[0]!;
+  const signOff = of(trail, 'action', 'sign-off')[0]!;
   assert.equal(signOff.summary, 'approver 赵敏 (approver-zhao) signed off: approve 3500000.00 yuan (同意，予以公示)');
   assert.equal(signOff.endpoint, `POST /applications/${PAID}/sign-off`);
   assert.equal(signOff.at, '2027-04-19T02:00:00.017Z');
@@ -140,12 +140,12 @@ test('timers: what each waited for, when it fires, and which fired', () => {
 
 test('a clawback: the decision, the effects with amounts, the repayments and the outstanding balance', () => {
   const trail = auditTrail(MOVED_OUT_FILES.map(fixture));
-  const decision = of(trail, 'action', 'clawbackDecision')[0]!;
+  const decision = of(trail, 'action', 'clawback-decision')[0]!;
   assert.equal(decision.actor?.id, 'approver-zhao');
   assert.deepEqual(decision.changes?.['clawback.principal'], { from: null, to: '3500000.00' });
   assert.deepEqual(decision.changes?.stage, { from: 'monitoring', to: 'clawback' });
 
-  const repayments = of(trail, 'action', 'repayment');
+  const repayments = of(trail, 'action', 'repayments');
   assert.deepEqual(
     repayments.map((e) => [e.run, e.actor?.id, e.amounts]),
     [
@@ -170,7 +170,7 @@ test('a clawback: the decision, the effects with amounts, the repayments and the
   );
   const toReferred = of(referred, 'stage').find((e) => e.changes?.stage?.to === 'referred');
   assert.equal(toReferred?.actor?.id, 'engine');
-  assert.deepEqual(of(referred, 'action', 'repayment')[0]?.amounts, { amount: '2044250.00', 'outstanding after': '0.00' });
+  assert.deepEqual(of(referred, 'action', 'repayments')[0]?.amounts, { amount: '2044250.00', 'outstanding after': '0.00' });
 });
 
 test('continued as new: four runs numbered in order, each naming the next', () => {

@@ -173,7 +173,7 @@ describe('unpaid clawbacks past their deadline, and continue-as-new in the middl
     const report = historyReport(runs);
     assert.deepEqual(report.runs.map((r) => r.run), runs.map((_, i) => i + 1));
     assert.equal(report.entries.filter((e) => e.kind === 'continued-as-new').length, runs.length - 1);
-    const repayments = report.entries.filter((e) => e.kind === 'action' && e.action === 'repayment');
+    const repayments = report.entries.filter((e) => e.kind === 'action' && e.action === 'repayments');
     assert.deepEqual(repayments.map((e) => e.amounts?.amount), [...paid.map(([amount]) => amount), rest]);
     const runOf = report.entries.map((e) => e.run);
     assert.deepEqual(runOf, [...runOf].sort((a, b) => a - b), 'entries in run order');

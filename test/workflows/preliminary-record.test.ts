@@ -109,7 +109,7 @@ describe('preliminary record (time-skipping server)', () => {
     const handle = env.client.workflow.getHandle(id);
     const outcome = await handle.executeUpdate(preliminaryRecordUpdate, { args: [{ actor: actor('intake-officer'), decision: 'pass', reason: '资格符合' }] });
     // The update answers with a compact outcome (what history keeps); the state is read after it.
-    assert.equal(outcome.update, 'preliminaryRecord');
+    assert.equal(outcome.update, 'preliminary-record');
     assert.equal(outcome.after.stage, 'formal-submission');
     assert.ok(!('audit' in outcome.after), 'the answer carries no audit trail');
     const state = await handle.query(stateQuery);
