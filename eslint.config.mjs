@@ -28,10 +28,14 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { args: 'after-used', argsIgnorePattern: '^_', caughtErrors: 'none', ignoreRestSiblings: true }],
     },
   },
-  {
-    // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no zod (validation
-    // belongs at the API's boundary), and activities only through proxies (types are fine).
-    files: ['workflows/**/*.ts'],
+  // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no zod (validation
+  // belongs at the API's boundary), and activities only through proxies (types are fine). The
+  // activities folder is one level up from workflows/ and two from workflows/stages/.
+  ...[
+    { files: ['workflows/*.ts'], up: '..' },
+    { files: ['workflows/stages/**/*.ts'], up: '../..' },
+  ].map(({ files, up }) => ({
+    files,
     rules: {
       'no-restricted-imports': [
         'error',
@@ -45,7 +49,7 @@ export default tseslint.config(
           ],
           patterns: [
             {
-              group: ['../activities', '../activities/*'],
+              group: [`${up}/activities`, `${up}/activities/*`],
               allowTypeImports: true,
               message: 'Call activities through proxyActivities (workflows/activities.ts); import only their types.',
             },
@@ -57,5 +61,5 @@ export default tseslint.config(
         },
       ],
     },
-  },
+  })),
 );

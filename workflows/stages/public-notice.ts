@@ -1,0 +1,94 @@
+/** Step 5: the public notice 公示 and its objections. */
+import { effects } from '../activities';
+import { ENGINE } from '../../domain/application';
+import { Application, deadline } from '../machinery';
+
+/**
+ * Step 5: public notice 公示 for the program's working days. Objections are received during the
+ * window; payment waits until it has closed and every objection is settled. An upheld objection
+ * that reduces the award publishes the reduced award again.
+ */
+export async function publicNotice(app: Application): Promise<boolean> {
+  if (!(await publish(app))) return false;
+  for (;;) {
+    const notice = app.state.notice!;
+    const windowOver = await app.waitFor(
+      () => app.ended() || app.republishRequested,
+      notice.closed ? null : deadline(notice.closesAt, `the end of the public-notice window (publication ${notice.publication})`),
+    );
+    if (app.ended()) return false;
+    if (app.republishRequested) {
+      if (!(await publish(app))) return false;
+      continue;
+    }
+    if (!windowOver && !notice.closed) {
+      notice.closed = true;
+      app.record({ actor: ENGINE, action: 'notice-closed', details: { publication: notice.publication, lastDay: notice.lastDay, objections: notice.objections.length } });
+      app.changed();
+    }
+    const open = () => app.state.notice!.objections.some((o) => o.status === 'open');
+    await app.waitFor(() => app.ended() || app.republishRequested || !open());
+    if (app.ended()) return false;
+    if (app.republishRequested) {
+      if (!(await publish(app))) return false;
+      continue;
+    }
+    app.record({ actor: ENGINE, action: 'notice-settled', details: { publication: notice.publication, objections: notice.objections.map((o) => ({ n: o.n, status: o.status })) } });
+    return true;
+  }
+}
+
+async function publish(app: Application): Promise<boolean> {
+  app.republishRequested = false;
+  const workingDays = app.program.notice.workingDays;
+  // Full working days, starting the day after publication (民法典 第二百零一条).
+  let window = await app.workingDays(app.tomorrow(), workingDays, 'the public-notice window');
+  // Fix: waiting for a calendar year can take days, and the notice is published only now; a
+  // window counted from the day after the sign-off would include days before publication.
+  while (window && window.from !== app.tomorrow()) window = await app.workingDays(app.tomorrow(), workingDays, 'the public-notice window');
+  if (!window) return false;
+  const previous = app.state.notice;
+  const publication = (previous?.publication ?? 0) + 1;
+  const amount = app.state.award.approved!;
+  const publishedOn = app.today();
+  app.state.notice = {
+    publication,
+    publishedOn,
+    lastDay: window.lastDay,
+    days: window.days,
+    closesAt: window.closesAt,
+    amount,
+    closed: false,
+    objections: previous?.objections ?? [],
+    previous: previous
+      ? [...previous.previous, { publication: previous.publication, publishedOn: previous.publishedOn, lastDay: previous.lastDay, days: previous.days, amount: previous.amount }]
+      : [],
+  };
+  await app.effect('publishNotice', () => effects.publishNotice({
+    applicationId: app.state.id,
+    idempotencyKey: `${app.state.id}:notice:${publication}`,
+    publication,
+    programId: app.state.programId,
+    applicant: app.state.applicant,
+    amount,
+    publishedOn,
+    lastDay: window.lastDay,
+    days: window.days,
+  }));
+  app.record({
+    actor: ENGINE,
+    action: 'notice-published',
+    details: {
+      publication,
+      amount,
+      publishedOn,
+      lastDay: window.lastDay,
+      days: window.days,
+      workingDays,
+      calendarSources: window.sources,
+      rule: `${app.program.notice.citation.seed} ${app.program.notice.citation.section}: at least ${workingDays} working days, counted from the day after publication`,
+    },
+  });
+  app.changed();
+  return !app.ended();
+}
