@@ -37,23 +37,9 @@ import { createLprStore, type LprStore } from '../lib/lpr-store';
 import { provisionTemporal } from '../lib/provision';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { WORKFLOWS_PATH } from '../worker/worker';
-import {
-  agreementUpdate,
-  breachReportUpdate,
-  clawbackDecisionUpdate,
-  confirmationUpdate,
-  fraudReportUpdate,
-  inspectionUpdate,
-  materialsUpdate,
-  preliminaryRecordUpdate,
-  progressUpdate,
-  recommendationUpdate,
-  repaymentUpdate,
-  signOffUpdate,
-  stateQuery,
-  verificationUpdate,
-  type ActionOutcome,
-} from '../workflows/messages';
+import { ACTION_UPDATES, stateQuery, type ActionOutcome } from '../workflows/messages';
+import type { ActionName } from '../domain/actions';
+import type { RequestByAction } from '../domain/requests';
 import { illustrativeCalendar } from './illustrative-calendar';
 import { storyYears, type StoryYears } from './story-years';
 import { quietLogger } from '../lib/quiet-logger';
@@ -91,8 +77,8 @@ export interface Stage {
   year(written: number): number;
   /** Files an application the way the API does after its filing checks. */
   file(options: { programId: string; applicantNo: number; name: string; facts: ApplicationInput['facts']; seed: string; historyLimit?: number }): Promise<WorkflowHandleWithFirstExecutionRunId>;
-  /** Takes an action as the API does: the update, then the state once the engine has reacted. */
-  act<R>(handle: WorkflowHandle, update: UpdateDefinition<ActionOutcome, [R]>, request: R): Promise<ApplicationState>;
+  /** Takes an action as the API does: its update, then the state once the engine has reacted. */
+  act<K extends ActionName>(handle: WorkflowHandle, action: K, request: RequestByAction[K]): Promise<ApplicationState>;
   state(handle: WorkflowHandle): Promise<ApplicationState>;
   /** Polls (in real time, the clock holds still) until the state satisfies `ok`. */
   until(handle: WorkflowHandle, ok: (s: ApplicationState) => boolean, what: string): Promise<ApplicationState>;
@@ -149,22 +135,22 @@ const PAYMENTS = [
 async function fileAndApprove(s: Stage, applicantNo: number, name: string, seed: string, historyLimit?: number): Promise<WorkflowHandleWithFirstExecutionRunId> {
   const h = await s.file({ programId: DRUG, applicantNo, name, facts: { drugName: '盐酸二甲双胍片', approvalNumber: '国药准字H20270001' }, seed, ...(historyLimit ? { historyLimit } : {}) });
   await s.at('2027-03-03', '09:30');
-  await s.act(h, preliminaryRecordUpdate, { actor: PEOPLE.intake, decision: 'pass', reason: '持有人注册在鼎湖区，委托区内研发公司，资格符合' });
+  await s.act(h, 'preliminary-record', { actor: PEOPLE.intake, decision: 'pass', reason: '持有人注册在鼎湖区，委托区内研发公司，资格符合' });
   await s.at('2027-03-15');
-  let st = await s.act(h, materialsUpdate, { actor: PEOPLE.applicant, documents: MATERIALS });
+  let st = await s.act(h, 'materials', { actor: PEOPLE.applicant, documents: MATERIALS });
   expect(st.stage === 'inspection', `mandatory inspection at 100万 or more, got ${st.stage}`);
   await s.at('2027-03-24', '14:00');
-  await s.act(h, inspectionUpdate, { actor: PEOPLE.inspector, result: 'pass', findings: '现场核查：生产线与研发合同属实' });
+  await s.act(h, 'inspection', { actor: PEOPLE.inspector, result: 'pass', findings: '现场核查：生产线与研发合同属实' });
   await s.at('2027-04-12');
-  st = await s.act(h, recommendationUpdate, { actor: PEOPLE.reviewer, decision: 'approve', amount: st.award.amountByFormula!, reason: '三个节点均符合四（二）1，按公式全额' });
+  st = await s.act(h, 'recommendation', { actor: PEOPLE.reviewer, decision: 'approve', amount: st.award.amountByFormula!, reason: '三个节点均符合四（二）1，按公式全额' });
   await s.at('2027-04-19');
-  st = await s.act(h, signOffUpdate, { actor: PEOPLE.approver, decision: 'approve', amount: st.award.recommended!, reason: '同意，予以公示' });
+  st = await s.act(h, 'sign-off', { actor: PEOPLE.approver, decision: 'approve', amount: st.award.recommended!, reason: '同意，予以公示' });
   expect(st.stage === 'public-notice', `public notice after sign-off, got ${st.stage}`);
   // The notice runs its 5 working days without objection.
   await s.atRunDate(addCalendarDays(shanghaiDate(Date.parse(st.notice!.closesAt)), 1), '09:00');
   await s.until(h, (x) => x.stage === 'agreement', 'the agreement stage after the notice');
   await s.at('2027-04-29');
-  await s.act(h, agreementUpdate, { actor: PEOPLE.applicant, signedOn: s.date('2027-04-29'), comment: '协议含5年不迁出条款及收回条款' });
+  await s.act(h, 'agreement', { actor: PEOPLE.applicant, signedOn: s.date('2027-04-29'), comment: '协议含5年不迁出条款及收回条款' });
   return h;
 }
 
@@ -173,14 +159,14 @@ async function pay(s: Stage, h: WorkflowHandle, count: number): Promise<void> {
   for (const [i, p] of PAYMENTS.slice(0, count).entries()) {
     const n = i + 1;
     await s.at(p.claim);
-    await s.act(h, progressUpdate, { actor: PEOPLE.applicant, milestone: p.milestone, evidence: [doc(p.evidence, 'milestone-evidence')] });
+    await s.act(h, 'progress', { actor: PEOPLE.applicant, milestone: p.milestone, evidence: [doc(p.evidence, 'milestone-evidence')] });
     await s.at(p.verify);
-    await s.act(h, verificationUpdate, { actor: PEOPLE.reviewer, n, accepted: true, reason: `节点凭证齐全：${p.evidence}` });
+    await s.act(h, 'verification', { actor: PEOPLE.reviewer, n, accepted: true, reason: `节点凭证齐全：${p.evidence}` });
     // Usually already in the answer; after a continue-as-new the next run sends it.
     await s.until(h, (x) => x.tranches[i]!.status === 'instructed', `payment instruction for tranche ${n}`);
     await s.at(p.paid, '15:00');
     const paidOn = s.date(p.paid);
-    await s.act(h, confirmationUpdate, { actor: PEOPLE.finance, n, treasuryReference: `GK-${paidOn.replace(/-/g, '')}-${h.workflowId.slice(-6)}-${n}`, paidOn });
+    await s.act(h, 'confirmation', { actor: PEOPLE.finance, n, treasuryReference: `GK-${paidOn.replace(/-/g, '')}-${h.workflowId.slice(-6)}-${n}`, paidOn });
   }
 }
 
@@ -211,9 +197,9 @@ export const SCENARIOS: Scenario[] = [
       await pay(s, h, 3);
       await s.until(h, (x) => x.stage === 'monitoring', 'monitoring after the last payment');
       await s.at('2030-06-10');
-      await s.act(h, breachReportUpdate, { actor: PEOPLE.inspector, obligation: 'stay-5-years', findings: `企业已于${s.year(2030)}年5月将注册地迁至广州市，违反5年内不迁出约定` });
+      await s.act(h, 'breach-report', { actor: PEOPLE.inspector, obligation: 'stay-5-years', findings: `企业已于${s.year(2030)}年5月将注册地迁至广州市，违反5年内不迁出约定` });
       await s.at('2030-06-17');
-      let st = await s.act(h, clawbackDecisionUpdate, {
+      let st = await s.act(h, 'clawback-decision', {
         actor: PEOPLE.approver,
         decision: 'recover',
         decisionDate: s.date('2030-06-17'),
@@ -221,10 +207,10 @@ export const SCENARIOS: Scenario[] = [
       });
       expect(st.stage === 'clawback', `clawback after the decision, got ${st.stage}`);
       await s.at('2030-07-05');
-      st = await s.act(h, repaymentUpdate, { actor: PEOPLE.finance, amount: '1000000.00', paidOn: s.date('2030-07-05'), comment: '第一笔退款' });
+      st = await s.act(h, 'repayments', { actor: PEOPLE.finance, amount: '1000000.00', paidOn: s.date('2030-07-05'), comment: '第一笔退款' });
       await s.at('2030-07-20');
       const paidOn = s.date('2030-07-20');
-      await s.act(h, repaymentUpdate, { actor: PEOPLE.finance, amount: await s.outstandingOn(h, paidOn), paidOn, comment: '余款' });
+      await s.act(h, 'repayments', { actor: PEOPLE.finance, amount: await s.outstandingOn(h, paidOn), paidOn, comment: '余款' });
       await s.until(h, (x) => x.stage === 'clawed-back', 'clawed-back once nothing is outstanding');
       return h;
     },
@@ -237,13 +223,13 @@ export const SCENARIOS: Scenario[] = [
     async run(s) {
       const h = await s.file({ programId: DRUG, applicantNo: 103, name: '鼎湖虚报示例医药有限公司', facts: { drugName: '阿莫西林胶囊' }, seed: 'demo-seed-fraud' });
       await s.at('2027-03-03', '09:30');
-      await s.act(h, preliminaryRecordUpdate, { actor: PEOPLE.intake, decision: 'pass', reason: '资格符合' });
+      await s.act(h, 'preliminary-record', { actor: PEOPLE.intake, decision: 'pass', reason: '资格符合' });
       await s.at('2027-03-15');
-      await s.act(h, materialsUpdate, { actor: PEOPLE.applicant, documents: MATERIALS });
+      await s.act(h, 'materials', { actor: PEOPLE.applicant, documents: MATERIALS });
       await s.at('2027-03-24', '14:00');
-      await s.act(h, inspectionUpdate, { actor: PEOPLE.inspector, result: 'pass', findings: '现场核查：生产线存在' });
+      await s.act(h, 'inspection', { actor: PEOPLE.inspector, result: 'pass', findings: '现场核查：生产线存在' });
       await s.at('2027-04-02');
-      const st = await s.act(h, fraudReportUpdate, {
+      const st = await s.act(h, 'fraud-report', {
         actor: PEOPLE.inspector,
         findings: '委托研发合同系伪造：区内研发公司否认签约，印章与备案不符',
         evidence: [doc('研发公司情况说明.pdf'), doc('印章比对意见.pdf')],
@@ -261,13 +247,13 @@ export const SCENARIOS: Scenario[] = [
       const h = await fileAndApprove(s, 104, '鼎湖逾期示例生物科技有限公司', 'demo-seed-referred');
       await pay(s, h, 2);
       await s.at('2027-11-08');
-      await s.act(h, fraudReportUpdate, {
+      await s.act(h, 'fraud-report', {
         actor: PEOPLE.inspector,
         findings: 'BE试验受理通知书系变造，骗取第二笔资金',
         evidence: [doc('药审中心复函.pdf')],
       });
       await s.at('2027-11-15');
-      let st = await s.act(h, clawbackDecisionUpdate, {
+      let st = await s.act(h, 'clawback-decision', {
         actor: PEOPLE.approver,
         decision: 'recover',
         decisionDate: s.date('2027-11-15'),
@@ -281,7 +267,7 @@ export const SCENARIOS: Scenario[] = [
       st = await s.until(h, (x) => x.stage === 'referred', 'referred once the repayment deadline passed');
       await s.at('2028-04-10');
       const paidOn = s.date('2028-04-10');
-      await s.act(h, repaymentUpdate, { actor: PEOPLE.finance, amount: await s.outstandingOn(h, paidOn), paidOn, comment: '强制执行到账' });
+      await s.act(h, 'repayments', { actor: PEOPLE.finance, amount: await s.outstandingOn(h, paidOn), paidOn, comment: '强制执行到账' });
       await s.until(h, (x) => x.stage === 'clawed-back', 'clawed-back once repaid in full');
       return h;
     },
@@ -295,22 +281,22 @@ export const SCENARIOS: Scenario[] = [
     async run(s) {
       const h = await s.file({ programId: 'jianghai-major-project', applicantNo: 105, name: '江海示例应急装备有限公司', facts: { agreedInvestment: '400000000.00', projectName: '应急装备产业园' }, seed: 'demo-seed-jianghai' });
       await s.at('2027-09-03', '09:30');
-      await s.act(h, preliminaryRecordUpdate, { actor: PEOPLE.intake, decision: 'pass', reason: '重大项目，投资协议已签订' });
+      await s.act(h, 'preliminary-record', { actor: PEOPLE.intake, decision: 'pass', reason: '重大项目，投资协议已签订' });
       await s.at('2027-09-17');
-      let st = await s.act(h, materialsUpdate, { actor: PEOPLE.applicant, documents: [doc('扶持资金申请表.pdf', 'application-form'), doc('投资协议.pdf')] });
+      let st = await s.act(h, 'materials', { actor: PEOPLE.applicant, documents: [doc('扶持资金申请表.pdf', 'application-form'), doc('投资协议.pdf')] });
       if (st.stage === 'inspection') {
         await s.at('2027-09-29', '14:00');
-        st = await s.act(h, inspectionUpdate, { actor: PEOPLE.inspector, result: 'pass', findings: '项目已开工，投资协议属实' });
+        st = await s.act(h, 'inspection', { actor: PEOPLE.inspector, result: 'pass', findings: '项目已开工，投资协议属实' });
       }
       await s.at('2027-10-18');
-      st = await s.act(h, recommendationUpdate, { actor: PEOPLE.reviewer, decision: 'approve', amount: st.award.amountByFormula!, reason: '符合重大项目扶持条件' });
+      st = await s.act(h, 'recommendation', { actor: PEOPLE.reviewer, decision: 'approve', amount: st.award.amountByFormula!, reason: '符合重大项目扶持条件' });
       await s.at('2027-10-25');
-      st = await s.act(h, signOffUpdate, { actor: PEOPLE.approver, decision: 'approve', amount: st.award.recommended!, reason: '区政府审定同意' });
+      st = await s.act(h, 'sign-off', { actor: PEOPLE.approver, decision: 'approve', amount: st.award.recommended!, reason: '区政府审定同意' });
       expect(st.stage === 'public-notice', `public notice after sign-off, got ${st.stage}`);
       await s.atRunDate(addCalendarDays(shanghaiDate(Date.parse(st.notice!.closesAt)), 1), '09:00');
       await s.until(h, (x) => x.stage === 'agreement', 'the agreement stage after the notice');
       await s.at('2027-11-05');
-      st = await s.act(h, agreementUpdate, { actor: PEOPLE.applicant, signedOn: s.date('2027-11-05') });
+      st = await s.act(h, 'agreement', { actor: PEOPLE.applicant, signedOn: s.date('2027-11-05') });
       const steps = [
         { invested: '125000000.00', claim: '2028-04-10', paid: '2028-04-20' },
         { invested: '250000000.00', claim: '2028-11-06', paid: '2028-11-16' },
@@ -319,13 +305,13 @@ export const SCENARIOS: Scenario[] = [
       for (const [i, step] of steps.entries()) {
         const t = st.tranches[i]!;
         await s.at(step.claim);
-        await s.act(h, progressUpdate, { actor: PEOPLE.applicant, milestone: t.milestone, cumulativeInvestment: step.invested, evidence: [doc(`投资进度审计报告-${i + 1}.pdf`)] });
+        await s.act(h, 'progress', { actor: PEOPLE.applicant, milestone: t.milestone, cumulativeInvestment: step.invested, evidence: [doc(`投资进度审计报告-${i + 1}.pdf`)] });
         await s.at(addCalendarDays(step.claim, 3));
-        await s.act(h, verificationUpdate, { actor: PEOPLE.inspector, n: t.n, accepted: true, reason: '审计报告与现场一致' });
+        await s.act(h, 'verification', { actor: PEOPLE.inspector, n: t.n, accepted: true, reason: '审计报告与现场一致' });
         await s.until(h, (x) => x.tranches[i]!.status === 'instructed', `payment instruction for tranche ${t.n}`);
         await s.at(step.paid, '15:00');
         const paidOn = s.date(step.paid);
-        st = await s.act(h, confirmationUpdate, { actor: PEOPLE.finance, n: t.n, treasuryReference: `JH-${paidOn.replace(/-/g, '')}-${t.n}`, paidOn });
+        st = await s.act(h, 'confirmation', { actor: PEOPLE.finance, n: t.n, treasuryReference: `JH-${paidOn.replace(/-/g, '')}-${t.n}`, paidOn });
       }
       await s.until(h, (x) => x.stage === 'completed', 'completed after the last tranche (no obligation period)');
       return h;
@@ -441,8 +427,8 @@ function stageOn(env: TestWorkflowEnvironment, taskQueue: string, catalog: Retur
       };
       return env.client.workflow.start('applicationWorkflow', { workflowId: id, taskQueue, args: [input] });
     },
-    async act(handle, update, request) {
-      await handle.executeUpdate(update, { args: [request] });
+    async act(handle, action, request) {
+      await handle.executeUpdate(ACTION_UPDATES[action] as UpdateDefinition<ActionOutcome, [typeof request]>, { args: [request] });
       return stage.state(handle);
     },
     state: (handle) => handle.query(stateQuery),

@@ -41,25 +41,6 @@ export const ACTION_UPDATE_ALIASES = Object.fromEntries(
   ACTION_NAMES.map((name) => [name, ACTION_RULES[name].aliases.map((alias: string) => defineUpdate(alias))]),
 ) as unknown as { readonly [K in ActionName]: ReadonlyArray<UpdateDefinition<ActionOutcome, [RequestByAction[K]]>> };
 
-// Each update by the name code calls it by.
-export const preliminaryRecordUpdate = ACTION_UPDATES['preliminary-record'];
-export const materialsUpdate = ACTION_UPDATES.materials;
-export const supplementRequestUpdate = ACTION_UPDATES['supplement-request'];
-export const reviewExtensionUpdate = ACTION_UPDATES['review-extension'];
-export const inspectionUpdate = ACTION_UPDATES.inspection;
-export const recommendationUpdate = ACTION_UPDATES.recommendation;
-export const signOffUpdate = ACTION_UPDATES['sign-off'];
-export const objectionUpdate = ACTION_UPDATES.objections;
-export const objectionResolutionUpdate = ACTION_UPDATES.resolution;
-export const agreementUpdate = ACTION_UPDATES.agreement;
-export const progressUpdate = ACTION_UPDATES.progress;
-export const verificationUpdate = ACTION_UPDATES.verification;
-export const confirmationUpdate = ACTION_UPDATES.confirmation;
-export const withdrawalUpdate = ACTION_UPDATES.withdrawal;
-export const fraudReportUpdate = ACTION_UPDATES['fraud-report'];
-export const breachReportUpdate = ACTION_UPDATES['breach-report'];
-export const clawbackDecisionUpdate = ACTION_UPDATES['clawback-decision'];
-export const repaymentUpdate = ACTION_UPDATES.repayments;
 
 /**
  * Sent by the API when an admin supplies a calendar year, so that applications waiting for it

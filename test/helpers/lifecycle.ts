@@ -22,18 +22,9 @@ import { createCalendarStore } from '../../lib/calendar-store';
 import { createLprStore } from '../../lib/lpr-store';
 import { loadCatalog } from '../../lib/catalog-store';
 import { applicationWorkflow } from '../../workflows';
-import {
-  agreementUpdate,
-  confirmationUpdate,
-  inspectionUpdate,
-  materialsUpdate,
-  progressUpdate,
-  verificationUpdate,
-  preliminaryRecordUpdate,
-  recommendationUpdate,
-  signOffUpdate,
-  stateQuery,
-} from '../../workflows/messages';
+import { ACTION_UPDATES, stateQuery } from '../../workflows/messages';
+import type { ActionName } from '../../domain/actions';
+import type { RequestByAction } from '../../domain/requests';
 import { actor, creditCode } from './fixtures';
 import { tempDir, timeSkippingEnvironment, workflowBundle } from './temporal';
 
@@ -181,7 +172,8 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
  * Takes an action as the API does: runs the update (which answers with a compact outcome, kept in
  * history) and returns the state read right after, once the engine has reacted.
  */
-export async function act<R>(handle: WorkflowHandle, update: UpdateDefinition<ActionOutcome, [R]>, request: R, updateId?: string): Promise<ApplicationState> {
+export async function act<K extends ActionName>(handle: WorkflowHandle, action: K, request: RequestByAction[K], updateId?: string): Promise<ApplicationState> {
+  const update = ACTION_UPDATES[action] as UpdateDefinition<ActionOutcome, [RequestByAction[K]]>;
   await handle.executeUpdate(update, { args: [request], ...(updateId ? { updateId } : {}) });
   return queryState(handle);
 }
@@ -256,16 +248,16 @@ export function outboxOf(lc: Lifecycle, applicationId: string, type?: string) {
 
 /** Preliminary record passed, formal submission handed in: at review or inspection. */
 export async function toReview(handle: WorkflowHandle): Promise<ApplicationState> {
-  await act(handle, preliminaryRecordUpdate, { actor: actor('intake-officer'), decision: 'pass', reason: '资格符合' });
-  const s = await act(handle, materialsUpdate, { actor: actor('applicant-system'), documents: [doc('申请表', 'application-form')] });
+  await act(handle, 'preliminary-record', { actor: actor('intake-officer'), decision: 'pass', reason: '资格符合' });
+  const s = await act(handle, 'materials', { actor: actor('applicant-system'), documents: [doc('申请表', 'application-form')] });
   assert.ok(s.stage === 'review' || s.stage === 'inspection', `expected review or inspection, got ${s.stage}`);
   return s;
 }
 
 /** From review or inspection: inspected when required, then recommended at `amount` (default: the formula's). */
 export async function toSignOff(handle: WorkflowHandle, s: ApplicationState, amount?: string): Promise<ApplicationState> {
-  if (s.stage === 'inspection') s = await act(handle, inspectionUpdate, { actor: actor('inspector'), result: 'pass', findings: '现场核查属实' });
-  s = await act(handle, recommendationUpdate, { actor: actor('reviewer'), decision: 'approve', amount: amount ?? s.award.amountByFormula!, reason: '符合条件' });
+  if (s.stage === 'inspection') s = await act(handle, 'inspection', { actor: actor('inspector'), result: 'pass', findings: '现场核查属实' });
+  s = await act(handle, 'recommendation', { actor: actor('reviewer'), decision: 'approve', amount: amount ?? s.award.amountByFormula!, reason: '符合条件' });
   assert.equal(s.stage, 'sign-off');
   return s;
 }
@@ -274,7 +266,7 @@ export async function toSignOff(handle: WorkflowHandle, s: ApplicationState, amo
 export async function toPublicNotice(handle: WorkflowHandle, amount?: string): Promise<ApplicationState> {
   let s = await toReview(handle);
   s = await toSignOff(handle, s, amount);
-  s = await act(handle, signOffUpdate, { actor: actor('approver'), decision: 'approve', amount: s.award.recommended!, reason: '同意' });
+  s = await act(handle, 'sign-off', { actor: actor('approver'), decision: 'approve', amount: s.award.recommended!, reason: '同意' });
   assert.equal(s.stage, 'public-notice');
   return s;
 }
@@ -291,7 +283,7 @@ export async function toDisbursement(lc: Lifecycle, handles: WorkflowHandle[], a
   const out = [];
   for (const h of handles) {
     await stateWhen(lc, h, (x) => x.stage === 'agreement' && x.agreement?.lastDay !== null);
-    const d = await act(h, agreementUpdate, { actor: actor('applicant-system'), signedOn: await lc.today() });
+    const d = await act(h, 'agreement', { actor: actor('applicant-system'), signedOn: await lc.today() });
     assert.equal(d.stage, 'disbursement');
     out.push(d);
   }
@@ -302,11 +294,11 @@ export async function toDisbursement(lc: Lifecycle, handles: WorkflowHandle[], a
 export async function payTranche(lc: Lifecycle, handle: WorkflowHandle, n: number): Promise<ApplicationState> {
   let s = await lc.state(handle);
   const t = s.tranches.find((x) => x.n === n)!;
-  await act(handle, progressUpdate, { actor: actor('applicant-system'), milestone: t.milestone, evidence: [doc(`${t.milestone}.pdf`)] });
-  await act(handle, verificationUpdate, { actor: actor('reviewer'), n, accepted: true, reason: '凭证齐全' });
+  await act(handle, 'progress', { actor: actor('applicant-system'), milestone: t.milestone, evidence: [doc(`${t.milestone}.pdf`)] });
+  await act(handle, 'verification', { actor: actor('reviewer'), n, accepted: true, reason: '凭证齐全' });
   // Usually answered instructed; when the application continues as new first, the next run instructs.
   await stateWhen(lc, handle, (x) => x.tranches[n - 1]!.status === 'instructed');
-  s = await act(handle, confirmationUpdate, { actor: actor('finance-officer'), n, treasuryReference: `GK-${handle.workflowId}-${n}`, paidOn: await lc.today() });
+  s = await act(handle, 'confirmation', { actor: actor('finance-officer'), n, treasuryReference: `GK-${handle.workflowId}-${n}`, paidOn: await lc.today() });
   assert.equal(s.tranches[n - 1]!.status, 'paid');
   return s;
 }

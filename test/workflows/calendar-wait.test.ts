@@ -31,16 +31,7 @@ import {
   type Lifecycle,
 } from '../helpers/lifecycle';
 import { firstMissingYearAfter, storySteps } from '../helpers/story';
-import {
-  agreementUpdate,
-  calendarUpdatedSignal,
-  materialsUpdate,
-  preliminaryRecordUpdate,
-  recommendationUpdate,
-  signOffUpdate,
-  supplementRequestUpdate,
-  withdrawalUpdate,
-} from '../../workflows/messages';
+import { calendarUpdatedSignal } from '../../workflows/messages';
 
 const DRUG = 'dinghu-generic-drug-consistency';
 const DRUG_FACTS = { drugName: '瑞舒伐他汀钙片' };
@@ -102,7 +93,7 @@ describe('a deadline waiting for a calendar year nobody supplied (M), then resum
     await toSignOff(signing, await toReview(signing));
     // Notice 12-02…12-08; then 20 working days from 12-10 reach into the missing year.
     await sleepToShanghai(lc, `${BEFORE}-12-01`);
-    let s = await act(signing, signOffUpdate, { actor: actor('approver'), decision: 'approve', amount: '3500000.00', reason: '同意' });
+    let s = await act(signing, 'sign-off', { actor: actor('approver'), decision: 'approve', amount: '3500000.00', reason: '同意' });
     assert.ok(s.notice);
     await sleepPast(lc, s.notice.closesAt);
     s = await stateWhen(lc, signing, (x) => x.calendarWait !== null);
@@ -110,7 +101,7 @@ describe('a deadline waiting for a calendar year nobody supplied (M), then resum
     assert.equal(s.agreement?.dueAt, null);
     waiting(s, 'the agreement signing deadline');
 
-    s = await act(signing, agreementUpdate, { actor: actor('applicant-system'), signedOn: await lc.today() });
+    s = await act(signing, 'agreement', { actor: actor('applicant-system'), signedOn: await lc.today() });
     s = await stateWhen(lc, signing, (x) => x.tranches.length > 0);
     assert.equal(s.stage, 'disbursement');
     assert.equal(s.calendarWait, null);
@@ -123,7 +114,7 @@ describe('a deadline waiting for a calendar year nobody supplied (M), then resum
 
     await sleepToShanghai(lc, `${BEFORE}-12-28`);
     for (const h of [told, untold, quitting]) {
-      const s = await act(h, signOffUpdate, { actor: actor('approver'), decision: 'approve', amount: '3500000.00', reason: '同意' });
+      const s = await act(h, 'sign-off', { actor: actor('approver'), decision: 'approve', amount: '3500000.00', reason: '同意' });
       assert.equal(s.stage, 'public-notice');
       assert.equal(s.notice, null, 'not published: the window cannot be counted');
       waiting(s, 'the public-notice window');
@@ -136,13 +127,13 @@ describe('a deadline waiting for a calendar year nobody supplied (M), then resum
   });
 
   step('the formal-submission deadline waits too; materials handed in meanwhile start the review as usual', async () => {
-    let s = await act(submitting, preliminaryRecordUpdate, { actor: actor('intake-officer'), decision: 'pass', reason: '资格符合' });
+    let s = await act(submitting, 'preliminary-record', { actor: actor('intake-officer'), decision: 'pass', reason: '资格符合' });
     assert.equal(s.stage, 'formal-submission');
     assert.equal(s.materials.dueAt, null);
     waiting(s, 'the formal-submission deadline');
 
     // The applicant does not wait for the admin: the materials are in time whatever the deadline.
-    s = await act(submitting, materialsUpdate, { actor: actor('applicant-system'), documents: [doc('申请表', 'application-form')] });
+    s = await act(submitting, 'materials', { actor: actor('applicant-system'), documents: [doc('申请表', 'application-form')] });
     s = await stateWhen(lc, submitting, (x) => x.review !== null);
     assert.equal(s.stage, 'inspection', 'the review started: award assessed, inspection decided');
     assert.equal(s.award.amountByFormula, '3500000.00');
@@ -153,11 +144,11 @@ describe('a deadline waiting for a calendar year nobody supplied (M), then resum
   });
 
   step('the supplement answer deadline waits too; an answer meanwhile restarts the review clock', async () => {
-    let s = await act(supplementing, supplementRequestUpdate, { actor: actor('reviewer'), items: ['研发合同原件'] });
+    let s = await act(supplementing, 'supplement-request', { actor: actor('reviewer'), items: ['研发合同原件'] });
     assert.equal(s.stage, 'supplement-requested');
     assert.equal(s.review!.supplement!.dueAt, null);
     waiting(s, 'the supplement answer deadline');
-    s = await act(supplementing, materialsUpdate, { actor: actor('applicant-system'), documents: [doc('研发合同原件', 'research-contract')] });
+    s = await act(supplementing, 'materials', { actor: actor('applicant-system'), documents: [doc('研发合同原件', 'research-contract')] });
     s = await stateWhen(lc, supplementing, (x) => x.review!.clock.why === 'supplement-answered');
     assert.equal(s.stage, 'inspection');
     assert.equal(s.review!.clock.startedOn, await lc.today());
@@ -173,11 +164,11 @@ describe('a deadline waiting for a calendar year nobody supplied (M), then resum
       waiting(s, 'the public-notice window');
       assert.equal(outboxOf(lc, h.workflowId, 'escalation').length, 1);
     }
-    const r = await refusalOf(act(told, recommendationUpdate, { actor: actor('reviewer'), decision: 'approve', amount: '1.00', reason: 'x' }));
+    const r = await refusalOf(act(told, 'recommendation', { actor: actor('reviewer'), decision: 'approve', amount: '1.00', reason: 'x' }));
     assert.equal(r.type, 'WrongStage');
 
     // Withdrawn while waiting: it ends, and nothing is left pending for the admin.
-    await act(quitting, withdrawalUpdate, { actor: actor('applicant-system'), reason: '放弃' });
+    await act(quitting, 'withdrawal', { actor: actor('applicant-system'), reason: '放弃' });
     const q = await outcomeOf(lc, quitting, 'withdrawn');
     assert.equal(q.calendarWait, null);
     assert.deepEqual(q.pending, []);
@@ -222,7 +213,7 @@ describe('a deadline waiting for a calendar year nobody supplied (M), then resum
     // The signing period counts from the day after the notice's last day.
     const expected = workingDaysFrom(lc.calendar.data(), addCalendarDays(s.notice!.lastDay, 1), 20).lastDay;
     assert.equal(s.agreement!.lastDay, expected);
-    s = await act(told, agreementUpdate, { actor: actor('applicant-system'), signedOn: await lc.today() });
+    s = await act(told, 'agreement', { actor: actor('applicant-system'), signedOn: await lc.today() });
     assert.equal(s.stage, 'disbursement');
   });
 });

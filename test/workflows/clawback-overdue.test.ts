@@ -31,7 +31,7 @@ import {
   type Lifecycle,
 } from '../helpers/lifecycle';
 import { storySteps, storyYearsFrom, type StoryYears } from '../helpers/story';
-import { breachReportUpdate, clawbackDecisionUpdate, repaymentUpdate } from '../../workflows/messages';
+
 import { fetchRuns, historyReport } from '../../api/history';
 
 const DRUG = 'dinghu-generic-drug-consistency';
@@ -39,7 +39,7 @@ const FACTS = { drugName: '阿托伐他汀钙片' };
 
 /** The exact amount outstanding on `paidOn`, as the refusal of an over-large repayment names it. */
 async function outstandingOn(h: WorkflowHandle, paidOn: string): Promise<string> {
-  const r = await refusalOf(act(h, repaymentUpdate, { actor: actor('finance-officer'), amount: '99999999.00', paidOn }));
+  const r = await refusalOf(act(h, 'repayments', { actor: actor('finance-officer'), amount: '99999999.00', paidOn }));
   assert.equal(r.type, 'InvalidInput');
   const m = /^amount 99999999\.00 is more than the (\d+\.\d{2}) outstanding on (\d{4}-\d{2}-\d{2})$/.exec(r.message);
   assert.ok(m, r.message);
@@ -88,10 +88,10 @@ describe('unpaid clawbacks past their deadline, and continue-as-new in the middl
     for (const h of all) assert.equal((await lc.state(h)).stage, 'monitoring');
 
     await sleepToShanghai(lc, d('2028-06-01'));
-    for (const h of all) await act(h, breachReportUpdate, { actor: actor('inspector', 'zhao'), obligation: 'stay-5-years', findings: '已迁出鼎湖区' });
+    for (const h of all) await act(h, 'breach-report', { actor: actor('inspector', 'zhao'), obligation: 'stay-5-years', findings: '已迁出鼎湖区' });
     await sleepToShanghai(lc, d('2028-06-05'));
     for (const h of all) {
-      const s = await act(h, clawbackDecisionUpdate, { actor: actor('approver', 'wang'), decision: 'recover', decisionDate: d('2028-06-05'), reason: '五年内迁出' });
+      const s = await act(h, 'clawback-decision', { actor: actor('approver', 'wang'), decision: 'recover', decisionDate: d('2028-06-05'), reason: '五年内迁出' });
       assert.equal(s.stage, 'clawback');
       // 30 working days from the day after the decision (illustrative calendar: none off in June–July):
       // six weeks, so mid-July (written 2028: 06-06 … 07-17).
@@ -113,7 +113,7 @@ describe('unpaid clawbacks past their deadline, and continue-as-new in the middl
       // application may continue as new: an update answered in the same workflow task as the
       // continue-as-new can be lost (temporalio/temporal#6375; the time-skipping server hangs).
       await sleepToShanghai(lc, day, '15:00');
-      const s = await act(long, repaymentUpdate, { actor: actor('finance-officer'), amount: '200000.00', paidOn: day });
+      const s = await act(long, 'repayments', { actor: actor('finance-officer'), amount: '200000.00', paidOn: day });
       paid.push(['200000.00', day]);
       assert.deepEqual(s.clawback!.repayments.map((r) => [r.amount, r.paidOn]), paid, `every repayment so far, on ${day}`);
     }
@@ -158,7 +158,7 @@ describe('unpaid clawbacks past their deadline, and continue-as-new in the middl
     // Settled exactly, in the new run: clawed-back, with the notification and one credit record.
     await sleepToShanghai(lc, d('2028-07-14'));
     const rest = await outstandingOn(long, d('2028-07-14'));
-    await act(long, repaymentUpdate, { actor: actor('finance-officer'), amount: rest, paidOn: d('2028-07-14') });
+    await act(long, 'repayments', { actor: actor('finance-officer'), amount: rest, paidOn: d('2028-07-14') });
     const end = await outcomeOf(lc, long, 'clawed-back');
     assert.equal(end.clawback!.outstanding, '0.00');
     assert.equal(end.clawback!.repayments.length, 6);
@@ -228,7 +228,7 @@ describe('unpaid clawbacks past their deadline, and continue-as-new in the middl
     assert.equal(outboxOf(lc, unpaid.workflowId, 'enforcement-referral').length, 1, 'referred once');
 
     await sleepToShanghai(lc, d('2028-08-01'));
-    let s = await act(unpaid, repaymentUpdate, { actor: actor('finance-officer'), amount: '1000000.00', paidOn: d('2028-08-01') });
+    let s = await act(unpaid, 'repayments', { actor: actor('finance-officer'), amount: '1000000.00', paidOn: d('2028-08-01') });
     assert.equal(s.stage, 'referred');
     assert.equal(s.clawback!.repaid, '1000000.00');
     const r = s.clawback!.repayments[0]!;
@@ -238,7 +238,7 @@ describe('unpaid clawbacks past their deadline, and continue-as-new in the middl
 
     await sleepToShanghai(lc, d('2028-08-15'));
     const rest = await outstandingOn(unpaid, d('2028-08-15'));
-    await act(unpaid, repaymentUpdate, { actor: actor('finance-officer'), amount: rest, paidOn: d('2028-08-15') });
+    await act(unpaid, 'repayments', { actor: actor('finance-officer'), amount: rest, paidOn: d('2028-08-15') });
     s = await outcomeOf(lc, unpaid, 'clawed-back');
     assert.equal(s.clawback!.outstanding, '0.00');
     assert.ok(s.clawback!.settledAt);
@@ -248,7 +248,7 @@ describe('unpaid clawbacks past their deadline, and continue-as-new in the middl
 
     // The escalated-only one settles too, from clawback.
     await sleepToShanghai(lc, d('2028-08-16'));
-    await act(escalatedOnly, repaymentUpdate, { actor: actor('finance-officer'), amount: await outstandingOn(escalatedOnly, d('2028-08-16')), paidOn: d('2028-08-16') });
+    await act(escalatedOnly, 'repayments', { actor: actor('finance-officer'), amount: await outstandingOn(escalatedOnly, d('2028-08-16')), paidOn: d('2028-08-16') });
     s = await outcomeOf(lc, escalatedOnly, 'clawed-back');
     assert.equal(s.clawback!.outstanding, '0.00');
     assert.ok(!s.pending.some((p) => p.role === 'approver'));

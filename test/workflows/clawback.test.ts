@@ -37,14 +37,7 @@ import {
   type Lifecycle,
 } from '../helpers/lifecycle';
 import { storySteps, storyYearsFrom, type StoryYears } from '../helpers/story';
-import {
-  breachReportUpdate,
-  clawbackDecisionUpdate,
-  fraudReportUpdate,
-  progressUpdate,
-  repaymentUpdate,
-  verificationUpdate,
-} from '../../workflows/messages';
+
 
 const DRUG = 'dinghu-generic-drug-consistency';
 const FACTS = { drugName: '苯磺酸氨氯地平片' };
@@ -104,7 +97,7 @@ describe('clawback of a pharma award after a move out of the district in year 3'
   });
 
   step('year 1, 04-01: fraud reported during disbursement suspends claims (Conflict); dismissed, disbursement carries on', async () => {
-    let s = await act(dismissed, fraudReportUpdate, { actor: actor('inspector', 'zhao'), findings: '举报称BE备案材料不实', evidence: [doc('举报材料.pdf')] });
+    let s = await act(dismissed, 'fraud-report', { actor: actor('inspector', 'zhao'), findings: '举报称BE备案材料不实', evidence: [doc('举报材料.pdf')] });
     assert.equal(s.stage, 'disbursement', 'money was paid: the approver decides; the stage does not change');
     assert.equal(s.reports[0]!.status, 'open');
     assert.ok(s.reports[0]!.afterPayment);
@@ -113,20 +106,20 @@ describe('clawback of a pharma award after a move out of the district in year 3'
       ['clawback-decision'],
     );
 
-    const claim = await refusalOf(act(dismissed, progressUpdate, { actor: actor('applicant-system'), milestone: 'be-trial-submitted', evidence: [doc('受理通知书.pdf')] }));
+    const claim = await refusalOf(act(dismissed, 'progress', { actor: actor('applicant-system'), milestone: 'be-trial-submitted', evidence: [doc('受理通知书.pdf')] }));
     assert.equal(claim.type, 'Conflict');
     assert.match(claim.message, /report 1 \(fraud\) waits for the approver's decision: disbursement is suspended/);
 
-    s = await act(dismissed, clawbackDecisionUpdate, { actor: actor('approver', 'wang'), decision: 'dismiss', reason: '经核查举报不实' });
+    s = await act(dismissed, 'clawback-decision', { actor: actor('approver', 'wang'), decision: 'dismiss', reason: '经核查举报不实' });
     assert.equal(s.stage, 'disbursement', 'dismissed: back to where it was');
     assert.equal(s.reports[0]!.status, 'dismissed');
     assert.equal(s.clawback, null);
     assert.ok(!s.pending.some((p) => p.action === 'clawback-decision'));
     assert.equal(outboxOf(lc, dismissed.workflowId, 'credit-record').length, 0, 'a dismissed report records no credit');
 
-    s = await act(dismissed, progressUpdate, { actor: actor('applicant-system'), milestone: 'be-trial-submitted', evidence: [doc('受理通知书.pdf')] });
+    s = await act(dismissed, 'progress', { actor: actor('applicant-system'), milestone: 'be-trial-submitted', evidence: [doc('受理通知书.pdf')] });
     assert.equal(s.tranches[1]!.status, 'claimed');
-    s = await act(dismissed, verificationUpdate, { actor: actor('reviewer'), n: 2, accepted: false, reason: '受理通知书不清晰，请重新提交' });
+    s = await act(dismissed, 'verification', { actor: actor('reviewer'), n: 2, accepted: false, reason: '受理通知书不清晰，请重新提交' });
     assert.equal(s.tranches[1]!.status, 'rejected');
   });
 
@@ -152,7 +145,7 @@ describe('clawback of a pharma award after a move out of the district in year 3'
   step('year 4, 03-01 (year 3 of the stay): the holder moved out; the reporter may not decide (SeparationOfDuties); a dismissal keeps monitoring', async () => {
     await sleepToShanghai(lc, d('2030-03-01'));
     // The same person holds the inspector and the approver role: four eyes are still two people.
-    let s = await act(moved, breachReportUpdate, {
+    let s = await act(moved, 'breach-report', {
       actor: actor('inspector', 'li'),
       obligation: 'stay-5-years',
       findings: `企业已于${story.year(2030)}年2月将注册地迁出鼎湖区`,
@@ -160,16 +153,16 @@ describe('clawback of a pharma award after a move out of the district in year 3'
     assert.equal(s.stage, 'monitoring');
     assert.equal(s.reports[0]!.kind, 'breach');
     assert.equal(s.reports[0]!.obligation, 'stay-5-years');
-    const sod = await refusalOf(act(moved, clawbackDecisionUpdate, { actor: actor('approver', 'li'), decision: 'recover', decisionDate: d('2030-03-01'), reason: '迁出鼎湖区' }));
+    const sod = await refusalOf(act(moved, 'clawback-decision', { actor: actor('approver', 'li'), decision: 'recover', decisionDate: d('2030-03-01'), reason: '迁出鼎湖区' }));
     assert.equal(sod.type, 'SeparationOfDuties');
     assert.match(sod.message, /made report 1 and may not also decide on it/);
 
-    s = await act(fraud, fraudReportUpdate, { actor: actor('inspector', 'zhao'), findings: '一致性评价批件系伪造', evidence: [doc('核查笔录.pdf')] });
+    s = await act(fraud, 'fraud-report', { actor: actor('inspector', 'zhao'), findings: '一致性评价批件系伪造', evidence: [doc('核查笔录.pdf')] });
     assert.equal(s.stage, 'monitoring');
 
     // A breach report that does not hold up: dismissed, the obligation period runs on.
-    await act(quiet, breachReportUpdate, { actor: actor('inspector', 'zhao'), obligation: 'stay-5-years', findings: '疑似迁出' });
-    s = await act(quiet, clawbackDecisionUpdate, { actor: actor('approver', 'wang'), decision: 'dismiss', reason: '经核查仍在区内经营' });
+    await act(quiet, 'breach-report', { actor: actor('inspector', 'zhao'), obligation: 'stay-5-years', findings: '疑似迁出' });
+    s = await act(quiet, 'clawback-decision', { actor: actor('approver', 'wang'), decision: 'dismiss', reason: '经核查仍在区内经营' });
     assert.equal(s.stage, 'monitoring');
     assert.equal(s.reports[0]!.status, 'dismissed');
     assert.equal(s.obligations[0]!.status, 'running');
@@ -179,7 +172,7 @@ describe('clawback of a pharma award after a move out of the district in year 3'
   let decided: ApplicationState;
   step('year 4, 03-04: recover — the statement of everything paid, with interest at the LPR fixed at decision (carried forward)', async () => {
     await sleepToShanghai(lc, d('2030-03-04'));
-    const s = await act(moved, clawbackDecisionUpdate, { actor: actor('approver', 'wang'), decision: 'recover', decisionDate: d('2030-03-04'), reason: '五年内迁出鼎湖区，违反支持协议' });
+    const s = await act(moved, 'clawback-decision', { actor: actor('approver', 'wang'), decision: 'recover', decisionDate: d('2030-03-04'), reason: '五年内迁出鼎湖区，违反支持协议' });
     decided = s;
     assert.equal(s.stage, 'clawback');
     const c = s.clawback!;
@@ -225,7 +218,7 @@ describe('clawback of a pharma award after a move out of the district in year 3'
   });
 
   step('year 4, 03-04: fraud after payment, recovered with referToJudiciary: one judicial referral', async () => {
-    const s = await act(fraud, clawbackDecisionUpdate, {
+    const s = await act(fraud, 'clawback-decision', {
       actor: actor('approver', 'wang'),
       decision: 'recover',
       decisionDate: d('2030-03-04'),
@@ -245,7 +238,7 @@ describe('clawback of a pharma award after a move out of the district in year 3'
 
   step('year 4, 04-01: a partial repayment of 500 000.00 settles interest first, then principal (民法典 第五百六十一条)', async () => {
     await sleepToShanghai(lc, d('2030-04-01'));
-    const s = await act(moved, repaymentUpdate, { actor: actor('finance-officer'), amount: '500000.00', paidOn: d('2030-04-01') });
+    const s = await act(moved, 'repayments', { actor: actor('finance-officer'), amount: '500000.00', paidOn: d('2030-04-01') });
     assert.equal(s.stage, 'clawback');
     const c = s.clawback!;
     // Interest accrued up to, not including, 2030-04-01:
@@ -273,7 +266,7 @@ describe('clawback of a pharma award after a move out of the district in year 3'
 
   step('year 4, 04-10: a repayment above the outstanding amount is refused with the exact amount; paying exactly that settles it: clawed-back', async () => {
     await sleepToShanghai(lc, d('2030-04-10'));
-    const tooMuch = await refusalOf(act(moved, repaymentUpdate, { actor: actor('finance-officer'), amount: '3300000.00', paidOn: d('2030-04-10') }));
+    const tooMuch = await refusalOf(act(moved, 'repayments', { actor: actor('finance-officer'), amount: '3300000.00', paidOn: d('2030-04-10') }));
     assert.equal(tooMuch.type, 'InvalidInput');
     // Outstanding on 2030-04-10: interest for 2030-04-01 → 2030-04-10 (9 days) on the unpaid principal
     //   T1   787 458.33 × 3/100 × 9 / 360 = 590.5937475 → 590.59
@@ -283,7 +276,7 @@ describe('clawback of a pharma award after a move out of the district in year 3'
     assert.equal(tooMuch.message, `amount 3300000.00 is more than the 3289923.92 outstanding on ${d('2030-04-10')}`);
     const outstanding = /the (\d+\.\d{2}) outstanding/.exec(tooMuch.message)![1]!;
 
-    const answer = await act(moved, repaymentUpdate, { actor: actor('finance-officer'), amount: outstanding, paidOn: d('2030-04-10') });
+    const answer = await act(moved, 'repayments', { actor: actor('finance-officer'), amount: outstanding, paidOn: d('2030-04-10') });
     assert.deepEqual(
       answer.clawback!.repayments.map(({ amount, toCosts, toInterest, toPrincipal }) => [amount, toCosts, toInterest, toPrincipal]),
       [
@@ -321,7 +314,7 @@ describe('clawback of a pharma award after a move out of the district in year 3'
 
     // Nothing more can be repaid: the workflow has finished, with the state as its result.
     assert.equal((await moved.describe()).status.name, 'COMPLETED');
-    await assert.rejects(act(moved, repaymentUpdate, { actor: actor('finance-officer'), amount: '1.00', paidOn: d('2030-04-10') }));
+    await assert.rejects(act(moved, 'repayments', { actor: actor('finance-officer'), amount: '1.00', paidOn: d('2030-04-10') }));
   });
 
   step('the dismissed applications carry on: the other still in monitoring, the fraud case still in clawback', async () => {

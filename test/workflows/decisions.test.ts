@@ -18,14 +18,7 @@ import {
   toSignOff,
   type Lifecycle,
 } from '../helpers/lifecycle';
-import {
-  inspectionUpdate,
-  objectionResolutionUpdate,
-  objectionUpdate,
-  preliminaryRecordUpdate,
-  recommendationUpdate,
-  signOffUpdate,
-} from '../../workflows/messages';
+
 import { addCalendarDays } from '../../domain/calendar';
 
 /** Mandatory inspection (3 500 000.00 ≥ 100万), agreement, three milestones. */
@@ -69,7 +62,7 @@ describe('rejection at each decision stage, and return for re-review', () => {
 
   it('preliminary record fail: rejected with the intake officer’s reason', async () => {
     const h = await lc.file(DRUG, DRUG_FACTS);
-    await act(h, preliminaryRecordUpdate, { actor: actor('intake-officer'), decision: 'fail', reason: '上市许可持有人非本区注册' });
+    await act(h, 'preliminary-record', { actor: actor('intake-officer'), decision: 'fail', reason: '上市许可持有人非本区注册' });
     const s = await assertRejected(h, 'preliminary-record', /preliminary record failed: 上市许可持有人非本区注册/);
     assert.equal(s.dishonestyCheck?.listed, false);
   });
@@ -78,7 +71,7 @@ describe('rejection at each decision stage, and return for re-review', () => {
     const h = await lc.file(DRUG, DRUG_FACTS);
     const s0 = await toReview(h);
     assert.equal(s0.stage, 'inspection');
-    await act(h, inspectionUpdate, { actor: actor('inspector'), result: 'fail', findings: '研发合同与实际不符' });
+    await act(h, 'inspection', { actor: actor('inspector'), result: 'fail', findings: '研发合同与实际不符' });
     const s = await assertRejected(h, 'inspection', /on-site inspection failed: 研发合同与实际不符/);
     assert.equal(s.inspection?.result?.result, 'fail');
   });
@@ -86,8 +79,8 @@ describe('rejection at each decision stage, and return for re-review', () => {
   it('recommendation reject: rejected with the reviewer’s reason', async () => {
     const h = await lc.file(DRUG, DRUG_FACTS);
     let s = await toReview(h);
-    s = await act(h, inspectionUpdate, { actor: actor('inspector'), result: 'pass', findings: '属实' });
-    await act(h, recommendationUpdate, { actor: actor('reviewer'), decision: 'reject', reason: '材料不符合申报条件' });
+    s = await act(h, 'inspection', { actor: actor('inspector'), result: 'pass', findings: '属实' });
+    await act(h, 'recommendation', { actor: actor('reviewer'), decision: 'reject', reason: '材料不符合申报条件' });
     s = await assertRejected(h, 'recommendation', /review recommends rejection: 材料不符合申报条件/);
     assert.equal(s.recommendation?.decision, 'reject');
     assert.equal(s.award.recommended, null);
@@ -96,7 +89,7 @@ describe('rejection at each decision stage, and return for re-review', () => {
   it('sign-off reject: rejected with the government’s reason', async () => {
     const h = await lc.file(DRUG, DRUG_FACTS);
     await toSignOff(h, await toReview(h));
-    await act(h, signOffUpdate, { actor: actor('approver'), decision: 'reject', reason: '区政府审定不予支持' });
+    await act(h, 'sign-off', { actor: actor('approver'), decision: 'reject', reason: '区政府审定不予支持' });
     const s = await assertRejected(h, 'sign-off', /government sign-off rejected the application: 区政府审定不予支持/);
     assert.equal(s.award.approved, null);
   });
@@ -109,7 +102,7 @@ describe('rejection at each decision stage, and return for re-review', () => {
     await lc.env.sleep(7 * DAY_MS);
     const today = await lc.today();
 
-    s = await act(h, signOffUpdate, { actor: actor('approver'), decision: 'return', reason: '请核实研发合同金额' });
+    s = await act(h, 'sign-off', { actor: actor('approver'), decision: 'return', reason: '请核实研发合同金额' });
     assert.equal(s.stage, 'review', 'inspected already: straight back to review');
     assert.equal(s.outcome, null);
     assert.equal(s.recommendation, null);
@@ -127,9 +120,9 @@ describe('rejection at each decision stage, and return for re-review', () => {
     assert.ok(s.audit.some((e) => e.action === 'review-clock-restarted' && e.comment?.startsWith('returned-by-sign-off')));
     assert.equal(outboxOf(lc, h.workflowId, 'notification').length, 0, 'a return is not an outcome');
 
-    s = await act(h, recommendationUpdate, { actor: actor('reviewer'), decision: 'approve', amount: '2800000.00', reason: '核减后符合条件' });
+    s = await act(h, 'recommendation', { actor: actor('reviewer'), decision: 'approve', amount: '2800000.00', reason: '核减后符合条件' });
     assert.equal(s.stage, 'sign-off');
-    s = await act(h, signOffUpdate, { actor: actor('approver'), decision: 'approve', amount: '2800000.00', reason: '同意' });
+    s = await act(h, 'sign-off', { actor: actor('approver'), decision: 'approve', amount: '2800000.00', reason: '同意' });
     assert.equal(s.stage, 'public-notice');
     assert.equal(s.award.approved, '2800000.00');
     assert.equal(s.notice?.amount, '2800000.00');
@@ -138,13 +131,13 @@ describe('rejection at each decision stage, and return for re-review', () => {
   it('objection upheld without an amount: the award is refused, the objector and the applicant are told', async () => {
     const h = await lc.file(DRUG, DRUG_FACTS);
     let s = await toPublicNotice(h);
-    s = await act(h, objectionUpdate, {
+    s = await act(h, 'objections', {
       actor: actor('notice-officer'),
       text: '该品种研发并非委托区内企业完成',
       objector: { name: '张三', contact: 'zhangsan@example.com' },
     });
     assert.deepEqual(s.pending.map((p) => [p.role, p.path]), [['approver', 'objections/1/resolution']]);
-    await act(h, objectionResolutionUpdate, { actor: actor('approver'), n: 1, upheld: true, decision: '经调查异议属实，不予扶持' });
+    await act(h, 'resolution', { actor: actor('approver'), n: 1, upheld: true, decision: '经调查异议属实，不予扶持' });
     s = await assertRejected(h, 'resolution', /objection 1 upheld, the award is refused: 经调查异议属实，不予扶持/);
     assert.equal(s.notice?.objections[0]?.status, 'upheld');
     const toObjector = outboxOf(lc, h.workflowId, 'notification').filter((m) => m.recipient === 'objector');

@@ -5,17 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { actor } from '../helpers/fixtures';
 import { act, doc, startLifecycle, type Lifecycle, DAY_MS } from '../helpers/lifecycle';
-import {
-  agreementUpdate,
-  confirmationUpdate,
-  inspectionUpdate,
-  materialsUpdate,
-  preliminaryRecordUpdate,
-  progressUpdate,
-  recommendationUpdate,
-  signOffUpdate,
-  verificationUpdate,
-} from '../../workflows/messages';
+
 
 describe('dinghu-generic-drug-consistency through its three milestones', () => {
   let lc: Lifecycle;
@@ -26,23 +16,23 @@ describe('dinghu-generic-drug-consistency through its three milestones', () => {
 
   it('goes from filing to monitoring', async () => {
     const h = await lc.file('dinghu-generic-drug-consistency', { drugName: '盐酸二甲双胍片' });
-    let s = await act(h, preliminaryRecordUpdate, { actor: actor('intake-officer'), decision: 'pass', reason: '资格符合' });
+    let s = await act(h, 'preliminary-record', { actor: actor('intake-officer'), decision: 'pass', reason: '资格符合' });
     assert.equal(s.stage, 'formal-submission');
     assert.ok(s.materials.dueAt, 'formal submission has a deadline');
-    s = await act(h, materialsUpdate, { actor: actor('applicant-system'), documents: [doc('申请表', 'application-form')] });
+    s = await act(h, 'materials', { actor: actor('applicant-system'), documents: [doc('申请表', 'application-form')] });
     assert.equal(s.stage, 'inspection');
     assert.equal(s.inspection?.why, 'threshold');
-    s = await act(h, inspectionUpdate, { actor: actor('inspector'), result: 'pass', findings: '现场核查属实' });
+    s = await act(h, 'inspection', { actor: actor('inspector'), result: 'pass', findings: '现场核查属实' });
     assert.equal(s.stage, 'review');
-    s = await act(h, recommendationUpdate, { actor: actor('reviewer'), decision: 'approve', amount: '3500000.00', reason: '符合条件' });
+    s = await act(h, 'recommendation', { actor: actor('reviewer'), decision: 'approve', amount: '3500000.00', reason: '符合条件' });
     assert.equal(s.stage, 'sign-off');
-    s = await act(h, signOffUpdate, { actor: actor('approver'), decision: 'approve', amount: '3500000.00', reason: '同意' });
+    s = await act(h, 'sign-off', { actor: actor('approver'), decision: 'approve', amount: '3500000.00', reason: '同意' });
     assert.equal(s.stage, 'public-notice');
     assert.equal(s.notice?.days.length, 5);
     await lc.env.sleep(Date.parse(s.notice!.closesAt) - (await lc.env.currentTimeMs()) + 1000);
     s = await lc.state(h);
     assert.equal(s.stage, 'agreement');
-    s = await act(h, agreementUpdate, { actor: actor('applicant-system'), signedOn: await lc.today() });
+    s = await act(h, 'agreement', { actor: actor('applicant-system'), signedOn: await lc.today() });
     assert.equal(s.stage, 'disbursement');
     assert.deepEqual(s.tranches.map((t) => [t.n, t.milestone, t.amount, t.status]), [
       [1, 'be-filing', '1000000.00', 'scheduled'],
@@ -50,11 +40,11 @@ describe('dinghu-generic-drug-consistency through its three milestones', () => {
       [3, 'consistency-passed', '1500000.00', 'scheduled'],
     ]);
     for (const t of s.tranches) {
-      s = await act(h, progressUpdate, { actor: actor('applicant-system'), milestone: t.milestone, evidence: [doc(`${t.milestone}.pdf`)] });
+      s = await act(h, 'progress', { actor: actor('applicant-system'), milestone: t.milestone, evidence: [doc(`${t.milestone}.pdf`)] });
       assert.equal(s.tranches[t.n - 1]!.status, 'claimed');
-      s = await act(h, verificationUpdate, { actor: actor('reviewer'), n: t.n, accepted: true, reason: '凭证齐全' });
+      s = await act(h, 'verification', { actor: actor('reviewer'), n: t.n, accepted: true, reason: '凭证齐全' });
       assert.equal(s.tranches[t.n - 1]!.status, 'instructed');
-      s = await act(h, confirmationUpdate, { actor: actor('finance-officer'), n: t.n, treasuryReference: `GK-${t.n}`, paidOn: await lc.today() });
+      s = await act(h, 'confirmation', { actor: actor('finance-officer'), n: t.n, treasuryReference: `GK-${t.n}`, paidOn: await lc.today() });
       assert.equal(s.tranches[t.n - 1]!.status, 'paid');
       await lc.env.sleep(30 * DAY_MS);
     }

@@ -30,18 +30,7 @@ import {
   type Lifecycle,
 } from '../helpers/lifecycle';
 import { storySteps, storyYearsFrom, type StoryYears } from '../helpers/story';
-import {
-  agreementUpdate,
-  calendarUpdatedSignal,
-  confirmationUpdate,
-  inspectionUpdate,
-  materialsUpdate,
-  preliminaryRecordUpdate,
-  progressUpdate,
-  recommendationUpdate,
-  signOffUpdate,
-  verificationUpdate,
-} from '../../workflows/messages';
+import { calendarUpdatedSignal } from '../../workflows/messages';
 
 const PROGRAM = 'jianghai-major-project';
 
@@ -86,7 +75,7 @@ describe('jianghai-major-project filed in its September window, three progress t
     // Nobody waits for a year that is already there, but the signal is harmless.
     await h.signal(calendarUpdatedSignal, { year });
 
-    s = await act(h, preliminaryRecordUpdate, { actor: actor('intake-officer'), decision: 'pass', reason: '资格符合' });
+    s = await act(h, 'preliminary-record', { actor: actor('intake-officer'), decision: 'pass', reason: '资格符合' });
     assert.equal(s.stage, 'formal-submission');
     // 20 working days from 2027-09-02: Mid-Autumn (09-15) is skipped, the make-up Sunday 09-26 counts.
     assert.equal(s.materials.lastDay, d('2027-09-29'));
@@ -98,7 +87,7 @@ describe('jianghai-major-project filed in its September window, three progress t
   });
 
   step('the award is 1 % of the agreed investment, so inspection is mandatory; recommendation and sign-off', async () => {
-    s = await act(h, materialsUpdate, {
+    s = await act(h, 'materials', {
       actor: actor('applicant-system'),
       documents: [doc('申请表', 'application-form'), doc('可行性报告', 'feasibility-report'), doc('投资协议', 'investment-agreement')],
     });
@@ -110,11 +99,11 @@ describe('jianghai-major-project filed in its September window, three progress t
     assert.equal(s.review?.clock.lastDay, d('2027-10-31'), '60 calendar days after acceptance on 2027-09-01');
 
     await sleepToShanghai(lc, d('2027-09-29'));
-    s = await act(h, inspectionUpdate, { actor: actor('inspector'), result: 'pass', findings: '项目已开工，投资协议属实' });
+    s = await act(h, 'inspection', { actor: actor('inspector'), result: 'pass', findings: '项目已开工，投资协议属实' });
     assert.equal(s.stage, 'review');
-    s = await act(h, recommendationUpdate, { actor: actor('reviewer'), decision: 'approve', amount: '4000000.00', reason: '符合重大项目扶持条件' });
+    s = await act(h, 'recommendation', { actor: actor('reviewer'), decision: 'approve', amount: '4000000.00', reason: '符合重大项目扶持条件' });
     assert.equal(s.stage, 'sign-off');
-    s = await act(h, signOffUpdate, { actor: actor('approver'), decision: 'approve', amount: '4000000.00', reason: '区政府审定同意' });
+    s = await act(h, 'sign-off', { actor: actor('approver'), decision: 'approve', amount: '4000000.00', reason: '区政府审定同意' });
     assert.equal(s.stage, 'public-notice');
   });
 
@@ -137,7 +126,7 @@ describe('jianghai-major-project filed in its September window, three progress t
     assert.equal(s.notice?.closed, true);
     // The notice's last day is 10-12, so the 20 working days to sign count from 2027-10-13.
     assert.equal(s.agreement?.lastDay, d('2027-11-09'));
-    s = await act(h, agreementUpdate, { actor: actor('applicant-system'), signedOn: await lc.today() });
+    s = await act(h, 'agreement', { actor: actor('applicant-system'), signedOn: await lc.today() });
     assert.equal(s.stage, 'disbursement');
   });
 
@@ -156,7 +145,7 @@ describe('jianghai-major-project filed in its September window, three progress t
     step(`tranche ${x.n} (${x.milestone}): refused below ${x.threshold}, accepted at exactly it, verified, instructed, paid`, async () => {
         await lc.env.sleep(60 * DAY_MS);
       const claim = (cumulativeInvestment?: string) =>
-        act(h, progressUpdate, {
+        act(h, 'progress', {
           actor: actor('applicant-system'),
           milestone: x.milestone,
           ...(cumulativeInvestment ? { cumulativeInvestment } : {}),
@@ -178,7 +167,7 @@ describe('jianghai-major-project filed in its September window, three progress t
         [['reviewer', `progress/${x.n}/verification`]],
       );
 
-      s = await act(h, verificationUpdate, { actor: actor('inspector'), n: x.n, accepted: true, reason: '审计报告与现场一致' });
+      s = await act(h, 'verification', { actor: actor('inspector'), n: x.n, accepted: true, reason: '审计报告与现场一致' });
       const tranche = s.tranches[x.n - 1]!;
       assert.equal(tranche.status, 'instructed');
       assert.equal(tranche.instruction?.idempotencyKey, `${h.workflowId}:tranche:${x.n}:payment-instruction`);
@@ -187,7 +176,7 @@ describe('jianghai-major-project filed in its September window, three progress t
       assert.equal(instruction[0]!.amount, x.amount);
 
       const paidOn = await lc.today();
-      s = await act(h, confirmationUpdate, { actor: actor('finance-officer'), n: x.n, treasuryReference: `JH-${story.year(2027)}-${x.n}`, paidOn });
+      s = await act(h, 'confirmation', { actor: actor('finance-officer'), n: x.n, treasuryReference: `JH-${story.year(2027)}-${x.n}`, paidOn });
       assert.equal(s.tranches[x.n - 1]!.status, 'paid');
       assert.equal(s.tranches[x.n - 1]!.paidOn, paidOn);
       assert.equal(s.tranches[x.n - 1]!.treasuryReference, `JH-${story.year(2027)}-${x.n}`);

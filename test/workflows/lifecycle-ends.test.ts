@@ -24,7 +24,7 @@ import {
   type Lifecycle,
 } from '../helpers/lifecycle';
 import { storySteps, storyYearsFrom, type StoryYears } from '../helpers/story';
-import { breachReportUpdate, clawbackDecisionUpdate, fraudReportUpdate } from '../../workflows/messages';
+
 
 const DRUG = 'dinghu-generic-drug-consistency';
 const FACTS = { drugName: '头孢克肟片' };
@@ -48,12 +48,12 @@ describe('ends without recovery: fraud before payment, a quiet obligation period
     await sleepToShanghai(lc, d('2027-03-01'));
     const h = await lc.file(DRUG, FACTS);
     await toReview(h);
-    const breach = await refusalOf(act(h, breachReportUpdate, { actor: actor('inspector'), obligation: 'stay-5-years', findings: 'x' }));
+    const breach = await refusalOf(act(h, 'breach-report', { actor: actor('inspector'), obligation: 'stay-5-years', findings: 'x' }));
     assert.equal(breach.type, 'WrongStage');
-    const noReport = await refusalOf(act(h, clawbackDecisionUpdate, { actor: actor('approver'), decision: 'recover', reason: 'x' }));
+    const noReport = await refusalOf(act(h, 'clawback-decision', { actor: actor('approver'), decision: 'recover', reason: 'x' }));
     assert.equal(noReport.type, 'WrongStage');
 
-    await act(h, fraudReportUpdate, { actor: actor('inspector', 'zhao'), findings: '申报材料中的BE备案凭证系伪造', evidence: [doc('核查笔录.pdf')] });
+    await act(h, 'fraud-report', { actor: actor('inspector', 'zhao'), findings: '申报材料中的BE备案凭证系伪造', evidence: [doc('核查笔录.pdf')] });
     const s = await outcomeOf(lc, h, 'rejected');
     assert.equal(s.outcome!.reason, 'fraud found before any payment: 申报材料中的BE备案凭证系伪造');
     assert.equal(s.reports[0]!.afterPayment, false);

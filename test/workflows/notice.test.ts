@@ -19,7 +19,7 @@ import {
   toPublicNotice,
   type Lifecycle,
 } from '../helpers/lifecycle';
-import { agreementUpdate, objectionResolutionUpdate, objectionUpdate } from '../../workflows/messages';
+
 
 const DRUG = 'dinghu-generic-drug-consistency';
 /** National key lab: 2 000 000.00 lump sum, no agreement: paid right after the notice. */
@@ -43,20 +43,20 @@ describe('public notice and objections', () => {
     assert.equal(first.amount, '3500000.00');
     // Objected on the window's first working day, resolved on its second, whatever the weekday.
     await sleepToShanghai(lc, first.days[0]!);
-    s = await act(h, objectionUpdate, { actor: actor('notice-officer'), text: '第三个里程碑尚未通过审评，金额有误', objector: objector('李四') });
+    s = await act(h, 'objections', { actor: actor('notice-officer'), text: '第三个里程碑尚未通过审评，金额有误', objector: objector('李四') });
     assert.equal(s.notice!.objections[0]!.status, 'open');
     assert.equal(s.notice!.objections[0]!.notice, 1);
 
     // Upheld "with an amount" must reduce the award.
-    const same = await refusalOf(act(h, objectionResolutionUpdate, { actor: actor('approver'), n: 1, upheld: true, decision: '核减', amount: '3500000.00' }));
+    const same = await refusalOf(act(h, 'resolution', { actor: actor('approver'), n: 1, upheld: true, decision: '核减', amount: '3500000.00' }));
     assert.equal(same.type, 'InvalidInput');
-    const notUpheldWithAmount = await refusalOf(act(h, objectionResolutionUpdate, { actor: actor('approver'), n: 1, upheld: false, decision: '不成立', amount: '3000000.00' }));
+    const notUpheldWithAmount = await refusalOf(act(h, 'resolution', { actor: actor('approver'), n: 1, upheld: false, decision: '不成立', amount: '3000000.00' }));
     assert.equal(notUpheldWithAmount.type, 'InvalidInput');
-    assert.equal((await refusalOf(act(h, objectionResolutionUpdate, { actor: actor('approver'), n: 2, upheld: false, decision: '不成立' }))).type, 'InvalidInput');
+    assert.equal((await refusalOf(act(h, 'resolution', { actor: actor('approver'), n: 2, upheld: false, decision: '不成立' }))).type, 'InvalidInput');
 
     await sleepToShanghai(lc, first.days[1]!);
     const today = await lc.today();
-    s = await act(h, objectionResolutionUpdate, { actor: actor('approver'), n: 1, upheld: true, decision: '异议部分成立，核减扶持资金', amount: '2800000.00' });
+    s = await act(h, 'resolution', { actor: actor('approver'), n: 1, upheld: true, decision: '异议部分成立，核减扶持资金', amount: '2800000.00' });
     assert.equal(s.stage, 'public-notice');
     assert.equal(s.award.approved, '2800000.00');
     assert.deepEqual(s.award.changes.map((c) => c.amount), ['3500000.00', '2800000.00']);
@@ -88,7 +88,7 @@ describe('public notice and objections', () => {
     assert.equal((await lc.state(h)).stage, 'public-notice');
     await sleepPast(lc, second.closesAt);
     s = await stateWhen(lc, h, (x) => x.stage === 'agreement' && x.agreement?.dueAt !== null);
-    s = await act(h, agreementUpdate, { actor: actor('applicant-system'), signedOn: await lc.today() });
+    s = await act(h, 'agreement', { actor: actor('applicant-system'), signedOn: await lc.today() });
     assert.equal(s.stage, 'disbursement');
     // 100万 / 100万 / 150万 scaled to 280万, each rounded, the last taking the remainder.
     assert.deepEqual(s.tranches.map((t) => [t.milestone, t.amount]), [
@@ -103,16 +103,16 @@ describe('public notice and objections', () => {
     let s = await toPublicNotice(h);
     const notice = s.notice!;
     assert.equal(s.agreement, null);
-    await act(h, objectionUpdate, { actor: actor('notice-officer'), text: '该实验室认定时间早于政策施行', objector: objector('王五') });
-    s = await act(h, objectionUpdate, { actor: actor('notice-officer'), text: '申报单位与认定单位不一致', objector: { name: '赵六' } });
+    await act(h, 'objections', { actor: actor('notice-officer'), text: '该实验室认定时间早于政策施行', objector: objector('王五') });
+    s = await act(h, 'objections', { actor: actor('notice-officer'), text: '申报单位与认定单位不一致', objector: { name: '赵六' } });
     assert.deepEqual(s.pending.map((p) => [p.role, p.path]), [
       ['approver', 'objections/1/resolution'],
       ['approver', 'objections/2/resolution'],
     ]);
-    s = await act(h, objectionResolutionUpdate, { actor: actor('approver'), n: 1, upheld: false, decision: '经核查，认定文件在政策有效期内，异议不成立' });
+    s = await act(h, 'resolution', { actor: actor('approver'), n: 1, upheld: false, decision: '经核查，认定文件在政策有效期内，异议不成立' });
     assert.equal(s.notice!.objections[0]!.status, 'not-upheld');
     assert.equal(s.award.approved, '2000000.00', 'unchanged');
-    const again = await refusalOf(act(h, objectionResolutionUpdate, { actor: actor('approver'), n: 1, upheld: true, decision: '改判' }));
+    const again = await refusalOf(act(h, 'resolution', { actor: actor('approver'), n: 1, upheld: true, decision: '改判' }));
     assert.equal(again.type, 'Conflict');
 
     // The window closes with objection 2 still open: no payment yet.
@@ -127,12 +127,12 @@ describe('public notice and objections', () => {
     assert.equal(outboxOf(lc, h.workflowId, 'payment-instruction').length, 0);
 
     // An objection after the window is refused.
-    const late = await refusalOf(act(h, objectionUpdate, { actor: actor('notice-officer'), text: '迟到的异议', objector: objector('孙七') }));
+    const late = await refusalOf(act(h, 'objections', { actor: actor('notice-officer'), text: '迟到的异议', objector: objector('孙七') }));
     assert.equal(late.type, 'Conflict');
     assert.match(late.message, new RegExp(`closed at the end of ${notice.lastDay}`));
     assert.equal((await lc.state(h)).notice!.objections.length, 2);
 
-    s = await act(h, objectionResolutionUpdate, { actor: actor('approver'), n: 2, upheld: false, decision: '经核查，申报单位即认定单位' });
+    s = await act(h, 'resolution', { actor: actor('approver'), n: 2, upheld: false, decision: '经核查，申报单位即认定单位' });
     assert.equal(s.stage, 'disbursement');
     assert.equal(s.tranches[0]!.status, 'instructed');
     assert.ok(s.audit.some((e) => e.action === 'notice-settled'));

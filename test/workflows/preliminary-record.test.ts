@@ -17,7 +17,7 @@ import { createLprStore } from '../../lib/lpr-store';
 import type { ApplicationInput, ApplicationState } from '../../domain/application';
 import { loadCatalog } from '../../lib/catalog-store';
 import { applicationWorkflow } from '../../workflows';
-import { preliminaryRecordUpdate, stateQuery } from '../../workflows/messages';
+import { stateQuery, ACTION_UPDATES } from '../../workflows/messages';
 import { shanghaiDate } from '../../domain/calendar';
 import { actor, creditCode } from '../helpers/fixtures';
 import { supplyIllustrativeYears } from '../helpers/lifecycle';
@@ -107,7 +107,7 @@ describe('preliminary record (time-skipping server)', () => {
   it('when the intake officer passes it, then it moves to formal-submission and awaits materials', async () => {
     const { id } = await file();
     const handle = env.client.workflow.getHandle(id);
-    const outcome = await handle.executeUpdate(preliminaryRecordUpdate, { args: [{ actor: actor('intake-officer'), decision: 'pass', reason: '资格符合' }] });
+    const outcome = await handle.executeUpdate(ACTION_UPDATES['preliminary-record'], { args: [{ actor: actor('intake-officer'), decision: 'pass', reason: '资格符合' }] });
     // The update answers with a compact outcome (what history keeps); the state is read after it.
     assert.equal(outcome.update, 'preliminary-record');
     assert.equal(outcome.after.stage, 'formal-submission');
@@ -129,7 +129,7 @@ describe('preliminary record (time-skipping server)', () => {
   it('when the intake officer fails it, then it ends rejected with the reason and the applicant is told once', async () => {
     const { id } = await file();
     const handle = env.client.workflow.getHandle(id);
-    await handle.executeUpdate(preliminaryRecordUpdate, {
+    await handle.executeUpdate(ACTION_UPDATES['preliminary-record'], {
       args: [{ actor: actor('intake-officer'), decision: 'fail', reason: '非本区注册企业' }],
     });
     const result: ApplicationState = await handle.result();
@@ -145,9 +145,9 @@ describe('preliminary record (time-skipping server)', () => {
   it('when recorded twice, then the second is refused as WrongStage and changes nothing', async () => {
     const { id } = await file();
     const handle = env.client.workflow.getHandle(id);
-    await handle.executeUpdate(preliminaryRecordUpdate, { args: [{ actor: actor('intake-officer'), decision: 'pass', reason: 'ok' }] });
+    await handle.executeUpdate(ACTION_UPDATES['preliminary-record'], { args: [{ actor: actor('intake-officer'), decision: 'pass', reason: 'ok' }] });
     const refusal = await refusalOf(
-      handle.executeUpdate(preliminaryRecordUpdate, { args: [{ actor: actor('intake-officer'), decision: 'fail', reason: 'again' }] }),
+      handle.executeUpdate(ACTION_UPDATES['preliminary-record'], { args: [{ actor: actor('intake-officer'), decision: 'fail', reason: 'again' }] }),
     );
     assert.equal(refusal.type, 'WrongStage');
     assert.match(refusal.message, /at stage formal-submission/);
@@ -159,7 +159,7 @@ describe('preliminary record (time-skipping server)', () => {
     const refusal = await refusalOf(
       env.client.workflow
         .getHandle(id)
-        .executeUpdate(preliminaryRecordUpdate, { args: [{ actor: actor('reviewer'), decision: 'pass', reason: 'ok' }] }),
+        .executeUpdate(ACTION_UPDATES['preliminary-record'], { args: [{ actor: actor('reviewer'), decision: 'pass', reason: 'ok' }] }),
     );
     assert.equal(refusal.type, 'Forbidden');
   });
@@ -169,7 +169,7 @@ describe('preliminary record (time-skipping server)', () => {
     const refusal = await refusalOf(
       env.client.workflow
         .getHandle(id)
-        .executeUpdate(preliminaryRecordUpdate, { args: [{ actor: actor('intake-officer'), decision: 'pass', reason: ' ' }] }),
+        .executeUpdate(ACTION_UPDATES['preliminary-record'], { args: [{ actor: actor('intake-officer'), decision: 'pass', reason: ' ' }] }),
     );
     assert.equal(refusal.type, 'InvalidInput');
   });
@@ -178,8 +178,8 @@ describe('preliminary record (time-skipping server)', () => {
     const { id } = await file();
     const handle = env.client.workflow.getHandle(id);
     const request = { actor: actor('intake-officer'), decision: 'pass' as const, reason: 'ok' };
-    const first = await handle.executeUpdate(preliminaryRecordUpdate, { args: [request], updateId: 'pr-1' });
-    const second = await handle.executeUpdate(preliminaryRecordUpdate, { args: [request], updateId: 'pr-1' });
+    const first = await handle.executeUpdate(ACTION_UPDATES['preliminary-record'], { args: [request], updateId: 'pr-1' });
+    const second = await handle.executeUpdate(ACTION_UPDATES['preliminary-record'], { args: [request], updateId: 'pr-1' });
     assert.deepEqual(second, first, 'the second caller gets the first answer');
     assert.equal(first.after.stage, 'formal-submission');
     const state = await handle.query(stateQuery);

@@ -23,13 +23,7 @@ import {
   toReview,
   type Lifecycle,
 } from '../helpers/lifecycle';
-import {
-  inspectionUpdate,
-  materialsUpdate,
-  preliminaryRecordUpdate,
-  reviewExtensionUpdate,
-  supplementRequestUpdate,
-} from '../../workflows/messages';
+
 
 /** 10 % of the actual investment (002 第十一条): 10 000 000.00 gives exactly 1 000 000.00. */
 const WAREHOUSE = 'qianhai-warehouse-smart-upgrade';
@@ -104,7 +98,7 @@ describe('review: inspection rule, supplement, deadlines, review clock', () => {
       const h = await lc.file(DRUG, DRUG_FACTS);
       let s = await toReview(h);
       const first = s.review!.clock;
-      s = await act(h, supplementRequestUpdate, { actor: actor('reviewer'), items: ['研发合同原件', '2025年度审计报告'] });
+      s = await act(h, 'supplement-request', { actor: actor('reviewer'), items: ['研发合同原件', '2025年度审计报告'] });
       assert.equal(s.stage, 'supplement-requested');
       const sup = s.review!.supplement!;
       assert.equal(sup.dueInWorkingDays, 10, "the program's supplementAnswerWorkingDays");
@@ -118,7 +112,7 @@ describe('review: inspection rule, supplement, deadlines, review clock', () => {
 
       await lc.env.sleep(4 * DAY_MS);
       const answeredOn = await lc.today();
-      s = await act(h, materialsUpdate, { actor: actor('applicant-system'), documents: [doc('研发合同原件', 'research-contract'), doc('审计报告')] });
+      s = await act(h, 'materials', { actor: actor('applicant-system'), documents: [doc('研发合同原件', 'research-contract'), doc('审计报告')] });
       assert.equal(s.stage, 'inspection', 'the inspection is still to be done');
       assert.equal(s.materials.submissions.at(-1)?.kind, 'supplement-answer');
       assert.ok(s.review!.supplement!.answeredAt);
@@ -128,7 +122,7 @@ describe('review: inspection rule, supplement, deadlines, review clock', () => {
       assert.deepEqual(s.review!.previousClocks, [first]);
 
       // Once only: everything missing is listed in the one request.
-      const refusal = await refusalOf(act(h, supplementRequestUpdate, { actor: actor('reviewer'), items: ['又缺一份'] }));
+      const refusal = await refusalOf(act(h, 'supplement-request', { actor: actor('reviewer'), items: ['又缺一份'] }));
       assert.equal(refusal.type, 'Conflict');
       assert.match(refusal.message, /only once/);
     });
@@ -136,8 +130,8 @@ describe('review: inspection rule, supplement, deadlines, review clock', () => {
     it('while the request is open, a second request is refused (wrong stage) and nothing changes', async () => {
       const h = await lc.file(DRUG, DRUG_FACTS);
       await toReview(h);
-      await act(h, supplementRequestUpdate, { actor: actor('reviewer'), items: ['研发合同原件'] });
-      const refusal = await refusalOf(act(h, supplementRequestUpdate, { actor: actor('reviewer'), items: ['另一份'] }));
+      await act(h, 'supplement-request', { actor: actor('reviewer'), items: ['研发合同原件'] });
+      const refusal = await refusalOf(act(h, 'supplement-request', { actor: actor('reviewer'), items: ['另一份'] }));
       assert.equal(refusal.type, 'WrongStage');
       assert.deepEqual((await lc.state(h)).review!.supplement!.items, ['研发合同原件']);
     });
@@ -145,7 +139,7 @@ describe('review: inspection rule, supplement, deadlines, review clock', () => {
     it('lapsed: not answered by the end of the last working day, the application lapses', async () => {
       const h = await lc.file(DRUG, DRUG_FACTS);
       await toReview(h);
-      let s = await act(h, supplementRequestUpdate, { actor: actor('reviewer'), items: ['研发合同原件'], dueInWorkingDays: 3 });
+      let s = await act(h, 'supplement-request', { actor: actor('reviewer'), items: ['研发合同原件'], dueInWorkingDays: 3 });
       const sup = s.review!.supplement!;
       assert.equal(sup.days.length, 3);
       await sleepPast(lc, sup.dueAt!, -60_000);
@@ -160,20 +154,20 @@ describe('review: inspection rule, supplement, deadlines, review clock', () => {
 
   it('formal submission lapsed: no materials by the deadline after the preliminary record', async () => {
     const h = await lc.file(DRUG, DRUG_FACTS);
-    let s = await act(h, preliminaryRecordUpdate, { actor: actor('intake-officer'), decision: 'pass', reason: '资格符合' });
+    let s = await act(h, 'preliminary-record', { actor: actor('intake-officer'), decision: 'pass', reason: '资格符合' });
     const due = s.materials.dueAt!;
     assert.ok(s.materials.lastDay);
     await sleepPast(lc, due);
     s = await outcomeOf(lc, h, 'lapsed');
     assert.match(s.outcome!.reason, new RegExp(`the full materials were not handed in by the end of ${s.materials.lastDay}`));
     // The workflow has ended: an update cannot reach it (the API answers 409 "has ended").
-    await assert.rejects(act(h, materialsUpdate, { actor: actor('applicant-system'), documents: [doc('申请表')] }), /not found|completed/);
+    await assert.rejects(act(h, 'materials', { actor: actor('applicant-system'), documents: [doc('申请表')] }), /not found|completed/);
   });
 
   it('review overdue: escalated to the approver and never approved; one extension of at most 20 days', async () => {
     const h = await lc.file(DRUG, DRUG_FACTS);
     let s = await toReview(h);
-    s = await act(h, inspectionUpdate, { actor: actor('inspector'), result: 'pass', findings: '属实' });
+    s = await act(h, 'inspection', { actor: actor('inspector'), result: 'pass', findings: '属实' });
     assert.equal(s.stage, 'review');
     const clock = s.review!.clock;
     assert.equal(clock.lastDay, addCalendarDays(clock.startedOn, 60));
@@ -199,13 +193,13 @@ describe('review: inspection rule, supplement, deadlines, review clock', () => {
 
     // More than the program's extensionMaxDays (20), or none: bad input.
     for (const days of [21, 0, 2.5]) {
-      const refusal = await refusalOf(act(h, reviewExtensionUpdate, { actor: actor('approver'), days, reason: '需补充第三方评估' }));
+      const refusal = await refusalOf(act(h, 'review-extension', { actor: actor('approver'), days, reason: '需补充第三方评估' }));
       assert.equal(refusal.type, 'InvalidInput', `days ${days}`);
     }
-    assert.equal((await refusalOf(act(h, reviewExtensionUpdate, { actor: actor('approver'), days: 10, reason: ' ' }))).type, 'InvalidInput');
-    assert.equal((await refusalOf(act(h, reviewExtensionUpdate, { actor: actor('inspector'), days: 10, reason: '特殊情况' }))).type, 'Forbidden');
+    assert.equal((await refusalOf(act(h, 'review-extension', { actor: actor('approver'), days: 10, reason: ' ' }))).type, 'InvalidInput');
+    assert.equal((await refusalOf(act(h, 'review-extension', { actor: actor('inspector'), days: 10, reason: '特殊情况' }))).type, 'Forbidden');
 
-    s = await act(h, reviewExtensionUpdate, { actor: actor('approver'), days: 20, reason: '特殊情况：需第三方机构评估' });
+    s = await act(h, 'review-extension', { actor: actor('approver'), days: 20, reason: '特殊情况：需第三方机构评估' });
     assert.equal(s.stage, 'review');
     assert.equal(s.review!.clock.lastDay, addCalendarDays(clock.lastDay, 20));
     assert.equal(s.review!.extension?.days, 20);
@@ -214,7 +208,7 @@ describe('review: inspection rule, supplement, deadlines, review clock', () => {
     assert.deepEqual(s.pending.map((p) => [p.role, p.action, p.dueAt]), [['reviewer', 'recommendation', s.review!.clock.dueAt]]);
     assert.ok(s.audit.some((e) => e.action === 'review-extension' && e.details?.days === 20));
 
-    const twice = await refusalOf(act(h, reviewExtensionUpdate, { actor: actor('reviewer'), days: 5, reason: '再延期' }));
+    const twice = await refusalOf(act(h, 'review-extension', { actor: actor('reviewer'), days: 5, reason: '再延期' }));
     assert.equal(twice.type, 'Conflict');
     assert.match(twice.message, /only once/);
 
