@@ -9,74 +9,17 @@
  */
 import { patched } from '@temporalio/workflow';
 import { effects } from './activities';
-import { ENGINE, type ApplicationState, type ClawbackState } from '../domain/application';
+import { ENGINE, type ApplicationState } from '../domain/application';
 import { addCalendarDays } from '../domain/calendar';
-import { clawbackStatement, outstandingOn, type ClawbackInput } from '../domain/interest';
-import type { LprTable } from '../domain/lpr';
-import { compareYuan, type Yuan } from '../domain/money';
-import type { ApplicationRun } from './run';
+import { refreshStatement } from '../domain/clawback-statement';
+import { compareYuan } from '../domain/money';
+import type { ApplicationRun } from '../domain/run';
 
 /** Patch id (docs/changing-workflow-code.md; listed in workflows/application.ts). */
 const REFRESH_BEFORE_OVERDUE = 'refresh-before-overdue';
 
 /** How often the LPR table is read again while a clawback is open (fixings are published monthly). */
 const LPR_REFRESH_MS = 7 * 86_400_000;
-
-/** The inputs of the statement, from the state: only tranches confirmed paid carry interest. */
-function statementInput(state: ApplicationState, lpr: LprTable, asOf: string): ClawbackInput {
-  const c = state.clawback!;
-  return {
-    tranches: state.tranches.filter((t) => t.status === 'paid').map((t) => ({ tranche: t.n, amount: t.amount, paidOn: t.paidOn! })),
-    decisionDate: c.decisionDate,
-    // Interest runs up to, not including, asOf; never before the decision (a backdated repayment is still counted).
-    asOf: asOf < c.decisionDate ? c.decisionDate : asOf,
-    rateMode: c.rateMode,
-    dayCount: c.dayCount,
-    tenor: c.tenor,
-    repayments: c.repayments.map((r) => ({ amount: r.amount, paidOn: r.paidOn })),
-    lpr,
-  };
-}
-
-/** Recomputes the statement as of `asOf` into `state.clawback`, in place. */
-export function refreshStatement(state: ApplicationState, lpr: LprTable, asOf: string): void {
-  Object.assign(state.clawback!, statementFields(state, lpr, asOf));
-}
-
-/** The clawback state with its statement as of `asOf`, as a new object (for the query). */
-export function statementNow(state: ApplicationState, lpr: LprTable, asOf: string): ClawbackState {
-  return { ...state.clawback!, ...statementFields(state, lpr, asOf) };
-}
-
-function statementFields(state: ApplicationState, lpr: LprTable, asOf: string): Partial<ClawbackState> {
-  const c = state.clawback!;
-  const s = clawbackStatement(statementInput(state, lpr, asOf));
-  const recorded = c.repayments;
-  return {
-    principal: s.principal,
-    interest: s.interest,
-    costs: s.costs,
-    total: s.total,
-    repaid: s.repaid,
-    outstanding: s.outstanding,
-    asOf: s.asOf,
-    carriedForward: s.carriedForward,
-    lprConfirmedThrough: s.lprConfirmedThrough,
-    lines: s.lines,
-    // Same order as recorded: by paidOn, same-day ones in the order given.
-    repayments: s.repayments.map((a, i) => ({ ...a, ...pick(recorded, a.paidOn, a.amount, i) })),
-  };
-}
-
-function pick(recorded: ClawbackState['repayments'], paidOn: string, amount: Yuan, i: number) {
-  const r = recorded.filter((x) => x.paidOn === paidOn && x.amount === amount)[0] ?? recorded[i];
-  return r?.recordedBy ? { recordedBy: r.recordedBy, recordedAt: r.recordedAt } : {};
-}
-
-/** The exact amount outstanding on `date`, for the repayment validator. */
-export function outstandingOnDate(state: ApplicationState, lpr: LprTable, date: string): Yuan {
-  return outstandingOn(statementInput(state, lpr, date), date);
-}
 
 /**
  * The clawback stage: tell the applicant, record credit, refer to the judiciary when decided, fix

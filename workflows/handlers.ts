@@ -9,19 +9,16 @@
  */
 import { ApplicationFailure, setHandler } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
-import { effects } from './activities';
 import type { ActionName } from '../domain/actions';
 import { stateView, type ActionOutcome } from '../domain/outcome';
 import type { Decision, Report } from '../domain/application';
 import { addCalendarDays, windowClosesAt } from '../domain/calendar';
 import { openReport, paymentStarted, refusalOf, trancheOf } from '../domain/lifecycle';
-import { outstandingOnDate, refreshStatement } from './clawback';
+import { outstandingOnDate, refreshStatement } from '../domain/clawback-statement';
 import type { Actor } from '../domain/roles';
-import type { ApplicationRun } from './run';
+import type { ApplicationRun } from '../domain/run';
 import { ACTION_UPDATE_ALIASES, ACTION_UPDATES, calendarUpdatedSignal, stateQuery, type ActionRequest } from './messages';
 import type { RequestByAction } from '../domain/requests';
-
-const { notifyApplicant, notifyObjector, recordCredit } = effects;
 
 export function installHandlers(app: ApplicationRun): void {
   const state = app.state;
@@ -179,7 +176,7 @@ export function installHandlers(app: ApplicationRun): void {
       app.record({ actor: r.actor, action: 'resolution', comment: 'objection not upheld', details });
     }
     // The written decision goes to the objector in every case.
-    app.enqueue('notifyObjector', () => notifyObjector({
+    app.enqueue('notifyObjector', () => app.send.notifyObjector({
       applicationId: state.id,
       idempotencyKey: `${state.id}:objection:${r.n}:decision`,
       objector: objection.objector,
@@ -214,7 +211,7 @@ export function installHandlers(app: ApplicationRun): void {
     tranche.status = r.accepted ? 'verified' : 'rejected';
     app.record({ actor: r.actor, action: 'verification', comment: r.reason, details: { tranche: r.n, accepted: r.accepted, comment: withComment(r) } });
     if (!r.accepted) {
-      app.enqueue('notifyApplicant', () => notifyApplicant({
+      app.enqueue('notifyApplicant', () => app.send.notifyApplicant({
         applicationId: state.id,
         idempotencyKey: `${state.id}:tranche:${r.n}:claim:${tranche.claims.length}:rejected`,
         creditCode: state.applicant.creditCode,
@@ -336,7 +333,7 @@ export function installHandlers(app: ApplicationRun): void {
     const idempotencyKey = `${state.id}:credit:${n}`;
     state.creditRecords.push({ at: at(), reason: `${kind} report ${n}`, idempotencyKey });
     app.enqueue('recordCredit', () =>
-      recordCredit({
+      app.send.recordCredit({
         applicationId: state.id,
         idempotencyKey,
         creditCode: state.applicant.creditCode,

@@ -14,8 +14,8 @@ import { addCalendarDays, shanghaiDate, windowClosesAt } from '../domain/calenda
 import { lastDayAfter, pendingOf } from '../domain/lifecycle';
 import type { Actor } from '../domain/roles';
 import { isEndStage, type Stage } from '../domain/stages';
-import { statementNow } from './clawback';
-import type { ApplicationRun, Deadline } from './run';
+import { statementNow } from '../domain/clawback-statement';
+import type { ApplicationRun, Deadline } from '../domain/run';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 
 /** How often an application waiting for a calendar year looks again without being told. */
@@ -40,6 +40,11 @@ export class Application implements ApplicationRun {
   private epoch = 0;
   private settledEpoch = 0;
   private lastAttributes = '';
+  readonly send: ApplicationRun['send'] = {
+    notifyApplicant: (message) => effects.notifyApplicant(message),
+    notifyObjector: (message) => effects.notifyObjector(message),
+    recordCredit: (message) => effects.recordCredit(message),
+  };
   /** Set by the objection handler when an upheld objection reduced the award: notice it again. */
   republishRequested = false;
   /** Calendar years an admin has supplied since the application started waiting. */

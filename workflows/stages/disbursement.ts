@@ -6,7 +6,7 @@ import { addCalendarDays, windowClosesAt } from '../../domain/calendar';
 import type { Facts } from '../../domain/catalog';
 import { addYears } from '../../domain/lifecycle';
 import { parseYuan, formatYuan, sumYuan } from '../../domain/money';
-import type { Deadline } from '../run';
+import type { Deadline } from '../../domain/run';
 import { Application } from '../machinery';
 
 /** Patch ids (docs/changing-workflow-code.md). */

@@ -1,14 +1,14 @@
 /**
  * What an action handler (workflows/handlers.ts) and the clawback (workflows/clawback.ts) may do
- * with a running application: the contract the lifecycle (workflows/application.ts) implements.
- * Declared on its own so those modules depend on this contract, not on the lifecycle module
- * (no import cycle), and so that every shared field is named in one place.
+ * with a running application: the contract the workflow's machinery (workflows/machinery.ts)
+ * implements. Types only, in domain/, so that what an action does can be written against it
+ * without depending on Temporal; every shared field is named in one place.
  */
-import type { ApplicationInput, ApplicationState, AuditEntry, EngineActor } from '../domain/application';
-import type { WorkingDaysAnswer } from '../domain/effects';
-import type { LprTable } from '../domain/lpr';
-import type { Actor } from '../domain/roles';
-import type { Stage } from '../domain/stages';
+import type { ApplicationInput, ApplicationState, AuditEntry, EngineActor } from './application';
+import type { ApplicantNotification, CreditRecord, ObjectorNotification, WorkingDaysAnswer } from './effects';
+import type { LprTable } from './lpr';
+import type { Actor } from './roles';
+import type { Stage } from './stages';
 
 /** An instant to wait for, and what it is: the timer's summary in history, read by the audit trail. */
 export interface Deadline {
@@ -26,6 +26,12 @@ export interface ApplicationRun {
   /** The LPR table as last read (refreshed at a clawback decision, after each event and weekly). */
   lpr: LprTable | null;
 
+  /** The external effects an action may ask for, each sent by its activity (pass to `enqueue`). */
+  readonly send: {
+    notifyApplicant(message: ApplicantNotification): Promise<unknown>;
+    notifyObjector(message: ObjectorNotification): Promise<unknown>;
+    recordCredit(message: CreditRecord): Promise<unknown>;
+  };
   /** Delivers an external effect, retrying a refused delivery hourly; a failure is recorded, never fatal. */
   effect(what: string, send: () => Promise<unknown>): Promise<void>;
   /** Queues an external effect for the courier, which delivers in order, so no update waits on a receiver. */
