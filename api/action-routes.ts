@@ -13,7 +13,7 @@ import { Router, type Request, type Response } from 'express';
 import type { Client } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
-import { ACTION_NAMES, ACTION_RULES, type ActionName } from '../domain/actions';
+import { ACTION_NAMES, ACTIONS, type ActionName } from '../domain/actions';
 import { type AccessLocals, guardedActor } from './access';
 import type { Metrics } from './observability';
 import type { ApplicationState } from '../domain/application';
@@ -36,11 +36,11 @@ export function actionRoutes(deps: ActionRouteDeps): Router {
   const router = Router();
 
   /**
-   * One endpoint per action of the registry (domain/actions.ts): its path relative to the
+   * One endpoint per action of the registry (domain/actions/): its path relative to the
    * application, whose `:n` segment is the objection or tranche number, passed to the update as `n`.
    */
   function action<R extends ActionRequest>(actionName: ActionName): void {
-    const { path } = ACTION_RULES[actionName];
+    const { path } = ACTIONS[actionName];
     const schema = ACTION_BODIES[actionName] as unknown as z.ZodType<Omit<R, 'actor' | 'n'>>;
     const update = ACTION_UPDATES[actionName] as unknown as UpdateDefinition<ActionOutcome, [R]>;
     const withN = path.includes(':n');

@@ -20,8 +20,8 @@ import type {
   Referral,
   WorkingDaysAnswer,
 } from '../domain/effects';
-import { ACTION_RULES, actionOfUpdate, type ActionName } from '../domain/actions';
-import type { ConfirmationRequest, RequestByAction } from '../domain/requests';
+import { ACTIONS, actionOfUpdate, type ActionName } from '../domain/actions';
+import type { ConfirmationRequest } from '../domain/requests';
 import type { AuditActor, AuditEntry, HistoryEvent, Payloads } from './history-types';
 
 // ------------------------------------------------------------------------------------------------
@@ -88,59 +88,12 @@ type Phrase<R> = (r: R, after: StateView | undefined) => string;
 
 const trancheOf = (s: StateView | undefined, n: number) => s?.tranches?.find((t) => t.n === n);
 
-const PHRASES: { [K in ActionName]: Phrase<RequestByAction[K]> } = {
-  'preliminary-record': (r) => `${r.decision === 'pass' ? 'passed' : 'failed'} the preliminary record: ${r.reason}`,
-  materials: (r) => `handed in ${plural(r.documents?.length ?? 0, 'document')}${r.documents?.length ? ` (${r.documents.map((d) => d.name).join(', ')})` : ''}`,
-  'supplement-request': (r) => `requested a supplement (一次性告知): ${r.items.join('; ')}`,
-  'review-extension': (r) => `extended the review by ${plural(r.days, 'calendar day')}: ${r.reason}`,
-  inspection: (r) => `recorded the on-site inspection: ${r.result} (${r.findings})`,
-  recommendation: (r) => (r.decision === 'approve' ? `recommended: approve ${r.amount} yuan (${r.reason})` : `recommended: reject (${r.reason})`),
-  'sign-off': (r) =>
-    r.decision === 'approve'
-      ? `signed off: approve ${r.amount} yuan (${r.reason})`
-      : r.decision === 'return'
-        ? `signed off: return for re-review (${r.reason})`
-        : `signed off: reject (${r.reason})`,
-  // The objector's identity is personal data: name the objection, not the person (as the workflow does).
-  objections: (r, after) => {
-    const n = after?.notice?.objections?.length;
-    return `recorded written objection${n ? ` ${n}` : ''}: ${r.text}`;
-  },
-  resolution: (r) =>
-    !r.upheld
-      ? `did not uphold objection ${r.n}: ${r.decision}`
-      : r.amount !== undefined
-        ? `upheld objection ${r.n}, reducing the award to ${r.amount} yuan: ${r.decision}`
-        : `upheld objection ${r.n}, refusing the award: ${r.decision}`,
-  agreement: (r) => `recorded the support agreement, signed on ${r.signedOn}`,
-  progress: (r, after) => {
-    const t = after?.tranches?.find((x) => x.milestone === r.milestone);
-    const investment = r.cumulativeInvestment ? `, cumulative investment ${r.cumulativeInvestment} yuan` : '';
-    return `reported progress for milestone ${r.milestone}${t ? ` (tranche ${t.n})` : ''}${investment}, with ${plural(r.evidence?.length ?? 0, 'evidence document')}`;
-  },
-  verification: (r) => `${r.accepted ? 'accepted' : 'did not accept'} the progress report for tranche ${r.n}: ${r.reason}`,
-  confirmation: (r, after) => {
-    const amount = trancheOf(after, r.n)?.amount;
-    return `confirmed tranche ${r.n}${amount ? ` (${amount} yuan)` : ''} paid on ${r.paidOn}, treasury reference ${r.treasuryReference}`;
-  },
-  withdrawal: (r) => `withdrew the application: ${r.reason}`,
-  'fraud-report': (r) => `reported fraud: ${r.findings}`,
-  'breach-report': (r) => `reported a breach of obligation ${r.obligation}: ${r.findings}`,
-  'clawback-decision': (r) =>
-    r.decision === 'dismiss'
-      ? `dismissed the report: ${r.reason}`
-      : `decided to recover the funds paid${r.referToJudiciary ? ' and refer the case to the judicial authorities' : ''}: ${r.reason}`,
-  repayments: (r, after) => {
-    const outstanding = after?.clawback?.outstanding;
-    return `recorded a repayment of ${r.amount} yuan paid on ${r.paidOn}${outstanding ? `; ${outstanding} yuan now outstanding` : ''}`;
-  },
-};
 
 /** The action an update name stands for (its name or an earlier one): its endpoint (with `:n`) and how the trail words it. */
 export function actionSpec(update: string): { path: string; phrase: Phrase<Record<string, unknown>> } | undefined {
   const action = actionOfUpdate(update);
   if (!action) return undefined;
-  return { path: ACTION_RULES[action].path, phrase: PHRASES[action] as unknown as Phrase<Record<string, unknown>> };
+  return { path: ACTIONS[action].path, phrase: ACTIONS[action].phrase as unknown as Phrase<Record<string, unknown>> };
 }
 
 /** Amounts, references and context an action carries beyond its request. */

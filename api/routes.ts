@@ -5,7 +5,7 @@
  * all generated from this table, so they cannot disagree.
  */
 import type { z } from 'zod';
-import { ACTION_NAMES, ACTION_RULES, type ActionName, type ActionRule } from '../domain/actions';
+import { ACTION_NAMES, ACTIONS, type ActionName } from '../domain/actions';
 import { ROLES, type Role } from '../domain/roles';
 import * as historyQuery from './history-query';
 import * as listing from './listing';
@@ -30,7 +30,7 @@ export interface RouteSpec {
   tag: 'Applications' | 'Actions' | 'Audit' | 'Reference data' | 'Operations';
   audience: Audience;
   applicantScope?: ApplicantScope;
-  /** The workflow action this route takes (a key of ACTION_RULES). */
+  /** The workflow action this route takes (a key of ACTIONS). */
   action?: ActionName;
   body?: z.ZodType;
   query?: z.ZodType;
@@ -52,7 +52,7 @@ const GOVERNMENT: readonly Role[] = ROLES.filter((r) => r !== 'applicant-system'
 const STATE = { 200: 'The application after the engine reacted to the action' };
 
 function actionRoute(action: ActionName): RouteSpec {
-  const rule: ActionRule = ACTION_RULES[action];
+  const rule = ACTIONS[action];
   return {
     method: 'post',
     path: `/applications/:id/${rule.path}`,

@@ -11,7 +11,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ApplicationState } from '../domain/application';
 import type { ActionOutcome } from '../domain/outcome';
 import type { UpdateDefinition } from '@temporalio/common';
-import { ACTION_NAMES, ACTION_RULES, type ActionName } from '../domain/actions';
+import { ACTION_NAMES, ACTIONS, type ActionName } from '../domain/actions';
 import type { RequestByAction } from '../domain/requests';
 
 /** The request of each action, in domain/requests.ts; part of this public message module. */
@@ -28,7 +28,7 @@ export { SEARCH_ATTRIBUTES } from './search-attributes';
 
 export const stateQuery = defineQuery<ApplicationState>('state');
 
-/** Every action's Workflow Update, named after the action (domain/actions.ts). */
+/** Every action's Workflow Update, named after the action (domain/actions/). */
 export const ACTION_UPDATES = Object.fromEntries(
   ACTION_NAMES.map((name) => [name, defineUpdate<ActionOutcome, [RequestByAction[typeof name]]>(name)]),
 ) as { readonly [K in ActionName]: UpdateDefinition<ActionOutcome, [RequestByAction[K]]> };
@@ -38,7 +38,7 @@ export const ACTION_UPDATES = Object.fromEntries(
  * before updates were named after their action: the workflow answers to both, so they replay.
  */
 export const ACTION_UPDATE_ALIASES = Object.fromEntries(
-  ACTION_NAMES.map((name) => [name, ACTION_RULES[name].aliases.map((alias: string) => defineUpdate(alias))]),
+  ACTION_NAMES.map((name) => [name, ACTIONS[name].aliases.map((alias: string) => defineUpdate(alias))]),
 ) as unknown as { readonly [K in ActionName]: ReadonlyArray<UpdateDefinition<ActionOutcome, [RequestByAction[K]]>> };
 
 

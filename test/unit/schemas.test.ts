@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { z } from 'zod';
-import { ACTION_RULES } from '../../domain/actions';
+import { ACTIONS } from '../../domain/actions';
 import { validationProblem } from '../../api/problem';
 import {
   AgreementBody,
@@ -84,8 +84,8 @@ describe('action bodies (POST /applications/:id/<action>)', () => {
     ];
 
     it('when an action has a body here, then it is an action of the rule table', () => {
-      for (const [action] of minimal) assert.ok(action in ACTION_RULES, action);
-      assert.deepEqual(minimal.map(([a]) => a).sort(), Object.keys(ACTION_RULES).sort());
+      for (const [action] of minimal) assert.ok(action in ACTIONS, action);
+      assert.deepEqual(minimal.map(([a]) => a).sort(), Object.keys(ACTIONS).sort());
     });
 
     it('when only the required fields are sent, then it is accepted', () => {

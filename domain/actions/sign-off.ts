@@ -1,0 +1,77 @@
+/**
+ * The action `sign-off`: Government sign-off: approve, reject or return (`POST /applications/:id/sign-off`).
+ */
+import type { z } from 'zod';
+import type { ApplicationState } from '../application';
+import { compareYuan, type Yuan } from '../money';
+import { invalid, separation, textProblem, amountProblem, first } from './rules';
+import { oneOf, body, PositiveYuan, comment, reason, amountOnlyWhen, type BodyOf } from './body-parts';
+import { defineAction, helpersOf, type ActionRequest } from './define';
+
+/** POST /sign-off: `amount` is required to approve and at most the recommended amount. */
+export interface SignOffRequest extends ActionRequest {
+  decision: 'approve' | 'reject' | 'return';
+  amount?: Yuan;
+  reason: string;
+}
+
+export const SignOffBody: z.ZodType<BodyOf<SignOffRequest>> = amountOnlyWhen(
+  body({ decision: oneOf(['approve', 'reject', 'return']), amount: PositiveYuan.optional(), reason: reason(), comment }),
+  'decision',
+  'approve',
+  'is required to approve',
+  'is only given to approve',
+);
+
+export default defineAction<SignOffRequest>({
+  path: 'sign-off',
+  aliases: ['signOff'],
+  summary: 'Government sign-off: approve, reject or return',
+  roles: ['approver'],
+  stages: ['sign-off'],
+  body: SignOffBody,
+  refuse: (s: ApplicationState, r: SignOffRequest) =>
+    first(
+      () => (['approve', 'reject', 'return'].includes(r.decision) ? null : invalid('decision must be approve, reject or return')),
+      () => textProblem(r.reason, 'reason'),
+      // Fix: a return for re-review clears `recommendation`; whoever recommended an earlier round
+      // reviewed the application too and may not sign off the next one.
+      () =>
+        s.recommendation?.by.id === r.actor.id || s.returns.some((x) => x.recommendation.by.id === r.actor.id)
+          ? separation(`${r.actor.name} recommended this application and may not also sign it off`)
+          : null,
+      () =>
+        s.inspection?.result?.by.id === r.actor.id
+          ? separation(`${r.actor.name} inspected this application and may not also sign it off`)
+          : null,
+      () => (r.decision === 'approve' ? amountProblem(r.amount, 'amount') : null),
+      () =>
+        r.decision === 'approve' && s.award.recommended && compareYuan(r.amount!, s.award.recommended) > 0
+          ? invalid(`amount ${r.amount} is above the recommended ${s.award.recommended}`)
+          : null,
+      () => (r.decision !== 'approve' && r.amount !== undefined ? invalid(`amount is only given to approve`) : null),
+    ),
+  apply(app, r) {
+    const { state, at, withComment, decision } = helpersOf(app);
+    state.signOff = decision(r.decision, r.amount, r.reason, r.actor);
+    if (r.decision === 'approve') {
+      state.award.approved = r.amount!;
+      state.award.changes.push({ at: at(), by: r.actor, amount: r.amount!, why: `sign-off: ${r.reason}` });
+      app.moveTo('public-notice', r.actor, 'sign-off', r.reason, { decision: 'approve', amount: r.amount, recommended: state.award.recommended, comment: withComment(r) });
+    } else if (r.decision === 'reject') {
+      app.end('rejected', r.actor, 'sign-off', `government sign-off rejected the application: ${r.reason}`, { decision: 'reject', comment: withComment(r) });
+    } else {
+      state.returns.push({ recommendation: state.recommendation!, signOff: state.signOff });
+      state.recommendation = null;
+      state.signOff = null;
+      state.award.recommended = null;
+      app.moveTo('review', r.actor, 'sign-off', r.reason, { decision: 'return', comment: withComment(r) });
+    }
+  },
+  phrase: (r) =>
+    r.decision === 'approve'
+      ? `signed off: approve ${r.amount} yuan (${r.reason})`
+      : r.decision === 'return'
+        ? `signed off: return for re-review (${r.reason})`
+        : `signed off: reject (${r.reason})`,
+});
