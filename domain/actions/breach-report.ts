@@ -3,7 +3,7 @@
  */
 import { z } from 'zod';
 import type { ApplicationState } from '../application';
-import { invalid, conflict, textProblem, first, moneyPaid } from './rules';
+import { invalid, conflict, first, moneyPaid } from './rules';
 import { expected, text, body, comment, type BodyOf } from './body-parts';
 import { defineAction, helpersOf, type ActionRequest } from './define';
 
@@ -32,7 +32,6 @@ export default defineAction<BreachReportRequest>({
   body: BreachReportBody,
   refuse: (s: ApplicationState, r: BreachReportRequest) =>
     first(
-      () => textProblem(r.findings, 'findings'),
       () =>
         s.obligations.some((o) => o.id === r.obligation)
           ? null

@@ -4,7 +4,7 @@
 import type { z } from 'zod';
 import type { ApplicationState } from '../application';
 import { shanghaiDate } from '../calendar';
-import { invalid, conflict, separation, textProblem, statedDateProblem, first, openReport } from './rules';
+import { invalid, conflict, separation, statedDateProblem, first, openReport } from './rules';
 import { bool, wholeNumber, oneOf, body, CalendarDate, comment, reason, type BodyOf } from './body-parts';
 import { defineAction, helpersOf, type ActionRequest } from './define';
 
@@ -44,15 +44,12 @@ export default defineAction<ClawbackDecisionRequest>({
         report!.by.id === r.actor.id
           ? separation(`${r.actor.name} made report ${report!.n} and may not also decide on it`)
           : null,
-      () => (r.decision === 'recover' || r.decision === 'dismiss' ? null : invalid('decision must be recover or dismiss')),
-      () => textProblem(r.reason, 'reason'),
       () =>
         r.decisionDate === undefined ? null : statedDateProblem(r.decisionDate, 'decisionDate', shanghaiDate(now), shanghaiDate(report!.at), 'the report'),
       () =>
         r.dueInWorkingDays === undefined || (Number.isInteger(r.dueInWorkingDays) && r.dueInWorkingDays >= 1 && r.dueInWorkingDays <= 250)
           ? null
           : invalid('dueInWorkingDays must be a whole number of working days between 1 and 250'),
-      () => (r.referToJudiciary === undefined || typeof r.referToJudiciary === 'boolean' ? null : invalid('referToJudiciary must be true or false')),
     );
   },
   apply(app, r) {

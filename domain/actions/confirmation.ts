@@ -6,7 +6,7 @@ import { z } from 'zod';
 import type { ApplicationState } from '../application';
 import { shanghaiDate } from '../calendar';
 import { refreshStatement } from '../clawback-statement';
-import { invalid, conflict, separation, textProblem, statedDateProblem, first, trancheOf } from './rules';
+import { invalid, conflict, separation, statedDateProblem, first, trancheOf } from './rules';
 import { expected, body, CalendarDate, comment, type BodyOf } from './body-parts';
 import { defineAction, helpersOf, trancheIn, type ActionRequest } from './define';
 
@@ -42,7 +42,6 @@ export default defineAction<ConfirmationRequest>({
           ? conflict(`tranche ${r.n} was already confirmed paid on ${tranche!.paidOn} (treasury reference ${tranche!.treasuryReference})`)
           : null,
       () => (tranche!.status === 'instructed' ? null : conflict(`tranche ${r.n} is ${tranche!.status}: no payment instruction was sent for it yet`)),
-      () => textProblem(r.treasuryReference, 'treasuryReference'),
       () => {
         const other = s.tranches.find((t) => t.treasuryReference === r.treasuryReference);
         return other ? conflict(`treasury reference ${r.treasuryReference} already confirms tranche ${other.n}`) : null;

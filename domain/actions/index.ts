@@ -97,8 +97,9 @@ function actionRefusal(action: ActionName, actor: Actor, state: ApplicationState
 }
 
 /**
- * Why `actor` may not take `action` now: role and stage first, then the action's own rule. `null`
- * means the action is accepted. `now` is an ISO instant.
+ * Why `actor` may not take `action` now: role and stage first, then the body by the action's
+ * schema (the one the API uses), then the action's own rule on the state. `null` means the action
+ * is accepted. `now` is an ISO instant.
  */
 export function refusalOf(
   action: ActionName,
@@ -109,7 +110,13 @@ export function refusalOf(
 ): Refusal | null {
   const byTable = actionRefusal(action, request.actor, state);
   if (byTable) return byTable;
-  if (request.comment !== undefined && typeof request.comment !== 'string') return invalid('comment must be text');
+  // The body, by the same schema the API validates it with: the request without the actor and `n`.
+  const { actor: _actor, n: _n, ...body } = request;
+  const parsed = ACTIONS[action].body.safeParse(body);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    return invalid(`${issue.path.length > 0 ? issue.path.join('.') : 'the request'} ${issue.message}`);
+  }
   const refuse = ACTIONS[action].refuse as (s: ApplicationState, r: ActionRequest, now: string, context: ActionContext) => Refusal | null;
   return refuse(state, request as unknown as ActionRequest, now, context);
 }

@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import type { ApplicationState, Objector } from '../application';
-import { conflict, textProblem, first } from './rules';
+import { conflict, first } from './rules';
 import { text, body, comment, ObjectorBody, type BodyOf } from './body-parts';
 import { defineAction, helpersOf, type ActionRequest } from './define';
 
@@ -29,8 +29,6 @@ export default defineAction<ObjectionRequest>({
   body: ObjectionBody,
   refuse: (s: ApplicationState, r: ObjectionRequest, now: string) =>
     first(
-      () => textProblem(r.text, 'text'),
-      () => textProblem(r.objector?.name, 'objector.name'),
       () => (!s.notice ? conflict('the notice is not published yet') : null),
       () =>
         s.notice && (s.notice.closed || now >= s.notice.closesAt)

@@ -2,8 +2,6 @@
  * The action `preliminary-record`: Record (or refuse) the preliminary record (`POST /applications/:id/preliminary-record`).
  */
 import type { z } from 'zod';
-import type { ApplicationState } from '../application';
-import { invalid, textProblem, first } from './rules';
 import { oneOf, body, comment, reason, type BodyOf } from './body-parts';
 import { defineAction, helpersOf, type ActionRequest } from './define';
 
@@ -26,11 +24,7 @@ export default defineAction<PreliminaryRecordRequest>({
   roles: ['intake-officer'],
   stages: ['preliminary-record'],
   body: PreliminaryRecordBody,
-  refuse: (_s: ApplicationState, r: PreliminaryRecordRequest) =>
-    first(
-      () => (r.decision === 'pass' || r.decision === 'fail' ? null : invalid('decision must be pass or fail')),
-      () => textProblem(r.reason, 'reason'),
-    ),
+  refuse: () => null,
   apply(app, r) {
     const { state, at, withComment } = helpersOf(app);
     state.preliminaryRecord = { decision: r.decision, reason: r.reason, by: r.actor, at: at() };

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { ApplicationState, Document } from '../application';
 import { shanghaiDate } from '../calendar';
 import { compareYuan, type Yuan } from '../money';
-import { invalid, conflict, amountProblem, documentsProblem, first, suspension } from './rules';
+import { invalid, conflict, amountProblem, first, suspension } from './rules';
 import { text, body, YuanText, documents, comment, type BodyOf } from './body-parts';
 import { defineAction, helpersOf, plural, type ActionRequest } from './define';
 
@@ -47,7 +47,6 @@ export default defineAction<ProgressRequest>({
         tranche!.claimableFrom && shanghaiDate(now) < tranche!.claimableFrom
           ? conflict(`tranche ${tranche!.n} (${tranche!.milestone}) may be claimed from ${tranche!.claimableFrom}`)
           : null,
-      () => documentsProblem(r.evidence, 'evidence'),
       () => {
         if (tranche!.trigger.kind !== 'progress') return r.cumulativeInvestment === undefined ? null : amountProblem(r.cumulativeInvestment, 'cumulativeInvestment');
         if (r.cumulativeInvestment === undefined) return invalid(`cumulativeInvestment is required to claim the progress tranche ${tranche!.milestone}`);

@@ -4,7 +4,7 @@
 import type { z } from 'zod';
 import type { ApplicationState } from '../application';
 import { compareYuan, type Yuan } from '../money';
-import { invalid, separation, textProblem, amountProblem, first } from './rules';
+import { invalid, separation, amountProblem, first } from './rules';
 import { oneOf, body, PositiveYuan, comment, reason, amountOnlyWhen, type BodyOf } from './body-parts';
 import { defineAction, helpersOf, type ActionRequest } from './define';
 
@@ -32,8 +32,6 @@ export default defineAction<RecommendationRequest>({
   body: RecommendationBody,
   refuse: (s: ApplicationState, r: RecommendationRequest) =>
     first(
-      () => (r.decision === 'approve' || r.decision === 'reject' ? null : invalid('decision must be approve or reject')),
-      () => textProblem(r.reason, 'reason'),
       () => (r.decision === 'approve' ? amountProblem(r.amount, 'amount') : null),
       () =>
         r.decision === 'approve' && s.award.amountByFormula && compareYuan(r.amount!, s.award.amountByFormula) > 0

@@ -7,7 +7,7 @@ import type { ApplicationState } from '../application';
 import { shanghaiDate } from '../calendar';
 import { refreshStatement } from '../clawback-statement';
 import { compareYuan, type Yuan } from '../money';
-import { invalid, conflict, amountProblem, statedDateProblem, first, type ActionContext } from './rules';
+import { invalid, conflict, statedDateProblem, first, type ActionContext } from './rules';
 import { body, PositiveYuan, CalendarDate, comment, type BodyOf } from './body-parts';
 import { defineAction, helpersOf, type ActionRequest } from './define';
 
@@ -34,7 +34,6 @@ export default defineAction<RepaymentRequest>({
   body: RepaymentBody,
   refuse: (s: ApplicationState, r: RepaymentRequest, now: string, context: ActionContext) =>
     first(
-      () => amountProblem(r.amount, 'amount'),
       () => statedDateProblem(r.paidOn, 'paidOn', shanghaiDate(now), s.clawback?.decisionDate ?? null, 'the clawback decision'),
       () => (s.clawback?.settledAt ? conflict(`the clawback was settled at ${s.clawback.settledAt}; nothing is outstanding`) : null),
       () => (!context.outstandingOn ? conflict('the clawback statement is being prepared; retry in a moment') : null),

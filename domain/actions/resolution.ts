@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import type { ApplicationState } from '../application';
 import { compareYuan, type Yuan } from '../money';
-import { invalid, conflict, textProblem, amountProblem, first } from './rules';
+import { invalid, conflict, amountProblem, first } from './rules';
 import { text, bool, body, PositiveYuan, comment, type BodyOf } from './body-parts';
 import { defineAction, helpersOf, type ActionRequest } from './define';
 
@@ -42,8 +42,6 @@ export default defineAction<ObjectionResolutionRequest>({
     return first(
       () => (objection ? null : invalid(`there is no objection ${r.n}`)),
       () => (objection!.status === 'open' ? null : conflict(`objection ${r.n} was already resolved (${objection!.status})`)),
-      () => (typeof r.upheld === 'boolean' ? null : invalid('upheld must be true or false')),
-      () => textProblem(r.decision, 'decision'),
       () => (!r.upheld && r.amount !== undefined ? invalid('amount is only given when an upheld objection reduces the award') : null),
       () => (r.upheld && r.amount !== undefined ? amountProblem(r.amount, 'amount') : null),
       () =>

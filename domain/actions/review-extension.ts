@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import type { ApplicationState } from '../application';
 import { addCalendarDays, windowClosesAt } from '../calendar';
-import { invalid, conflict, textProblem, first, type ActionContext } from './rules';
+import { invalid, conflict, first, type ActionContext } from './rules';
 import { wholeNumber, body, comment, reason, type BodyOf } from './body-parts';
 import { defineAction, helpersOf, plural, type ActionRequest } from './define';
 
@@ -39,7 +39,6 @@ export default defineAction<ReviewExtensionRequest>({
         Number.isInteger(r.days) && r.days >= 1 && r.days <= program.extensionMaxDays
           ? null
           : invalid(`days must be a whole number between 1 and ${program.extensionMaxDays} (不超过${program.extensionMaxDays}日)`),
-      () => textProblem(r.reason, 'reason'),
     ),
   apply(app, r) {
     const { state, at, withComment } = helpersOf(app);

@@ -18,10 +18,6 @@ export const invalid = (message: string): Refusal => ({ type: 'InvalidInput', me
 export const conflict = (message: string): Refusal => ({ type: 'Conflict', message });
 export const separation = (message: string): Refusal => ({ type: 'SeparationOfDuties', message });
 
-export function textProblem(value: unknown, field: string): Refusal | null {
-  return typeof value === 'string' && value.trim() !== '' ? null : invalid(`${field} must not be empty`);
-}
-
 export function amountProblem(value: unknown, field: string): Refusal | null {
   const problem = yuanProblem(value);
   if (problem) return invalid(`${field} ${problem}`);

@@ -3,7 +3,7 @@
  */
 import type { z } from 'zod';
 import type { ApplicationState } from '../application';
-import { invalid, conflict, textProblem, first, trancheOf, suspension } from './rules';
+import { invalid, conflict, first, trancheOf, suspension } from './rules';
 import { bool, body, comment, reason, type BodyOf } from './body-parts';
 import { defineAction, helpersOf, type ActionRequest } from './define';
 
@@ -33,8 +33,6 @@ export default defineAction<VerificationRequest>({
       () => suspension(s),
       () => (tranche ? null : invalid(`there is no tranche ${r.n}`)),
       () => (tranche!.status === 'claimed' ? null : conflict(`tranche ${r.n} is ${tranche!.status}, not claimed: there is no progress report to verify`)),
-      () => (typeof r.accepted === 'boolean' ? null : invalid('accepted must be true or false')),
-      () => textProblem(r.reason, 'reason'),
     );
   },
   apply(app, r) {

@@ -3,7 +3,7 @@
  */
 import type { z } from 'zod';
 import type { ApplicationState } from '../application';
-import { conflict, textProblem, first, paymentStarted } from './rules';
+import { conflict, first, paymentStarted } from './rules';
 import { body, comment, reason, type BodyOf } from './body-parts';
 import { defineAction, helpersOf, BEFORE_PAYMENT_ENDS, type ActionRequest } from './define';
 
@@ -21,9 +21,8 @@ export default defineAction<WithdrawalRequest>({
   roles: ['applicant-system'],
   stages: BEFORE_PAYMENT_ENDS,
   body: WithdrawalBody,
-  refuse: (s: ApplicationState, r: WithdrawalRequest) =>
+  refuse: (s: ApplicationState) =>
     first(
-      () => textProblem(r.reason, 'reason'),
       () =>
         paymentStarted(s)
           ? conflict('a payment has been instructed or made: an application may be withdrawn only before payment')
