@@ -56,7 +56,7 @@ function actionRoute(action: ActionName): RouteSpec {
   return {
     method: 'post',
     path: `/applications/:id/${rule.path}`,
-    operationId: camel(rule.path.replace(/:n\//g, '')),
+    operationId: camel(action),
     summary: rule.summary,
     tag: 'Actions',
     // The same roles the workflow's validators accept: one rule table for both.
