@@ -30,7 +30,9 @@ import {
   SupplementRequestBody,
   VerificationBody,
   WithdrawalBody,
+  FilingBody,
 } from '../../api/schemas';
+import { MAX_YUAN, textProblem } from '../../domain/actions/body-parts';
 import { creditCode } from '../helpers/fixtures';
 
 const SHA = 'a'.repeat(64);
@@ -386,6 +388,27 @@ describe('action bodies (POST /applications/:id/<action>)', () => {
       refusesFields(RepaymentBody, { amount: '-5.00', paidOn: '2029-04-01' }, { amount: /negative/ });
       refusesFields(RepaymentBody, { amount: '100', paidOn: '2029-04-01' }, { amount: /exactly two decimals/ });
       refusesFields(RepaymentBody, {}, { amount: /is required/, paidOn: /is required/ });
+    });
+  });
+
+  describe('strict text and sane amounts (trusted with public money)', () => {
+    it('when a reason or a name holds NUL, a lone surrogate or a bidirectional override, or nothing visible, then it is refused naming the field', () => {
+      refusesFields(WithdrawalBody, { reason: '\u0000' }, { reason: /control characters \(U\+0000\)/ });
+      refusesFields(WithdrawalBody, { reason: '放弃\u0000申请' }, { reason: /control characters/ });
+      refusesFields(WithdrawalBody, { reason: 'x\uD800' }, { reason: /lone surrogate/ });
+      refusesFields(WithdrawalBody, { reason: '\u202Eevil' }, { reason: /bidirectional/ });
+      refusesFields(WithdrawalBody, { reason: '\u200B\u200C\u200D' }, { reason: /visible characters/ });
+      refusesFields(FilingBody, { programId: 'dinghu-emergency-major-project', applicant: { creditCode: '91350100M000100Y43', name: '\u2066\u2069' }, facts: {} }, { 'applicant.name': /bidirectional/ });
+      assert.equal(textProblem('\u200F'), 'must contain visible characters');
+    });
+
+    it('when the text is ordinary, then it is accepted: Chinese, line breaks and tabs, an emoji (a surrogate pair)', () => {
+      accepts(WithdrawalBody, { reason: '企业决定放弃申请\n原因：\t项目调整 ✅ 🙂' });
+    });
+
+    it('when an amount is absurd, then it is refused naming the maximum', () => {
+      refusesFields(RepaymentBody, { amount: `${'9'.repeat(38)}.00`, paidOn: '2029-04-01' }, { amount: new RegExp(`at most ${MAX_YUAN.replace('.', '\\.')}`) });
+      accepts(RepaymentBody, { amount: MAX_YUAN, paidOn: '2029-04-01' });
     });
   });
 
