@@ -171,7 +171,7 @@ describe('refused actions, duplicate update ids, withdrawal', () => {
         'SeparationOfDuties',
         /verified this tranche and may not also confirm its payment/,
       );
-      await refused(h, () => act(h, 'confirmation', { actor: actor('finance-officer'), n: 1, treasuryReference: 'GK-1', paidOn: '2099-01-01' }), 'InvalidInput');
+      await refused(h, () => act(h, 'confirmation', { actor: actor('finance-officer'), n: 1, treasuryReference: 'GK-1', paidOn: addCalendarDays(today, 1) }), 'InvalidInput', /in the future/);
       await refused(h, () => act(h, 'confirmation', { actor: actor('finance-officer'), n: 2, treasuryReference: 'GK-1', paidOn: today }), 'Conflict', /no payment instruction/);
       s = await act(h, 'confirmation', { actor: actor('finance-officer'), n: 1, treasuryReference: 'GK-1', paidOn: today });
       assert.equal(s.tranches[0]!.status, 'paid');
