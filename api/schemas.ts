@@ -28,25 +28,6 @@ export const ORDINAL_PATTERN = /^[1-9][0-9]{0,5}$/;
 
 // ---- Action bodies: each defined in its action's module ---------------------------------------
 
-export { PreliminaryRecordBody } from '../domain/actions/preliminary-record';
-export { MaterialsBody } from '../domain/actions/materials';
-export { SupplementRequestBody } from '../domain/actions/supplement-request';
-export { ReviewExtensionBody } from '../domain/actions/review-extension';
-export { InspectionBody } from '../domain/actions/inspection';
-export { RecommendationBody } from '../domain/actions/recommendation';
-export { SignOffBody } from '../domain/actions/sign-off';
-export { ObjectionBody } from '../domain/actions/objections';
-export { ObjectionResolutionBody } from '../domain/actions/resolution';
-export { AgreementBody } from '../domain/actions/agreement';
-export { ProgressBody } from '../domain/actions/progress';
-export { VerificationBody } from '../domain/actions/verification';
-export { ConfirmationBody } from '../domain/actions/confirmation';
-export { WithdrawalBody } from '../domain/actions/withdrawal';
-export { FraudReportBody } from '../domain/actions/fraud-report';
-export { BreachReportBody } from '../domain/actions/breach-report';
-export { ClawbackDecisionBody } from '../domain/actions/clawback-decision';
-export { RepaymentBody } from '../domain/actions/repayments';
-
 /** The body each action takes, by the action's name (from the registry, domain/actions). */
 export const ACTION_BODIES = Object.fromEntries(ACTION_NAMES.map((name) => [name, ACTIONS[name].body])) as {
   readonly [K in ActionName]: z.ZodType<BodyOf<RequestByAction[K]>>;

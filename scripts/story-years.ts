@@ -35,9 +35,13 @@ export interface StoryYears {
 const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 const weekdayOfNewYear = (y: number) => new Date(Date.UTC(y, 0, 1)).getUTCDay();
 
+/** Whether every date of `year` falls on the same weekday as in `written` (same 1 January, same leap status). */
+export function sameWeekdays(year: number, written: number): boolean {
+  return isLeap(year) === isLeap(written) && weekdayOfNewYear(year) === weekdayOfNewYear(written);
+}
+
 function keeps(keep: StoryKeeps, written: number, shift: number): boolean {
-  if (keep === 'leap-cycle') return shift % 4 === 0;
-  return isLeap(written + shift) === isLeap(written) && weekdayOfNewYear(written + shift) === weekdayOfNewYear(written);
+  return keep === 'leap-cycle' ? shift % 4 === 0 : sameWeekdays(written + shift, written);
 }
 
 /**

@@ -19,11 +19,12 @@ import { ACTION_UPDATE_ALIASES, ACTION_UPDATES, calendarUpdatedSignal, stateQuer
 export function installHandlers(app: ApplicationRun): void {
   const state = app.state;
 
-  /** Registers one action: validator from the rules, handler that changes state and waits for the engine. */
-  function action<K extends ActionName>(name: K, apply: (request: RequestByAction[K]) => void | Promise<void>): void {
+  /** Registers one action: its module's rule as the validator, its module's change as the handler, which waits for the engine. */
+  function register<K extends ActionName>(name: K): void {
     type R = RequestByAction[K];
+    const definition = actionOf(name);
     const handler = async (request: R): Promise<ActionOutcome> => {
-      await apply(request);
+      await definition.apply(app, request);
       app.changed();
       await app.settled(app.acted());
       // A compact answer (stored in history); the caller reads the state after it.
@@ -48,5 +49,5 @@ export function installHandlers(app: ApplicationRun): void {
   });
 
   // Every action of the registry, as its module (domain/actions/<name>.ts) applies it.
-  for (const name of ACTION_NAMES) action(name, (request) => actionOf(name).apply(app, request));
+  for (const name of ACTION_NAMES) register(name);
 }

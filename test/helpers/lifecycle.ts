@@ -18,6 +18,7 @@ import type { ApplicationInput, ApplicationState } from '../../domain/applicatio
 import type { ActionOutcome } from '../../domain/outcome';
 import { shanghaiDate } from '../../domain/calendar';
 import { illustrativeCalendar } from '../../scripts/illustrative-calendar';
+import { sameWeekdays } from '../../scripts/story-years';
 import { createCalendarStore } from '../../lib/calendar-store';
 import { createLprStore } from '../../lib/lpr-store';
 import { loadCatalog } from '../../lib/catalog-store';
@@ -316,8 +317,7 @@ export async function payTranche(lc: Lifecycle, handle: WorkflowHandle, n: numbe
  * day is still a weekend day.
  */
 export function calendarLike2027(year: number): { holidays: string[]; workdays: string[] } {
-  const sameWeekdays = new Date(Date.UTC(year, 0, 1)).getUTCDay() === 5 && new Date(Date.UTC(year, 1, 29)).getUTCMonth() === 2;
-  if (!sameWeekdays) throw new Error(`${year} does not fall on the weekdays of 2027`);
+  if (!sameWeekdays(year, 2027)) throw new Error(`${year} does not fall on the weekdays of 2027`);
   const shift = (d: string) => `${year}${d.slice(4)}`;
   return {
     holidays: [

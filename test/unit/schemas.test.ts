@@ -8,30 +8,25 @@ import assert from 'node:assert/strict';
 import type { z } from 'zod';
 import { ACTIONS } from '../../domain/actions';
 import { validationProblem } from '../../api/problem';
-import {
-  AgreementBody,
-  APPLICATION_ID_PATTERN,
-  BreachReportBody,
-  ClawbackDecisionBody,
-  ConfirmationBody,
-  DocumentBody,
-  FraudReportBody,
-  InspectionBody,
-  MaterialsBody,
-  ObjectionBody,
-  ObjectionResolutionBody,
-  ORDINAL_PATTERN,
-  PreliminaryRecordBody,
-  ProgressBody,
-  RecommendationBody,
-  RepaymentBody,
-  ReviewExtensionBody,
-  SignOffBody,
-  SupplementRequestBody,
-  VerificationBody,
-  WithdrawalBody,
-  FilingBody,
-} from '../../api/schemas';
+import { APPLICATION_ID_PATTERN, DocumentBody, ORDINAL_PATTERN, FilingBody } from '../../api/schemas';
+import { AgreementBody } from '../../domain/actions/agreement';
+import { BreachReportBody } from '../../domain/actions/breach-report';
+import { ClawbackDecisionBody } from '../../domain/actions/clawback-decision';
+import { ConfirmationBody } from '../../domain/actions/confirmation';
+import { FraudReportBody } from '../../domain/actions/fraud-report';
+import { InspectionBody } from '../../domain/actions/inspection';
+import { MaterialsBody } from '../../domain/actions/materials';
+import { ObjectionBody } from '../../domain/actions/objections';
+import { PreliminaryRecordBody } from '../../domain/actions/preliminary-record';
+import { ProgressBody } from '../../domain/actions/progress';
+import { RecommendationBody } from '../../domain/actions/recommendation';
+import { RepaymentBody } from '../../domain/actions/repayments';
+import { ObjectionResolutionBody } from '../../domain/actions/resolution';
+import { ReviewExtensionBody } from '../../domain/actions/review-extension';
+import { SignOffBody } from '../../domain/actions/sign-off';
+import { SupplementRequestBody } from '../../domain/actions/supplement-request';
+import { VerificationBody } from '../../domain/actions/verification';
+import { WithdrawalBody } from '../../domain/actions/withdrawal';
 import { MAX_YUAN, textProblem } from '../../domain/actions/body-parts';
 import { creditCode } from '../helpers/fixtures';
 

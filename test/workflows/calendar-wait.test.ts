@@ -26,6 +26,7 @@ import {
   sleepToShanghai,
   startLifecycle,
   stateWhen,
+  supplyIllustrativeYears,
   toReview,
   toSignOff,
   type Lifecycle,
@@ -59,7 +60,7 @@ describe('a deadline waiting for a calendar year nobody supplied (M), then resum
     MISSING = firstMissingYearAfter(now, lc.calendar.knownYears());
     BEFORE = MISSING - 1;
     const thisYear = Number(shanghaiDate(now).slice(0, 4));
-    for (let y = thisYear; y <= BEFORE; y++) if (!lc.calendar.knownYears().includes(y)) lc.calendar.putYear(y, illustrativeCalendar(y), 'admin');
+    supplyIllustrativeYears(lc, thisYear, BEFORE);
     assert.ok(!lc.calendar.knownYears().includes(MISSING), `${MISSING} must be unknown`);
     assert.ok(shanghaiDate(now) < `${BEFORE}-12-01`, 'the story starts before December of the year before the missing one');
   });
