@@ -4,7 +4,7 @@
  * (`GET /applications/:id/history`). Who may call each is decided by the guard (api/access.ts);
  * these handlers only parse, make bounded Temporal calls and map the answers.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Router, type Response } from 'express';
 import {
   type Client,
@@ -25,6 +25,7 @@ import type { Metrics } from './observability';
 import { Problem, validationProblem } from './problem';
 import { FilingBody } from './schemas';
 import { callTemporal, idempotencyKeyOf } from './temporal-calls';
+import { canonicalJson, sha256Hex } from '../domain/idempotency';
 
 type Locals = AccessLocals & { requestId: string };
 
@@ -62,8 +63,8 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
     if (!body.success) throw validationProblem(body.error);
     const filing = body.data;
     const key = idempotencyKeyOf(req);
-    const keyHash = key === undefined ? undefined : sha256(`${actor.id}\n${key}`);
-    const bodyHash = sha256(canonicalJson(filing));
+    const keyHash = key === undefined ? undefined : sha256Hex(`${actor.id}\n${key}`);
+    const bodyHash = sha256Hex(canonicalJson(filing));
 
     // The same key seen before, perhaps for an application of another round or applicant.
     if (keyHash) {
@@ -256,20 +257,5 @@ async function filedWithKey(client: Client, keyHash: string): Promise<FilingMemo
 
 function notFound(id: string) {
   return (err: unknown) => (err instanceof WorkflowNotFoundError ? new Problem('not-found', `No application ${id}`) : undefined);
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
-/** JSON with keys sorted at every level, so that key order does not make two bodies differ. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 

@@ -4,6 +4,7 @@
  * replay and continue-as-new unchanged.
  */
 import type { Program } from './catalog';
+import type { KeyRecord } from './idempotency';
 import type { InterestLine } from './interest';
 import type { Yuan } from './money';
 import type { SpotCheckDraw } from './spot-check';
@@ -44,8 +45,11 @@ export interface ApplicationInput extends Filing {
   spotCheckSeed?: string;
   /** Continue as new once the history reaches this many events (default 10 000; tests set less). */
   historyLimit?: number;
-  /** Set when the workflow continued as new: the state carried over from the previous run. */
-  resume?: { state: ApplicationState };
+  /**
+   * Set when the workflow continued as new: the state carried over from the previous run, and the
+   * Idempotency-Keys of the actions applied so far (by key), so a retry is answered once in any run.
+   */
+  resume?: { state: ApplicationState; keys?: Record<string, KeyRecord> };
 }
 
 export interface PendingItem {

@@ -9,6 +9,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ApplicationState } from '../domain/application';
+import type { KeyRecord } from '../domain/idempotency';
 import type { ActionOutcome } from '../domain/outcome';
 import type { UpdateDefinition } from '@temporalio/common';
 import { ACTION_NAMES, ACTIONS, type ActionName } from '../domain/actions';
@@ -27,6 +28,9 @@ export type { ActionOutcome, StateView } from '../domain/outcome';
 export { SEARCH_ATTRIBUTES } from './search-attributes';
 
 export const stateQuery = defineQuery<ApplicationState>('state');
+
+/** What the application remembers of an Idempotency-Key (domain/idempotency.ts): `null` when it was never used on it. */
+export const idempotencyKeyQuery = defineQuery<KeyRecord | null, [string]>('idempotencyKey');
 
 /** Every action's Workflow Update, named after the action (domain/actions/). */
 export const ACTION_UPDATES = Object.fromEntries(

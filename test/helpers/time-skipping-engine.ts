@@ -35,6 +35,7 @@ export interface OutboxLine {
 export interface Answer {
   status: number;
   body: any;
+  headers: Headers;
 }
 
 export interface TimeSkippingEngine {
@@ -227,7 +228,7 @@ export async function startTimeSkippingEngine(options: { dataDir?: string } = {}
         } catch {
           // not JSON: keep the text
         }
-        return { status: response.status, body: parsed };
+        return { status: response.status, body: parsed, headers: response.headers };
       },
       async advance(ms) {
         if (!(ms > 0)) throw new Error(`advance needs a positive duration, got ${ms}`);
