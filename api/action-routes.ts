@@ -23,7 +23,8 @@ import { ACTION_NAMES, ACTIONS, type ActionName } from '../domain/actions';
 import { type AccessLocals, guardedActor } from './access';
 import type { Metrics } from './observability';
 import { actionBinding, keyedUpdateId } from '../domain/idempotency';
-import { ACTION_UPDATES, calendarUpdatedSignal, idempotencyKeyQuery, stateQuery, SEARCH_ATTRIBUTES, type ActionOutcome, type ActionRequest } from '../workflows/messages';
+import { readState } from './state-read';
+import { ACTION_UPDATES, calendarUpdatedSignal, idempotencyKeyQuery, SEARCH_ATTRIBUTES, type ActionOutcome, type ActionRequest } from '../workflows/messages';
 import { Problem, validationProblem } from './problem';
 import { ACTION_BODIES, APPLICATION_ID_PATTERN, ORDINAL_PATTERN } from './schemas';
 import { callTemporal, idempotencyKeyOf, TEMPORAL_CALL_TIMEOUT_MS, updateProblem } from './temporal-calls';
@@ -36,6 +37,8 @@ export interface ActionRouteDeps {
   metrics: Pick<Metrics, 'timeWorkflowAction'>;
   /** The `links` returned beside the state. */
   linksFor: (id: string) => Record<string, string>;
+  /** Now, for the amounts the answer shows (the state as of today). */
+  clock: () => Date;
 }
 
 export function actionRoutes(deps: ActionRouteDeps): Router {
@@ -73,7 +76,7 @@ export function actionRoutes(deps: ActionRouteDeps): Router {
           if (earlier && earlier.binding !== binding) throw keyConflict(sentKey!, earlier.action, actionName);
           const replay = earlier?.outcome != null;
           if (!replay) await handle.executeUpdate(update, { args: [request], updateId: keyedUpdateId(key, binding) });
-          return { state: await handle.query(stateQuery), replayed: replay };
+          return { state: await readState(handle, deps.clock()), replayed: replay };
         }),
       );
       if (replayed) res.setHeader('Idempotent-Replayed', 'true');

@@ -14,7 +14,8 @@ import {
 } from '@temporalio/client';
 import { type ApplicationInput, type ApplicationState, type PendingItem, applicationId } from '../domain/application';
 import type { Role } from '../domain/roles';
-import { stateQuery, SEARCH_ATTRIBUTES } from '../workflows/messages';
+import { SEARCH_ATTRIBUTES } from '../workflows/messages';
+import { readState } from './state-read';
 import type { AccessLocals } from './access';
 import { applicationIdParam } from './action-routes';
 import { checkFiling, type ProgramCatalog } from './filing';
@@ -167,7 +168,7 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
   router.get('/applications/:id', async (req, res) => {
     const id = applicationIdParam(req);
     const state = await timed('query-state', () =>
-      callTemporal(client, () => client.workflow.getHandle(id).query(stateQuery), notFound(id)),
+      callTemporal(client, () => readState(client.workflow.getHandle(id), deps.clock()), notFound(id)),
     );
     res.json({ ...state, links: deps.linksFor(id) });
   });
@@ -189,7 +190,7 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
     // application's last run carries it as its result; a running one answers the query.
     const current = runs.at(-1)?.history.events?.some((e) => e.workflowExecutionCompletedEventAttributes)
       ? undefined
-      : await timed('state', () => callTemporal(client, () => client.workflow.getHandle(id).query(stateQuery), notFound(id)));
+      : await timed('state', () => callTemporal(client, () => readState(client.workflow.getHandle(id), deps.clock()), notFound(id)));
     // Brief: without the reads (working days, LPR table) and the timers that never fired.
     const report = historyReport(runs, { ...(detail === 'brief' ? { reads: false, timers: 'fired' as const } : {}), ...(current ? { current } : {}) });
     res.json({
@@ -216,7 +217,7 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
 
   async function pendingFor(item: ListItem, roles: readonly Role[]): Promise<PendingItem[] | null> {
     try {
-      const state: ApplicationState = await callTemporal(client, () => client.workflow.getHandle(item.id).query(stateQuery));
+      const state: ApplicationState = await callTemporal(client, () => readState(client.workflow.getHandle(item.id), deps.clock()));
       return state.pending.filter((p) => roles.includes(p.role));
     } catch {
       // Visibility already says it waits for these roles; the detail is best effort.

@@ -53,8 +53,8 @@ export interface ApplicationRun {
   ended(): boolean;
   refreshLpr(): Promise<void>;
   continueAsNewIfDue(): Promise<void>;
-  /** A copy of the state, as an update answers with it. */
-  snapshot(): ApplicationState;
+  /** The state as the state query answers it: the clawback statement as of `asOf` (a reader's Shanghai date) or today. */
+  snapshot(asOf?: string): ApplicationState;
   record(entry: Omit<AuditEntry, 'at'>): void;
   /** Recomputes what is pending and keeps the listing fields in visibility current. */
   changed(): void;

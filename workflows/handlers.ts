@@ -86,7 +86,7 @@ export function installHandlers(app: ApplicationRun): void {
     }
   }
 
-  setHandler(stateQuery, () => app.snapshot());
+  setHandler(stateQuery, (reading) => app.snapshot(reading?.asOf));
   setHandler(idempotencyKeyQuery, (key) => app.keys[key] ?? null);
   setHandler(calendarUpdatedSignal, ({ year }) => {
     app.calendarYearsAnnounced.add(year);

@@ -280,10 +280,15 @@ export class Application implements ApplicationRun {
     await continueAsNew<(input: ApplicationInput) => Promise<ApplicationState>>({ ...input, resume: { state: this.state, keys: this.keys } });
   }
 
-  /** What the state query answers: the state, with the clawback statement as of today. */
-  snapshot(): ApplicationState {
+  /**
+   * What the state query answers: the state, with the clawback statement as of the reader's date
+   * (`asOf`, Asia/Shanghai), or the workflow's today when that is later or none was given.
+   */
+  snapshot(asOf?: string): ApplicationState {
     if (!this.state.clawback || !this.lpr || this.state.clawback.settledAt) return this.state;
-    return { ...this.state, clawback: statementNow(this.state, this.lpr, this.today()) };
+    const today = this.today();
+    const on = asOf !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(asOf) && asOf > today ? asOf : today;
+    return { ...this.state, clawback: statementNow(this.state, this.lpr, on) };
   }
 
   ended(): boolean {

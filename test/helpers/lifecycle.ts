@@ -56,9 +56,9 @@ let counter = 0;
  * arrives while the run is continuing as new can wait for a minute and then fail ("Failed to query
  * Workflow"); asked again, it reaches the new run.
  */
-async function queryState(handle: WorkflowHandle): Promise<ApplicationState> {
+async function queryState(handle: WorkflowHandle, asOf?: string): Promise<ApplicationState> {
   for (let attempt = 1; ; attempt++) {
-    const query = handle.query(stateQuery);
+    const query = handle.query(stateQuery, asOf ? { asOf } : {});
     const answer = await Promise.race([query, new Promise<null>((r) => setTimeout(() => r(null), 3000))]).catch((err: unknown) => {
       if (attempt >= 5) throw err;
       return null;
@@ -145,7 +145,8 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
       filed.push(id);
       return env.client.workflow.start(applicationWorkflow, { workflowId: id, taskQueue, args: [input] });
     },
-    state: (handle) => queryState(handle),
+    // As the API reads it: as of today by the server's clock (not the workflow's last wake).
+    state: async (handle) => queryState(handle, shanghaiDate(await env.currentTimeMs())),
     listDishonest(codes) {
       writeFileSync(dishonestyPath, JSON.stringify({ entries: codes.map((c) => ({ creditCode: c, reason: '测试' })) }));
     },
