@@ -292,6 +292,18 @@ export interface RepaymentRecord {
   recordedAt?: string;
 }
 
+/** A recovery cost (追偿费用: litigation, preservation fees…) as recorded, with its evidence. */
+export interface RecoveryCostRecord {
+  n: number;
+  amount: Yuan;
+  /** The day the cost was incurred; it is due from that day. */
+  incurredOn: string;
+  description: string;
+  evidence: Document[];
+  recordedBy: Actor;
+  recordedAt: string;
+}
+
 /** The live clawback statement (domain/interest.ts), recomputed as of `asOf` (today in workflow time). */
 export interface ClawbackState {
   report: number;
@@ -313,6 +325,11 @@ export interface ClawbackState {
   /** As in the calculator endpoint; `tranche` is the tranche's `n`. */
   lines: InterestLine[];
   repayments: RepaymentRecord[];
+  /**
+   * Recovery costs (追偿费用) the finance officer recorded, each due from the day it was incurred
+   * and settled before interest and principal. Absent in states from before costs were recorded.
+   */
+  recoveryCosts?: RecoveryCostRecord[];
   /** The repayment deadline. */
   dueInWorkingDays: number;
   lastDay: string | null;

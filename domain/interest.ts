@@ -47,6 +47,12 @@ export interface Repayment {
   paidOn: string;
 }
 
+export interface RecoveryCost {
+  amount: Yuan;
+  /** The day the cost was incurred (paid by the government); due from that day. */
+  incurredOn: string;
+}
+
 export interface ClawbackInput {
   tranches: DisbursedTranche[];
   decisionDate: string;
@@ -55,8 +61,13 @@ export interface ClawbackInput {
   rateMode: RateMode;
   dayCount: DayCount;
   tenor: Tenor;
-  /** Recovery costs due with the clawback; "0.00" when absent. */
+  /** Recovery costs due with the clawback from the start; "0.00" when absent. */
   costs?: Yuan;
+  /**
+   * Recovery costs (追偿费用: litigation, preservation fees…) each due from the day it was
+   * incurred: a repayment settles the costs incurred on or before its day first.
+   */
+  costItems?: RecoveryCost[];
   repayments?: Repayment[];
   lpr: LprTable;
 }
@@ -145,6 +156,8 @@ interface Normalised {
   tranches: { tranche: number; amount: Decimal; paidOn: string; paidOnDay: number }[];
   repayments: { index: number; amount: Decimal; paidOn: string; paidOnDay: number }[];
   costs: Decimal;
+  /** By day incurred. */
+  costItems: { index: number; amount: Decimal; incurredOn: string; incurredOnDay: number }[];
   decisionDate: string;
   rateMode: RateMode;
   dayCount: DayCount;
@@ -226,6 +239,16 @@ function normaliseParts(input: ClawbackInput, options: { requireTranches: boolea
   });
 
   const costs = input.costs === undefined ? new Decimal(0) : checkAmount(input.costs, 'costs', true);
+  const rawCostItems = input.costItems ?? [];
+  if (!Array.isArray(rawCostItems)) throw new ClawbackInputError('costItems', 'must be a list');
+  const costItems = rawCostItems.map((c, index) => {
+    const field = `costItems[${index}]`;
+    if (typeof c !== 'object' || c === null) throw new ClawbackInputError(field, 'must be an object');
+    const amount = checkAmount(c.amount, `${field}.amount`, false);
+    const incurredOn = checkDate(c.incurredOn, `${field}.incurredOn`);
+    return { index, amount, incurredOn, incurredOnDay: dayNumber(incurredOn) };
+  });
+  costItems.sort((a, b) => a.incurredOnDay - b.incurredOnDay);
 
   const rawRepayments = input.repayments ?? [];
   if (!Array.isArray(rawRepayments)) throw new ClawbackInputError('repayments', 'must be a list');
@@ -239,7 +262,7 @@ function normaliseParts(input: ClawbackInput, options: { requireTranches: boolea
   // Applied in date order; Array.prototype.sort is stable, so same-day repayments keep their order.
   repayments.sort((a, b) => a.paidOnDay - b.paidOnDay);
 
-  return { tranches, repayments, costs, decisionDate, rateMode, dayCount, tenor, lpr };
+  return { tranches, repayments, costs, costItems, decisionDate, rateMode, dayCount, tenor, lpr };
 }
 
 /** The statement date must not precede any payment in or out. */
@@ -253,6 +276,11 @@ function checkAsOf(parts: Normalised, asOf: unknown, asOfField: string): string 
   for (const r of parts.repayments) {
     if (date < r.paidOn) {
       throw new ClawbackInputError(asOfField, `${date} is before a repayment (repayments[${r.index}].paidOn ${r.paidOn})`);
+    }
+  }
+  for (const c of parts.costItems) {
+    if (date < c.incurredOn) {
+      throw new ClawbackInputError(asOfField, `${date} is before a cost was incurred (costItems[${c.index}].incurredOn ${c.incurredOn})`);
     }
   }
   return date;
@@ -322,6 +350,13 @@ function compute(parts: Normalised, asOf: string): Computed {
   let interest = new Decimal(0);
   let costsDue = parts.costs;
   let interestDue = new Decimal(0);
+  /** Costs fall due on the day they were incurred. */
+  let nextCost = 0;
+  const costsIncurredBy = (day: number): void => {
+    for (; nextCost < parts.costItems.length && parts.costItems[nextCost]!.incurredOnDay <= day; nextCost++) {
+      costsDue = costsDue.plus(parts.costItems[nextCost]!.amount);
+    }
+  };
 
   /**
    * Accrues every tranche over [from, to). Lines are cut at every repayment day (the caller's
@@ -364,6 +399,7 @@ function compute(parts: Normalised, asOf: string): Computed {
       accrue(cursor, r.paidOnDay);
       cursor = r.paidOnDay;
     }
+    costsIncurredBy(r.paidOnDay);
     const principalDue = principalDueOn(r.paidOnDay);
     const outstanding = costsDue.plus(interestDue).plus(principalDue);
     if (r.amount.gt(outstanding)) {
@@ -400,6 +436,7 @@ function compute(parts: Normalised, asOf: string): Computed {
     });
   }
   accrue(cursor, asOfDay);
+  costsIncurredBy(asOfDay);
 
   lines.sort((a, b) => a.tranche - b.tranche || (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
   const principalDue = tranches.reduce((sum, t) => sum.plus(t.unpaid), new Decimal(0));
@@ -410,11 +447,12 @@ function statementOf(parts: Normalised, asOf: string): ClawbackStatement {
   const c = compute(parts, asOf);
   const principal = parts.tranches.reduce((sum, t) => sum.plus(t.amount), new Decimal(0));
   const repaid = parts.repayments.reduce((sum, r) => sum.plus(r.amount), new Decimal(0));
-  const total = principal.plus(c.interest).plus(parts.costs);
+  const costs = parts.costItems.reduce((sum, x) => sum.plus(x.amount), parts.costs);
+  const total = principal.plus(c.interest).plus(costs);
   return {
     principal: formatYuan(principal),
     interest: formatYuan(c.interest),
-    costs: formatYuan(parts.costs),
+    costs: formatYuan(costs),
     total: formatYuan(total),
     repaid: formatYuan(repaid),
     outstanding: formatYuan(total.minus(repaid)),
@@ -459,6 +497,7 @@ export function outstandingOn(input: ClawbackInput, date: string): Yuan {
     ...parts,
     tranches: parts.tranches.filter((t) => t.paidOn <= day),
     repayments: parts.repayments.filter((r) => r.paidOn <= day),
+    costItems: parts.costItems.filter((c) => c.incurredOn <= day),
   };
   return statementOf(upTo, day).outstanding;
 }

@@ -5,6 +5,9 @@
  * engine answers with the settled stage. Tried for several N on both sides of the weekly
  * statement refresh (the workflow wakes a week after the decision).
  *
+ * Recovery costs (追偿费用) recorded by the finance officer are on the statement and are settled
+ * before interest and principal (民法典 第五百六十一条).
+ *
  * The defect: decided on a Monday with a partial repayment that day, read ten days later, a
  * repayment of the shown amount left the case in `clawback`, short of the latest days' interest.
  */
@@ -39,7 +42,8 @@ describe('the outstanding read on day N and paid on day N settles the clawback',
 
   step('paid in full in year 1; fraud found in year 2; recovery decided, part repaid that day', async () => {
     await sleepToShanghai(lc, d('2027-03-01'));
-    handles = await Promise.all(READ_ON_DAY.map(() => lc.file(DRUG, FACTS)));
+    // One application per reading day, and one more that records recovery costs.
+    handles = await Promise.all([...READ_ON_DAY, 'costs'].map(() => lc.file(DRUG, FACTS)));
     await toDisbursement(lc, handles, '3500000.00');
     for (const [n, day] of [[1, d('2027-04-01')], [2, d('2027-06-01')], [3, d('2027-09-01')]] as const) {
       await sleepToShanghai(lc, day);
@@ -79,4 +83,36 @@ describe('the outstanding read on day N and paid on day N settles the clawback',
       }
     });
   }
+
+  step('recovery costs, recorded with evidence, are on the statement and settled first, then interest, then principal', async () => {
+    const h = handles[READ_ON_DAY.length]!;
+    const finance = actor('finance-officer');
+    const feeDay = addCalendarDays(decisionDate, 20);
+    await sleepToShanghai(lc, feeDay, '11:00');
+    let s = await act(h, 'costs', { actor: finance, amount: '5000.00', incurredOn: feeDay, description: '诉讼费', evidence: [doc('诉讼费收据.pdf')] });
+    assert.equal(s.clawback!.costs, '5000.00');
+    assert.equal(s.clawback!.recoveryCosts!.length, 1);
+    assert.equal(s.clawback!.recoveryCosts![0]!.description, '诉讼费');
+    assert.equal(s.audit.at(-1)!.action, 'costs');
+
+    // A repayment the next day goes to the fee first, then to interest; principal untouched.
+    const next = addCalendarDays(feeDay, 1);
+    await sleepToShanghai(lc, next, '11:00');
+    s = await act(h, 'repayments', { actor: finance, amount: '6000.00', paidOn: next });
+    const allocation = s.clawback!.repayments.at(-1)!;
+    assert.deepEqual([allocation.toCosts, allocation.toInterest, allocation.toPrincipal], ['5000.00', '1000.00', '0.00']);
+
+    // A cost dated in the future, or before the decision, is refused and changes nothing.
+    const refusal = await act(h, 'costs', { actor: finance, amount: '100.00', incurredOn: addCalendarDays(next, 1), description: '保全费', evidence: [doc('保全费.pdf')] }).then(
+      () => assert.fail('accepted a cost dated tomorrow'),
+      (err: Error) => err,
+    );
+    assert.match(String((refusal as { cause?: Error }).cause?.message ?? refusal.message), /in the future/);
+
+    // Paying what is shown settles it.
+    const read = await lc.state(h);
+    s = await act(h, 'repayments', { actor: finance, amount: read.clawback!.outstanding, paidOn: next });
+    assert.equal(s.stage, 'clawed-back');
+    assert.equal(s.clawback!.costs, '5000.00');
+  });
 });
