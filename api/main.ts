@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     authenticator,
     logger,
     rateLimitPerMinute: settings.auth.rateLimitPerMinute,
+    trustProxy: settings.auth.trustProxy,
     catalog,
     calendar,
     lpr,

@@ -4,6 +4,7 @@
  * One module so that `npm start`, the worker, the API and the tests agree on names and defaults,
  * and a wrong value stops the process with a sentence naming the variable, not a stack trace.
  */
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -28,6 +29,54 @@ const hostPort = z
 const empty = (v: unknown) => (v === '' ? undefined : v);
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+
+/**
+ * Which proxies in front of the API to believe about the client's address (X-Forwarded-For), as
+ * Express's `trust proxy` takes it: `false` (none: the socket's address), a hop count, or the
+ * proxies' addresses, CIDR ranges and the names loopback, linklocal, uniquelocal.
+ */
+export type TrustProxy = false | number | string[];
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** Why one entry of a TRUST_PROXY list is not an address, a range or a name, or null. */
+function proxyEntryProblem(entry: string): string | null {
+  if (PROXY_NAMES.has(entry)) return null;
+  const [address, range, extra] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || extra !== undefined) return `${JSON.stringify(entry)} is not an address, a CIDR range or one of loopback, linklocal, uniquelocal`;
+  if (range === undefined) return null;
+  const bits = family === 4 ? 32 : 128;
+  if (/^[0-9]{1,3}$/.test(range) && Number(range) <= bits) return null;
+  if (family === 4 && isIP(range) === 4) return null; // a netmask, e.g. 10.0.0.0/255.0.0.0
+  return `${JSON.stringify(entry)} has a range that is not /0-/${bits}${family === 4 ? ' or a netmask' : ''}`;
+}
+
+const trustProxy = z
+  .string()
+  .transform((value, ctx): TrustProxy => {
+    const v = value.trim();
+    if (v === '' || v === 'false' || v === '0') return false;
+    if (v === 'true') {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must not be true: that believes any X-Forwarded-For a client makes up; give the number of proxies in front of the API (e.g. 1) or their addresses',
+      });
+      return z.NEVER;
+    }
+    if (/^[0-9]+$/.test(v)) {
+      const hops = Number(v);
+      if (hops > 10) ctx.addIssue({ code: 'custom', message: 'must be at most 10 proxies' });
+      return hops;
+    }
+    const entries = v.split(',').map((e) => e.trim());
+    for (const entry of entries) {
+      const problem = proxyEntryProblem(entry);
+      if (problem) ctx.addIssue({ code: 'custom', message: `must be false, a number of proxies or their addresses: ${problem}` });
+    }
+    return entries;
+  })
+  .default(false);
 
 /** Never echoed in an error message, even when wrong. */
 const SECRET_VARIABLES = new Set(['EFFECTS_WEBHOOK_SECRET', 'DISHONESTY_LIST_SECRET', 'TEMPORAL_API_KEY']);
@@ -92,6 +141,8 @@ const EnvSchema = z
       .min(1, 'must be at least 1')
       .max(1_000_000, 'must be at most 1000000')
       .default(600),
+    /** The proxies whose X-Forwarded-For gives the client address; default none (the socket's address). */
+    TRUST_PROXY: trustProxy,
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {
@@ -161,6 +212,8 @@ export interface AuthSettings {
   keyHashesFile: string | undefined;
   jwt: JwtSettings | undefined;
   rateLimitPerMinute: number;
+  /** Whose X-Forwarded-For names the client address rate limits count by. */
+  trustProxy: TrustProxy;
 }
 
 export interface Settings {
@@ -255,6 +308,7 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
             }
           : undefined,
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      trustProxy: e.TRUST_PROXY,
     },
   };
 }

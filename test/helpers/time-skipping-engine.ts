@@ -89,6 +89,7 @@ const INHERITED_SETTINGS = [
   'JWT_NAME_CLAIM',
   'JWT_APPLICANTS_CLAIM',
   'RATE_LIMIT_PER_MINUTE',
+  'TRUST_PROXY',
 ];
 
 interface Child {

@@ -136,4 +136,20 @@ describe('settings from the environment', () => {
     );
     assert.throws(() => parseSettings({ RATE_LIMIT_PER_MINUTE: '0' }), /RATE_LIMIT_PER_MINUTE must be at least 1/);
   });
+
+  it('when TRUST_PROXY is unset, then no proxy is believed; a hop count or the proxies\' addresses are taken as Express takes them', () => {
+    assert.equal(parseSettings({}).auth.trustProxy, false);
+    for (const off of ['', 'false', '0']) assert.equal(parseSettings({ TRUST_PROXY: off }).auth.trustProxy, false, off);
+    assert.equal(parseSettings({ TRUST_PROXY: '1' }).auth.trustProxy, 1);
+    assert.deepEqual(parseSettings({ TRUST_PROXY: '10.0.0.0/8, loopback,fd00::/8' }).auth.trustProxy, ['10.0.0.0/8', 'loopback', 'fd00::/8']);
+    assert.deepEqual(parseSettings({ TRUST_PROXY: '192.168.1.10,10.0.0.0/255.0.0.0' }).auth.trustProxy, ['192.168.1.10', '10.0.0.0/255.0.0.0']);
+  });
+
+  it('when TRUST_PROXY would believe anyone, or names no address, then start-up stops naming it', () => {
+    assert.throws(() => parseSettings({ TRUST_PROXY: 'true' }), /TRUST_PROXY must not be true: that believes any X-Forwarded-For a client makes up/);
+    assert.throws(() => parseSettings({ TRUST_PROXY: '11' }), /TRUST_PROXY must be at most 10 proxies/);
+    assert.throws(() => parseSettings({ TRUST_PROXY: 'proxy.example' }), /TRUST_PROXY must be false, a number of proxies or their addresses: "proxy.example" is not an address/);
+    assert.throws(() => parseSettings({ TRUST_PROXY: '10.0.0.0/33' }), /"10.0.0.0\/33" has a range that is not \/0-\/32 or a netmask/);
+    assert.throws(() => parseSettings({ TRUST_PROXY: '::1/129' }), /not \/0-\/128/);
+  });
 });
