@@ -23,7 +23,7 @@ export interface CostsRequest extends ActionRequest {
   evidence: Document[];
 }
 
-const CostsBody: z.ZodType<BodyOf<CostsRequest>> = body({
+export const CostsBody: z.ZodType<BodyOf<CostsRequest>> = body({
   amount: PositiveYuan,
   incurredOn: CalendarDate,
   description: text(500),

@@ -13,6 +13,7 @@ import { AgreementBody } from '../../domain/actions/agreement';
 import { BreachReportBody } from '../../domain/actions/breach-report';
 import { ClawbackDecisionBody } from '../../domain/actions/clawback-decision';
 import { ConfirmationBody } from '../../domain/actions/confirmation';
+import { CostsBody } from '../../domain/actions/costs';
 import { FraudReportBody } from '../../domain/actions/fraud-report';
 import { InspectionBody } from '../../domain/actions/inspection';
 import { MaterialsBody } from '../../domain/actions/materials';
@@ -79,6 +80,7 @@ describe('action bodies (POST /applications/:id/<action>)', () => {
       ['breach-report', BreachReportBody, { obligation: 'stay-5-years', findings: '企业注册地已迁出' }],
       ['clawback-decision', ClawbackDecisionBody, { decision: 'recover', reason: '违反承诺' }],
       ['repayments', RepaymentBody, { amount: '100000.00', paidOn: '2029-04-01' }],
+      ['costs', CostsBody, { amount: '5000.00', incurredOn: '2029-04-01', description: '诉讼费', evidence: [doc()] }],
     ];
 
     it('when an action has a body here, then it is an action of the rule table', () => {
