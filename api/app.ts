@@ -24,7 +24,7 @@ import { referenceRoutes, type ReferenceDeps } from './reference-routes';
 import { ROUTES } from './routes';
 import { jsonBody, parserProblem, strictQuery } from './strict-input';
 
-export interface AppDeps extends ReferenceDeps {
+export interface AppDeps extends Omit<ReferenceDeps, 'clock'> {
   client: Client;
   taskQueue: string;
   authenticator: Authenticator;
@@ -86,6 +86,7 @@ export function createApp(deps: AppDeps): express.Express {
   // ---- What each may do: the matrix, in front of every route ----
   for (const route of ROUTES) {
     if (route.audience !== 'public') app[route.method](route.path, guard(route, deps.authenticator));
+    if (route.calculator) app[route.method](route.path, limits.anonymousCalculations);
   }
 
   const namespace = deps.client.options.namespace;
@@ -104,6 +105,7 @@ export function createApp(deps: AppDeps): express.Express {
   app.use(
     referenceRoutes({
       ...deps,
+      clock,
       calendarYearSupplied: deps.calendarYearSupplied ?? (async (year) => void (await signalCalendarUpdated(deps.client, year))),
     }),
   );

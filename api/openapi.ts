@@ -119,6 +119,7 @@ function errorStatuses(route: RouteSpec): number[] {
   const statuses = new Set<number>([500]);
   if (route.body || route.query || route.idempotent || route.path.includes(':year')) statuses.add(400);
   if (!isPublic(route)) [401, 403, 429, 503].forEach((s) => statuses.add(s)); // 503: bearer keys unverifiable
+  if (route.calculator) statuses.add(429);
   if (/:(id|n)\b/.test(route.path)) statuses.add(404); // an unknown year is a 422, not a 404
   if (route.action || route.applicantScope === 'body') statuses.add(409);
   if (route.body) statuses.add(413);
@@ -138,7 +139,8 @@ const SCOPE_SENTENCE: Record<ApplicantScope, string> = {
 
 function description(route: RouteSpec): string {
   const lines = [`${route.summary}.`];
-  if (isPublic(route)) lines.push('Public: no credential needed.');
+  if (route.calculator) lines.push('Public calculator (政策计算器): no credential needed; without one, rate-limited per client address (`429` with `Retry-After`).');
+  else if (isPublic(route)) lines.push('Public: no credential needed.');
   else lines.push(`**Roles:** ${rolesOf(route).join(', ')}.`);
   if (route.applicantScope) {
     lines.push(`Applicant systems are limited to the credit codes their credential is bound to: ${SCOPE_SENTENCE[route.applicantScope]}.`);

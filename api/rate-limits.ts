@@ -21,7 +21,7 @@ import { rateLimiter } from './observability';
 import { Problem } from './problem';
 
 /** The two limiters' names, for a store that keeps several apart (e.g. as a key prefix). */
-export type RateLimiterName = 'requests' | 'refused-credentials';
+export type RateLimiterName = 'requests' | 'refused-credentials' | 'anonymous-calculations';
 
 /** A new store for each limiter (express-rate-limit refuses one store for two limiters). */
 export type RateLimitStores = (limiter: RateLimiterName) => Store;
@@ -31,6 +31,13 @@ const memoryStores: RateLimitStores = () => new MemoryStore();
 
 /** Refused credentials per client address per minute; the next ones are answered 429. */
 export const REFUSED_CREDENTIALS_PER_MINUTE = 60;
+
+/**
+ * The public calculators (政策计算器: award preview, clawback, working days) answer citizens and
+ * firms without a credential: per client address per minute, the next ones are answered 429.
+ * A caller with a credential counts against its own budget instead.
+ */
+export const ANONYMOUS_CALCULATIONS_PER_MINUTE = 30;
 
 /** The client address as a key: an IPv4 address as is, an IPv6 address as its /56 (one host cannot rotate through its range). */
 function addressKey(req: Request): string {
@@ -52,6 +59,8 @@ export interface RateLimits {
   requests: RequestHandler;
   /** Mount as an error handler after the routes: counts each 401 against its address, and past the limit answers 429 instead. */
   refusedCredentials: ErrorRequestHandler;
+  /** Mount on the public calculators: counts each request without a credential against its address. */
+  anonymousCalculations: RequestHandler;
 }
 
 export function rateLimits(options: RateLimitOptions): RateLimits {
@@ -73,8 +82,16 @@ export function rateLimits(options: RateLimitOptions): RateLimits {
     store: stores('refused-credentials'),
     logger: options.logger,
   });
+  const anonymous = rateLimiter({
+    perMinute: ANONYMOUS_CALCULATIONS_PER_MINUTE,
+    keyOf: (req) => `anonymous:${addressKey(req)}`,
+    onLimited: limited('calculations without a credential from this address'),
+    store: stores('anonymous-calculations'),
+    logger: options.logger,
+  });
   return {
     requests,
+    anonymousCalculations: (req, res, next) => (res.locals.principal ? next() : anonymous(req, res, next)),
     refusedCredentials: (err: unknown, req, res, next) => {
       if (!(err instanceof Problem) || err.type !== 'unauthorized') return next(err);
       // Counted; within the limit the 401 goes on, past it the limiter's 429 replaces it.

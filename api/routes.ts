@@ -42,6 +42,8 @@ export interface RouteSpec {
   idempotent?: boolean;
   /** A POST that changes nothing (a calculator): auditors may use it. */
   readOnly?: boolean;
+  /** A public calculator (政策计算器): no credential needed, rate-limited per address without one. */
+  calculator?: true;
 }
 
 /** Everyone with a credential: staff, auditors, admins and applicant systems. */
@@ -127,7 +129,7 @@ const REFERENCE_ROUTES: readonly RouteSpec[] = [
   },
   {
     method: 'get', path: '/calendar/working-days', operationId: 'workingDays', tag: 'Reference data',
-    summary: 'Count working days from a date', audience: EVERYONE, query: reference.WorkingDaysQuery,
+    summary: 'Count working days from a date', audience: 'public', calculator: true, query: reference.WorkingDaysQuery,
     responses: { 200: 'The working days, the last one, and when a window over them closes' },
   },
   {
@@ -141,8 +143,8 @@ const REFERENCE_ROUTES: readonly RouteSpec[] = [
   },
   {
     method: 'post', path: '/calculations/clawback', operationId: 'calculateClawback', tag: 'Reference data',
-    summary: 'Compute a clawback statement (principal and LPR interest) without touching any application',
-    audience: EVERYONE, readOnly: true, body: reference.ClawbackCalculationBody, responses: { 200: 'The statement, line by line' },
+    summary: 'Compute a clawback statement (principal, LPR interest, recovery costs, repayments in the legal order) as of a date, today by default, without touching any application',
+    audience: 'public', calculator: true, readOnly: true, body: reference.ClawbackCalculationBody, responses: { 200: 'The statement, line by line' },
   },
   {
     method: 'get', path: '/programs', operationId: 'listPrograms', tag: 'Reference data',
@@ -154,7 +156,7 @@ const REFERENCE_ROUTES: readonly RouteSpec[] = [
   },
   {
     method: 'post', path: '/programs/:id/award-preview', operationId: 'previewAward', tag: 'Reference data',
-    summary: 'Preview the award formula for a set of facts', audience: EVERYONE, readOnly: true, body: reference.FactsBody,
+    summary: 'Preview the award formula for a set of facts', audience: 'public', calculator: true, readOnly: true, body: reference.FactsBody,
     responses: { 200: 'The award and how it was computed' },
   },
 ];

@@ -507,20 +507,37 @@ export function outstandingOn(input: ClawbackInput, date: string): Yuan {
 
 export interface ClawbackCalculationRequest {
   tranches: { amount: Yuan; paidOn: string }[];
-  /** The day the whole amount is repaid: interest runs up to, not including, this day. */
+  /**
+   * The statement date: interest runs up to, not including, this day; what repaying the rest on
+   * this day costs. The API fills in today (Asia/Shanghai) when the caller leaves it out.
+   */
   repaidOn: string;
   decisionDate: string;
   rateMode: RateMode;
   dayCount: DayCount;
   tenor: Tenor;
+  /** Recovery costs (追偿费用), each due from the day incurred. */
+  costs?: RecoveryCost[];
+  /** Repayments already made, allocated costs → interest → principal (民法典 第五百六十一条). */
+  repayments?: Repayment[];
 }
 
 export interface ClawbackCalculation {
   principal: Yuan;
   interest: Yuan;
+  costs: Yuan;
+  /** principal + interest + costs. */
   total: Yuan;
+  repaid: Yuan;
+  /** What repaying the rest on `repaidOn` costs: total − repaid. */
+  outstanding: Yuan;
+  outstandingBreakdown: { costs: Yuan; interest: Yuan; principal: Yuan };
   lines: InterestLine[];
+  /** Each repayment as allocated, in date order. */
+  repayments: RepaymentAllocation[];
   repaidOn: string;
+  /** The statement's date: `repaidOn`. */
+  asOf: string;
   decisionDate: string;
   rateMode: RateMode;
   dayCount: DayCount;
@@ -530,9 +547,10 @@ export interface ClawbackCalculation {
 }
 
 /**
- * What repaying everything on `repaidOn` costs: the statement without costs or earlier
- * repayments. Tranches are numbered 1..n in the order given. Errors name the request's fields
- * (`repaidOn`, `tranches[i].amount`, ...).
+ * The statement a clawback would have on `repaidOn`: principal, LPR interest, recovery costs,
+ * earlier repayments allocated in the legal order, and what repaying the rest that day costs.
+ * Tranches are numbered 1..n in the order given. Errors name the request's fields (`repaidOn`,
+ * `tranches[i].amount`, `costs[i].incurredOn`, `repayments[i].amount`, ...).
  */
 export function clawbackCalculation(request: ClawbackCalculationRequest, lpr: LprTable): ClawbackCalculation {
   if (typeof request !== 'object' || request === null) throw new ClawbackInputError('body', 'must be an object');
@@ -547,17 +565,25 @@ export function clawbackCalculation(request: ClawbackCalculationRequest, lpr: Lp
     rateMode: request.rateMode,
     dayCount: request.dayCount,
     tenor: request.tenor,
+    ...(request.costs === undefined ? {} : { costItems: request.costs }),
+    ...(request.repayments === undefined ? {} : { repayments: request.repayments }),
     lpr,
   };
-  const parts = normaliseParts(input, { requireTranches: true });
-  const repaidOn = checkAsOf(parts, request.repaidOn, 'repaidOn');
+  const parts = renamed(() => normaliseParts(input, { requireTranches: true }));
+  const repaidOn = renamed(() => checkAsOf(parts, request.repaidOn, 'repaidOn'));
   const s = statementOf(parts, repaidOn);
   return {
     principal: s.principal,
     interest: s.interest,
+    costs: s.costs,
     total: s.total,
+    repaid: s.repaid,
+    outstanding: s.outstanding,
+    outstandingBreakdown: s.outstandingBreakdown,
     lines: s.lines,
+    repayments: s.repayments,
     repaidOn,
+    asOf: repaidOn,
     decisionDate: s.decisionDate,
     rateMode: s.rateMode,
     dayCount: s.dayCount,
@@ -565,4 +591,16 @@ export function clawbackCalculation(request: ClawbackCalculationRequest, lpr: Lp
     carriedForward: s.carriedForward,
     lprConfirmedThrough: s.lprConfirmedThrough,
   };
+}
+
+/** The calculator's request calls the cost items `costs`: errors name its field. */
+function renamed<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ClawbackInputError && !(err instanceof RepaymentExceedsOutstandingError) && /costItems/.test(err.field + err.reason)) {
+      throw new ClawbackInputError(err.field.replace(/^costItems/, 'costs'), err.reason.replace(/costItems\[/g, 'costs['));
+    }
+    throw err;
+  }
 }

@@ -673,3 +673,36 @@ describe('recovery costs recorded over time (追偿费用), each due from the da
     assert.throws(() => clawbackStatement(input([], '2024-12-15')), /costItems\[0\]\.incurredOn 2024-12-20/);
   });
 });
+
+describe('calculator with recovery costs and repayments (issue 15)', () => {
+  const request = {
+    tranches: [{ amount: '1000000.00', paidOn: '2024-01-01' }],
+    decisionDate: '2024-11-15',
+    rateMode: 'fixed-at-decision' as const,
+    dayCount: 'ACT/360' as const,
+    tenor: '1Y' as const,
+  };
+
+  it('allocates each repayment in the legal order and answers what repaying the rest costs, as the statement does', () => {
+    const costs = [{ amount: '2000.00', incurredOn: '2024-12-01' }];
+    const repayments = [{ amount: '3000.00', paidOn: '2024-12-10' }];
+    const c = clawbackCalculation({ ...request, repaidOn: '2025-01-01', costs, repayments }, lpr);
+    const s = clawbackStatement({ ...request, tranches: [{ tranche: 1, ...request.tranches[0]! }], asOf: '2025-01-01', costItems: costs, repayments, lpr });
+    assert.deepEqual(c.repayments, s.repayments);
+    assert.deepEqual(c.repayments[0], { amount: '3000.00', paidOn: '2024-12-10', toCosts: '2000.00', toInterest: '1000.00', toPrincipal: '0.00' });
+    assert.deepEqual([c.costs, c.total, c.repaid, c.outstanding], [s.costs, s.total, s.repaid, s.outstanding]);
+    assert.deepEqual(c.outstandingBreakdown, s.outstandingBreakdown);
+    assert.equal(c.asOf, '2025-01-01');
+  });
+
+  it('names the calculator fields in errors: costs[i] and repayments[i]', () => {
+    assert.throws(
+      () => clawbackCalculation({ ...request, repaidOn: '2024-11-20', costs: [{ amount: '1.00', incurredOn: '2024-12-01' }] }, lpr),
+      (e: unknown) => e instanceof ClawbackInputError && e.field === 'repaidOn' && /costs\[0\]\.incurredOn 2024-12-01/.test(e.reason),
+    );
+    assert.throws(
+      () => clawbackCalculation({ ...request, repaidOn: '2025-01-01', repayments: [{ amount: '9999999.00', paidOn: '2024-12-01' }] }, lpr),
+      (e: unknown) => e instanceof RepaymentExceedsOutstandingError && e.field === 'repayments[0].amount',
+    );
+  });
+});

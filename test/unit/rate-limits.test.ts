@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStore } from 'express-rate-limit';
-import { REFUSED_CREDENTIALS_PER_MINUTE } from '../../api/rate-limits';
+import { ANONYMOUS_CALCULATIONS_PER_MINUTE, REFUSED_CREDENTIALS_PER_MINUTE } from '../../api/rate-limits';
 import { freePort } from '../../lib/dev-server';
 import { PROJECT_ROOT } from '../../lib/settings';
 import { startApp } from '../helpers/app';
@@ -89,13 +89,57 @@ describe('refused credentials are throttled per address, valid ones from the sam
       },
     });
     try {
-      assert.deepEqual(made.map((m) => m.name).sort(), ['refused-credentials', 'requests']);
+      assert.deepEqual(made.map((m) => m.name).sort(), ['anonymous-calculations', 'refused-credentials', 'requests']);
       await programs(api.base, { 'X-Api-Key': 'wrong' });
       await programs(api.base, { 'X-Api-Key': api.keys.auditor });
       const refused = made.find((m) => m.name === 'refused-credentials')!.store;
       const requests = made.find((m) => m.name === 'requests')!.store;
       assert.equal((await refused.get('refused:ip:127.0.0.1'))?.totalHits, 1);
       assert.equal((await requests.get('principal:dev-auditor'))?.totalHits, 1);
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe('the public calculators (issue 15): no credential needed, rate-limited per address', () => {
+  it('working days, the award preview and the clawback calculator answer without a credential; past the limit 429, while a credential keeps its own budget', async () => {
+    const api = await startApp();
+    try {
+      const days = () => fetch(`${api.base}/calendar/working-days?from=2026-10-08&count=5`);
+      const first = await days();
+      assert.equal(first.status, 200, await first.text());
+      const preview = await fetch(`${api.base}/programs/dinghu-emergency-major-project/award-preview`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ fixedInvestment: '1200000000.00' }),
+      });
+      assert.equal(preview.status, 200, await preview.text());
+      const clawback = await fetch(`${api.base}/calculations/clawback`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          tranches: [{ amount: '1000000.00', paidOn: '2024-01-01' }], decisionDate: '2024-11-15', repaidOn: '2025-01-01',
+          rateMode: 'fixed-at-decision', dayCount: 'ACT/360', tenor: '1Y',
+          costs: [{ amount: '2000.00', incurredOn: '2024-12-01' }], repayments: [{ amount: '3000.00', paidOn: '2024-12-10' }],
+        }),
+      });
+      const statement = (await clawback.json()) as { repayments: unknown[] };
+      assert.equal(clawback.status, 200, JSON.stringify(statement));
+      assert.deepEqual(statement.repayments[0], { amount: '3000.00', paidOn: '2024-12-10', toCosts: '2000.00', toInterest: '1000.00', toPrincipal: '0.00' });
+      // Without a date: as of today.
+      const { repaidOn: _r, ...undated } = { tranches: [{ amount: '1000.00', paidOn: '2024-01-01' }], decisionDate: '2024-11-15', repaidOn: '', rateMode: 'floating', dayCount: 'ACT/360', tenor: '1Y' };
+      const today = (await (await fetch(`${api.base}/calculations/clawback`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(undated) })).json()) as { asOf: string };
+      assert.equal(today.asOf, new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date()));
+
+      const statuses: number[] = [];
+      // Four calculations so far from this address; the rest of the minute's budget, then 429.
+      for (let i = 5; i <= ANONYMOUS_CALCULATIONS_PER_MINUTE; i++) statuses.push((await days()).status);
+      assert.ok(statuses.every((s) => s === 200), statuses.join(' '));
+      const limited = await days();
+      assert.equal(limited.status, 429);
+      assert.ok(Number(limited.headers.get('retry-after')) >= 1);
+      // A staff credential from the same address is not throttled by the anonymous limit.
+      const staff = await fetch(`${api.base}/calendar/working-days?from=2026-10-08&count=5`, { headers: { 'X-Api-Key': api.keys.reviewer } });
+      assert.equal(staff.status, 200);
     } finally {
       await api.close();
     }
