@@ -11,6 +11,7 @@ import type { Client } from '@temporalio/client';
 import { authenticate, guard } from './access';
 import { actionRoutes, signalCalendarUpdated } from './action-routes';
 import { applicationRoutes } from './application-routes';
+import { codecCors, codecRoutes, originsOf } from './codec-routes';
 import type { Authenticator } from './credentials';
 import { docsRoutes } from './docs';
 import { createLogger, type Logger } from './log';
@@ -36,6 +37,8 @@ export interface AppDeps extends ReferenceDeps {
   metrics?: Metrics;
   /** Requests per credential per minute (per API process). */
   rateLimitPerMinute?: number;
+  /** Web origins that may call /codec; default: the Web UI's (webUiUrl). */
+  codecCorsOrigins?: readonly string[];
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -67,6 +70,8 @@ export function createApp(deps: AppDeps): express.Express {
   const document = openApiDocument({});
   app.get('/openapi.json', (_req, res) => void res.json(document));
   app.use(docsRoutes());
+  // The Web UI's browser asks before it calls /codec: answered before any credential is read.
+  app.use('/codec', codecCors(deps.codecCorsOrigins ?? (deps.webUiUrl ? originsOf(deps.webUiUrl) : [])));
 
   // ---- Who is calling, how often ----
   const clientKey = (req: Request) => `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
@@ -110,6 +115,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(applicationRoutes({ client: deps.client, taskQueue: deps.taskQueue, catalog: deps.catalog, metrics, clock, linksFor, runLink }));
   app.use(actionRoutes({ client: deps.client, metrics, linksFor }));
+  app.use(codecRoutes({ codecs: deps.client.options.loadedDataConverter.payloadCodecs, namespace }));
   // Applications waiting for a calendar year resume as soon as an admin supplies it.
   app.use(
     referenceRoutes({

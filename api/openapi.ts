@@ -281,6 +281,7 @@ const TAGS: Record<RouteSpec['tag'], string> = {
   Audit: 'The audit trail of an application across all its runs',
   'Reference data': 'Working-day calendar, LPR fixings, the policy catalog and calculators',
   Operations: 'Health, readiness, metrics and this contract',
+  'Payload codec': 'The remote codec the Temporal Web UI calls to show the encrypted payloads of a workflow decrypted',
 };
 
 const INFO_DESCRIPTION = [
