@@ -21,7 +21,7 @@ export interface PayloadEncryption {
   dataConverter: DataConverter;
   /** The key id new payloads are encrypted under. */
   keyId: string;
-  /** One line for a start banner or log: where the keys come from (never a key). */
+  /** What happens to payloads, for a start banner or log: which key, from where (never a key). */
   description: string;
 }
 
@@ -35,14 +35,14 @@ export function payloadEncryptionOf(settings: Settings): PayloadEncryption {
     return {
       dataConverter: dataConverterFor(configured),
       keyId: configured.encryptWith,
-      description: `Payloads encrypted (AES-256-GCM) with key ${configured.encryptWith} of PAYLOAD_CODEC_KEYS (${configured.keys.size} key${configured.keys.size === 1 ? '' : 's'} decrypt)`,
+      description: `encrypted (AES-256-GCM) with key ${configured.encryptWith} of PAYLOAD_CODEC_KEYS (${configured.keys.size} key${configured.keys.size === 1 ? '' : 's'} decrypt)`,
     };
   }
   const { keys, created } = loadOrCreateDevPayloadKeys(settings.payloadCodec.devKeyFile);
   return {
     dataConverter: dataConverterFor(keys),
     keyId: keys.encryptWith,
-    description: `Payloads encrypted (AES-256-GCM) with development key ${keys.encryptWith}, ${created ? 'created just now in' : 'from'} ${settings.payloadCodec.devKeyFile} (set PAYLOAD_CODEC_KEYS in production)`,
+    description: `encrypted (AES-256-GCM) with development key ${keys.encryptWith}, ${created ? 'created just now in' : 'from'} ${settings.payloadCodec.devKeyFile} (set PAYLOAD_CODEC_KEYS in production)`,
   };
 }
 

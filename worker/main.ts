@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     workflowBundlePath: settings.workflowBundlePath,
   });
   console.log(`Worker polling task queue ${settings.taskQueue} on ${options.address} (namespace ${settings.namespace})`);
-  for (const line of [...description, encryption.description]) console.log(`  ${line}`);
+  for (const line of [...description, `Payloads: ${encryption.description}`]) console.log(`  ${line}`);
   // run() resolves after SIGINT/SIGTERM, once in-flight tasks are done.
   await worker.run();
   await connection.close();

@@ -7,11 +7,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { ENCRYPTED_ENCODING } from '../../lib/payload-codec';
+import { provisionTemporal } from '../../lib/provision';
 import { creditCode } from '../helpers/fixtures';
 import { http, type RunningEngine, startEngine } from '../helpers/engine';
 import { tempDir } from '../helpers/temporal';
@@ -73,7 +75,7 @@ describe('encrypted payloads on the dev server (npm start)', () => {
   });
 
   it('when started without keys, then a development key is made once in the data folder (0600) and the banner says so', () => {
-    assert.match(engine.output(), /Payloads: +Payloads encrypted \(AES-256-GCM\) with development key dev-\d{4}-\d{2}-\d{2}, created just now in .*payload-keys\.json/);
+    assert.match(engine.output(), /Payloads: +encrypted \(AES-256-GCM\) with development key dev-\d{4}-\d{2}-\d{2}, created just now in .*payload-keys\.json/);
     assert.match(engine.output(), new RegExp(`Codec endpoint: +${engine.apiUrl}/codec`));
     assert.equal(statSync(join(dataDir, 'payload-keys.json')).mode & 0o777, 0o600);
   });
@@ -132,6 +134,23 @@ describe('encrypted payloads on the dev server (npm start)', () => {
     const refused = await http(engine, 'POST', '/codec/decode', { role: 'applicant-system', headers, body: { payloads: [wire(input)] } });
     assert.equal(refused.status, 403);
     assert.ok(!JSON.stringify(refused.body).includes(NAME));
+  });
+
+  it("when the Temporal CLI shows the history through the codec endpoint with an auditor's key, then the input reads in clear", () => {
+    const show = (extra: string[]) =>
+      spawnSync(provisionTemporal().cli, ['workflow', 'show', '-w', id, '--address', `127.0.0.1:${engine.ports.temporal}`, '--output', 'json', ...extra], { encoding: 'utf8', timeout: 30_000 });
+    const inputOf = (stdout: string) => {
+      const p = JSON.parse(stdout).events[0].workflowExecutionStartedEventAttributes.input.payloads[0] as { metadata: Record<string, string>; data: string };
+      return { encoding: Buffer.from(p.metadata.encoding!, 'base64').toString(), text: Buffer.from(p.data, 'base64').toString('utf8') };
+    };
+    const without = inputOf(show([]).stdout);
+    assert.equal(without.encoding, ENCRYPTED_ENCODING);
+    assert.ok(!without.text.includes(NAME));
+    const through = show(['--codec-endpoint', `${engine.apiUrl}/codec`, '--codec-header', `X-Api-Key=${engine.keys.auditor}`]);
+    assert.equal(through.status, 0, through.stderr);
+    const decoded = inputOf(through.stdout);
+    assert.equal(decoded.encoding, 'json/plain');
+    assert.ok(decoded.text.includes(NAME));
   });
 
   it('when the Web UI asks for its settings, then its codec endpoint is the API', async () => {
