@@ -123,6 +123,7 @@ function errorStatuses(route: RouteSpec): number[] {
   if (route.body) statuses.add(413);
   // Filing (ineligible, key reused with another body), listings (too many matches), calendars.
   if (route.applicantScope === 'body' || route.applicantScope === 'listing' || route.path.startsWith('/calendar/')) statuses.add(422);
+  if (route.tag === 'Payload codec') statuses.add(422); // a payload under an unknown key id, or altered
   if (callsTemporal(route)) statuses.add(503);
   return [...statuses].filter((s) => !(s in route.responses)).sort((a, b) => a - b);
 }

@@ -15,6 +15,7 @@ import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { createApp } from '../../api/app';
 import { createAuthenticator } from '../../api/credentials';
 import { createLogger } from '../../api/log';
+import { openApiDocument } from '../../api/openapi';
 import { ROLES, type Role } from '../../domain/roles';
 import { createCalendarStore } from '../../lib/calendar-store';
 import { loadCatalog } from '../../lib/catalog-store';
@@ -132,6 +133,17 @@ describe('codec endpoint for the Temporal Web UI', () => {
     assert.equal(evil.headers.get('access-control-allow-origin'), null);
     const answer = await call('/codec/decode', { role: 'auditor', body: { payloads: [] }, headers: { Origin: 'https://evil.example' } });
     assert.equal(answer.headers.get('access-control-allow-origin'), null, 'no CORS grant for another origin');
+  });
+
+  it('the OpenAPI document publishes both routes: for the readers of the audit trail, with their 400 and 422', () => {
+    const paths = (openApiDocument({}) as { paths: Record<string, Record<string, { 'x-roles': string[]; responses: Record<string, unknown>; requestBody?: unknown }>> }).paths;
+    for (const path of ['/codec/decode', '/codec/encode']) {
+      const op = paths[path]?.post;
+      assert.ok(op, path);
+      assert.ok(!op['x-roles'].includes('applicant-system') && op['x-roles'].includes('auditor'), path);
+      for (const status of ['200', '400', '401', '403', '422']) assert.ok(op.responses[status], `${path} ${status}`);
+      assert.ok(op.requestBody, path);
+    }
   });
 
   it('when X-Namespace names another namespace, the body is not payloads, or a payload cannot be read, then 400 or 422 saying why', async () => {
