@@ -3,16 +3,18 @@
  * distinctive applicant name, the dev server's SQLite files read byte by byte for that name (as
  * UTF-8 and as JSON \u escapes) and not finding it, while the API still shows it; search
  * attributes and memo without it; and the codec endpoint the Web UI is pointed at decrypting a
- * stored payload for an auditor and refusing an applicant system.
+ * stored payload for an auditor and refusing an applicant system. Then a key rotation across two
+ * starts on configured keys.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { ENCRYPTED_ENCODING } from '../../lib/payload-codec';
+import { ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../lib/payload-codec';
 import { provisionTemporal } from '../../lib/provision';
 import { creditCode } from '../helpers/fixtures';
 import { http, type RunningEngine, startEngine } from '../helpers/engine';
@@ -156,5 +158,63 @@ describe('encrypted payloads on the dev server (npm start)', () => {
   it('when the Web UI asks for its settings, then its codec endpoint is the API', async () => {
     const settings = (await (await fetch(`${engine.uiUrl}/api/v1/settings`)).json()) as { Codec?: { Endpoint?: string } };
     assert.equal(settings.Codec?.Endpoint, `${engine.apiUrl}/codec`);
+  });
+});
+
+describe('key rotation on npm start: a new key encrypts, the old one still decrypts', () => {
+  const dataDir = tempDir('e2e-rotation');
+  const keyA = randomBytes(32).toString('base64');
+  const keyB = randomBytes(32).toString('base64');
+  const code = creditCode(4242);
+  let engine: RunningEngine | undefined;
+
+  after(async () => {
+    if (engine?.process.exitCode === null) await engine.interrupt();
+  });
+
+  /** The key id a stored payload names. */
+  const keyIdOf = (p: Payload) => new TextDecoder().decode(p.metadata![KEY_ID_METADATA]!);
+
+  it('when filed under key 2026-a and acted on after rotating to 2026-b, then each payload names its key and the API reads both', async () => {
+    engine = await startEngine(dataDir, undefined, { PAYLOAD_CODEC_KEYS: `2026-a:${keyA}` });
+    assert.match(engine.output(), /Payloads: +encrypted \(AES-256-GCM\) with key 2026-a of PAYLOAD_CODEC_KEYS \(1 key decrypt\)/);
+    assert.equal(existsSync(join(dataDir, 'payload-keys.json')), false, 'no development key when keys are configured');
+    assert.ok(!engine.output().includes(keyA), 'the key is never printed');
+    const filed = await http(engine, 'POST', '/applications', {
+      role: 'applicant-system',
+      body: { programId: 'dinghu-emergency-major-project', applicant: { creditCode: code, name: NAME }, facts: { fixedInvestment: '1200000000.00' } },
+    });
+    assert.equal(filed.status, 201, JSON.stringify(filed.body));
+    const id = filed.body.id as string;
+    const ports = engine.ports;
+    assert.equal(await engine.interrupt(), 0);
+
+    // Rolled out with both keys, the new one encrypting (docs/operations.md, rotation step 3).
+    engine = await startEngine(dataDir, ports, { PAYLOAD_CODEC_KEYS: `2026-a:${keyA},2026-b:${keyB}`, PAYLOAD_CODEC_KEY_ID: '2026-b' });
+    assert.match(engine.output(), /with key 2026-b of PAYLOAD_CODEC_KEYS \(2 keys decrypt\)/);
+    const got = await http(engine, 'GET', `/applications/${id}`, { role: 'auditor' });
+    assert.equal(got.status, 200, JSON.stringify(got.body));
+    assert.equal(got.body.applicant.name, NAME);
+    const recorded = await http(engine, 'POST', `/applications/${id}/preliminary-record`, {
+      role: 'intake-officer',
+      headers: { 'Idempotency-Key': `rotation-pr-${code}` },
+      body: { decision: 'pass', reason: REASON },
+    });
+    assert.equal(recorded.status, 200, JSON.stringify(recorded.body));
+
+    const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
+    try {
+      const history = await new Client({ connection }).workflow.getHandle(id).fetchHistory();
+      const started = history.events!.find((e) => e.workflowExecutionStartedEventAttributes)!;
+      assert.equal(keyIdOf(started.workflowExecutionStartedEventAttributes!.input!.payloads![0]!), '2026-a');
+      const accepted = history.events!.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes)!;
+      assert.equal(keyIdOf(accepted.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!.input!.args!.payloads![0]!), '2026-b');
+    } finally {
+      await connection.close();
+    }
+    const trail = await http(engine, 'GET', `/applications/${id}/history`, { role: 'auditor' });
+    assert.equal(trail.status, 200);
+    assert.ok(JSON.stringify(trail.body).includes(REASON));
+    assert.equal(await engine.interrupt(), 0);
   });
 });
