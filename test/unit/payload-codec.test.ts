@@ -6,6 +6,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { loadOrCreateDevPayloadKeys, parseKeyList } from '../../lib/codec-keys';
 import { codecsOf, dataConverterFor, decodeHistoryPayloads, payloadEncryptionOf } from '../../lib/data-converter';
 import { AesGcmPayloadCodec, type CodecKeys, ENCRYPTED_ENCODING, KEY_ID_METADATA, PayloadCodecError } from '../../lib/payload-codec';
-import { parseSettings, SettingsError } from '../../lib/settings';
+import { parseSettings, PROJECT_ROOT, SettingsError } from '../../lib/settings';
 import { tempDir } from '../helpers/temporal';
 
 const text = new TextDecoder();
@@ -162,6 +163,17 @@ describe('payload keys: from settings, never from code', () => {
     }
     // Development credentials and no key: the development key file.
     assert.equal(parseSettings({}).payloadCodec.keys, undefined);
+  });
+
+  it('when a worker or API process starts with production credentials and no keys, then it refuses to start, naming PAYLOAD_CODEC_KEYS', () => {
+    const dataDir = tempDir('refuse-start');
+    for (const entry of ['worker/main.ts', 'api/main.ts']) {
+      const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, DATA_DIR: dataDir, DEV_API_KEYS: 'false', TEMPORAL_ADDRESS: '127.0.0.1:1' };
+      const run = spawnSync(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, entry)], { cwd: PROJECT_ROOT, env, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(run.status, 2, `${entry}: ${run.stderr}`);
+      assert.match(run.stderr, /PAYLOAD_CODEC_KEYS is not set: with production credentials/, entry);
+    }
+    assert.equal(existsSync(join(dataDir, 'payload-keys.json')), false, 'no development key made');
   });
 
   it('when no key is configured under development credentials, then one random key is created once in the data folder', () => {
