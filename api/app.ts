@@ -13,6 +13,7 @@ import type { TrustProxy } from '../lib/settings';
 import { authenticate, guard } from './access';
 import { actionRoutes, signalCalendarUpdated } from './action-routes';
 import { applicationRoutes } from './application-routes';
+import { codecCors, codecRoutes, originsOf } from './codec-routes';
 import type { Authenticator } from './credentials';
 import { docsRoutes } from './docs';
 import { createLogger, type Logger } from './log';
@@ -41,6 +42,8 @@ export interface AppDeps extends Omit<ReferenceDeps, 'clock'> {
   rateLimitStores?: RateLimitStores;
   /** Which proxies' X-Forwarded-For to believe for the client address (`TRUST_PROXY`); default none. */
   trustProxy?: TrustProxy;
+  /** Web origins that may call /codec; default: the Web UI's (webUiUrl). */
+  codecCorsOrigins?: readonly string[];
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -74,6 +77,8 @@ export function createApp(deps: AppDeps): express.Express {
   const document = openApiDocument({});
   app.get('/openapi.json', (_req, res) => void res.json(document));
   app.use(docsRoutes());
+  // The Web UI's browser asks before it calls /codec: answered before any credential is read.
+  app.use('/codec', codecCors(deps.codecCorsOrigins ?? (deps.webUiUrl ? originsOf(deps.webUiUrl) : [])));
 
   // ---- Who is calling, how often (api/rate-limits.ts): a refused credential never blocks a valid one ----
   const limits = rateLimits({ perMinute: deps.rateLimitPerMinute ?? 600, stores: deps.rateLimitStores, logger });
@@ -101,6 +106,7 @@ export function createApp(deps: AppDeps): express.Express {
 
   app.use(applicationRoutes({ client: deps.client, taskQueue: deps.taskQueue, catalog: deps.catalog, metrics, clock, linksFor, runLink }));
   app.use(actionRoutes({ client: deps.client, metrics, linksFor, clock }));
+  app.use(codecRoutes({ codecs: deps.client.options.loadedDataConverter.payloadCodecs, namespace }));
   // Applications waiting for a calendar year resume as soon as an admin supplies it.
   app.use(
     referenceRoutes({

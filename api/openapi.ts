@@ -127,6 +127,7 @@ function errorStatuses(route: RouteSpec): number[] {
   // Actions: an Idempotency-Key used before for another action, caller or body.
   if (route.action || route.applicantScope === 'body' || route.applicantScope === 'listing' || route.path.startsWith('/calendar/')) statuses.add(422);
   if (route.action && ACTIONS[route.action].movesMoney) statuses.add(428);
+  if (route.tag === 'Payload codec') statuses.add(422); // a payload under an unknown key id, or altered
   if (callsTemporal(route)) statuses.add(503);
   return [...statuses].filter((s) => !(s in route.responses)).sort((a, b) => a - b);
 }
@@ -293,6 +294,7 @@ const TAGS: Record<RouteSpec['tag'], string> = {
   Audit: 'The audit trail of an application across all its runs',
   'Reference data': 'Working-day calendar, LPR fixings, the policy catalog and calculators',
   Operations: 'Health, readiness, metrics and this contract',
+  'Payload codec': 'The remote codec the Temporal Web UI calls to show the encrypted payloads of a workflow decrypted',
 };
 
 const INFO_DESCRIPTION = [

@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import { ACTION_NAMES, ACTIONS, type ActionName } from '../domain/actions';
 import { ROLES, type Role } from '../domain/roles';
+import { CodecBody } from './codec-routes';
 import * as historyQuery from './history-query';
 import * as listing from './listing';
 import * as reference from './reference-schemas';
@@ -27,7 +28,7 @@ export interface RouteSpec {
   path: string;
   operationId: string;
   summary: string;
-  tag: 'Applications' | 'Actions' | 'Audit' | 'Reference data' | 'Operations';
+  tag: 'Applications' | 'Actions' | 'Audit' | 'Reference data' | 'Operations' | 'Payload codec';
   audience: Audience;
   applicantScope?: ApplicantScope;
   /** The workflow action this route takes (a key of ACTIONS). */
@@ -185,4 +186,18 @@ const OPERATIONS_ROUTES: readonly RouteSpec[] = [
   },
 ];
 
-export const ROUTES: readonly RouteSpec[] = [...OPERATIONS_ROUTES, ...APPLICATION_ROUTES, ...ACTION_ROUTES, ...REFERENCE_ROUTES];
+/** The Temporal Web UI's remote codec (api/codec-routes.ts): the readers of the audit trail. */
+const CODEC_ROUTES: readonly RouteSpec[] = [
+  {
+    method: 'post', path: '/codec/decode', operationId: 'decodePayloads', tag: 'Payload codec',
+    summary: 'Decrypt Temporal payloads for the Web UI (its remote codec protocol; X-Namespace names the namespace)',
+    audience: GOVERNMENT, readOnly: true, body: CodecBody, responses: { 200: 'The payloads decrypted, in the same shape' },
+  },
+  {
+    method: 'post', path: '/codec/encode', operationId: 'encodePayloads', tag: 'Payload codec',
+    summary: 'Encrypt Temporal payloads for the Web UI (its remote codec protocol)',
+    audience: GOVERNMENT, readOnly: true, body: CodecBody, responses: { 200: 'The payloads encrypted with the current key, in the same shape' },
+  },
+];
+
+export const ROUTES: readonly RouteSpec[] = [...OPERATIONS_ROUTES, ...APPLICATION_ROUTES, ...ACTION_ROUTES, ...REFERENCE_ROUTES, ...CODEC_ROUTES];

@@ -27,7 +27,7 @@ import { ACTION_UPDATES, stateQuery } from '../../workflows/messages';
 import type { ActionName } from '../../domain/actions';
 import type { RequestByAction } from '../../domain/requests';
 import { actor, creditCode } from './fixtures';
-import { tempDir, timeSkippingEnvironment, workflowBundle } from './temporal';
+import { tempDir, testDataConverter, timeSkippingEnvironment, workflowBundle } from './temporal';
 
 export interface Lifecycle {
   env: TestWorkflowEnvironment;
@@ -105,6 +105,7 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
+    dataConverter: testDataConverter(),
     activities: createActivities({ effects: delayed(outbox, options.effectDelayMs), calendar, dishonestyList: createFileDishonestyList(dishonestyPath), lpr: createLprStore(dataDir) }),
     // A cache as in production: a query sent right after an update (as the API reads the state)
     // waits for the task in progress instead of being dropped when an uncached run is evicted.
@@ -161,7 +162,7 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
       worker.shutdown();
       await running;
       const failures: string[] = [];
-      for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+      for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle(), dataConverter: testDataConverter() }, histories)) {
         if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
       }
       await env.teardown();

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { parseSettings, PROJECT_ROOT, SettingsError, temporalAddressOf } from '../../lib/settings';
 
+/** Production credentials need payload keys configured (test/unit/payload-codec.test.ts); a made-up one here. */
+const PAYLOAD_CODEC_KEYS = `prod-1:${Buffer.alloc(32, 7).toString('base64')}`;
+
 describe('settings from the environment', () => {
   it('when nothing is set, then the embedded defaults apply', () => {
     const s = parseSettings({});
@@ -111,15 +114,15 @@ describe('settings from the environment', () => {
   it('when no production credential is configured, then development keys are on; with one, off unless asked', () => {
     assert.equal(parseSettings({}).auth.devKeys, true);
     assert.equal(parseSettings({}).auth.rateLimitPerMinute, 600);
-    const prod = parseSettings({ API_KEY_HASHES_FILE: 'keys.json' });
+    const prod = parseSettings({ API_KEY_HASHES_FILE: 'keys.json', PAYLOAD_CODEC_KEYS });
     assert.equal(prod.auth.devKeys, false);
     assert.equal(prod.auth.keyHashesFile, join(PROJECT_ROOT, '.data', 'keys.json'));
     assert.equal(parseSettings({ API_KEY_HASHES_FILE: 'keys.json', DEV_API_KEYS: 'true' }).auth.devKeys, true);
-    assert.equal(parseSettings({ DEV_API_KEYS: 'false' }).auth.devKeys, false);
+    assert.equal(parseSettings({ DEV_API_KEYS: 'false', PAYLOAD_CODEC_KEYS }).auth.devKeys, false);
   });
 
   it('when bearer tokens are configured, then issuer, audience and JWKS come together, with claim names', () => {
-    const s = parseSettings({ JWT_ISSUER: 'https://idp.example', JWT_AUDIENCE: 'subsidy', JWT_JWKS_URL: 'https://idp.example/certs', JWT_ROLES_CLAIM: 'realm_access.roles' });
+    const s = parseSettings({ JWT_ISSUER: 'https://idp.example', JWT_AUDIENCE: 'subsidy', JWT_JWKS_URL: 'https://idp.example/certs', JWT_ROLES_CLAIM: 'realm_access.roles', PAYLOAD_CODEC_KEYS });
     assert.deepEqual(s.auth.jwt, {
       issuer: 'https://idp.example',
       audience: 'subsidy',
