@@ -148,6 +148,16 @@ describe('the API for other systems, staff and auditors, on the dev server', { t
   // ---- The role × endpoint matrix, cell by cell -----------------------------------------------
 
   /** A concrete request for a route template; bodies are empty, so allowed writes stop at validation. */
+  /** A valid question for each public calculator. */
+  const CALCULATIONS: Record<string, { path: string; body?: unknown }> = {
+    workingDays: { path: '/calendar/working-days?from=2026-10-08&count=5' },
+    previewAward: { path: `/programs/${EMERGENCY}/award-preview`, body: { fixedInvestment: '1200000000.00' } },
+    calculateClawback: {
+      path: '/calculations/clawback',
+      body: { tranches: [{ amount: '1000000.00', paidOn: '2024-01-01' }], decisionDate: '2024-11-15', rateMode: 'fixed-at-decision', dayCount: 'ACT/360', tenor: '1Y' },
+    },
+  };
+
   function requestFor(route: RouteSpec): { path: string; body?: unknown } {
     const path = route.path
       .replace(':id', route.path.startsWith('/programs') ? EMERGENCY : appId)
@@ -173,10 +183,11 @@ describe('the API for other systems, staff and auditors, on the dev server', { t
       });
     }
 
-    it('public routes answer without a credential', async () => {
+    it('public routes answer without a credential, the calculators (政策计算器) too', async () => {
       for (const route of ROUTES.filter((r) => r.audience === 'public')) {
-        const answer = await call('GET', route.path);
-        assert.ok([200, 503].includes(answer.status), `${route.path}: ${answer.status}`);
+        const { path, body } = route.calculator ? CALCULATIONS[route.operationId]! : { path: route.path, body: undefined };
+        const answer = await call(route.method.toUpperCase(), path, body === undefined ? {} : { body });
+        assert.ok(route.calculator ? answer.status === 200 : [200, 503].includes(answer.status), `${route.path}: ${answer.status} ${JSON.stringify(answer.body)}`);
       }
     });
 
