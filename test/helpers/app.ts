@@ -5,6 +5,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { createApp, type AppDeps } from '../../api/app';
 import { createAuthenticator } from '../../api/credentials';
 import { createLogger } from '../../api/log';
@@ -22,14 +23,17 @@ export interface RunningApp {
   close(): Promise<void>;
 }
 
-export async function startApp(options: Partial<Pick<AppDeps, 'rateLimitPerMinute' | 'trustProxy' | 'rateLimitStores'>> = {}): Promise<RunningApp> {
+export async function startApp(
+  options: Partial<Pick<AppDeps, 'rateLimitPerMinute' | 'trustProxy' | 'rateLimitStores' | 'webUiUrl'>> & { dataConverter?: DataConverter } = {},
+): Promise<RunningApp> {
+  const { dataConverter, ...deps } = options;
   const dir = tempDir('app');
   const calendar = createCalendarStore(dir);
   const connection = Connection.lazy({ address: '127.0.0.1:1' });
   const keys = Object.fromEntries(ROLES.map((role) => [role, `test-key-of-${role}-0123456789`])) as Record<Role, string>;
   const logs: Array<Record<string, unknown>> = [];
   const app = createApp({
-    client: new Client({ connection }),
+    client: new Client({ connection, ...(dataConverter ? { dataConverter } : {}) }),
     taskQueue: 'unused',
     authenticator: createAuthenticator({ devKeys: keys }),
     temporalHealthy: async () => false,
@@ -38,7 +42,7 @@ export async function startApp(options: Partial<Pick<AppDeps, 'rateLimitPerMinut
     lpr: createLprStore(dir),
     logger: createLogger({ write: (line) => logs.push(JSON.parse(line) as Record<string, unknown>) }),
     calendarYearSupplied: async () => undefined,
-    ...options,
+    ...deps,
   });
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((resolve) => server.once('listening', resolve));

@@ -7,25 +7,16 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { createApp } from '../../api/app';
-import { createAuthenticator } from '../../api/credentials';
-import { createLogger } from '../../api/log';
 import { openApiDocument } from '../../api/openapi';
-import { ROLES, type Role } from '../../domain/roles';
-import { createCalendarStore } from '../../lib/calendar-store';
-import { loadCatalog } from '../../lib/catalog-store';
-import { createLprStore } from '../../lib/lpr-store';
+import type { Role } from '../../domain/roles';
+import { startApp, type RunningApp } from '../helpers/app';
 import { AesGcmPayloadCodec, ENCRYPTED_ENCODING } from '../../lib/payload-codec';
 import { readKeyFile } from '../../lib/codec-keys';
-import { tempDir, testDataConverter, TEST_ONLY_PAYLOAD_KEYS_FILE } from '../helpers/temporal';
+import { testDataConverter, TEST_ONLY_PAYLOAD_KEYS_FILE } from '../helpers/temporal';
 
 const UI = 'http://127.0.0.1:8233';
-const keys = Object.fromEntries(ROLES.map((r) => [r, `key-of-${r}-${randomBytes(8).toString('hex')}`])) as Record<Role, string>;
 const codec = new AesGcmPayloadCodec(readKeyFile(TEST_ONLY_PAYLOAD_KEYS_FILE));
 
 type Wire = { metadata: Record<string, string>; data: string };
@@ -39,34 +30,17 @@ const fromWire = (w: Wire): Payload => ({
 });
 
 describe('codec endpoint for the Temporal Web UI', () => {
-  let server: Server;
+  let app: RunningApp;
   let base: string;
-  let connection: Connection;
+  let keys: Record<Role, string>;
 
   before(async () => {
-    const dir = tempDir('codec-endpoint');
-    const calendar = createCalendarStore(dir);
-    // Nothing is called on Temporal: the lazy connection never dials.
-    connection = Connection.lazy({ address: '127.0.0.1:1' });
-    const app = createApp({
-      client: new Client({ connection, dataConverter: testDataConverter() }),
-      taskQueue: 'unused',
-      authenticator: createAuthenticator({ devKeys: keys }),
-      temporalHealthy: async () => false,
-      catalog: loadCatalog(undefined, { calendar: calendar.data() }),
-      calendar,
-      lpr: createLprStore(dir),
-      logger: createLogger({ write: () => undefined }),
-      webUiUrl: UI,
-    });
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((ok) => server.once('listening', ok));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // Nothing is called on Temporal: the app's lazy connection never dials.
+    app = await startApp({ dataConverter: testDataConverter(), webUiUrl: UI });
+    base = app.base;
+    keys = app.keys;
   });
-  after(async () => {
-    await new Promise((done) => server.close(done));
-    await connection.close().catch(() => undefined);
-  });
+  after(async () => app.close());
 
   const call = (path: string, options: { role?: Role; body?: unknown; headers?: Record<string, string>; method?: string } = {}) =>
     fetch(`${base}${path}`, {
