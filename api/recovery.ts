@@ -107,7 +107,8 @@ export async function keyRecordIn(holders: WorkflowHandle[], key: string): Promi
  */
 async function openRecoveryCase(client: Client, taskQueue: string, id: string, action: ActionName, request: ActionRequest, now: Date): Promise<void> {
   const application = client.workflow.getHandle(id);
-  const final: ApplicationState = await application.result();
+  // Its final state (the state query of a closed workflow answers it, as of `now`).
+  const final = await readState(application, now);
   const refusal =
     recoveryRefusal(final) ??
     refusalOf(action, { ...final, stage: 'recovery' }, request as ActionRequest & Record<string, unknown>, now.toISOString(), { extensionMaxDays: 0 });
