@@ -79,7 +79,10 @@ export async function actionTarget(
   const application = client.workflow.getHandle(id);
   const found = await exists(application);
   if (!found) throw new Problem('not-found', `No application ${id}`);
-  if (found.running) return { handle: application, keyHolders: [application] };
+  // A report on an application at its end, whose workflow is still telling the applicant (an
+  // effect retried hourly), is a report after the end too.
+  const running = found.running && !(opensRecovery(action) && isEndStage((await readState(application, now)).stage));
+  if (running) return { handle: application, keyHolders: [application] };
   const recovery = client.workflow.getHandle(recoveryCaseId(id));
   if (await exists(recovery)) return { handle: recovery, keyHolders: [application, recovery] };
   if (!opensRecovery(action)) return { handle: application, keyHolders: [application] };
