@@ -17,7 +17,7 @@ import { refusalOf, type ActionName } from '../domain/actions';
 import type { ApplicationInput, ApplicationState } from '../domain/application';
 import type { KeyRecord } from '../domain/idempotency';
 import { recoveryCaseId, recoveryRefusal, opensRecovery } from '../domain/recovery';
-import { isEndStage } from '../domain/stages';
+import { isEndStage, type Stage } from '../domain/stages';
 import { idempotencyKeyQuery, SEARCH_ATTRIBUTES, type ActionRequest } from '../workflows/messages';
 import { fetchRunHistory, fetchRuns, type Run } from './history';
 import { first } from './history-render';
@@ -25,11 +25,11 @@ import { Problem } from './problem';
 import { readState } from './state-read';
 import { refusalProblem } from './temporal-calls';
 
-/** Whether a workflow exists (running or closed); `WorkflowNotFoundError` is the only "no". */
-async function exists(handle: WorkflowHandle): Promise<{ running: boolean } | null> {
+/** Whether a workflow exists (running or closed) and its listed stage; `WorkflowNotFoundError` is the only "no". */
+async function exists(handle: WorkflowHandle): Promise<{ running: boolean; stage: Stage | undefined } | null> {
   try {
     const description = await handle.describe();
-    return { running: description.status.name === 'RUNNING' };
+    return { running: description.status.name === 'RUNNING', stage: description.typedSearchAttributes.get(SEARCH_ATTRIBUTES.stage) as Stage | undefined };
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return null;
     throw err;
@@ -79,10 +79,9 @@ export async function actionTarget(
   const application = client.workflow.getHandle(id);
   const found = await exists(application);
   if (!found) throw new Problem('not-found', `No application ${id}`);
-  // A report on an application at its end, whose workflow is still telling the applicant (an
-  // effect retried hourly), is a report after the end too.
-  const running = found.running && !(opensRecovery(action) && isEndStage((await readState(application, now)).stage));
-  if (running) return { handle: application, keyHolders: [application] };
+  // An application at an end stage whose workflow is still finishing (telling the applicant, an
+  // effect retried hourly) has ended too: its listed stage says so.
+  if (found.running && !(found.stage && isEndStage(found.stage))) return { handle: application, keyHolders: [application] };
   const recovery = client.workflow.getHandle(recoveryCaseId(id));
   if (await exists(recovery)) return { handle: recovery, keyHolders: [application, recovery] };
   if (!opensRecovery(action)) return { handle: application, keyHolders: [application] };
