@@ -55,6 +55,8 @@ describe('a recovery case for a closed application', () => {
   let lc: Lifecycle;
   /** Paid its lump sum and completed; fraud found two years later. */
   let paid: WorkflowHandle;
+  /** Paid and completed too; a breach report on it is dismissed. */
+  let dismissed: WorkflowHandle;
   /** Ended before any payment (preliminary record failed). */
   let unpaid: WorkflowHandle;
   const step = storySteps();
@@ -96,19 +98,22 @@ describe('a recovery case for a closed application', () => {
   step('year 1: a lump sum paid on 04-01 completes the application (no obligation period): its workflow closes', async () => {
     await sleepToShanghai(lc, d('2027-03-01'));
     paid = await lc.file(RND, RND_FACTS);
+    dismissed = await lc.file(RND, RND_FACTS);
     unpaid = await lc.file(RND, RND_FACTS);
     const s = await act(unpaid, 'preliminary-record', { actor: actor('intake-officer'), decision: 'fail', reason: '认定文件不在有效期内' });
     assert.equal(s.stage, 'rejected');
 
     // No support agreement for this program: the lump sum is instructed once the notice closes.
-    const noticed = await toPublicNotice(paid);
-    await sleepPast(lc, noticed.notice!.closesAt);
-    await stateWhen(lc, paid, (x) => x.tranches[0]?.status === 'instructed');
+    const noticed = [await toPublicNotice(paid), await toPublicNotice(dismissed)];
+    await sleepPast(lc, noticed.map((x) => x.notice!.closesAt).sort().at(-1)!);
     await sleepToShanghai(lc, d('2027-04-01'));
-    await paid.executeUpdate('confirmation', { args: [{ actor: actor('finance-officer'), n: 1, treasuryReference: 'GK-2027-0401', paidOn: d('2027-04-01') }] });
-    const final = await outcomeOf(lc, paid, 'completed');
-    assert.deepEqual(final.tranches.map((t) => [t.amount, t.status, t.paidOn]), [['2000000.00', 'paid', d('2027-04-01')]]);
-    await waitUntil(async () => (await paid.describe()).status.name === 'COMPLETED', 'the application\'s workflow closes');
+    for (const [i, h] of [paid, dismissed].entries()) {
+      await stateWhen(lc, h, (x) => x.tranches[0]?.status === 'instructed');
+      await h.executeUpdate('confirmation', { args: [{ actor: actor('finance-officer'), n: 1, treasuryReference: `GK-2027-0401-${i}`, paidOn: d('2027-04-01') }] });
+      const final = await outcomeOf(lc, h, 'completed');
+      assert.deepEqual(final.tranches.map((t) => [t.amount, t.status, t.paidOn]), [['2000000.00', 'paid', d('2027-04-01')]]);
+      await waitUntil(async () => (await h.describe()).status.name === 'COMPLETED', 'the application\'s workflow closes');
+    }
   });
 
   step('year 3: a report on a closed application that never paid anything is refused with 409, and opens no case', async () => {
@@ -117,6 +122,25 @@ describe('a recovery case for a closed application', () => {
     assert.equal(problem.type, 'conflict');
     assert.match(problem.detail, /ended at stage rejected before any money was paid: there is nothing to recover/);
     await assert.rejects(caseOf(unpaid.workflowId).describe(), /not found/i);
+  });
+
+  step('year 3, 03-05: a breach report on another completed application, dismissed: the case closes, the application is completed again', async () => {
+    const id = dismissed.workflowId;
+    const unknown = await problemOf(viaApi(id, 'breach-report', { actor: actor('inspector', 'zhao'), obligation: 'stay-5-years', findings: '疑似迁出' }));
+    assert.equal(unknown.type, 'validation', 'refused before any case is opened: the program has no such obligation');
+    await assert.rejects(caseOf(id).describe(), /not found/i);
+
+    let s = (await viaApi(id, 'fraud-report', { actor: actor('inspector', 'zhao'), findings: '疑似重复申报', evidence: [doc('举报.pdf')] })).state;
+    assert.equal(s.stage, 'recovery');
+    s = (await viaApi(id, 'clawback-decision', { actor: actor('approver', 'wang'), decision: 'dismiss', reason: '经核查不存在重复申报' })).state;
+    assert.equal(s.stage, 'completed');
+    assert.equal(s.reports[0]!.status, 'dismissed');
+    assert.equal(s.clawback, null);
+    assert.deepEqual(s.pending, []);
+    assert.equal(s.audit.at(-1)!.action, 'recovery-closed');
+    await waitUntil(async () => (await caseOf(id).describe()).status.name === 'COMPLETED', 'the dismissed case closes');
+    assert.equal(outboxOf(lc, id, 'credit-record').length, 0, 'a dismissed report records no credit');
+    assert.ok(!outboxOf(lc, id, 'notification').some((m) => String(m.idempotencyKey).includes(':clawback:')), 'nor a clawback notice');
   });
 
   let opened: ApplicationState;
