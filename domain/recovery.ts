@@ -37,7 +37,8 @@ export function opensRecovery(action: string): boolean {
 
 /**
  * Why a report on this ended application cannot open a recovery case (a `Conflict`, 409), or
- * null when it can: some tranche was paid and its funds were never recovered.
+ * null when it can: some tranche was paid and no clawback was ever decided on it (a `referred`
+ * application still runs its clawback and takes repayments there).
  */
 export function recoveryRefusal(state: ApplicationState): Refusal | null {
   if (!isEndStage(state.stage)) return null;
@@ -47,7 +48,9 @@ export function recoveryRefusal(state: ApplicationState): Refusal | null {
     );
   }
   if (state.clawback) {
-    return conflict(`application ${state.id} ended at stage ${state.stage} after its funds were recovered (clawback decided on ${state.clawback.decisionDate}); no second recovery case is opened`);
+    return conflict(
+      `application ${state.id} is at stage ${state.stage} under the clawback decided on ${state.clawback.decisionDate}: its funds are recovered there, and no recovery case is opened`,
+    );
   }
   return null;
 }
