@@ -13,18 +13,23 @@
  * and changes nothing. Actions that move money require a key (`428` without one). Without a key
  * the server makes one up and says which (`Idempotency-Key` on every answer, and in a `503`), so
  * the caller can still retry safely.
+ *
+ * Once the application's workflow has closed, a fraud or breach report opens its recovery case and
+ * every action goes there (api/recovery.ts); a retry of an action applied before the end is still
+ * answered from the application's keys.
  */
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import { ACTION_NAMES, ACTIONS, type ActionName } from '../domain/actions';
+import type { ApplicationState } from '../domain/application';
 import { type AccessLocals, guardedActor } from './access';
 import type { Metrics } from './observability';
 import { actionBinding, keyedUpdateId } from '../domain/idempotency';
-import { readState } from './state-read';
-import { ACTION_UPDATES, calendarUpdatedSignal, idempotencyKeyQuery, SEARCH_ATTRIBUTES, type ActionOutcome, type ActionRequest } from '../workflows/messages';
+import { actionTarget, endedCaseProblem, keyRecordIn, readApplication } from './recovery';
+import { ACTION_UPDATES, calendarUpdatedSignal, SEARCH_ATTRIBUTES, type ActionOutcome, type ActionRequest } from '../workflows/messages';
 import { Problem, validationProblem } from './problem';
 import { ACTION_BODIES, APPLICATION_ID_PATTERN, ORDINAL_PATTERN } from './schemas';
 import { callTemporal, idempotencyKeyOf, TEMPORAL_CALL_TIMEOUT_MS, updateProblem } from './temporal-calls';
@@ -33,6 +38,8 @@ type Locals = AccessLocals & { requestId: string };
 
 export interface ActionRouteDeps {
   client: Client;
+  /** Where a recovery case opened by a report runs (api/recovery.ts). */
+  taskQueue: string;
   /** Counts and times every update by action and outcome. */
   metrics: Pick<Metrics, 'timeWorkflowAction'>;
   /** The `links` returned beside the state. */
@@ -51,7 +58,6 @@ export function actionRoutes(deps: ActionRouteDeps): Router {
   function action<R extends ActionRequest>(actionName: ActionName): void {
     const { path } = ACTIONS[actionName];
     const schema = ACTION_BODIES[actionName] as unknown as z.ZodType<Omit<R, 'actor' | 'n'>>;
-    const update = ACTION_UPDATES[actionName] as unknown as UpdateDefinition<ActionOutcome, [R]>;
     const withN = path.includes(':n');
 
     router.post(`/applications/:id/${path}`, async (req, res: Response<unknown, Locals>) => {
@@ -65,19 +71,10 @@ export function actionRoutes(deps: ActionRouteDeps): Router {
       res.setHeader('Idempotency-Key', key);
       // The schema gave every field of R but the actor and n, added here from the key and the path.
       const request = { ...body.data, actor, ...(n === undefined ? {} : { n }) } as R;
-      const binding = actionBinding(actionName, request);
       // The update answers with a compact outcome (kept in history); the caller gets the state as
       // it is once the engine has reacted, read right after.
       const { state, replayed } = await deps.metrics.timeWorkflowAction(actionName, () =>
-        runUpdate(deps.client, id, key, async () => {
-          const handle = deps.client.workflow.getHandle(id);
-          // A key the caller chose may have been used before: a retry, or a mistake.
-          const earlier = sentKey === undefined ? null : await handle.query(idempotencyKeyQuery, sentKey);
-          if (earlier && earlier.binding !== binding) throw keyConflict(sentKey!, earlier.action, actionName);
-          const replay = earlier?.outcome != null;
-          if (!replay) await handle.executeUpdate(update, { args: [request], updateId: keyedUpdateId(key, binding) });
-          return { state: await readState(handle, deps.clock()), replayed: replay };
-        }),
+        runUpdate(deps.client, id, key, () => sendAction(deps, id, actionName, request, { key, sent: sentKey !== undefined })),
       );
       if (replayed) res.setHeader('Idempotent-Replayed', 'true');
       res.json({ ...state, links: deps.linksFor(id) });
@@ -87,6 +84,40 @@ export function actionRoutes(deps: ActionRouteDeps): Router {
   for (const name of ACTION_NAMES) action(name);
 
   return router;
+}
+
+/**
+ * One action on application `id`, as its endpoint takes it: to the application while it runs, or
+ * once it has closed to its recovery case, which a report opens (api/recovery.ts); a key sent
+ * before (`sent`) is looked up first, a retry answered without applying it again and a key of
+ * another action refused (422). Answers the state once the engine has reacted, as of today.
+ */
+export async function sendAction<R extends ActionRequest>(
+  deps: Pick<ActionRouteDeps, 'client' | 'taskQueue' | 'clock'>,
+  id: string,
+  actionName: ActionName,
+  request: R,
+  idempotency: { key: string; sent: boolean },
+): Promise<{ state: ApplicationState; replayed: boolean }> {
+  const update = ACTION_UPDATES[actionName] as unknown as UpdateDefinition<ActionOutcome, [R]>;
+  const { key } = idempotency;
+  const binding = actionBinding(actionName, request);
+  // The application while it runs; once closed, its recovery case (api/recovery.ts).
+  const target = await actionTarget(deps.client, deps.taskQueue, id, actionName, request, deps.clock());
+  // A key the caller chose may have been used before: a retry, or a mistake.
+  const earlier = idempotency.sent ? await keyRecordIn(target.keyHolders, key) : null;
+  if (earlier && earlier.binding !== binding) throw keyConflict(key, earlier.action, actionName);
+  const replayed = earlier?.outcome != null;
+  if (!replayed) {
+    await target.open?.();
+    try {
+      await target.handle.executeUpdate(update, { args: [request], updateId: keyedUpdateId(key, binding) });
+    } catch (err) {
+      if (target.handle.workflowId !== id && err instanceof WorkflowNotFoundError) throw await endedCaseProblem(deps.client, id);
+      throw err;
+    }
+  }
+  return { state: await readApplication(deps.client, id, deps.clock()), replayed };
 }
 
 /** `:id` of a well-formed application id; anything else cannot exist (404). */

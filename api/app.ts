@@ -105,7 +105,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.use(applicationRoutes({ client: deps.client, taskQueue: deps.taskQueue, catalog: deps.catalog, metrics, clock, linksFor, runLink }));
-  app.use(actionRoutes({ client: deps.client, metrics, linksFor, clock }));
+  app.use(actionRoutes({ client: deps.client, taskQueue: deps.taskQueue, metrics, linksFor, clock }));
   app.use(codecRoutes({ codecs: deps.client.options.loadedDataConverter.payloadCodecs, namespace }));
   // Applications waiting for a calendar year resume as soon as an admin supplies it.
   app.use(

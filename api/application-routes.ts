@@ -15,11 +15,11 @@ import {
 import { type ApplicationInput, type ApplicationState, type PendingItem, applicationId } from '../domain/application';
 import type { Role } from '../domain/roles';
 import { SEARCH_ATTRIBUTES } from '../workflows/messages';
-import { readState } from './state-read';
+import { fetchRunHistoryOfApplication, fetchRunsOfApplication, readApplication } from './recovery';
 import type { AccessLocals } from './access';
 import { applicationIdParam } from './action-routes';
 import { checkFiling, type ProgramCatalog } from './filing';
-import { fetchRunHistory, fetchRuns, historyReport, rawHistoryJson } from './history';
+import { historyReport, rawHistoryJson } from './history';
 import { HistoryQuery } from './history-query';
 import { decodeToken, fingerprint, InboxQuery, listAll, ListQuery, type ListItem, literal, pageOf, type Sort, visibilityQuery } from './listing';
 import type { Metrics } from './observability';
@@ -168,7 +168,7 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
   router.get('/applications/:id', async (req, res) => {
     const id = applicationIdParam(req);
     const state = await timed('query-state', () =>
-      callTemporal(client, () => readState(client.workflow.getHandle(id), deps.clock()), notFound(id)),
+      callTemporal(client, () => readApplication(client, id, deps.clock()), notFound(id)),
     );
     res.json({ ...state, links: deps.linksFor(id) });
   });
@@ -180,17 +180,19 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
     const { format, run: runId, detail } = parsed.data;
     if (format === 'raw') {
       const missing = (err: unknown) => (err instanceof WorkflowNotFoundError ? new Problem('not-found', runId ? `Application ${id} has no run ${runId}` : `No application ${id}`) : undefined);
-      const run = await timed('history', () => callTemporal(client, () => fetchRunHistory(client, id, runId), missing));
+      // A run of the recovery case is a run of the application too (api/recovery.ts).
+      const run = await timed('history', () => callTemporal(client, () => fetchRunHistoryOfApplication(client, id, runId), missing));
       res.setHeader('Content-Disposition', `inline; filename="${id}.${run.runId}.history.json"`);
       res.json(rawHistoryJson(run.history));
       return;
     }
-    const runs = await timed('history', () => callTemporal(client, () => fetchRuns(client, id), notFound(id)));
+    // The application's runs, then its recovery case's, if one was opened: one trail.
+    const runs = await timed('history', () => callTemporal(client, () => fetchRunsOfApplication(client, id), notFound(id)));
     // What the workflow recorded itself (who moved each stage, and why): its state now. A closed
     // application's last run carries it as its result; a running one answers the query.
     const current = runs.at(-1)?.history.events?.some((e) => e.workflowExecutionCompletedEventAttributes)
       ? undefined
-      : await timed('state', () => callTemporal(client, () => readState(client.workflow.getHandle(id), deps.clock()), notFound(id)));
+      : await timed('state', () => callTemporal(client, () => readApplication(client, id, deps.clock()), notFound(id)));
     // Brief: without the reads (working days, LPR table) and the timers that never fired.
     const report = historyReport(runs, { ...(detail === 'brief' ? { reads: false, timers: 'fired' as const } : {}), ...(current ? { current } : {}) });
     res.json({
@@ -217,7 +219,7 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
 
   async function pendingFor(item: ListItem, roles: readonly Role[]): Promise<PendingItem[] | null> {
     try {
-      const state: ApplicationState = await callTemporal(client, () => readState(client.workflow.getHandle(item.id), deps.clock()));
+      const state: ApplicationState = await callTemporal(client, () => readApplication(client, item.id, deps.clock()));
       return state.pending.filter((p) => roles.includes(p.role));
     } catch {
       // Visibility already says it waits for these roles; the detail is best effort.

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import packageJson from '../package.json';
 import { CREDIT_CODE_ALPHABET, creditCodeCheckCharacter } from '../domain/credit-code';
 import { ACTIONS } from '../domain/actions';
+import { opensRecovery } from '../domain/recovery';
 import { ROLES, type Role } from '../domain/roles';
 import { PROBLEM_TYPES } from './problem';
 import { ROUTES, type ApplicantScope, type RouteSpec } from './routes';
@@ -151,6 +152,9 @@ function description(route: RouteSpec): string {
       (ACTIONS[route.action].movesMoney ? 'This action moves money: an `Idempotency-Key` is required (`428` without one). ' : '') +
         'The `Idempotency-Key` stands for this one action, by this caller, with this body: a retry with the same key and body is applied once and answered again with `Idempotent-Replayed: true`; the same key with another action, caller or body is `422` and nothing is done. Without a key the server makes one up and names it in the `Idempotency-Key` answer header (and in a `503`), so the caller can retry safely.',
     );
+    if (opensRecovery(route.action)) {
+      lines.push('On an application that has ended after a payment, the report opens its recovery case (same id, stage `recovery`; every later action goes there); on one that never paid anything it is `409`.');
+    }
   } else if (route.idempotent) lines.push('Send an `Idempotency-Key` to make a retry safe: the same key and body are applied once.');
   return lines.join('\n\n');
 }

@@ -13,7 +13,7 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { RefusalType } from '../domain/actions';
+import type { Refusal, RefusalType } from '../domain/actions';
 import { Problem, type ProblemType } from './problem';
 import { IDEMPOTENCY_KEY_PATTERN } from './schemas';
 
@@ -26,6 +26,12 @@ const REFUSAL_TO_PROBLEM: Record<RefusalType, ProblemType> = {
   InvalidInput: 'validation',
   Conflict: 'conflict',
 };
+
+/** A refusal of the rule table (domain/actions), checked by the API itself, as its problem. */
+export function refusalProblem(refusal: Refusal): Problem {
+  const type = REFUSAL_TO_PROBLEM[refusal.type];
+  return new Problem(type, refusal.message, type === 'validation' ? { errors: [{ field: '(body)', reason: refusal.message }] } : {});
+}
 
 function unavailable(): Problem {
   return new Problem('unavailable', 'Temporal or its workers did not answer in time; retry the same request', {

@@ -50,6 +50,29 @@ export interface ApplicationInput extends Filing {
    * Idempotency-Keys of the actions applied so far (by key), so a retry is answered once in any run.
    */
   resume?: { state: ApplicationState; keys?: Record<string, KeyRecord> };
+  /**
+   * Set for a recovery case (domain/recovery.ts, workflows/recovery.ts): the closed application it
+   * acts on. `resume.state` is then that application's final state.
+   */
+  recoveryOf?: RecoveryOrigin;
+}
+
+/** The closed application a recovery case was opened on. */
+export interface RecoveryOrigin {
+  /** The stage the application ended at, and when (its outcome). */
+  closedStage: Stage;
+  closedAt: string | null;
+  /** The application's last run, whose final state the case started from. */
+  closedRunId: string;
+}
+
+/** A recovery case on a closed application, as its state shows it (`ApplicationState.recovery`). */
+export interface RecoveryCase extends RecoveryOrigin {
+  /** The case's own workflow id, `<application id>.recovery`; every path keeps the application's id. */
+  workflowId: string;
+  openedAt: string;
+  /** The first report made in the case (reports before it belong to the application's life). */
+  firstReport: number;
 }
 
 export interface PendingItem {
@@ -379,6 +402,8 @@ export interface ApplicationState {
   /** Fraud and breach reports, oldest first. */
   reports: Report[];
   clawback: ClawbackState | null;
+  /** Set once a fraud or breach report after the end opened a recovery case (absent before). */
+  recovery?: RecoveryCase;
   /** Credit records written to credit management 信用管理 (002 第三十三条). */
   creditRecords: Array<{ at: string; reason: string; idempotencyKey: string }>;
   /** How many times the workflow continued as new (its history restarts; the state does not). */

@@ -11,7 +11,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import { createActivities } from '../../activities';
-import { fetchRuns } from '../../api/history';
+import { fetchRunsOfApplication } from '../../api/recovery';
 import { createFileDishonestyList } from '../../activities/dishonesty-list';
 import { createOutbox, type EffectAdapter, type OutboxMessage } from '../../activities/outbox';
 import type { ApplicationInput, ApplicationState } from '../../domain/application';
@@ -157,7 +157,8 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
       // that would break applications in flight fails the test file that exercised it.
       const histories = [];
       for (const id of filed) {
-        for (const run of await fetchRuns(env.client, id)) histories.push({ workflowId: `${id} (run ${run.runId})`, history: run.history });
+        // The application's runs, and its recovery case's when a report after the end opened one.
+        for (const run of await fetchRunsOfApplication(env.client, id)) histories.push({ workflowId: `${id} (run ${run.runId})`, history: run.history });
       }
       worker.shutdown();
       await running;
