@@ -14,6 +14,7 @@ import { applicationRoutes } from './application-routes';
 import type { Authenticator } from './credentials';
 import { docsRoutes } from './docs';
 import { createLogger, type Logger } from './log';
+import { methodNotAllowed } from './method-not-allowed';
 import { createMetrics, ipKeyGenerator, type Metrics, rateLimiter, readiness, requestMiddleware, routeTemplate, securityHeaders } from './observability';
 import { openApiDocument } from './openapi';
 import { Problem, sendProblem } from './problem';
@@ -118,6 +119,8 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
 
+  // A known path with a method it does not take: 405 with Allow; any other path: 404.
+  app.use(methodNotAllowed(app));
   app.use((req, _res, next) => next(new Problem('not-found', `No route for ${req.method} ${req.path}`)));
 
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
