@@ -17,6 +17,7 @@ import { createLogger, type Logger } from './log';
 import { methodNotAllowed } from './method-not-allowed';
 import { createMetrics, ipKeyGenerator, type Metrics, rateLimiter, readiness, requestMiddleware, routeTemplate, securityHeaders } from './observability';
 import { openApiDocument } from './openapi';
+import { anyProgramFacts, filingBodyFor } from './program-schemas';
 import { Problem, sendProblem } from './problem';
 import { referenceRoutes, type ReferenceDeps } from './reference-routes';
 import { ROUTES } from './routes';
@@ -65,7 +66,11 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
   app.get('/metrics', metrics.handler);
-  const document = openApiDocument({});
+  // Filing and award-preview schemas generated from the catalog: the server validates with the
+  // same schemas the document publishes.
+  const programs = Object.values(deps.catalog.catalog);
+  const filingBody = filingBodyFor(programs);
+  const document = openApiDocument({ bodies: { fileApplication: filingBody, previewAward: anyProgramFacts(programs) } });
   app.get('/openapi.json', (_req, res) => void res.json(document));
   app.use(docsRoutes());
 
@@ -109,7 +114,7 @@ export function createApp(deps: AppDeps): express.Express {
     ...(ui ? { temporalUi: `${ui}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}` } : {}),
   });
 
-  app.use(applicationRoutes({ client: deps.client, taskQueue: deps.taskQueue, catalog: deps.catalog, metrics, clock, linksFor, runLink }));
+  app.use(applicationRoutes({ client: deps.client, taskQueue: deps.taskQueue, catalog: deps.catalog, filingBody, metrics, clock, linksFor, runLink }));
   app.use(actionRoutes({ client: deps.client, metrics, linksFor }));
   // Applications waiting for a calendar year resume as soon as an admin supplies it.
   app.use(

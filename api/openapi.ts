@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import packageJson from '../package.json';
 import { CREDIT_CODE_ALPHABET, creditCodeCheckCharacter } from '../domain/credit-code';
+import { MAX_YUAN } from '../domain/actions/body-parts';
+import { BOUNDED_YUAN_PATTERN, DATE_PATTERN, POSITIVE_BOUNDED_YUAN_PATTERN } from '../domain/patterns';
 import { ROLES, type Role } from '../domain/roles';
 import { PROBLEM_TYPES } from './problem';
 import { ROUTES, type ApplicantScope, type RouteSpec } from './routes';
@@ -15,7 +17,7 @@ type Json = Record<string, unknown>;
 
 // ---- zod → JSON Schema -------------------------------------------------------------------------
 
-const YUAN = { type: 'string', pattern: '^(0|[1-9][0-9]*)\\.[0-9]{2}$', examples: ['1000000.00'] };
+const YUAN = { type: 'string', pattern: BOUNDED_YUAN_PATTERN, examples: ['1000000.00'] };
 
 /** What a `superRefine` check means, for the schemas whose rule zod cannot express. */
 const REFINED = new Map<unknown, Json>([
@@ -23,9 +25,9 @@ const REFINED = new Map<unknown, Json>([
     pattern: `^[${CREDIT_CODE_ALPHABET}]{2}[0-9]{6}[${CREDIT_CODE_ALPHABET}]{10}$`,
     description: 'Unified social credit code (GB 32100-2015): 18 characters, the last a valid check character',
   }],
-  [Yuan, { ...YUAN, description: 'Yuan as a string with exactly two decimals (a JSON number is refused)' }],
-  [PositiveYuan, { ...YUAN, description: 'Yuan as a string with exactly two decimals, greater than zero' }],
-  [CalendarDate, { format: 'date', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'A real calendar date, YYYY-MM-DD (Asia/Shanghai)' }],
+  [Yuan, { ...YUAN, description: `Yuan as a string with exactly two decimals, at most ${MAX_YUAN} (a JSON number is refused)` }],
+  [PositiveYuan, { ...YUAN, pattern: POSITIVE_BOUNDED_YUAN_PATTERN, description: `Yuan as a string with exactly two decimals, greater than zero, at most ${MAX_YUAN}` }],
+  [CalendarDate, { format: 'date', pattern: DATE_PATTERN, description: 'A real calendar date, YYYY-MM-DD (Asia/Shanghai), from the year 1000' }],
 ]);
 
 /**
@@ -65,10 +67,11 @@ function jsonSchemaOf(schema: z.ZodType, name: string, failed: string[]): Json {
   }
 }
 
-function generatedSchemas(route: RouteSpec, failed: string[] = []): { body?: Json; query?: Json } {
+function generatedSchemas(route: RouteSpec, failed: string[] = [], bodies: BodyOverrides = {}): { body?: Json; query?: Json } {
   const name = pascal(route.operationId);
+  const body = bodies[route.operationId] ?? route.body;
   return {
-    ...(route.body ? { body: jsonSchemaOf(route.body, `${name}Request`, failed) } : {}),
+    ...(body ? { body: jsonSchemaOf(body, `${name}Request`, failed) } : {}),
     ...(route.query ? { query: jsonSchemaOf(route.query, `${name} query`, failed) } : {}),
   };
 }
@@ -151,8 +154,8 @@ function successResponse(route: RouteSpec, status: number, text: string): Json {
   return { description: text, headers, content: { [route.produces ?? 'application/json']: { schema } } };
 }
 
-function operation(route: RouteSpec, schemas: Record<string, Json>, failed: string[]): Json {
-  const generated = generatedSchemas(route, failed);
+function operation(route: RouteSpec, schemas: Record<string, Json>, failed: string[], bodies: BodyOverrides): Json {
+  const generated = generatedSchemas(route, failed, bodies);
   const parameters: Json[] = [...queryParameters(generated.query)];
   if (route.idempotent) parameters.push(ref('parameters', 'Idempotency-Key'));
   if (!isPublic(route)) parameters.push(ref('parameters', 'X-Act-As'));
@@ -289,8 +292,15 @@ const INFO_DESCRIPTION = [
   '## Who may call what',
 ].join('\n\n');
 
+/**
+ * Bodies the app generates at start from data (the catalog's programs), by operationId; they
+ * replace the route table's static schema, and the server validates with the same ones.
+ */
+type BodyOverrides = Readonly<Record<string, z.ZodType>>;
+
 export interface OpenApiOptions {
   routes?: readonly RouteSpec[];
+  bodies?: BodyOverrides;
   serverUrl?: string;
   version?: string;
 }
@@ -305,7 +315,7 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
     const item = (paths[path] ??= {});
     const names = [...route.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
     if (names.length) item.parameters = names.map((name) => pathParameter(route.path, name));
-    item[route.method] = operation(route, schemas, failed);
+    item[route.method] = operation(route, schemas, failed, options.bodies ?? {});
   }
   const usedTags = [...new Set(routes.map((r) => r.tag))];
   return {

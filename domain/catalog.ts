@@ -357,7 +357,7 @@ function tighter(x: Bound | undefined, y: Bound | undefined, direction: 1 | -1):
 const DECIMAL_PATTERN = /^-?(0|[1-9]\d*)(\.\d+)?$/;
 
 /** Why a single fact value does not fit its spec, or null. */
-function factValueProblem(spec: FactSpec, value: FactValue): string | null {
+export function factValueProblem(spec: FactSpec, value: FactValue): string | null {
   switch (spec.type) {
     case 'yuan': {
       const p = yuanProblem(value);
