@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { DAY_COUNTS, RATE_MODES } from '../domain/interest';
 import { ratePercentProblem, TENORS } from '../domain/lpr';
 import { RATE_PERCENT_PATTERN } from '../domain/patterns';
-import { CalendarDate, Yuan } from './schemas';
+import { CalendarDate, PositiveYuan } from './schemas';
 
 export const CalendarYearBody = z
   .object({
@@ -33,7 +33,7 @@ export const LprFixingBody = z.object({ effectiveDate: CalendarDate, lpr1y: Rate
 
 export const ClawbackCalculationBody = z
   .object({
-    tranches: z.array(z.object({ amount: Yuan, paidOn: CalendarDate }).strict(), { error: 'must be a list of {amount, paidOn}' }).min(1, 'must name at least one tranche'),
+    tranches: z.array(z.object({ amount: PositiveYuan, paidOn: CalendarDate }).strict(), { error: 'must be a list of {amount, paidOn}' }).min(1, 'must name at least one tranche'),
     decisionDate: CalendarDate,
     repaidOn: CalendarDate,
     rateMode: z.enum(RATE_MODES as [string, ...string[]], { error: `must be ${RATE_MODES.join(' or ')}` }),

@@ -23,8 +23,12 @@ export const POSITIVE_BOUNDED_YUAN_PATTERN = '^([1-9][0-9]{0,11}\\.[0-9]{2}|0\\.
 /** lpr.ts `ratePercentProblem`: a percent above 0 and below 100, at most four decimals. */
 export const RATE_PERCENT_PATTERN = '^([1-9][0-9]?(\\.[0-9]{1,4})?|0\\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9]))$';
 
-/** Control characters (tab and line breaks are text), UTF-16 surrogates, bidirectional overrides and isolates. */
-const NEVER_IN_TEXT = '\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\uD800-\\uDFFF\\u202A-\\u202E\\u2066-\\u2069';
+/**
+ * Control characters (tab and line breaks are text), bidirectional overrides and isolates. Lone
+ * surrogates are refused too, but no pattern can name them: JSON Schema validators and generators
+ * (Rust's and Python's) read strings as Unicode scalar values, which have no surrogates.
+ */
+const NEVER_IN_TEXT = '\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F\\u202A-\\u202E\\u2066-\\u2069';
 /** What does not show: ECMAScript white space and line terminators (what `trim` removes), zero-width and direction marks. */
 const INVISIBLE =
   '\\u0009\\u000A\\u000D\\u0020\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF' +

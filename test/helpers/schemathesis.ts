@@ -46,7 +46,11 @@ function ensureSchemathesis(log: (line: string) => void = () => undefined): stri
   return ST;
 }
 
-/** One allowed finding: the check's code, the operation, and optionally the status and the field the answer named. */
+/**
+ * One allowed finding: the check's code (ST202, …), the operation (`GET /inbox`, or `*`), and
+ * optionally the answer's status and a regular expression that a field the problem answer named
+ * (`errors[].field`) must match in full.
+ */
 export interface ContractException {
   code: string;
   operation: string;
@@ -175,7 +179,7 @@ function allows(exception: ContractException, finding: Finding): boolean {
     exception.code === finding.code &&
     (exception.operation === '*' || exception.operation === finding.operation) &&
     (exception.status === undefined || exception.status === finding.status) &&
-    (exception.field === undefined || finding.fields.includes(exception.field))
+    (exception.field === undefined || finding.fields.some((field) => new RegExp(`^(${exception.field})$`).test(field)))
   );
 }
 

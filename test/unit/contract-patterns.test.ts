@@ -64,8 +64,17 @@ describe('the published patterns accept exactly what the server accepts', () => 
   });
 
   it('text a person wrote: no control, surrogate or bidi character, at least one visible character', () => {
-    const chars = ['a', '名', '😀', ' ', '\t', '\n', '\r', '\u000B', '\u0000', '\u001F', '\u007F', '\u0085', '\u00A0', '\u00AD', '\u200B', '\u200E', '\u202E', '\u2066', '\u2028', '\u3000', '\uFEFF', '\uD800', '\uDC00', '\u061C', '\u180E', '\u2060'];
+    const chars = ['a', '名', '😀', ' ', '\t', '\n', '\r', '\u000B', '\u0000', '\u001F', '\u007F', '\u0085', '\u00A0', '\u00AD', '\u200B', '\u200E', '\u202E', '\u2066', '\u2028', '\u3000', '\uFEFF', '\u061C', '\u180E', '\u2060'];
     agrees(TEXT_PATTERN, (v) => textProblem(v) === null, of(chars, 6), 5000);
+    // A lone surrogate is no Unicode scalar value, so no JSON Schema pattern can name it; the rule refuses it.
+    for (const lone of ['a\uD800', '\uDC00b']) assert.match(textProblem(lone) ?? '', /lone surrogate/);
+  });
+
+  it('every pattern compiles as JSON Schema tools read it: Unicode mode, no surrogates', () => {
+    for (const pattern of [DATE_PATTERN, BOUNDED_YUAN_PATTERN, POSITIVE_BOUNDED_YUAN_PATTERN, RATE_PERCENT_PATTERN, TEXT_PATTERN, HTTP_URL_PATTERN]) {
+      assert.doesNotThrow(() => re(pattern));
+      assert.doesNotMatch(pattern, /\\uD[89A-F]/i, 'Rust and Python regex engines refuse surrogate code points');
+    }
   });
 
   it('document URLs: whatever the pattern takes is an http(s) URL with a host that a URL parser reads', () => {
