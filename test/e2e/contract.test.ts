@@ -20,7 +20,7 @@ describe('schemathesis against npm start: the contract is exact', { timeout: 12 
   before(async () => {
     engine = await startEngine(join(dir, 'data'), undefined, contractEngineEnv);
     result = await fuzzContract(engine, { reportDir: join(dir, 'reports'), secondsPerRole: 50, log: (line) => console.log(`# ${line}`) });
-    console.log(`# schemathesis: ${result.requests} requests, ${result.serverErrors} × 5xx, ${result.rateLimited} × 429, ${result.findings.length} findings, ${result.allowed.length} allowed; seeds ${JSON.stringify(result.seeds)}`);
+    console.log(`# schemathesis: ${result.requests} requests, ${result.serverErrors} × 5xx, ${result.rateLimited} × 429, ${result.findings.length} findings, ${result.allowed.length} allowed, ${result.mislabelled.length} mislabelled; seeds ${JSON.stringify(result.seeds)}`);
   });
 
   after(async () => {

@@ -48,8 +48,8 @@ function ensureSchemathesis(log: (line: string) => void = () => undefined): stri
 
 /**
  * One allowed finding: the check's code (ST202, …), the operation (`GET /inbox`, or `*`), and
- * optionally the answer's status and a regular expression that a field the problem answer named
- * (`errors[].field`) must match in full.
+ * optionally the answer's status and a regular expression that every field the problem answer
+ * named (`errors[].field`) must match in full.
  */
 export interface ContractException {
   code: string;
@@ -92,6 +92,12 @@ export interface FuzzResult {
   rateLimited: number;
   /** Failed checks no exception allows: each a conformance finding to fix. */
   findings: Finding[];
+  /**
+   * "Schema-valid request rejected" findings whose body an independent validator (jsonschema_rs,
+   * on the document the server published) finds schema-invalid: schemathesis mislabelled the
+   * request (seen in its stateful phase with `oneOf` bodies), so it says nothing about the contract.
+   */
+  mislabelled: Finding[];
   /** Failed checks an exception allows, with the exception. */
   allowed: { finding: Finding; exception: ContractException }[];
   /** Exceptions no finding of this run needed (random generation may simply not have met them). */
@@ -179,8 +185,49 @@ function allows(exception: ContractException, finding: Finding): boolean {
     exception.code === finding.code &&
     (exception.operation === '*' || exception.operation === finding.operation) &&
     (exception.status === undefined || exception.status === finding.status) &&
-    (exception.field === undefined || finding.fields.some((field) => new RegExp(`^(${exception.field})$`).test(field)))
+    // Every field the answer named must be one the exception is about: one allowed rule never hides another.
+    (exception.field === undefined || (finding.fields.length > 0 && finding.fields.every((field) => new RegExp(`^(${exception.field})$`).test(field))))
   );
+}
+
+type OpenApi = { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { $ref?: string } }> } }>>; components: { schemas: Record<string, unknown> } };
+
+/** The JSON Schema of an operation's body (`POST /applications`), as the document publishes it. */
+function bodySchemaOf(document: OpenApi, operation: string): unknown {
+  const [method, path] = operation.split(' ');
+  const schema = document.paths[path!]?.[method!.toLowerCase()]?.requestBody?.content['application/json']?.schema;
+  const ref = schema?.$ref?.replace('#/components/schemas/', '');
+  return ref ? document.components.schemas[ref] : schema;
+}
+
+/** Whether each body is valid against its schema, by jsonschema_rs (installed with schemathesis): an independent check. */
+function schemaValid(checks: readonly { schema: unknown; instance: unknown }[]): boolean[] {
+  if (checks.length === 0) return [];
+  const program = 'import sys, json, jsonschema_rs\nfor line in sys.stdin:\n    d = json.loads(line)\n    print(1 if jsonschema_rs.validator_for(d["schema"]).is_valid(d["instance"]) else 0)';
+  const result = spawnSync(join(VENV, 'bin', 'python'), ['-c', program], { input: checks.map((c) => JSON.stringify(c)).join('\n'), encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`re-validating bodies failed: ${result.stderr}`);
+  return result.stdout.trim().split('\n').map((line) => line === '1');
+}
+
+/**
+ * Keeps the findings that stand: a "schema-valid request rejected" (ST202) whose body the document
+ * says is invalid was mislabelled by the generator.
+ */
+function confirmed(findings: readonly Finding[], document: OpenApi): { stand: Finding[]; mislabelled: Finding[] } {
+  const rechecked = findings.filter((f) => f.code === 'ST202' && f.requestBody !== undefined && bodySchemaOf(document, f.operation) !== undefined);
+  const valid = schemaValid(
+    rechecked.map((f) => {
+      let instance: unknown;
+      try {
+        instance = JSON.parse(f.requestBody!);
+      } catch {
+        instance = f.requestBody;
+      }
+      return { schema: bodySchemaOf(document, f.operation), instance };
+    }),
+  );
+  const mislabelled = new Set(rechecked.filter((_, i) => !valid[i]));
+  return { stand: findings.filter((f) => !mislabelled.has(f)), mislabelled: [...mislabelled] };
 }
 
 /** Runs schemathesis once per role against the engine and sorts its findings against the exceptions file. */
@@ -188,9 +235,10 @@ export async function fuzzContract(engine: RunningEngine, options: FuzzOptions):
   const log = options.log ?? (() => undefined);
   const st = ensureSchemathesis(log);
   const exceptions = loadExceptions();
-  const result: FuzzResult = { requests: 0, serverErrors: 0, rateLimited: 0, findings: [], allowed: [], unusedExceptions: [], seeds: {} };
+  const result: FuzzResult = { requests: 0, serverErrors: 0, rateLimited: 0, findings: [], mislabelled: [], allowed: [], unusedExceptions: [], seeds: {} };
   const used = new Set<ContractException>();
   mkdirSync(options.reportDir, { recursive: true });
+  const document = (await (await fetch(`${engine.apiUrl}/openapi.json`)).json()) as OpenApi;
   for (const role of options.roles ?? FUZZ_ROLES) {
     const report = join(options.reportDir, `${role}.ndjson`);
     const args = [
@@ -217,7 +265,9 @@ export async function fuzzContract(engine: RunningEngine, options: FuzzOptions):
     result.requests += read.requests;
     result.serverErrors += read.serverErrors;
     result.rateLimited += read.rateLimited;
-    for (const finding of read.findings) {
+    const { stand, mislabelled } = confirmed(read.findings, document);
+    result.mislabelled.push(...mislabelled);
+    for (const finding of stand) {
       const exception = exceptions.find((e) => allows(e, finding));
       if (exception) {
         used.add(exception);
