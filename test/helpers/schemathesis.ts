@@ -87,6 +87,8 @@ export interface Finding {
 
 export interface FuzzResult {
   requests: number;
+  /** Answers by status, for the report: how much of the run got past authentication and validation. */
+  statuses: Record<number, number>;
   serverErrors: number;
   /** Answers 429: a run drowned in them tested the rate limiter, not the contract. */
   rateLimited: number;
@@ -139,8 +141,9 @@ interface CheckResult {
 }
 
 /** Requests, 5xx answers and failed checks in one NDJSON event report of schemathesis. */
-function readReport(file: string, role: Role): { requests: number; serverErrors: number; rateLimited: number; findings: Finding[] } {
+function readReport(file: string, role: Role): { requests: number; serverErrors: number; rateLimited: number; statuses: Record<number, number>; findings: Finding[] } {
   let requests = 0;
+  const statuses: Record<number, number> = {};
   let rateLimited = 0;
   let serverErrors = 0;
   const findings: Finding[] = [];
@@ -154,6 +157,7 @@ function readReport(file: string, role: Role): { requests: number; serverErrors:
       requests += 1;
       if ((interaction.response?.status_code ?? 0) >= 500) serverErrors += 1;
       if (interaction.response?.status_code === 429) rateLimited += 1;
+      if (interaction.response) statuses[interaction.response.status_code] = (statuses[interaction.response.status_code] ?? 0) + 1;
     }
     for (const [caseId, checks] of Object.entries(event.checks)) {
       const interaction = event.interactions![caseId];
@@ -177,7 +181,7 @@ function readReport(file: string, role: Role): { requests: number; serverErrors:
       }
     }
   }
-  return { requests, serverErrors, rateLimited, findings };
+  return { requests, serverErrors, rateLimited, statuses, findings };
 }
 
 function allows(exception: ContractException, finding: Finding): boolean {
@@ -235,7 +239,7 @@ export async function fuzzContract(engine: RunningEngine, options: FuzzOptions):
   const log = options.log ?? (() => undefined);
   const st = ensureSchemathesis(log);
   const exceptions = loadExceptions();
-  const result: FuzzResult = { requests: 0, serverErrors: 0, rateLimited: 0, findings: [], mislabelled: [], allowed: [], unusedExceptions: [], seeds: {} };
+  const result: FuzzResult = { requests: 0, statuses: {}, serverErrors: 0, rateLimited: 0, findings: [], mislabelled: [], allowed: [], unusedExceptions: [], seeds: {} };
   const used = new Set<ContractException>();
   mkdirSync(options.reportDir, { recursive: true });
   const document = (await (await fetch(`${engine.apiUrl}/openapi.json`)).json()) as OpenApi;
@@ -245,6 +249,10 @@ export async function fuzzContract(engine: RunningEngine, options: FuzzOptions):
       'run', `${engine.apiUrl}/openapi.json`,
       '--checks', 'all',
       '--header', `X-Api-Key: ${engine.keys[role]}`,
+      // The run is about the contract as a credential holder meets it, so schemathesis does not make
+      // up API keys and bearer tokens of its own (they would turn most requests into 401s); its
+      // ignored_auth check still sends requests without any credential, and api.test.ts covers auth.
+      '--generation-with-security-parameters', 'false',
       '--max-time', String(options.secondsPerRole ?? 50),
       '--workers', '2',
       '--report', 'ndjson', '--report-ndjson-path', report,
@@ -265,6 +273,7 @@ export async function fuzzContract(engine: RunningEngine, options: FuzzOptions):
     result.requests += read.requests;
     result.serverErrors += read.serverErrors;
     result.rateLimited += read.rateLimited;
+    for (const [status, n] of Object.entries(read.statuses)) result.statuses[Number(status)] = (result.statuses[Number(status)] ?? 0) + n;
     const { stand, mislabelled } = confirmed(read.findings, document);
     result.mislabelled.push(...mislabelled);
     for (const finding of stand) {
