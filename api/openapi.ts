@@ -193,6 +193,7 @@ const STATUS_TEXT: Record<number, string> = {
   403: 'The role may not do this, or not for this applicant',
   404: 'No such application, program or item',
   409: 'The application is not at a stage that allows this, or it conflicts with its state',
+  405: 'The path does not take this method: `Allow` names the ones it takes',
   413: 'The body is too large',
   422: 'Well formed, but cannot be accepted',
   429: 'Too many requests from this credential: retry after `Retry-After` seconds',
@@ -207,10 +208,14 @@ function problemResponses(): Json {
     'X-Request-Id': ref('headers', 'X-Request-Id'),
     ...(status === 429 || status === 503 ? { 'Retry-After': ref('headers', 'Retry-After') } : {}),
     ...(status === 401 ? { 'WWW-Authenticate': ref('headers', 'WWW-Authenticate') } : {}),
+    ...(status === 405 ? { Allow: ref('headers', 'Allow') } : {}),
   });
+  // Every status a problem type has gets a response, so a problem type added in api/problem.ts is
+  // published at once (its title as the text until STATUS_TEXT says more).
+  const texts = new Map<number, string>(Object.entries(STATUS_TEXT).map(([key, text]) => [Number(key), text]));
+  for (const [, t] of problemTypes()) if (!texts.has(t.status)) texts.set(t.status, t.title);
   return Object.fromEntries(
-    Object.entries(STATUS_TEXT).map(([key, text]) => {
-      const status = Number(key);
+    [...texts].sort(([a], [b]) => a - b).map(([status, text]) => {
       const types = problemTypes().filter(([, t]) => t.status === status).map(([name]) => `\`/problems/${name}\``);
       return [
         `Problem${status}`,
@@ -276,6 +281,7 @@ const COMPONENT_HEADERS = {
   'X-Request-Id': { description: 'The request id (yours, if you sent X-Request-Id), also in logs and problems', schema: { type: 'string' } },
   'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 0 } },
   'WWW-Authenticate': { description: 'The bearer challenge, when bearer tokens are accepted', schema: { type: 'string' } },
+  Allow: { description: 'The methods the path takes, e.g. `GET, HEAD, POST`', schema: { type: 'string' } },
 };
 
 const TAGS: Record<RouteSpec['tag'], string> = {
