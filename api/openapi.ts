@@ -147,14 +147,27 @@ function description(route: RouteSpec): string {
   return lines.join('\n\n');
 }
 
-function successResponse(route: RouteSpec, status: number, text: string): Json {
+/**
+ * OpenAPI links from a created application to every operation on it (`/applications/:id…`
+ * without another path parameter), so a client (or a stateful fuzzer) can follow the id a filing
+ * answers with. Derived from the route table.
+ */
+function applicationLinks(routes: readonly RouteSpec[]): Json {
+  const onApplication = routes.filter((r) => /^\/applications\/:id(\/[a-z-]+)?$/.test(r.path));
+  return Object.fromEntries(
+    onApplication.map((r) => [r.operationId, { operationId: r.operationId, parameters: { id: '$response.body#/id' } }]),
+  );
+}
+
+function successResponse(route: RouteSpec, status: number, text: string, routes: readonly RouteSpec[]): Json {
   const schema = route.produces ? { type: 'string' } : { type: 'object' };
   const headers: Json = { 'X-Request-Id': ref('headers', 'X-Request-Id') };
   if (status === 503) headers['Retry-After'] = ref('headers', 'Retry-After');
-  return { description: text, headers, content: { [route.produces ?? 'application/json']: { schema } } };
+  const links = route.operationId === 'fileApplication' && status === 201 ? { links: applicationLinks(routes) } : {};
+  return { description: text, headers, content: { [route.produces ?? 'application/json']: { schema } }, ...links };
 }
 
-function operation(route: RouteSpec, schemas: Record<string, Json>, failed: string[], bodies: BodyOverrides): Json {
+function operation(route: RouteSpec, schemas: Record<string, Json>, failed: string[], bodies: BodyOverrides, routes: readonly RouteSpec[]): Json {
   const generated = generatedSchemas(route, failed, bodies);
   const parameters: Json[] = [...queryParameters(generated.query)];
   if (route.idempotent) parameters.push(ref('parameters', 'Idempotency-Key'));
@@ -168,7 +181,7 @@ function operation(route: RouteSpec, schemas: Record<string, Json>, failed: stri
   }
 
   const responses: Json = {};
-  for (const [status, text] of Object.entries(route.responses)) responses[status] = successResponse(route, Number(status), text);
+  for (const [status, text] of Object.entries(route.responses)) responses[status] = successResponse(route, Number(status), text, routes);
   for (const status of errorStatuses(route)) responses[status] = ref('responses', `Problem${status}`);
 
   return {
@@ -321,7 +334,7 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
     const item = (paths[path] ??= {});
     const names = [...route.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
     if (names.length) item.parameters = names.map((name) => pathParameter(route.path, name));
-    item[route.method] = operation(route, schemas, failed, options.bodies ?? {});
+    item[route.method] = operation(route, schemas, failed, options.bodies ?? {}, routes);
   }
   const usedTags = [...new Set(routes.map((r) => r.tag))];
   return {

@@ -191,3 +191,15 @@ test('GET /docs loads Swagger UI same-origin, with no inline script', async (t) 
   // Not the dist's own demo page, which points at the petstore.
   assert.equal((await fetch(`${base}/docs/assets/swagger-initializer.js`)).status, 404);
 });
+
+test("a filing's 201 links to every operation on the new application, with the id it answers", () => {
+  const links = operationOf('post', '/applications').responses['201'].links as Json;
+  const onApplication = ROUTES.filter((r) => /^\/applications\/:id(\/[a-z-]+)?$/.test(r.path)).map((r) => r.operationId);
+  assert.ok(onApplication.includes('getApplication') && onApplication.includes('withdrawal'));
+  assert.deepEqual(Object.keys(links).sort(), [...onApplication].sort());
+  for (const link of Object.values(links)) assert.deepEqual(link.parameters, { id: '$response.body#/id' });
+});
+
+test('a known path asked with another method is documented: Problem405 with Allow', () => {
+  assert.ok(doc.components.responses.Problem405.headers.Allow);
+});
