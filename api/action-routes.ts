@@ -5,8 +5,14 @@
  * Update: the workflow's answer is the new state (`200`), its refusal keeps the validator's type
  * (wrong stage or conflict `409`, bad input `400`, role or separation of duties `403`).
  *
- * The actor comes from the API key, never from the body; `:n` comes from the path; an
- * `Idempotency-Key` header becomes the update id, so a retried request applies once.
+ * The actor comes from the API key, never from the body; `:n` comes from the path.
+ *
+ * One key, one action (domain/idempotency.ts): the `Idempotency-Key` is bound to the action, the
+ * caller and the body. A retry (same key, same binding) is applied once and answered again,
+ * marked `Idempotent-Replayed: true`; the same key with another action, caller or body is `422`
+ * and changes nothing. Actions that move money require a key (`428` without one). Without a key
+ * the server makes one up and says which (`Idempotency-Key` on every answer, and in a `503`), so
+ * the caller can still retry safely.
  */
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
@@ -16,8 +22,9 @@ import type { z } from 'zod';
 import { ACTION_NAMES, ACTIONS, type ActionName } from '../domain/actions';
 import { type AccessLocals, guardedActor } from './access';
 import type { Metrics } from './observability';
-import type { ApplicationState } from '../domain/application';
-import { ACTION_UPDATES, calendarUpdatedSignal, stateQuery, SEARCH_ATTRIBUTES, type ActionOutcome, type ActionRequest } from '../workflows/messages';
+import { actionBinding, keyedUpdateId } from '../domain/idempotency';
+import { readState } from './state-read';
+import { ACTION_UPDATES, calendarUpdatedSignal, idempotencyKeyQuery, SEARCH_ATTRIBUTES, type ActionOutcome, type ActionRequest } from '../workflows/messages';
 import { Problem, validationProblem } from './problem';
 import { ACTION_BODIES, APPLICATION_ID_PATTERN, ORDINAL_PATTERN } from './schemas';
 import { callTemporal, idempotencyKeyOf, TEMPORAL_CALL_TIMEOUT_MS, updateProblem } from './temporal-calls';
@@ -30,6 +37,8 @@ export interface ActionRouteDeps {
   metrics: Pick<Metrics, 'timeWorkflowAction'>;
   /** The `links` returned beside the state. */
   linksFor: (id: string) => Record<string, string>;
+  /** Now, for the amounts the answer shows (the state as of today). */
+  clock: () => Date;
 }
 
 export function actionRoutes(deps: ActionRouteDeps): Router {
@@ -51,18 +60,26 @@ export function actionRoutes(deps: ActionRouteDeps): Router {
       const actor = guardedActor(res);
       const body = schema.safeParse(req.body);
       if (!body.success) throw validationProblem(body.error);
-      const updateId = updateIdOf(req);
+      const sentKey = keyOfRequest(req, actionName);
+      const key = sentKey ?? `server-${randomUUID()}`;
+      res.setHeader('Idempotency-Key', key);
       // The schema gave every field of R but the actor and n, added here from the key and the path.
       const request = { ...body.data, actor, ...(n === undefined ? {} : { n }) } as R;
+      const binding = actionBinding(actionName, request);
       // The update answers with a compact outcome (kept in history); the caller gets the state as
       // it is once the engine has reacted, read right after.
-      const state = await deps.metrics.timeWorkflowAction(actionName, () =>
-        runUpdate(deps.client, id, async () => {
+      const { state, replayed } = await deps.metrics.timeWorkflowAction(actionName, () =>
+        runUpdate(deps.client, id, key, async () => {
           const handle = deps.client.workflow.getHandle(id);
-          await handle.executeUpdate(update, { args: [request], updateId });
-          return handle.query(stateQuery);
+          // A key the caller chose may have been used before: a retry, or a mistake.
+          const earlier = sentKey === undefined ? null : await handle.query(idempotencyKeyQuery, sentKey);
+          if (earlier && earlier.binding !== binding) throw keyConflict(sentKey!, earlier.action, actionName);
+          const replay = earlier?.outcome != null;
+          if (!replay) await handle.executeUpdate(update, { args: [request], updateId: keyedUpdateId(key, binding) });
+          return { state: await readState(handle, deps.clock()), replayed: replay };
         }),
       );
+      if (replayed) res.setHeader('Idempotent-Replayed', 'true');
       res.json({ ...state, links: deps.linksFor(id) });
     });
   }
@@ -89,18 +106,42 @@ function ordinalParam(req: Request, path: string): number {
   return Number(n);
 }
 
-/** The caller's Idempotency-Key becomes the update id, so a retried action applies once. */
-function updateIdOf(req: Request): string {
-  return idempotencyKeyOf(req) ?? randomUUID();
+/** The caller's Idempotency-Key; an action that moves money without one is refused (`428`). */
+function keyOfRequest(req: Request, actionName: ActionName): string | undefined {
+  const key = idempotencyKeyOf(req);
+  if (key === undefined && ACTIONS[actionName].movesMoney) {
+    throw new Problem('idempotency-key-required', `${actionName} records money moving: send an Idempotency-Key (a new one for each ${actionName}, the same one on every retry of it)`, {
+      errors: [{ field: 'Idempotency-Key', reason: 'is required for an action that moves money' }],
+    });
+  }
+  return key;
 }
 
-/** One update under the Temporal deadline; a refusal becomes the problem its validator named. */
-async function runUpdate(client: Client, id: string, call: () => Promise<ApplicationState>): Promise<ApplicationState> {
+function keyConflict(key: string, earlierAction: string, actionName: ActionName): Problem {
+  const used = earlierAction === actionName ? `${actionName} with another caller or body` : `the action ${earlierAction}`;
+  return new Problem('unprocessable', `Idempotency-Key ${key} was used before for ${used}; nothing was done. Send a new key for a new action`, {
+    errors: [{ field: 'Idempotency-Key', reason: `was used before for ${used}` }],
+  });
+}
+
+/**
+ * One update under the Temporal deadline; a refusal becomes the problem its validator named. No
+ * answer in time is a `503` that names the key the update was sent with, so the caller retries
+ * with it and the action is applied once.
+ */
+async function runUpdate<T>(client: Client, id: string, key: string, call: () => Promise<T>): Promise<T> {
   try {
     return await callTemporal(client, call);
   } catch (err) {
-    const problem = await updateProblem(client, id, err);
-    throw problem ?? err;
+    const problem = (await updateProblem(client, id, err)) ?? err;
+    if (problem instanceof Problem && problem.type === 'unavailable') {
+      throw new Problem('unavailable', `Temporal or its workers did not answer in time; the action may still be applied. Retry the same request with Idempotency-Key: ${key}`, {
+        ...problem.extra,
+        headers: { ...problem.extra.headers, 'Idempotency-Key': key },
+        idempotencyKey: key,
+      });
+    }
+    throw problem;
   }
 }
 

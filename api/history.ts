@@ -20,6 +20,7 @@ import { ENGINE, type ApplicationInput, type ApplicationState } from '../domain/
 import { actionOfUpdate } from '../domain/actions';
 import { diff, isActionOutcome, watched, type StateView } from '../domain/outcome';
 import { SEARCH_ATTRIBUTES } from '../workflows/messages';
+import { codecsOf, decodeHistoryPayloads } from '../lib/data-converter';
 import { historyToJsonValue } from '../lib/history-json';
 import {
   actionExtras,
@@ -454,7 +455,9 @@ const MAX_RUNS = 1000;
 export async function fetchRunHistory(client: Client, workflowId: string, runId?: string): Promise<Run> {
   const id = runId ?? (await client.workflow.getHandle(workflowId).describe()).runId;
   try {
-    return { runId: id, history: await client.workflow.getHandle(workflowId, id).fetchHistory() };
+    const history = await client.workflow.getHandle(workflowId, id).fetchHistory();
+    // Temporal hands back the payloads as stored, encrypted: the trail and the raw JSON read them decrypted.
+    return { runId: id, history: await decodeHistoryPayloads(history, codecsOf(client.options.loadedDataConverter)) };
   } catch (err) {
     // fetchHistory passes gRPC errors through as they are; describe() already maps NOT_FOUND.
     if (isGrpcServiceError(err) && err.code === grpcStatus.NOT_FOUND) throw new WorkflowNotFoundError(`no run ${id} of workflow ${workflowId}`, workflowId, id);

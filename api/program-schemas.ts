@@ -8,16 +8,17 @@
 import { z } from 'zod';
 import { expected, text } from '../domain/actions/body-parts';
 import { factValueProblem, type FactSpec, type Program } from '../domain/catalog';
+import { BOUNDED_YUAN_PATTERN, TEXT_PATTERN, wholeNumberAtMostPattern } from '../domain/patterns';
 import { CreditCode, type FilingBody } from './schemas';
 
 /** What a value of each fact type looks like, as published (the rule itself is factValueProblem). */
 const FACT_PATTERNS = {
-  yuan: '^(0|[1-9][0-9]*)\\.[0-9]{2}$',
-  percent: '^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$',
-  decimal: '^(0|[1-9][0-9]*)(\\.[0-9]+)?$',
-  integer: '^(0|[1-9][0-9]*)$',
-  /** One character that String.prototype.trim would not remove (Python's `\s` differs, so spelt out). */
-  text: '[^\\u0009-\\u000D\\u0020\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF]',
+  yuan: BOUNDED_YUAN_PATTERN,
+  /** At most 15 digits before the point and 10 after (catalog.ts SANE_DECIMAL). */
+  percent: '^-?(0|[1-9][0-9]{0,14})(\\.[0-9]{1,10})?$',
+  decimal: '^(0|[1-9][0-9]{0,14})(\\.[0-9]{1,10})?$',
+  integer: wholeNumberAtMostPattern(String(Number.MAX_SAFE_INTEGER)),
+  text: TEXT_PATTERN,
 } as const;
 
 function factSchema(spec: FactSpec): z.ZodType {
@@ -29,7 +30,7 @@ function factSchema(spec: FactSpec): z.ZodType {
   if (spec.type === 'integer') {
     return z
       .union([z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), z.string().regex(new RegExp(FACT_PATTERNS.integer))], {
-        error: (issue) => (issue.input === undefined ? 'is required' : 'must be a whole number ≥ 0'),
+        error: (issue) => (issue.input === undefined ? 'is required' : `must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`),
       })
       .meta(about);
   }

@@ -4,6 +4,7 @@
  * replay and continue-as-new unchanged.
  */
 import type { Program } from './catalog';
+import type { KeyRecord } from './idempotency';
 import type { InterestLine } from './interest';
 import type { Yuan } from './money';
 import type { SpotCheckDraw } from './spot-check';
@@ -44,8 +45,11 @@ export interface ApplicationInput extends Filing {
   spotCheckSeed?: string;
   /** Continue as new once the history reaches this many events (default 10 000; tests set less). */
   historyLimit?: number;
-  /** Set when the workflow continued as new: the state carried over from the previous run. */
-  resume?: { state: ApplicationState };
+  /**
+   * Set when the workflow continued as new: the state carried over from the previous run, and the
+   * Idempotency-Keys of the actions applied so far (by key), so a retry is answered once in any run.
+   */
+  resume?: { state: ApplicationState; keys?: Record<string, KeyRecord> };
 }
 
 export interface PendingItem {
@@ -288,6 +292,18 @@ export interface RepaymentRecord {
   recordedAt?: string;
 }
 
+/** A recovery cost (追偿费用: litigation, preservation fees…) as recorded, with its evidence. */
+export interface RecoveryCostRecord {
+  n: number;
+  amount: Yuan;
+  /** The day the cost was incurred; it is due from that day. */
+  incurredOn: string;
+  description: string;
+  evidence: Document[];
+  recordedBy: Actor;
+  recordedAt: string;
+}
+
 /** The live clawback statement (domain/interest.ts), recomputed as of `asOf` (today in workflow time). */
 export interface ClawbackState {
   report: number;
@@ -309,6 +325,11 @@ export interface ClawbackState {
   /** As in the calculator endpoint; `tranche` is the tranche's `n`. */
   lines: InterestLine[];
   repayments: RepaymentRecord[];
+  /**
+   * Recovery costs (追偿费用) the finance officer recorded, each due from the day it was incurred
+   * and settled before interest and principal. Absent in states from before costs were recorded.
+   */
+  recoveryCosts?: RecoveryCostRecord[];
   /** The repayment deadline. */
   dueInWorkingDays: number;
   lastDay: string | null;

@@ -34,8 +34,16 @@ const INVISIBLE =
   '\\u0009\\u000A\\u000D\\u0020\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF' +
   '\\u200B-\\u200F\\u2060-\\u2064\\u00AD\\u061C\\u180E';
 
-/** body-parts.ts `textProblem` is null: no forbidden character, and at least one visible one. */
-export const TEXT_PATTERN = `^[^${NEVER_IN_TEXT}]*[^${NEVER_IN_TEXT}${INVISIBLE}][^${NEVER_IN_TEXT}]*$`;
+const TEXT_BODY = `[^${NEVER_IN_TEXT}]*[^${NEVER_IN_TEXT}${INVISIBLE}][^${NEVER_IN_TEXT}]*`;
+
+/** text.ts `characterProblem` is null: what every string of a request must be (api/strict-input.ts checks it). */
+export const CHARACTERS_PATTERN = `^[^${NEVER_IN_TEXT}]*$`;
+
+/** text.ts `textProblem` is null: no forbidden character, and at least one visible one. */
+export const TEXT_PATTERN = `^${TEXT_BODY}$`;
+
+/** body-parts.ts `comment`: nothing but white space (the same as no comment), or text. */
+export const COMMENT_PATTERN = `^([\\u0009\\u000A\\u000D\\u0020\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000\\uFEFF]*|${TEXT_BODY})$`;
 
 const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
 
@@ -48,3 +56,19 @@ const OCTET = '(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
 export const HTTP_URL_PATTERN =
   '^[Hh][Tt][Tt][Pp][Ss]?://(([A-Za-z0-9]+(-[A-Za-z0-9]+)*\\.)*[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*|' +
   `${OCTET}(\\.${OCTET}){3})(:[0-9]{1,4})?([/?#][!-~]*)?$`;
+
+/**
+ * Whole numbers from 0 to `max` written in decimal without leading zeros, e.g. for
+ * 9007199254740991 (the largest safe integer): shorter numbers, then for each digit of `max` the
+ * numbers that agree before it and are smaller there, then `max` itself.
+ */
+export function wholeNumberAtMostPattern(max: string): string {
+  const shorter = max.length > 1 ? [`[1-9][0-9]{0,${max.length - 2}}`] : [];
+  const sameLength: string[] = [];
+  for (let i = 0; i < max.length; i++) {
+    const digit = Number(max[i]);
+    const lowest = i === 0 ? 1 : 0;
+    if (digit > lowest) sameLength.push(`${max.slice(0, i)}[${lowest}-${digit - 1}]${i < max.length - 1 ? `[0-9]{${max.length - 1 - i}}` : ''}`);
+  }
+  return `^(0|${[...shorter, ...sameLength, max].join('|')})$`;
+}

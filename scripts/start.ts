@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { loadOrCreateDevKeys } from '../api/keys';
+import { payloadEncryptionOf } from '../lib/data-converter';
 import { type DevServer, startDevServer } from '../lib/dev-server';
 import { ProvisionError, provisionTemporal } from '../lib/provision';
 import { ensureSearchAttributes } from '../lib/search-attributes';
@@ -95,6 +96,9 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: settings.dataDir };
   let uiUrl = settings.uiUrl;
+  // Before the worker and the API start, so both read the same development key (when one is used).
+  const encryption = payloadEncryptionOf(settings);
+  const apiUrl = `http://127.0.0.1:${settings.port}`;
 
   if (!settings.temporalAddress) {
     const binaries = provisionTemporal();
@@ -105,6 +109,8 @@ async function main(): Promise<void> {
       port: settings.devPort,
       uiPort: settings.uiPort,
       namespace: settings.namespace,
+      // The Web UI asks the API to decrypt what it shows (staff and auditors, with a credential).
+      uiCodecEndpoint: `${apiUrl}/codec`,
     });
     devServer.process.once('exit', (code, signal) => {
       if (!stopping) {
@@ -129,7 +135,6 @@ async function main(): Promise<void> {
   startChild('worker', 'worker/main.ts', { ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN' });
   startChild('api', 'api/main.ts', env);
 
-  const apiUrl = `http://127.0.0.1:${settings.port}`;
   await waitFor('The API', async () => (await fetch(`${apiUrl}/health`)).ok);
   await waitFor('The worker', async () => {
     const response = await connection.workflowService.describeTaskQueue({
@@ -162,6 +167,8 @@ async function main(): Promise<void> {
       `  Temporal Web UI: ${uiUrl ?? '(set TEMPORAL_UI_URL to link it)'}`,
       `  Temporal:        ${env.TEMPORAL_ADDRESS ?? settings.temporalAddress}, namespace ${settings.namespace}, task queue ${settings.taskQueue}`,
       `  Data folder:     ${settings.dataDir}`,
+      `  Payloads:        ${encryption.description}`,
+      `  Codec endpoint:  ${apiUrl}/codec   (for the Web UI: decrypts for staff and auditors)`,
       '',
       ...credentials,
       '',

@@ -10,6 +10,7 @@ import { createOutbox } from '../activities/outbox';
 import { createWebhookAdapter, redactUrl } from '../activities/webhook';
 import { createCalendarStore } from '../lib/calendar-store';
 import { createLprStore } from '../lib/lpr-store';
+import { payloadEncryptionOf } from '../lib/data-converter';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { loadSettingsOrExit, type Settings } from '../lib/settings';
 import { connectionOptions } from '../lib/temporal-connection';
@@ -56,16 +57,18 @@ async function main(): Promise<void> {
   if (sa.added.length) console.log(`Registered search attributes: ${sa.added.join(', ')}`);
 
   const { deps, description } = activityDeps(settings);
+  const encryption = payloadEncryptionOf(settings);
   const connection = await NativeConnection.connect(options);
   const worker = await createWorker({
     connection,
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
     deps,
+    dataConverter: encryption.dataConverter,
     workflowBundlePath: settings.workflowBundlePath,
   });
   console.log(`Worker polling task queue ${settings.taskQueue} on ${options.address} (namespace ${settings.namespace})`);
-  for (const line of description) console.log(`  ${line}`);
+  for (const line of [...description, `Payloads: ${encryption.description}`]) console.log(`  ${line}`);
   // run() resolves after SIGINT/SIGTERM, once in-flight tasks are done.
   await worker.run();
   await connection.close();

@@ -82,6 +82,7 @@ export default defineAction<ClawbackDecisionRequest>({
       lprConfirmedThrough: '',
       lines: [],
       repayments: [],
+      recoveryCosts: [],
       dueInWorkingDays: r.dueInWorkingDays ?? settings.repaymentDueWorkingDays,
       lastDay: null,
       dueAt: null,

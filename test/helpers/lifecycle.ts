@@ -27,7 +27,7 @@ import { ACTION_UPDATES, stateQuery } from '../../workflows/messages';
 import type { ActionName } from '../../domain/actions';
 import type { RequestByAction } from '../../domain/requests';
 import { actor, creditCode } from './fixtures';
-import { tempDir, timeSkippingEnvironment, workflowBundle } from './temporal';
+import { tempDir, testDataConverter, timeSkippingEnvironment, workflowBundle } from './temporal';
 
 export interface Lifecycle {
   env: TestWorkflowEnvironment;
@@ -56,9 +56,9 @@ let counter = 0;
  * arrives while the run is continuing as new can wait for a minute and then fail ("Failed to query
  * Workflow"); asked again, it reaches the new run.
  */
-async function queryState(handle: WorkflowHandle): Promise<ApplicationState> {
+async function queryState(handle: WorkflowHandle, asOf?: string): Promise<ApplicationState> {
   for (let attempt = 1; ; attempt++) {
-    const query = handle.query(stateQuery);
+    const query = handle.query(stateQuery, asOf ? { asOf } : {});
     const answer = await Promise.race([query, new Promise<null>((r) => setTimeout(() => r(null), 3000))]).catch((err: unknown) => {
       if (attempt >= 5) throw err;
       return null;
@@ -105,6 +105,7 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
+    dataConverter: testDataConverter(),
     activities: createActivities({ effects: delayed(outbox, options.effectDelayMs), calendar, dishonestyList: createFileDishonestyList(dishonestyPath), lpr: createLprStore(dataDir) }),
     // A cache as in production: a query sent right after an update (as the API reads the state)
     // waits for the task in progress instead of being dropped when an uncached run is evicted.
@@ -145,7 +146,8 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
       filed.push(id);
       return env.client.workflow.start(applicationWorkflow, { workflowId: id, taskQueue, args: [input] });
     },
-    state: (handle) => queryState(handle),
+    // As the API reads it: as of today by the server's clock (not the workflow's last wake).
+    state: async (handle) => queryState(handle, shanghaiDate(await env.currentTimeMs())),
     listDishonest(codes) {
       writeFileSync(dishonestyPath, JSON.stringify({ entries: codes.map((c) => ({ creditCode: c, reason: '测试' })) }));
     },
@@ -160,7 +162,7 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
       worker.shutdown();
       await running;
       const failures: string[] = [];
-      for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+      for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle(), dataConverter: testDataConverter() }, histories)) {
         if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
       }
       await env.teardown();

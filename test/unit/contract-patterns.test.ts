@@ -7,10 +7,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { PositiveYuan, textProblem, YuanText } from '../../domain/actions/body-parts';
+import { comment, PositiveYuan, YuanText } from '../../domain/actions/body-parts';
+import { characterProblem, textProblem } from '../../domain/text';
 import { dateProblem } from '../../domain/dates';
 import { ratePercentProblem } from '../../domain/lpr';
-import { BOUNDED_YUAN_PATTERN, DATE_PATTERN, HTTP_URL_PATTERN, POSITIVE_BOUNDED_YUAN_PATTERN, RATE_PERCENT_PATTERN, TEXT_PATTERN } from '../../domain/patterns';
+import { BOUNDED_YUAN_PATTERN, CHARACTERS_PATTERN, COMMENT_PATTERN, DATE_PATTERN, HTTP_URL_PATTERN, POSITIVE_BOUNDED_YUAN_PATTERN, RATE_PERCENT_PATTERN, TEXT_PATTERN, wholeNumberAtMostPattern } from '../../domain/patterns';
 
 /** As a JSON Schema validator reads a pattern: ECMAScript, with the `u` flag (code points). */
 const re = (pattern: string) => new RegExp(pattern, 'u');
@@ -66,12 +67,16 @@ describe('the published patterns accept exactly what the server accepts', () => 
   it('text a person wrote: no control, surrogate or bidi character, at least one visible character', () => {
     const chars = ['a', '名', '😀', ' ', '\t', '\n', '\r', '\u000B', '\u0000', '\u001F', '\u007F', '\u0085', '\u00A0', '\u00AD', '\u200B', '\u200E', '\u202E', '\u2066', '\u2028', '\u3000', '\uFEFF', '\u061C', '\u180E', '\u2060'];
     agrees(TEXT_PATTERN, (v) => textProblem(v) === null, of(chars, 6), 5000);
+    // Every string of a request: the character rule alone (api/strict-input.ts).
+    agrees(CHARACTERS_PATTERN, (v) => characterProblem(v) === null, of(chars, 6), 3000);
+    // A comment: white space alone is no comment; otherwise text. Both under the character rule.
+    agrees(COMMENT_PATTERN, (v) => characterProblem(v) === null && comment.safeParse(v).success, of(chars, 6), 5000);
     // A lone surrogate is no Unicode scalar value, so no JSON Schema pattern can name it; the rule refuses it.
     for (const lone of ['a\uD800', '\uDC00b']) assert.match(textProblem(lone) ?? '', /lone surrogate/);
   });
 
   it('every pattern compiles as JSON Schema tools read it: Unicode mode, no surrogates', () => {
-    for (const pattern of [DATE_PATTERN, BOUNDED_YUAN_PATTERN, POSITIVE_BOUNDED_YUAN_PATTERN, RATE_PERCENT_PATTERN, TEXT_PATTERN, HTTP_URL_PATTERN]) {
+    for (const pattern of [DATE_PATTERN, BOUNDED_YUAN_PATTERN, POSITIVE_BOUNDED_YUAN_PATTERN, RATE_PERCENT_PATTERN, TEXT_PATTERN, CHARACTERS_PATTERN, COMMENT_PATTERN, HTTP_URL_PATTERN]) {
       assert.doesNotThrow(() => re(pattern));
       assert.doesNotMatch(pattern, /\\uD[89A-F]/i, 'Rust and Python regex engines refuse surrogate code points');
     }
@@ -100,5 +105,26 @@ describe('the published patterns accept exactly what the server accepts', () => 
     assert.ok(accepted > 100, `the generator reaches accepted URLs (${accepted})`);
     for (const ok of ['https://files.example.gov.cn/licence.pdf', 'http://10.0.0.1/x', 'https://x/e', 'http://localhost:8080/a?b=c#d']) assert.ok(regex.test(ok), ok);
     for (const no of ['', 'ftp://files.example.cn/x', 'javascript:alert(1)', 'not a url', 'http://', 'https://1.2.3.256/', 'http://a.1/', 'http://xn--a/']) assert.ok(!regex.test(no), no);
+  });
+});
+
+describe('whole numbers up to a maximum', () => {
+  it('accepts exactly 0..max written without leading zeros, for several maxima', () => {
+    for (const max of ['0', '7', '10', '99', '100', '305', '9007199254740991']) {
+      const regex = re(wholeNumberAtMostPattern(max));
+      const limit = BigInt(max);
+      const values = fc.oneof(
+        fc.bigInt({ min: 0n, max: limit * 3n + 20n }).map(String),
+        of([...DIGITS, '7', '3', '-'], 18),
+      );
+      fc.assert(
+        fc.property(values, (v) => {
+          const expected = /^(0|[1-9][0-9]*)$/.test(v) && BigInt(v) <= limit;
+          assert.equal(regex.test(v), expected, `${v} against max ${max}`);
+        }),
+        { numRuns: 2000 },
+      );
+      assert.ok(regex.test(max) && !regex.test(String(limit + 1n)), max);
+    }
   });
 });

@@ -20,6 +20,8 @@ const jsonOf = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'draft-20
 /** Values of every shape a fact may be sent in, biased towards the edges of each type. */
 const factValue = fc.oneof(
   fc.constantFrom('1000000.00', '0.00', '12.5', '-3', '15', '0', '007', '1.', '', ' ', '3.456', 'abc', '1e3'),
+  // The edges of the sane maxima and of strict text.
+  fc.constantFrom('999999999999.99', '1000000000000.00', '123456789012345.5', '1234567890123456', '1.12345678901', '9007199254740991', '9007199254740992', 'a\u0000', '\u200B', 'x\u202E'),
   fc.integer({ min: -5, max: 5 }),
   fc.constant(1.5),
   fc.constant(Number.MAX_SAFE_INTEGER + 2),
