@@ -199,6 +199,8 @@ function operation(route: RouteSpec, schemas: Record<string, Json>, failed: stri
   const responses: Json = {};
   for (const [status, text] of Object.entries(route.responses)) responses[status] = successResponse(route, Number(status), text, routes);
   for (const status of errorStatuses(route)) responses[status] = ref('responses', `Problem${status}`);
+  // Node's HTTP parser answers this itself, before the app sees the request: no problem body.
+  responses[431] = { description: 'The request headers are larger than the server reads (16 KB); nothing was done' };
 
   return {
     operationId: route.operationId,
