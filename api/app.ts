@@ -17,8 +17,10 @@ import { codecCors, codecRoutes, originsOf } from './codec-routes';
 import type { Authenticator } from './credentials';
 import { docsRoutes } from './docs';
 import { createLogger, type Logger } from './log';
+import { methodNotAllowed } from './method-not-allowed';
 import { createMetrics, type Metrics, readiness, requestMiddleware, routeTemplate, securityHeaders } from './observability';
 import { openApiDocument } from './openapi';
+import { anyProgramFacts, filingBodyFor } from './program-schemas';
 import { Problem, sendProblem } from './problem';
 import { rateLimits, type RateLimitStores } from './rate-limits';
 import { referenceRoutes, type ReferenceDeps } from './reference-routes';
@@ -74,7 +76,11 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
   app.get('/metrics', metrics.handler);
-  const document = openApiDocument({});
+  // Filing and award-preview schemas generated from the catalog: the server validates with the
+  // same schemas the document publishes.
+  const programs = Object.values(deps.catalog.catalog);
+  const filingBody = filingBodyFor(programs);
+  const document = openApiDocument({ bodies: { fileApplication: filingBody, previewAward: anyProgramFacts(programs) } });
   app.get('/openapi.json', (_req, res) => void res.json(document));
   app.use(docsRoutes());
   // The Web UI's browser asks before it calls /codec: answered before any credential is read.
@@ -104,7 +110,7 @@ export function createApp(deps: AppDeps): express.Express {
     ...(ui ? { temporalUi: `${ui}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}` } : {}),
   });
 
-  app.use(applicationRoutes({ client: deps.client, taskQueue: deps.taskQueue, catalog: deps.catalog, metrics, clock, linksFor, runLink }));
+  app.use(applicationRoutes({ client: deps.client, taskQueue: deps.taskQueue, catalog: deps.catalog, filingBody, metrics, clock, linksFor, runLink }));
   app.use(actionRoutes({ client: deps.client, taskQueue: deps.taskQueue, metrics, linksFor, clock }));
   app.use(codecRoutes({ codecs: deps.client.options.loadedDataConverter.payloadCodecs, namespace }));
   // Applications waiting for a calendar year resume as soon as an admin supplies it.
@@ -116,6 +122,8 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
 
+  // A known path with a method it does not take: 405 with Allow; any other path: 404.
+  app.use(methodNotAllowed(app));
   app.use((req, _res, next) => next(new Problem('not-found', `No route for ${req.method} ${req.path}`)));
 
   // Every 401 counts against its client address; past the limit it is a 429 instead.

@@ -25,6 +25,7 @@ import { decodeToken, fingerprint, InboxQuery, listAll, ListQuery, type ListItem
 import type { Metrics } from './observability';
 import { Problem, validationProblem } from './problem';
 import { FilingBody } from './schemas';
+import type { z } from 'zod';
 import { callTemporal, idempotencyKeyOf } from './temporal-calls';
 import { canonicalJson, sha256Hex } from '../domain/idempotency';
 
@@ -34,6 +35,8 @@ export interface ApplicationRouteDeps {
   client: Client;
   taskQueue: string;
   catalog: ProgramCatalog;
+  /** The filing body generated from the catalog (api/program-schemas.ts), as the OpenAPI document publishes it; FilingBody when not given. */
+  filingBody?: z.ZodType<FilingBody>;
   metrics: Metrics;
   clock: () => Date;
   linksFor: (id: string) => Record<string, string>;
@@ -60,7 +63,7 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
 
   router.post('/applications', async (req, res: Response<unknown, Locals>) => {
     const actor = res.locals.actor!;
-    const body = FilingBody.safeParse(req.body);
+    const body = (deps.filingBody ?? FilingBody).safeParse(req.body);
     if (!body.success) throw validationProblem(body.error);
     const filing = body.data;
     const key = idempotencyKeyOf(req);

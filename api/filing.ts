@@ -27,7 +27,7 @@ export interface AcceptedFiling {
  * A 400 naming each fact that does not fit the program's schema (`facts.fixedInvestment`), when
  * any does. The domain's messages start with the fact's name.
  */
-export function assertFactsFit(program: Program, facts: Facts, fieldPrefix: string): void {
+function assertFactsFit(program: Program, facts: Facts, fieldPrefix: string): void {
   const problems = factProblems(program, facts);
   if (problems.length === 0) return;
   const errors = problems.map((reason) => {

@@ -8,6 +8,8 @@ import packageJson from '../package.json';
 import { CREDIT_CODE_ALPHABET, creditCodeCheckCharacter } from '../domain/credit-code';
 import { ACTIONS } from '../domain/actions';
 import { opensRecovery } from '../domain/recovery';
+import { MAX_YUAN } from '../domain/money';
+import { BOUNDED_YUAN_PATTERN, CHARACTERS_PATTERN, DATE_PATTERN, POSITIVE_BOUNDED_YUAN_PATTERN } from '../domain/patterns';
 import { ROLES, type Role } from '../domain/roles';
 import { PROBLEM_TYPES } from './problem';
 import { ROUTES, type ApplicantScope, type RouteSpec } from './routes';
@@ -17,7 +19,7 @@ type Json = Record<string, unknown>;
 
 // ---- zod → JSON Schema -------------------------------------------------------------------------
 
-const YUAN = { type: 'string', pattern: '^(0|[1-9][0-9]*)\\.[0-9]{2}$', examples: ['1000000.00'] };
+const YUAN = { type: 'string', pattern: BOUNDED_YUAN_PATTERN, examples: ['1000000.00'] };
 
 /** What a `superRefine` check means, for the schemas whose rule zod cannot express. */
 const REFINED = new Map<unknown, Json>([
@@ -25,9 +27,9 @@ const REFINED = new Map<unknown, Json>([
     pattern: `^[${CREDIT_CODE_ALPHABET}]{2}[0-9]{6}[${CREDIT_CODE_ALPHABET}]{10}$`,
     description: 'Unified social credit code (GB 32100-2015): 18 characters, the last a valid check character',
   }],
-  [Yuan, { ...YUAN, description: 'Yuan as a string with exactly two decimals (a JSON number is refused)' }],
-  [PositiveYuan, { ...YUAN, description: 'Yuan as a string with exactly two decimals, greater than zero' }],
-  [CalendarDate, { format: 'date', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$', description: 'A real calendar date, YYYY-MM-DD (Asia/Shanghai)' }],
+  [Yuan, { ...YUAN, description: `Yuan as a string with exactly two decimals, at most ${MAX_YUAN} (a JSON number is refused)` }],
+  [PositiveYuan, { ...YUAN, pattern: POSITIVE_BOUNDED_YUAN_PATTERN, description: `Yuan as a string with exactly two decimals, greater than zero, at most ${MAX_YUAN}` }],
+  [CalendarDate, { format: 'date', pattern: DATE_PATTERN, description: 'A real calendar date, YYYY-MM-DD (Asia/Shanghai), from the year 1000' }],
 ]);
 
 /**
@@ -43,6 +45,10 @@ function toJson(schema: z.ZodType): Json {
       const def = ctx.zodSchema._zod.def as { type: string; in?: z.ZodType; out?: z.ZodType };
       if (def.type === 'pipe' && def.in?._zod.def.type === 'unknown' && def.out) Object.assign(ctx.jsonSchema, toJson(def.out));
       Object.assign(ctx.jsonSchema, REFINED.get(ctx.zodSchema));
+      // Every string of a request is held to the character rule (api/strict-input.ts): one without
+      // a pattern of its own publishes it (the patterns of domain/patterns.ts already hold it).
+      const js = ctx.jsonSchema as Json;
+      if (js.type === 'string' && js.pattern === undefined && js.enum === undefined && js.const === undefined) js.pattern = CHARACTERS_PATTERN;
     },
   }) as Json;
   delete json.$schema;
@@ -67,10 +73,11 @@ function jsonSchemaOf(schema: z.ZodType, name: string, failed: string[]): Json {
   }
 }
 
-function generatedSchemas(route: RouteSpec, failed: string[] = []): { body?: Json; query?: Json } {
+function generatedSchemas(route: RouteSpec, failed: string[] = [], bodies: BodyOverrides = {}): { body?: Json; query?: Json } {
   const name = pascal(route.operationId);
+  const body = bodies[route.operationId] ?? route.body;
   return {
-    ...(route.body ? { body: jsonSchemaOf(route.body, `${name}Request`, failed) } : {}),
+    ...(body ? { body: jsonSchemaOf(body, `${name}Request`, failed) } : {}),
     ...(route.query ? { query: jsonSchemaOf(route.query, `${name} query`, failed) } : {}),
   };
 }
@@ -159,15 +166,28 @@ function description(route: RouteSpec): string {
   return lines.join('\n\n');
 }
 
-function successResponse(route: RouteSpec, status: number, text: string): Json {
+/**
+ * OpenAPI links from a created application to every operation on it (`/applications/:id…`
+ * without another path parameter), so a client (or a stateful fuzzer) can follow the id a filing
+ * answers with. Derived from the route table.
+ */
+function applicationLinks(routes: readonly RouteSpec[]): Json {
+  const onApplication = routes.filter((r) => /^\/applications\/:id(\/[a-z-]+)?$/.test(r.path));
+  return Object.fromEntries(
+    onApplication.map((r) => [r.operationId, { operationId: r.operationId, parameters: { id: '$response.body#/id' } }]),
+  );
+}
+
+function successResponse(route: RouteSpec, status: number, text: string, routes: readonly RouteSpec[]): Json {
   const schema = route.produces ? { type: 'string' } : { type: 'object' };
   const headers: Json = { 'X-Request-Id': ref('headers', 'X-Request-Id') };
   if (status === 503) headers['Retry-After'] = ref('headers', 'Retry-After');
-  return { description: text, headers, content: { [route.produces ?? 'application/json']: { schema } } };
+  const links = route.operationId === 'fileApplication' && status === 201 ? { links: applicationLinks(routes) } : {};
+  return { description: text, headers, content: { [route.produces ?? 'application/json']: { schema } }, ...links };
 }
 
-function operation(route: RouteSpec, schemas: Record<string, Json>, failed: string[]): Json {
-  const generated = generatedSchemas(route, failed);
+function operation(route: RouteSpec, schemas: Record<string, Json>, failed: string[], bodies: BodyOverrides, routes: readonly RouteSpec[]): Json {
+  const generated = generatedSchemas(route, failed, bodies);
   const parameters: Json[] = [...queryParameters(generated.query)];
   if (route.action && ACTIONS[route.action].movesMoney) parameters.push({ ...COMPONENT_PARAMETERS['Idempotency-Key'], required: true });
   else if (route.idempotent) parameters.push(ref('parameters', 'Idempotency-Key'));
@@ -181,8 +201,10 @@ function operation(route: RouteSpec, schemas: Record<string, Json>, failed: stri
   }
 
   const responses: Json = {};
-  for (const [status, text] of Object.entries(route.responses)) responses[status] = successResponse(route, Number(status), text);
+  for (const [status, text] of Object.entries(route.responses)) responses[status] = successResponse(route, Number(status), text, routes);
   for (const status of errorStatuses(route)) responses[status] = ref('responses', `Problem${status}`);
+  // Node's HTTP parser answers this itself, before the app sees the request: no problem body.
+  responses[431] = { description: 'The request headers are larger than the server reads (16 KB); nothing was done' };
 
   return {
     operationId: route.operationId,
@@ -206,6 +228,7 @@ const STATUS_TEXT: Record<number, string> = {
   403: 'The role may not do this, or not for this applicant',
   404: 'No such application, program or item',
   409: 'The application is not at a stage that allows this, or it conflicts with its state',
+  405: 'The path does not take this method: `Allow` names the ones it takes',
   413: 'The body is too large',
   422: 'Well formed, but cannot be accepted (on an action: its Idempotency-Key was used before for another action, caller or body)',
   428: 'An action that moves money needs an `Idempotency-Key`',
@@ -221,10 +244,14 @@ function problemResponses(): Json {
     'X-Request-Id': ref('headers', 'X-Request-Id'),
     ...(status === 429 || status === 503 ? { 'Retry-After': ref('headers', 'Retry-After') } : {}),
     ...(status === 401 ? { 'WWW-Authenticate': ref('headers', 'WWW-Authenticate') } : {}),
+    ...(status === 405 ? { Allow: ref('headers', 'Allow') } : {}),
   });
+  // Every status a problem type has gets a response, so a problem type added in api/problem.ts is
+  // published at once (its title as the text until STATUS_TEXT says more).
+  const texts = new Map<number, string>(Object.entries(STATUS_TEXT).map(([key, text]) => [Number(key), text]));
+  for (const [, t] of problemTypes()) if (!texts.has(t.status)) texts.set(t.status, t.title);
   return Object.fromEntries(
-    Object.entries(STATUS_TEXT).map(([key, text]) => {
-      const status = Number(key);
+    [...texts].sort(([a], [b]) => a - b).map(([status, text]) => {
       const types = problemTypes().filter(([, t]) => t.status === status).map(([name]) => `\`/problems/${name}\``);
       return [
         `Problem${status}`,
@@ -290,6 +317,7 @@ const COMPONENT_HEADERS = {
   'X-Request-Id': { description: 'The request id (yours, if you sent X-Request-Id), also in logs and problems', schema: { type: 'string' } },
   'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 0 } },
   'WWW-Authenticate': { description: 'The bearer challenge, when bearer tokens are accepted', schema: { type: 'string' } },
+  Allow: { description: 'The methods the path takes, e.g. `GET, HEAD, POST`', schema: { type: 'string' } },
 };
 
 const TAGS: Record<RouteSpec['tag'], string> = {
@@ -307,8 +335,15 @@ const INFO_DESCRIPTION = [
   '## Who may call what',
 ].join('\n\n');
 
+/**
+ * Bodies the app generates at start from data (the catalog's programs), by operationId; they
+ * replace the route table's static schema, and the server validates with the same ones.
+ */
+type BodyOverrides = Readonly<Record<string, z.ZodType>>;
+
 export interface OpenApiOptions {
   routes?: readonly RouteSpec[];
+  bodies?: BodyOverrides;
   serverUrl?: string;
   version?: string;
 }
@@ -323,7 +358,7 @@ export function openApiDocument(options: OpenApiOptions = {}): Json {
     const item = (paths[path] ??= {});
     const names = [...route.path.matchAll(/:([A-Za-z0-9_]+)/g)].map((m) => m[1]!);
     if (names.length) item.parameters = names.map((name) => pathParameter(route.path, name));
-    item[route.method] = operation(route, schemas, failed);
+    item[route.method] = operation(route, schemas, failed, options.bodies ?? {}, routes);
   }
   const usedTags = [...new Set(routes.map((r) => r.tag))];
   return {

@@ -12,6 +12,7 @@ export const PROBLEM_TYPES = {
   forbidden: { status: 403, title: 'Your role may not do this' },
   'separation-of-duties': { status: 403, title: 'Separation of duties forbids this' },
   'not-found': { status: 404, title: 'Not found' },
+  'method-not-allowed': { status: 405, title: 'The path does not take this method' },
   'wrong-stage': { status: 409, title: 'The application is not at a stage that allows this' },
   conflict: { status: 409, title: 'This conflicts with the current state' },
   unprocessable: { status: 422, title: 'The request cannot be accepted' },

@@ -6,7 +6,7 @@
  */
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { evaluateAward, type Facts, type FactSpec, type Program } from '../domain/catalog';
+import { evaluateAward, type Facts, type Program } from '../domain/catalog';
 import { shanghaiDate, UnknownCalendarYearError, windowClosesAt, workingDaysFrom } from '../domain/calendar';
 import { InputError } from '../domain/errors';
 import { clawbackCalculation, type ClawbackCalculationRequest } from '../domain/interest';
@@ -15,9 +15,9 @@ import { type CalendarStore, InvalidCalendarYearError } from '../lib/calendar-st
 import type { CatalogStore } from '../lib/catalog-store';
 import type { LprStore } from '../lib/lpr-store';
 import { type AccessLocals, guardedActor } from './access';
-import { assertFactsFit } from './filing';
 import { Problem, validationProblem } from './problem';
-import { CalendarYearBody, ClawbackCalculationBody, FactsBody, LprFixingBody, WorkingDaysQuery } from './reference-schemas';
+import { factsSchema } from './program-schemas';
+import { CalendarYearBody, ClawbackCalculationBody, LprFixingBody, WorkingDaysQuery } from './reference-schemas';
 
 export interface ReferenceDeps {
   calendar: CalendarStore;
@@ -54,29 +54,10 @@ function unknownYear(err: UnknownCalendarYearError): Problem {
   });
 }
 
-/** A fact list as a small JSON Schema, so an integrating system can build its form from it. */
-function factsSchema(facts: readonly FactSpec[]): Record<string, unknown> {
-  const typeOf = (spec: FactSpec): Record<string, unknown> => {
-    switch (spec.type) {
-      case 'yuan':
-        return { type: 'string', pattern: '^(0|[1-9][0-9]*)\\.[0-9]{2}$', format: 'yuan', examples: ['1000000.00'] };
-      case 'percent':
-      case 'decimal':
-        return { type: 'string', pattern: '^-?(0|[1-9][0-9]*)(\\.[0-9]+)?$' };
-      case 'integer':
-        return { type: 'integer', minimum: 0 };
-      case 'text':
-        return spec.options ? { type: 'string', enum: spec.options } : { type: 'string', minLength: 1 };
-    }
-  };
-  return {
-    type: 'object',
-    additionalProperties: false,
-    required: facts.filter((f) => f.required).map((f) => f.name),
-    properties: Object.fromEntries(
-      facts.map((f) => [f.name, { ...typeOf(f), description: f.description, ...(f.unit ? { 'x-unit': f.unit } : {}) }]),
-    ),
-  };
+/** A program's facts as JSON Schema, so an integrating system can build its form: the schema the server validates with. */
+function factsJsonSchema(program: Program): Record<string, unknown> {
+  const { $schema: _ignored, ...schema } = z.toJSONSchema(factsSchema(program), { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return schema;
 }
 
 export function referenceRoutes(deps: ReferenceDeps): Router {
@@ -194,17 +175,16 @@ export function referenceRoutes(deps: ReferenceDeps): Router {
     res.json({
       catalogVersion: deps.catalog.version,
       programHash: deps.catalog.programHash(program.id),
-      factsSchema: factsSchema(program.facts),
+      factsSchema: factsJsonSchema(program),
       ...program,
     });
   });
 
   router.post('/programs/:id/award-preview', (req, res) => {
     const program = programOr404(String(req.params.id));
-    const parsed = FactsBody.safeParse(req.body);
+    const parsed = factsSchema(program).safeParse(req.body);
     if (!parsed.success) throw validationProblem(parsed.error);
     const facts = parsed.data as Facts;
-    assertFactsFit(program, facts, '');
     res.json({ catalogVersion: deps.catalog.version, programHash: deps.catalog.programHash(program.id), ...evaluateAward(program, facts) });
   });
 

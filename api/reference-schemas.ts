@@ -4,10 +4,10 @@
  * rates, dates in force, the interest arithmetic) stay in domain/ and answer with the field too.
  */
 import { z } from 'zod';
-import { isCalendarDate } from '../domain/calendar';
 import { DAY_COUNTS, RATE_MODES } from '../domain/interest';
 import { ratePercentProblem, TENORS } from '../domain/lpr';
-import { CalendarDate, PositiveYuan, Yuan } from './schemas';
+import { RATE_PERCENT_PATTERN } from '../domain/patterns';
+import { CalendarDate, PositiveYuan } from './schemas';
 
 export const CalendarYearBody = z
   .object({
@@ -18,7 +18,7 @@ export const CalendarYearBody = z
 
 export const WorkingDaysQuery = z
   .object({
-    from: z.string().refine(isCalendarDate, 'must be a real date written YYYY-MM-DD'),
+    from: CalendarDate,
     count: z.coerce.number({ error: 'must be a number' }).int('must be a whole number').min(1, 'must be at least 1').max(366, 'must be at most 366'),
   })
   .strict();
@@ -27,13 +27,13 @@ export const WorkingDaysQuery = z
 const Rate = z.unknown().superRefine((value, ctx) => {
   const problem = ratePercentProblem(value);
   if (problem) ctx.addIssue({ code: 'custom', message: problem });
-}).pipe(z.string());
+}).pipe(z.string().meta({ pattern: RATE_PERCENT_PATTERN }));
 
 export const LprFixingBody = z.object({ effectiveDate: CalendarDate, lpr1y: Rate, lpr5y: Rate }).strict();
 
 export const ClawbackCalculationBody = z
   .object({
-    tranches: z.array(z.object({ amount: Yuan, paidOn: CalendarDate }).strict(), { error: 'must be a list of {amount, paidOn}' }).min(1, 'must name at least one tranche'),
+    tranches: z.array(z.object({ amount: PositiveYuan, paidOn: CalendarDate }).strict(), { error: 'must be a list of {amount, paidOn}' }).min(1, 'must name at least one tranche'),
     decisionDate: CalendarDate,
     /** Left out: today in Asia/Shanghai, the moment the calculator is asked. */
     repaidOn: CalendarDate.optional(),

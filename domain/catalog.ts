@@ -360,7 +360,7 @@ const DECIMAL_PATTERN = /^-?(0|[1-9]\d*)(\.\d+)?$/;
 const SANE_DECIMAL = /^-?\d{1,15}(\.\d{1,10})?$/;
 
 /** Why a single fact value does not fit its spec, or null. */
-function factValueProblem(spec: FactSpec, value: FactValue): string | null {
+export function factValueProblem(spec: FactSpec, value: FactValue): string | null {
   switch (spec.type) {
     case 'yuan': {
       const p = statedYuanProblem(value);

@@ -8,21 +8,29 @@ import { z } from 'zod';
 import { creditCodeProblem } from '../credit-code';
 import { dateProblem } from '../dates';
 import { compareYuan, statedYuanProblem, yuanProblem } from '../money';
+import { COMMENT_PATTERN, HTTP_URL_PATTERN, TEXT_PATTERN } from '../patterns';
 import { textProblem } from '../text';
 
 /** A missing field says so; a field of the wrong JSON type says what it must be. */
 export const expected = (what: string) => (issue: { input: unknown }) => (issue.input === undefined ? 'is required' : `must be ${what}`);
 
+/** The length a person sees, and JSON Schema's `maxLength` counts: code points, not UTF-16 units. */
+const codePoints = (value: string) => [...value].length;
+
+/**
+ * A text a person wrote: at most `max` characters as sent, stored without surrounding spaces,
+ * refused when textProblem finds one; published with the same rule as a pattern.
+ */
 export const text = (max: number) =>
   z
     .string({ error: expected('a string') })
-    .trim()
-    .min(1, 'must not be empty')
-    .max(max, `must be at most ${max} characters`)
+    .refine((value) => codePoints(value) <= max, `must be at most ${max} characters`)
     .superRefine((value, ctx) => {
-      const problem = value === '' ? null : textProblem(value);
+      const problem = value.trim() === '' ? 'must not be empty' : textProblem(value);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    });
+    })
+    .trim()
+    .meta({ minLength: 1, maxLength: max, pattern: TEXT_PATTERN });
 
 export const bool = () => z.boolean({ error: expected('true or false') });
 
@@ -66,15 +74,6 @@ export const CalendarDate = z
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   });
 
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
-}
-
 /** A document handed in (domain/application.ts `Document`): materials and progress evidence. */
 export const DocumentBody = z
   .object(
@@ -86,7 +85,7 @@ export const DocumentBody = z
       url: z
         .string({ error: expected('an http or https URL') })
         .max(2000, 'must be at most 2000 characters')
-        .refine(isHttpUrl, 'must be an http or https URL'),
+        .regex(new RegExp(HTTP_URL_PATTERN), 'must be an http or https URL with a host name'),
       materialId: z
         .string({ error: expected('a material id') })
         .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be a material id of the program, e.g. "business-licence"')
@@ -109,12 +108,13 @@ export const documents = () =>
  */
 export const comment = z
   .string({ error: expected('a string') })
+  .refine((value) => codePoints(value) <= 2000, 'must be at most 2000 characters')
   .trim()
-  .max(2000, 'must be at most 2000 characters')
   .superRefine((value, ctx) => {
     const problem = value === '' ? null : textProblem(value);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   })
+  .meta({ maxLength: 2000, pattern: COMMENT_PATTERN })
   .optional();
 
 export const reason = () => text(2000);
