@@ -81,7 +81,12 @@ export async function actionTarget(
   if (!found) throw new Problem('not-found', `No application ${id}`);
   // An application at an end stage whose workflow is still finishing (telling the applicant, an
   // effect retried hourly) has ended too: its listed stage says so.
-  if (found.running && !(found.stage && isEndStage(found.stage))) return { handle: application, keyHolders: [application] };
+  if (found.running && !(found.stage && isEndStage(found.stage))) {
+    // The listed stage is the one last written to the search attributes; a report must know at once
+    // whether the application has ended, which its state says (a report is rare: one more query).
+    const ended = opensRecovery(action) && isEndStage((await readState(application, now)).stage);
+    if (!ended) return { handle: application, keyHolders: [application] };
+  }
   const recovery = client.workflow.getHandle(recoveryCaseId(id));
   if (await exists(recovery)) return { handle: recovery, keyHolders: [application, recovery] };
   if (!opensRecovery(action)) return { handle: application, keyHolders: [application] };
