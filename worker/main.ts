@@ -63,6 +63,7 @@ async function main(): Promise<void> {
     taskQueue: settings.taskQueue,
     deps,
     workflowBundlePath: settings.workflowBundlePath,
+    ...(settings.workflowCacheSize !== undefined ? { overrides: { maxCachedWorkflows: settings.workflowCacheSize } } : {}),
   });
   console.log(`Worker polling task queue ${settings.taskQueue} on ${options.address} (namespace ${settings.namespace})`);
   for (const line of description) console.log(`  ${line}`);
