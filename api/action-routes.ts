@@ -5,19 +5,31 @@
  * Update: the workflow's answer is the new state (`200`), its refusal keeps the validator's type
  * (wrong stage or conflict `409`, bad input `400`, role or separation of duties `403`).
  *
- * The actor comes from the API key, never from the body; `:n` comes from the path; an
- * `Idempotency-Key` header becomes the update id, so a retried request applies once.
+ * The actor comes from the API key, never from the body; `:n` comes from the path.
+ *
+ * One key, one action (domain/idempotency.ts): the `Idempotency-Key` is bound to the action, the
+ * caller and the body. A retry (same key, same binding) is applied once and answered again,
+ * marked `Idempotent-Replayed: true`; the same key with another action, caller or body is `422`
+ * and changes nothing. Actions that move money require a key (`428` without one). Without a key
+ * the server makes one up and says which (`Idempotency-Key` on every answer, and in a `503`), so
+ * the caller can still retry safely.
+ *
+ * Once the application's workflow has closed, a fraud or breach report opens its recovery case and
+ * every action goes there (api/recovery.ts); a retry of an action applied before the end is still
+ * answered from the application's keys.
  */
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import type { Client } from '@temporalio/client';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import { ACTION_NAMES, ACTIONS, type ActionName } from '../domain/actions';
+import type { ApplicationState } from '../domain/application';
 import { type AccessLocals, guardedActor } from './access';
 import type { Metrics } from './observability';
-import type { ApplicationState } from '../domain/application';
-import { ACTION_UPDATES, calendarUpdatedSignal, stateQuery, SEARCH_ATTRIBUTES, type ActionOutcome, type ActionRequest } from '../workflows/messages';
+import { actionBinding, keyedUpdateId } from '../domain/idempotency';
+import { actionTarget, endedCaseProblem, keyRecordIn, readApplication } from './recovery';
+import { ACTION_UPDATES, calendarUpdatedSignal, SEARCH_ATTRIBUTES, type ActionOutcome, type ActionRequest } from '../workflows/messages';
 import { Problem, validationProblem } from './problem';
 import { ACTION_BODIES, APPLICATION_ID_PATTERN, ORDINAL_PATTERN } from './schemas';
 import { callTemporal, idempotencyKeyOf, TEMPORAL_CALL_TIMEOUT_MS, updateProblem } from './temporal-calls';
@@ -26,10 +38,14 @@ type Locals = AccessLocals & { requestId: string };
 
 export interface ActionRouteDeps {
   client: Client;
+  /** Where a recovery case opened by a report runs (api/recovery.ts). */
+  taskQueue: string;
   /** Counts and times every update by action and outcome. */
   metrics: Pick<Metrics, 'timeWorkflowAction'>;
   /** The `links` returned beside the state. */
   linksFor: (id: string) => Record<string, string>;
+  /** Now, for the amounts the answer shows (the state as of today). */
+  clock: () => Date;
 }
 
 export function actionRoutes(deps: ActionRouteDeps): Router {
@@ -42,7 +58,6 @@ export function actionRoutes(deps: ActionRouteDeps): Router {
   function action<R extends ActionRequest>(actionName: ActionName): void {
     const { path } = ACTIONS[actionName];
     const schema = ACTION_BODIES[actionName] as unknown as z.ZodType<Omit<R, 'actor' | 'n'>>;
-    const update = ACTION_UPDATES[actionName] as unknown as UpdateDefinition<ActionOutcome, [R]>;
     const withN = path.includes(':n');
 
     router.post(`/applications/:id/${path}`, async (req, res: Response<unknown, Locals>) => {
@@ -51,18 +66,17 @@ export function actionRoutes(deps: ActionRouteDeps): Router {
       const actor = guardedActor(res);
       const body = schema.safeParse(req.body);
       if (!body.success) throw validationProblem(body.error);
-      const updateId = updateIdOf(req);
+      const sentKey = keyOfRequest(req, actionName);
+      const key = sentKey ?? `server-${randomUUID()}`;
+      res.setHeader('Idempotency-Key', key);
       // The schema gave every field of R but the actor and n, added here from the key and the path.
       const request = { ...body.data, actor, ...(n === undefined ? {} : { n }) } as R;
       // The update answers with a compact outcome (kept in history); the caller gets the state as
       // it is once the engine has reacted, read right after.
-      const state = await deps.metrics.timeWorkflowAction(actionName, () =>
-        runUpdate(deps.client, id, async () => {
-          const handle = deps.client.workflow.getHandle(id);
-          await handle.executeUpdate(update, { args: [request], updateId });
-          return handle.query(stateQuery);
-        }),
+      const { state, replayed } = await deps.metrics.timeWorkflowAction(actionName, () =>
+        runUpdate(deps.client, id, key, () => sendAction(deps, id, actionName, request, { key, sent: sentKey !== undefined })),
       );
+      if (replayed) res.setHeader('Idempotent-Replayed', 'true');
       res.json({ ...state, links: deps.linksFor(id) });
     });
   }
@@ -70,6 +84,40 @@ export function actionRoutes(deps: ActionRouteDeps): Router {
   for (const name of ACTION_NAMES) action(name);
 
   return router;
+}
+
+/**
+ * One action on application `id`, as its endpoint takes it: to the application while it runs, or
+ * once it has closed to its recovery case, which a report opens (api/recovery.ts); a key sent
+ * before (`sent`) is looked up first, a retry answered without applying it again and a key of
+ * another action refused (422). Answers the state once the engine has reacted, as of today.
+ */
+export async function sendAction<R extends ActionRequest>(
+  deps: Pick<ActionRouteDeps, 'client' | 'taskQueue' | 'clock'>,
+  id: string,
+  actionName: ActionName,
+  request: R,
+  idempotency: { key: string; sent: boolean },
+): Promise<{ state: ApplicationState; replayed: boolean }> {
+  const update = ACTION_UPDATES[actionName] as unknown as UpdateDefinition<ActionOutcome, [R]>;
+  const { key } = idempotency;
+  const binding = actionBinding(actionName, request);
+  // The application while it runs; once closed, its recovery case (api/recovery.ts).
+  const target = await actionTarget(deps.client, deps.taskQueue, id, actionName, request, deps.clock());
+  // A key the caller chose may have been used before: a retry, or a mistake.
+  const earlier = idempotency.sent ? await keyRecordIn(target.keyHolders, key) : null;
+  if (earlier && earlier.binding !== binding) throw keyConflict(key, earlier.action, actionName);
+  const replayed = earlier?.outcome != null;
+  if (!replayed) {
+    await target.open?.();
+    try {
+      await target.handle.executeUpdate(update, { args: [request], updateId: keyedUpdateId(key, binding) });
+    } catch (err) {
+      if (target.handle.workflowId !== id && err instanceof WorkflowNotFoundError) throw await endedCaseProblem(deps.client, id);
+      throw err;
+    }
+  }
+  return { state: await readApplication(deps.client, id, deps.clock()), replayed };
 }
 
 /** `:id` of a well-formed application id; anything else cannot exist (404). */
@@ -89,18 +137,42 @@ function ordinalParam(req: Request, path: string): number {
   return Number(n);
 }
 
-/** The caller's Idempotency-Key becomes the update id, so a retried action applies once. */
-function updateIdOf(req: Request): string {
-  return idempotencyKeyOf(req) ?? randomUUID();
+/** The caller's Idempotency-Key; an action that moves money without one is refused (`428`). */
+function keyOfRequest(req: Request, actionName: ActionName): string | undefined {
+  const key = idempotencyKeyOf(req);
+  if (key === undefined && ACTIONS[actionName].movesMoney) {
+    throw new Problem('idempotency-key-required', `${actionName} records money moving: send an Idempotency-Key (a new one for each ${actionName}, the same one on every retry of it)`, {
+      errors: [{ field: 'Idempotency-Key', reason: 'is required for an action that moves money' }],
+    });
+  }
+  return key;
 }
 
-/** One update under the Temporal deadline; a refusal becomes the problem its validator named. */
-async function runUpdate(client: Client, id: string, call: () => Promise<ApplicationState>): Promise<ApplicationState> {
+function keyConflict(key: string, earlierAction: string, actionName: ActionName): Problem {
+  const used = earlierAction === actionName ? `${actionName} with another caller or body` : `the action ${earlierAction}`;
+  return new Problem('unprocessable', `Idempotency-Key ${key} was used before for ${used}; nothing was done. Send a new key for a new action`, {
+    errors: [{ field: 'Idempotency-Key', reason: `was used before for ${used}` }],
+  });
+}
+
+/**
+ * One update under the Temporal deadline; a refusal becomes the problem its validator named. No
+ * answer in time is a `503` that names the key the update was sent with, so the caller retries
+ * with it and the action is applied once.
+ */
+async function runUpdate<T>(client: Client, id: string, key: string, call: () => Promise<T>): Promise<T> {
   try {
     return await callTemporal(client, call);
   } catch (err) {
-    const problem = await updateProblem(client, id, err);
-    throw problem ?? err;
+    const problem = (await updateProblem(client, id, err)) ?? err;
+    if (problem instanceof Problem && problem.type === 'unavailable') {
+      throw new Problem('unavailable', `Temporal or its workers did not answer in time; the action may still be applied. Retry the same request with Idempotency-Key: ${key}`, {
+        ...problem.extra,
+        headers: { ...problem.extra.headers, 'Idempotency-Key': key },
+        idempotencyKey: key,
+      });
+    }
+    throw problem;
   }
 }
 

@@ -3,27 +3,29 @@
  * app runs under `npm start`, `npm run api` and the tests.
  *
  * Order matters: request id and security headers for everything; operations endpoints and the
- * contract without a credential; then the credential, the per-credential rate limit, the body,
- * and the role × endpoint guard of api/routes.ts in front of every other route.
+ * contract without a credential; then the credential, the per-credential rate limit, the query
+ * string and body (api/strict-input.ts), and the role × endpoint guard of api/routes.ts in front
+ * of every other route; after the routes, the refused-credential limit on every 401.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Client } from '@temporalio/client';
+import type { TrustProxy } from '../lib/settings';
 import { authenticate, guard } from './access';
 import { actionRoutes, signalCalendarUpdated } from './action-routes';
 import { applicationRoutes } from './application-routes';
+import { codecCors, codecRoutes, originsOf } from './codec-routes';
 import type { Authenticator } from './credentials';
 import { docsRoutes } from './docs';
 import { createLogger, type Logger } from './log';
-import { createMetrics, ipKeyGenerator, type Metrics, rateLimiter, readiness, requestMiddleware, routeTemplate, securityHeaders } from './observability';
+import { createMetrics, type Metrics, readiness, requestMiddleware, routeTemplate, securityHeaders } from './observability';
 import { openApiDocument } from './openapi';
 import { Problem, sendProblem } from './problem';
+import { rateLimits, type RateLimitStores } from './rate-limits';
 import { referenceRoutes, type ReferenceDeps } from './reference-routes';
 import { ROUTES } from './routes';
+import { jsonBody, parserProblem, strictQuery } from './strict-input';
 
-/** Larger bodies are refused with 413 before they are parsed. */
-const BODY_LIMIT = '256kb';
-
-export interface AppDeps extends ReferenceDeps {
+export interface AppDeps extends Omit<ReferenceDeps, 'clock'> {
   client: Client;
   taskQueue: string;
   authenticator: Authenticator;
@@ -36,6 +38,12 @@ export interface AppDeps extends ReferenceDeps {
   metrics?: Metrics;
   /** Requests per credential per minute (per API process). */
   rateLimitPerMinute?: number;
+  /** Where rate-limit counts live; default this process's memory (api/rate-limits.ts). */
+  rateLimitStores?: RateLimitStores;
+  /** Which proxies' X-Forwarded-For to believe for the client address (`TRUST_PROXY`); default none. */
+  trustProxy?: TrustProxy;
+  /** Web origins that may call /codec; default: the Web UI's (webUiUrl). */
+  codecCorsOrigins?: readonly string[];
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -45,6 +53,8 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // The client address rate limits count by: the socket's, unless a trusted proxy says otherwise.
+  app.set('trust proxy', deps.trustProxy ?? false);
 
   app.use(requestMiddleware({ metrics, logger, routeOf: (req, res) => res.locals.route?.path ?? routeTemplate(req) }));
   app.use(securityHeaders());
@@ -67,35 +77,21 @@ export function createApp(deps: AppDeps): express.Express {
   const document = openApiDocument({});
   app.get('/openapi.json', (_req, res) => void res.json(document));
   app.use(docsRoutes());
+  // The Web UI's browser asks before it calls /codec: answered before any credential is read.
+  app.use('/codec', codecCors(deps.codecCorsOrigins ?? (deps.webUiUrl ? originsOf(deps.webUiUrl) : [])));
 
-  // ---- Who is calling, how often ----
-  const clientKey = (req: Request) => `ip:${ipKeyGenerator(req.ip ?? 'unknown')}`;
-  const limited = (what: string) => (_req: Request, _res: Response, next: NextFunction, retryAfter: number) =>
-    next(new Problem('rate-limited', `Too many ${what}; retry after ${retryAfter} s`, { headers: { 'Retry-After': String(retryAfter) } }));
-  // Guessing credentials: refused ones count per client address, before the credential is read.
-  app.use(
-    rateLimiter({
-      perMinute: 60,
-      keyOf: clientKey,
-      counts: (_req, res) => res.statusCode === 401,
-      onLimited: limited('refused credentials from this address'),
-      logger,
-    }),
-  );
+  // ---- Who is calling, how often (api/rate-limits.ts): a refused credential never blocks a valid one ----
+  const limits = rateLimits({ perMinute: deps.rateLimitPerMinute ?? 600, stores: deps.rateLimitStores, logger });
   app.use(authenticate(deps.authenticator));
-  app.use(
-    rateLimiter({
-      perMinute: deps.rateLimitPerMinute ?? 600,
-      keyOf: (req, res) => (res.locals.principal ? `principal:${res.locals.principal.id}` : clientKey(req)),
-      onLimited: limited('requests from this credential'),
-      logger,
-    }),
-  );
-  app.use(express.json({ limit: BODY_LIMIT }));
+  app.use(limits.requests);
+  // Hostile input refused once, for every route (api/strict-input.ts).
+  app.use(strictQuery());
+  app.use(jsonBody());
 
   // ---- What each may do: the matrix, in front of every route ----
   for (const route of ROUTES) {
     if (route.audience !== 'public') app[route.method](route.path, guard(route, deps.authenticator));
+    if (route.calculator) app[route.method](route.path, limits.anonymousCalculations);
   }
 
   const namespace = deps.client.options.namespace;
@@ -109,24 +105,27 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   app.use(applicationRoutes({ client: deps.client, taskQueue: deps.taskQueue, catalog: deps.catalog, metrics, clock, linksFor, runLink }));
-  app.use(actionRoutes({ client: deps.client, metrics, linksFor }));
+  app.use(actionRoutes({ client: deps.client, taskQueue: deps.taskQueue, metrics, linksFor, clock }));
+  app.use(codecRoutes({ codecs: deps.client.options.loadedDataConverter.payloadCodecs, namespace }));
   // Applications waiting for a calendar year resume as soon as an admin supplies it.
   app.use(
     referenceRoutes({
       ...deps,
+      clock,
       calendarYearSupplied: deps.calendarYearSupplied ?? (async (year) => void (await signalCalendarUpdated(deps.client, year))),
     }),
   );
 
   app.use((req, _res, next) => next(new Problem('not-found', `No route for ${req.method} ${req.path}`)));
 
+  // Every 401 counts against its client address; past the limit it is a 429 instead.
+  app.use(limits.refusedCredentials);
+
   app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
     if (err instanceof Problem) return sendProblem(res, err);
-    const status = (err as { status?: number }).status;
-    // Body-parser errors: malformed JSON, too large.
-    if (status === 400) return sendProblem(res, new Problem('validation', 'The body is not valid JSON', { errors: [{ field: '(body)', reason: 'is not valid JSON' }] }));
-    if (status === 413) return sendProblem(res, new Problem('too-large', `The body is larger than ${BODY_LIMIT}`, { errors: [{ field: '(body)', reason: `is larger than ${BODY_LIMIT}` }] }));
-    if (status === 415) return sendProblem(res, new Problem('validation', 'The body must be JSON', { errors: [{ field: 'Content-Type', reason: 'must be application/json' }] }));
+    // Reading the request failed: malformed JSON or UTF-8, too large, a path that does not decode.
+    const unreadable = parserProblem(err);
+    if (unreadable) return sendProblem(res, unreadable);
     // Logged with the request id; the caller gets the id, never the internals.
     ((res.locals.log as Logger | undefined) ?? logger).error('unhandled error', { error: err });
     sendProblem(res, new Problem('internal', 'The engine failed to handle this request; it has been logged under the request id'));

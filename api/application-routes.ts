@@ -4,7 +4,7 @@
  * (`GET /applications/:id/history`). Who may call each is decided by the guard (api/access.ts);
  * these handlers only parse, make bounded Temporal calls and map the answers.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Router, type Response } from 'express';
 import {
   type Client,
@@ -14,17 +14,19 @@ import {
 } from '@temporalio/client';
 import { type ApplicationInput, type ApplicationState, type PendingItem, applicationId } from '../domain/application';
 import type { Role } from '../domain/roles';
-import { stateQuery, SEARCH_ATTRIBUTES } from '../workflows/messages';
+import { SEARCH_ATTRIBUTES } from '../workflows/messages';
+import { fetchRunHistoryOfApplication, fetchRunsOfApplication, readApplication } from './recovery';
 import type { AccessLocals } from './access';
 import { applicationIdParam } from './action-routes';
 import { checkFiling, type ProgramCatalog } from './filing';
-import { fetchRunHistory, fetchRuns, historyReport, rawHistoryJson } from './history';
+import { historyReport, rawHistoryJson } from './history';
 import { HistoryQuery } from './history-query';
 import { decodeToken, fingerprint, InboxQuery, listAll, ListQuery, type ListItem, literal, pageOf, type Sort, visibilityQuery } from './listing';
 import type { Metrics } from './observability';
 import { Problem, validationProblem } from './problem';
 import { FilingBody } from './schemas';
 import { callTemporal, idempotencyKeyOf } from './temporal-calls';
+import { canonicalJson, sha256Hex } from '../domain/idempotency';
 
 type Locals = AccessLocals & { requestId: string };
 
@@ -62,8 +64,8 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
     if (!body.success) throw validationProblem(body.error);
     const filing = body.data;
     const key = idempotencyKeyOf(req);
-    const keyHash = key === undefined ? undefined : sha256(`${actor.id}\n${key}`);
-    const bodyHash = sha256(canonicalJson(filing));
+    const keyHash = key === undefined ? undefined : sha256Hex(`${actor.id}\n${key}`);
+    const bodyHash = sha256Hex(canonicalJson(filing));
 
     // The same key seen before, perhaps for an application of another round or applicant.
     if (keyHash) {
@@ -166,7 +168,7 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
   router.get('/applications/:id', async (req, res) => {
     const id = applicationIdParam(req);
     const state = await timed('query-state', () =>
-      callTemporal(client, () => client.workflow.getHandle(id).query(stateQuery), notFound(id)),
+      callTemporal(client, () => readApplication(client, id, deps.clock()), notFound(id)),
     );
     res.json({ ...state, links: deps.linksFor(id) });
   });
@@ -178,17 +180,19 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
     const { format, run: runId, detail } = parsed.data;
     if (format === 'raw') {
       const missing = (err: unknown) => (err instanceof WorkflowNotFoundError ? new Problem('not-found', runId ? `Application ${id} has no run ${runId}` : `No application ${id}`) : undefined);
-      const run = await timed('history', () => callTemporal(client, () => fetchRunHistory(client, id, runId), missing));
+      // A run of the recovery case is a run of the application too (api/recovery.ts).
+      const run = await timed('history', () => callTemporal(client, () => fetchRunHistoryOfApplication(client, id, runId), missing));
       res.setHeader('Content-Disposition', `inline; filename="${id}.${run.runId}.history.json"`);
       res.json(rawHistoryJson(run.history));
       return;
     }
-    const runs = await timed('history', () => callTemporal(client, () => fetchRuns(client, id), notFound(id)));
+    // The application's runs, then its recovery case's, if one was opened: one trail.
+    const runs = await timed('history', () => callTemporal(client, () => fetchRunsOfApplication(client, id), notFound(id)));
     // What the workflow recorded itself (who moved each stage, and why): its state now. A closed
     // application's last run carries it as its result; a running one answers the query.
     const current = runs.at(-1)?.history.events?.some((e) => e.workflowExecutionCompletedEventAttributes)
       ? undefined
-      : await timed('state', () => callTemporal(client, () => client.workflow.getHandle(id).query(stateQuery), notFound(id)));
+      : await timed('state', () => callTemporal(client, () => readApplication(client, id, deps.clock()), notFound(id)));
     // Brief: without the reads (working days, LPR table) and the timers that never fired.
     const report = historyReport(runs, { ...(detail === 'brief' ? { reads: false, timers: 'fired' as const } : {}), ...(current ? { current } : {}) });
     res.json({
@@ -215,7 +219,7 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
 
   async function pendingFor(item: ListItem, roles: readonly Role[]): Promise<PendingItem[] | null> {
     try {
-      const state: ApplicationState = await callTemporal(client, () => client.workflow.getHandle(item.id).query(stateQuery));
+      const state: ApplicationState = await callTemporal(client, () => readApplication(client, item.id, deps.clock()));
       return state.pending.filter((p) => roles.includes(p.role));
     } catch {
       // Visibility already says it waits for these roles; the detail is best effort.
@@ -256,20 +260,5 @@ async function filedWithKey(client: Client, keyHash: string): Promise<FilingMemo
 
 function notFound(id: string) {
   return (err: unknown) => (err instanceof WorkflowNotFoundError ? new Problem('not-found', `No application ${id}`) : undefined);
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
-
-/** JSON with keys sorted at every level, so that key order does not make two bodies differ. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
 }
 

@@ -18,8 +18,10 @@ import { temporal } from '@temporalio/proto';
 import type { Actor } from '../domain/roles';
 import { ENGINE, type ApplicationInput, type ApplicationState } from '../domain/application';
 import { actionOfUpdate } from '../domain/actions';
+import { recoveryCaseId } from '../domain/recovery';
 import { diff, isActionOutcome, watched, type StateView } from '../domain/outcome';
 import { SEARCH_ATTRIBUTES } from '../workflows/messages';
+import { codecsOf, decodeHistoryPayloads } from '../lib/data-converter';
 import { historyToJsonValue } from '../lib/history-json';
 import {
   actionExtras,
@@ -154,6 +156,8 @@ class Trail {
     this.applicationId ??= input?.id ?? null;
     if (input?.resume?.state) this.known = watched(input.resume.state);
     this.stage = stageAttribute(started?.searchAttributes?.indexedFields) ?? input?.resume?.state?.stage ?? (this.runNumber === 1 ? null : this.stage);
+    // A recovery case starts listed at `recovery`; the trail shows the move from where the application ended.
+    if (input?.recoveryOf && input.resume && !input.resume.state.recovery) this.stage = input.recoveryOf.closedStage;
     this.info = {
       run: this.runNumber,
       runId,
@@ -235,6 +239,16 @@ class Trail {
 
   private started(e: HistoryEvent, input: ApplicationInput | undefined): void {
     if (!input) return;
+    if (input.resume && input.recoveryOf && !input.resume.state.recovery) {
+      // The first run of a recovery case (domain/recovery.ts): the application's next run.
+      this.push(e, {
+        kind: 'resumed',
+        actor: ENGINE,
+        action: 'recovery-case-started',
+        summary: `run ${this.runNumber}, the recovery case ${recoveryCaseId(input.id)}, carries on from the final state of run ${input.recoveryOf.closedRunId} (ended at stage ${input.recoveryOf.closedStage})`,
+      });
+      return;
+    }
     if (input.resume) {
       const from = this.info.continuedFrom ? ` (${this.info.continuedFrom})` : '';
       this.push(e, {
@@ -454,7 +468,9 @@ const MAX_RUNS = 1000;
 export async function fetchRunHistory(client: Client, workflowId: string, runId?: string): Promise<Run> {
   const id = runId ?? (await client.workflow.getHandle(workflowId).describe()).runId;
   try {
-    return { runId: id, history: await client.workflow.getHandle(workflowId, id).fetchHistory() };
+    const history = await client.workflow.getHandle(workflowId, id).fetchHistory();
+    // Temporal hands back the payloads as stored, encrypted: the trail and the raw JSON read them decrypted.
+    return { runId: id, history: await decodeHistoryPayloads(history, codecsOf(client.options.loadedDataConverter)) };
   } catch (err) {
     // fetchHistory passes gRPC errors through as they are; describe() already maps NOT_FOUND.
     if (isGrpcServiceError(err) && err.code === grpcStatus.NOT_FOUND) throw new WorkflowNotFoundError(`no run ${id} of workflow ${workflowId}`, workflowId, id);

@@ -10,6 +10,7 @@ import { SEARCH_ATTRIBUTES } from '../workflows/messages';
 import { createHash } from 'node:crypto';
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { z } from 'zod';
+import { applicationIdOfWorkflow, isRecoveryCaseId, recoveryCaseId } from '../domain/recovery';
 import { ROLES, type Role } from '../domain/roles';
 import { STAGES, type Stage } from '../domain/stages';
 import { Problem } from './problem';
@@ -92,7 +93,8 @@ export interface ListScope {
 /** The visibility query for validated filters and the caller's scope. */
 export function visibilityQuery(filters: ListQuery, scope: ListScope = {}): string {
   const sa = SEARCH_ATTRIBUTES;
-  const clauses = [`WorkflowType = 'applicationWorkflow'`];
+  // Applications and recovery cases alike: a case shows its application (listAll).
+  const clauses = [`WorkflowType IN ('applicationWorkflow', 'recoveryWorkflow')`];
   const inList = (name: string, values: readonly string[]) =>
     values.length === 1 ? `${name} = ${literal(values[0]!)}` : `${name} IN (${values.map(literal).join(', ')})`;
   if (filters.stage) clauses.push(inList(sa.stage.name, filters.stage));
@@ -140,7 +142,7 @@ export function listItemOf(info: WorkflowExecutionInfo): ListItem {
   const due = get.get(SEARCH_ATTRIBUTES.nextDueAt);
   const filed = get.get(SEARCH_ATTRIBUTES.filedAt);
   return {
-    id: info.workflowId,
+    id: applicationIdOfWorkflow(info.workflowId),
     stage: (get.get(SEARCH_ATTRIBUTES.stage) as Stage | undefined) ?? null,
     programId: get.get(SEARCH_ATTRIBUTES.programId) ?? null,
     round: get.get(SEARCH_ATTRIBUTES.round) ?? null,
@@ -242,14 +244,35 @@ function keyFields(sort: Sort, k: string | null): Partial<ListItem> {
   return sort.endsWith('dueAt') ? { nextDueAt: k } : { filedAt: k };
 }
 
-/** Everything visibility holds for the query, up to the cap (then: narrow the filters). */
+/**
+ * Everything visibility holds for the query, up to the cap (then: narrow the filters), one item per
+ * application: a recovery case (domain/recovery.ts) stands for its closed application, under the
+ * application's id, and a closed application whose case exists but did not match the filters is
+ * left out, since its stage, deadlines and pending roles are now the case's.
+ */
 export async function listAll(client: Client, query: string): Promise<ListItem[]> {
-  const items: ListItem[] = [];
+  const byId = new Map<string, { item: ListItem; isCase: boolean }>();
+  let count = 0;
   for await (const info of client.workflow.list({ query, pageSize: 1000 })) {
-    items.push(listItemOf(info));
-    if (items.length > LIST_CAP) {
+    const item = listItemOf(info);
+    const isCase = isRecoveryCaseId(info.workflowId);
+    if (isCase || !byId.has(item.id)) byId.set(item.id, { item, isCase });
+    if ((count += 1) > LIST_CAP) {
       throw new Problem('unprocessable', `More than ${LIST_CAP} applications match; narrow the filters (stage, programId, round, applicant, pendingRole, dueFrom, dueTo, open)`);
     }
   }
-  return items;
+  const closed = [...byId.values()].filter((e) => !e.isCase && e.item.status !== 'RUNNING').map((e) => e.item.id);
+  const withCase = await recoveryCasesOf(client, closed);
+  return [...byId.values()].filter((e) => e.isCase || !withCase.has(e.item.id)).map((e) => e.item);
+}
+
+/** Which of these closed applications have a recovery case, a hundred ids per visibility query. */
+async function recoveryCasesOf(client: Client, ids: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let i = 0; i < ids.length; i += 100) {
+    const cases = ids.slice(i, i + 100).map((id) => literal(recoveryCaseId(id)));
+    const query = `WorkflowType = 'recoveryWorkflow' AND WorkflowId IN (${cases.join(', ')})`;
+    for await (const info of client.workflow.list({ query, pageSize: 1000 })) found.add(applicationIdOfWorkflow(info.workflowId));
+  }
+  return found;
 }

@@ -4,6 +4,7 @@
  */
 import { createServer } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
+import { payloadEncryptionOf } from '../lib/data-converter';
 import { loadSettingsOrExit, type Settings } from '../lib/settings';
 import { connectionOptions } from '../lib/temporal-connection';
 import { createApp } from './app';
@@ -47,17 +48,21 @@ async function main(): Promise<void> {
 
   // Connection.lazy: the API starts (and /health answers 503) even while Temporal is down.
   const connection = Connection.lazy(connectionOptions(settings));
-  const client = new Client({ connection, namespace: settings.namespace });
+  // Every payload the API writes (filings, actions) is encrypted; what it reads is decrypted.
+  const encryption = payloadEncryptionOf(settings);
+  const client = new Client({ connection, namespace: settings.namespace, dataConverter: encryption.dataConverter });
   const app = createApp({
     client,
     taskQueue: settings.taskQueue,
     authenticator,
     logger,
     rateLimitPerMinute: settings.auth.rateLimitPerMinute,
+    trustProxy: settings.auth.trustProxy,
     catalog,
     calendar,
     lpr,
     webUiUrl: webUiUrlOf(settings),
+    codecCorsOrigins: settings.payloadCodec.corsOrigins,
     temporalHealthy: async () => {
       await client.withDeadline(Date.now() + 3_000, () =>
         connection.workflowService.describeNamespace({ namespace: settings.namespace }),
@@ -74,6 +79,7 @@ async function main(): Promise<void> {
       namespace: settings.namespace,
       credentials: authenticator.accepts,
       devKeys: settings.auth.devKeys,
+      payloadKey: encryption.keyId,
     });
   });
   const stop = (signal: NodeJS.Signals) => {

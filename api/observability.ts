@@ -5,12 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
-import { rateLimit, type RateLimitInfo } from 'express-rate-limit';
+import { rateLimit, type RateLimitInfo, type Store } from 'express-rate-limit';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from './log';
-
-/** For `keyOf`: an IPv4 address as is, an IPv6 address as its /56, so one host cannot rotate keys. */
-export { ipKeyGenerator } from 'express-rate-limit';
 
 export type WorkflowOutcome = 'ok' | 'refused' | 'unavailable' | 'error';
 
@@ -219,13 +216,15 @@ export interface RateLimiterOptions {
   onLimited: (req: Request, res: Response, next: NextFunction, retryAfterSeconds: number) => void;
   /** Where express-rate-limit reports misconfiguration; default its console output. */
   logger?: Logger;
-  /** Count only the requests this says count (e.g. refused credentials), by their answer. */
+  /** Count only the requests this says count, by their answer. */
   counts?: (req: Request, res: Response) => boolean;
+  /** Where the counts live (api/rate-limits.ts); default express-rate-limit's memory store. */
+  store?: Store;
 }
 
 /**
  * A fixed 60 s window per key. The memory store counts per API process, so N processes allow up to
- * N × perMinute; a shared store (e.g. rate-limit-redis) is a drop-in `store` option.
+ * N × perMinute; a shared store is the `store` option (api/rate-limits.ts).
  */
 export function rateLimiter(options: RateLimiterOptions): RequestHandler {
   if (!Number.isInteger(options.perMinute) || options.perMinute < 1) {
@@ -239,6 +238,7 @@ export function rateLimiter(options: RateLimiterOptions): RequestHandler {
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     keyGenerator: (req, res) => options.keyOf(req, res),
+    ...(options.store ? { store: options.store } : {}),
     ...(options.counts
       ? { skipSuccessfulRequests: true, requestWasSuccessful: (req: Request, res: Response) => !options.counts!(req, res) }
       : {}),

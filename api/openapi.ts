@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import packageJson from '../package.json';
 import { CREDIT_CODE_ALPHABET, creditCodeCheckCharacter } from '../domain/credit-code';
+import { ACTIONS } from '../domain/actions';
+import { opensRecovery } from '../domain/recovery';
 import { ROLES, type Role } from '../domain/roles';
 import { PROBLEM_TYPES } from './problem';
 import { ROUTES, type ApplicantScope, type RouteSpec } from './routes';
@@ -118,11 +120,15 @@ function errorStatuses(route: RouteSpec): number[] {
   const statuses = new Set<number>([500]);
   if (route.body || route.query || route.idempotent || route.path.includes(':year')) statuses.add(400);
   if (!isPublic(route)) [401, 403, 429, 503].forEach((s) => statuses.add(s)); // 503: bearer keys unverifiable
+  if (route.calculator) statuses.add(429);
   if (/:(id|n)\b/.test(route.path)) statuses.add(404); // an unknown year is a 422, not a 404
   if (route.action || route.applicantScope === 'body') statuses.add(409);
   if (route.body) statuses.add(413);
   // Filing (ineligible, key reused with another body), listings (too many matches), calendars.
-  if (route.applicantScope === 'body' || route.applicantScope === 'listing' || route.path.startsWith('/calendar/')) statuses.add(422);
+  // Actions: an Idempotency-Key used before for another action, caller or body.
+  if (route.action || route.applicantScope === 'body' || route.applicantScope === 'listing' || route.path.startsWith('/calendar/')) statuses.add(422);
+  if (route.action && ACTIONS[route.action].movesMoney) statuses.add(428);
+  if (route.tag === 'Payload codec') statuses.add(422); // a payload under an unknown key id, or altered
   if (callsTemporal(route)) statuses.add(503);
   return [...statuses].filter((s) => !(s in route.responses)).sort((a, b) => a - b);
 }
@@ -135,12 +141,21 @@ const SCOPE_SENTENCE: Record<ApplicantScope, string> = {
 
 function description(route: RouteSpec): string {
   const lines = [`${route.summary}.`];
-  if (isPublic(route)) lines.push('Public: no credential needed.');
+  if (route.calculator) lines.push('Public calculator (政策计算器): no credential needed; without one, rate-limited per client address (`429` with `Retry-After`).');
+  else if (isPublic(route)) lines.push('Public: no credential needed.');
   else lines.push(`**Roles:** ${rolesOf(route).join(', ')}.`);
   if (route.applicantScope) {
     lines.push(`Applicant systems are limited to the credit codes their credential is bound to: ${SCOPE_SENTENCE[route.applicantScope]}.`);
   }
-  if (route.idempotent) lines.push('Send an `Idempotency-Key` to make a retry safe: the same key and body are applied once.');
+  if (route.action) {
+    lines.push(
+      (ACTIONS[route.action].movesMoney ? 'This action moves money: an `Idempotency-Key` is required (`428` without one). ' : '') +
+        'The `Idempotency-Key` stands for this one action, by this caller, with this body: a retry with the same key and body is applied once and answered again with `Idempotent-Replayed: true`; the same key with another action, caller or body is `422` and nothing is done. Without a key the server makes one up and names it in the `Idempotency-Key` answer header (and in a `503`), so the caller can retry safely.',
+    );
+    if (opensRecovery(route.action)) {
+      lines.push('On an application that has ended after a payment, the report opens its recovery case (same id, stage `recovery`; every later action goes there); on one that never paid anything it is `409`.');
+    }
+  } else if (route.idempotent) lines.push('Send an `Idempotency-Key` to make a retry safe: the same key and body are applied once.');
   return lines.join('\n\n');
 }
 
@@ -154,7 +169,8 @@ function successResponse(route: RouteSpec, status: number, text: string): Json {
 function operation(route: RouteSpec, schemas: Record<string, Json>, failed: string[]): Json {
   const generated = generatedSchemas(route, failed);
   const parameters: Json[] = [...queryParameters(generated.query)];
-  if (route.idempotent) parameters.push(ref('parameters', 'Idempotency-Key'));
+  if (route.action && ACTIONS[route.action].movesMoney) parameters.push({ ...COMPONENT_PARAMETERS['Idempotency-Key'], required: true });
+  else if (route.idempotent) parameters.push(ref('parameters', 'Idempotency-Key'));
   if (!isPublic(route)) parameters.push(ref('parameters', 'X-Act-As'));
 
   let requestBody: Json | undefined;
@@ -191,10 +207,11 @@ const STATUS_TEXT: Record<number, string> = {
   404: 'No such application, program or item',
   409: 'The application is not at a stage that allows this, or it conflicts with its state',
   413: 'The body is too large',
-  422: 'Well formed, but cannot be accepted',
+  422: 'Well formed, but cannot be accepted (on an action: its Idempotency-Key was used before for another action, caller or body)',
+  428: 'An action that moves money needs an `Idempotency-Key`',
   429: 'Too many requests from this credential: retry after `Retry-After` seconds',
   500: 'Internal error, logged under the request id',
-  503: 'Temporal (or the token key service) did not answer: retry after `Retry-After` seconds',
+  503: 'Temporal (or the token key service) did not answer: retry after `Retry-After` seconds (an action with the `Idempotency-Key` named in the answer)',
 };
 
 const problemTypes = () => Object.entries(PROBLEM_TYPES) as [string, { status: number; title: string }][];
@@ -257,7 +274,7 @@ const COMPONENT_PARAMETERS = {
     name: 'Idempotency-Key',
     in: 'header',
     required: false,
-    description: 'Makes a retry safe: a request repeated with the same key is applied once and answered the same way',
+    description: 'Stands for one action (one caller, one body): a retry with the same key and body is applied once and answered the same way; the same key with anything else is refused (422)',
     schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source },
   },
   'X-Act-As': {
@@ -281,6 +298,7 @@ const TAGS: Record<RouteSpec['tag'], string> = {
   Audit: 'The audit trail of an application across all its runs',
   'Reference data': 'Working-day calendar, LPR fixings, the policy catalog and calculators',
   Operations: 'Health, readiness, metrics and this contract',
+  'Payload codec': 'The remote codec the Temporal Web UI calls to show the encrypted payloads of a workflow decrypted',
 };
 
 const INFO_DESCRIPTION = [

@@ -17,6 +17,7 @@ export const PROBLEM_TYPES = {
   unprocessable: { status: 422, title: 'The request cannot be accepted' },
   'unknown-calendar-year': { status: 422, title: 'No working-day calendar is known for that year' },
   'too-large': { status: 413, title: 'The body is too large' },
+  'idempotency-key-required': { status: 428, title: 'This action needs an Idempotency-Key' },
   'rate-limited': { status: 429, title: 'Too many requests' },
   unavailable: { status: 503, title: 'The engine cannot answer right now' },
   internal: { status: 500, title: 'Internal error' },

@@ -7,7 +7,7 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import { evaluateAward, type Facts, type FactSpec, type Program } from '../domain/catalog';
-import { UnknownCalendarYearError, windowClosesAt, workingDaysFrom } from '../domain/calendar';
+import { shanghaiDate, UnknownCalendarYearError, windowClosesAt, workingDaysFrom } from '../domain/calendar';
 import { InputError } from '../domain/errors';
 import { clawbackCalculation, type ClawbackCalculationRequest } from '../domain/interest';
 import { firstUnconfirmedDate } from '../domain/lpr';
@@ -28,6 +28,8 @@ export interface ReferenceDeps {
    * (the app signals them). Best effort: a failure is logged by the callee, never fails the PUT.
    */
   calendarYearSupplied?: (year: number) => Promise<void>;
+  /** Now: the calculator's statement date when the caller gives none. */
+  clock: () => Date;
 }
 
 
@@ -164,7 +166,9 @@ export function referenceRoutes(deps: ReferenceDeps): Router {
     const body = ClawbackCalculationBody.safeParse(req.body);
     if (!body.success) throw validationProblem(body.error);
     try {
-      res.json(clawbackCalculation(body.data as ClawbackCalculationRequest, deps.lpr.table()));
+      // Without a date: as of the moment it is asked, today in Asia/Shanghai.
+      const request = { ...body.data, repaidOn: body.data.repaidOn ?? shanghaiDate(deps.clock().getTime()) } as ClawbackCalculationRequest;
+      res.json(clawbackCalculation(request, deps.lpr.table()));
     } catch (err) {
       throw inputProblem(err);
     }

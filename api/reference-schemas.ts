@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { isCalendarDate } from '../domain/calendar';
 import { DAY_COUNTS, RATE_MODES } from '../domain/interest';
 import { ratePercentProblem, TENORS } from '../domain/lpr';
-import { CalendarDate, Yuan } from './schemas';
+import { CalendarDate, PositiveYuan, Yuan } from './schemas';
 
 export const CalendarYearBody = z
   .object({
@@ -35,10 +35,19 @@ export const ClawbackCalculationBody = z
   .object({
     tranches: z.array(z.object({ amount: Yuan, paidOn: CalendarDate }).strict(), { error: 'must be a list of {amount, paidOn}' }).min(1, 'must name at least one tranche'),
     decisionDate: CalendarDate,
-    repaidOn: CalendarDate,
+    /** Left out: today in Asia/Shanghai, the moment the calculator is asked. */
+    repaidOn: CalendarDate.optional(),
     rateMode: z.enum(RATE_MODES as [string, ...string[]], { error: `must be ${RATE_MODES.join(' or ')}` }),
     dayCount: z.enum(DAY_COUNTS as [string, ...string[]], { error: `must be ${DAY_COUNTS.join(' or ')}` }),
     tenor: z.enum(TENORS as [string, ...string[]], { error: `must be ${TENORS.join(' or ')}` }),
+    costs: z
+      .array(z.object({ amount: PositiveYuan, incurredOn: CalendarDate }).strict(), { error: 'must be a list of {amount, incurredOn}' })
+      .max(1000, 'must list at most 1000 costs')
+      .optional(),
+    repayments: z
+      .array(z.object({ amount: PositiveYuan, paidOn: CalendarDate }).strict(), { error: 'must be a list of {amount, paidOn}' })
+      .max(1000, 'must list at most 1000 repayments')
+      .optional(),
   })
   .strict();
 

@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import { ACTION_NAMES, ACTIONS, type ActionName } from '../domain/actions';
 import { ROLES, type Role } from '../domain/roles';
+import { CodecBody } from './codec-routes';
 import * as historyQuery from './history-query';
 import * as listing from './listing';
 import * as reference from './reference-schemas';
@@ -27,7 +28,7 @@ export interface RouteSpec {
   path: string;
   operationId: string;
   summary: string;
-  tag: 'Applications' | 'Actions' | 'Audit' | 'Reference data' | 'Operations';
+  tag: 'Applications' | 'Actions' | 'Audit' | 'Reference data' | 'Operations' | 'Payload codec';
   audience: Audience;
   applicantScope?: ApplicantScope;
   /** The workflow action this route takes (a key of ACTIONS). */
@@ -42,6 +43,8 @@ export interface RouteSpec {
   idempotent?: boolean;
   /** A POST that changes nothing (a calculator): auditors may use it. */
   readOnly?: boolean;
+  /** A public calculator (政策计算器): no credential needed, rate-limited per address without one. */
+  calculator?: true;
 }
 
 /** Everyone with a credential: staff, auditors, admins and applicant systems. */
@@ -127,7 +130,7 @@ const REFERENCE_ROUTES: readonly RouteSpec[] = [
   },
   {
     method: 'get', path: '/calendar/working-days', operationId: 'workingDays', tag: 'Reference data',
-    summary: 'Count working days from a date', audience: EVERYONE, query: reference.WorkingDaysQuery,
+    summary: 'Count working days from a date', audience: 'public', calculator: true, query: reference.WorkingDaysQuery,
     responses: { 200: 'The working days, the last one, and when a window over them closes' },
   },
   {
@@ -141,8 +144,8 @@ const REFERENCE_ROUTES: readonly RouteSpec[] = [
   },
   {
     method: 'post', path: '/calculations/clawback', operationId: 'calculateClawback', tag: 'Reference data',
-    summary: 'Compute a clawback statement (principal and LPR interest) without touching any application',
-    audience: EVERYONE, readOnly: true, body: reference.ClawbackCalculationBody, responses: { 200: 'The statement, line by line' },
+    summary: 'Compute a clawback statement (principal, LPR interest, recovery costs, repayments in the legal order) as of a date, today by default, without touching any application',
+    audience: 'public', calculator: true, readOnly: true, body: reference.ClawbackCalculationBody, responses: { 200: 'The statement, line by line' },
   },
   {
     method: 'get', path: '/programs', operationId: 'listPrograms', tag: 'Reference data',
@@ -154,7 +157,7 @@ const REFERENCE_ROUTES: readonly RouteSpec[] = [
   },
   {
     method: 'post', path: '/programs/:id/award-preview', operationId: 'previewAward', tag: 'Reference data',
-    summary: 'Preview the award formula for a set of facts', audience: EVERYONE, readOnly: true, body: reference.FactsBody,
+    summary: 'Preview the award formula for a set of facts', audience: 'public', calculator: true, readOnly: true, body: reference.FactsBody,
     responses: { 200: 'The award and how it was computed' },
   },
 ];
@@ -183,4 +186,18 @@ const OPERATIONS_ROUTES: readonly RouteSpec[] = [
   },
 ];
 
-export const ROUTES: readonly RouteSpec[] = [...OPERATIONS_ROUTES, ...APPLICATION_ROUTES, ...ACTION_ROUTES, ...REFERENCE_ROUTES];
+/** The Temporal Web UI's remote codec (api/codec-routes.ts): the readers of the audit trail. */
+const CODEC_ROUTES: readonly RouteSpec[] = [
+  {
+    method: 'post', path: '/codec/decode', operationId: 'decodePayloads', tag: 'Payload codec',
+    summary: 'Decrypt Temporal payloads for the Web UI (its remote codec protocol; X-Namespace names the namespace)',
+    audience: GOVERNMENT, readOnly: true, body: CodecBody, responses: { 200: 'The payloads decrypted, in the same shape' },
+  },
+  {
+    method: 'post', path: '/codec/encode', operationId: 'encodePayloads', tag: 'Payload codec',
+    summary: 'Encrypt Temporal payloads for the Web UI (its remote codec protocol)',
+    audience: GOVERNMENT, readOnly: true, body: CodecBody, responses: { 200: 'The payloads encrypted with the current key, in the same shape' },
+  },
+];
+
+export const ROUTES: readonly RouteSpec[] = [...OPERATIONS_ROUTES, ...APPLICATION_ROUTES, ...ACTION_ROUTES, ...REFERENCE_ROUTES, ...CODEC_ROUTES];

@@ -1,7 +1,7 @@
 /**
  * Every call into Temporal has a deadline, and every failure maps to a problem a caller can act
  * on: a refused update carries the validator's stable type; no answer in time is a 503 with
- * Retry-After (retrying with the same Idempotency-Key is safe).
+ * Retry-After (an action's 503 also names its Idempotency-Key: retrying with it is safe).
  */
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { Request } from 'express';
@@ -13,7 +13,7 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { RefusalType } from '../domain/actions';
+import type { Refusal, RefusalType } from '../domain/actions';
 import { Problem, type ProblemType } from './problem';
 import { IDEMPOTENCY_KEY_PATTERN } from './schemas';
 
@@ -27,8 +27,14 @@ const REFUSAL_TO_PROBLEM: Record<RefusalType, ProblemType> = {
   Conflict: 'conflict',
 };
 
+/** A refusal of the rule table (domain/actions), checked by the API itself, as its problem. */
+export function refusalProblem(refusal: Refusal): Problem {
+  const type = REFUSAL_TO_PROBLEM[refusal.type];
+  return new Problem(type, refusal.message, type === 'validation' ? { errors: [{ field: '(body)', reason: refusal.message }] } : {});
+}
+
 function unavailable(): Problem {
-  return new Problem('unavailable', 'Temporal or its workers did not answer in time; retry with the same Idempotency-Key', {
+  return new Problem('unavailable', 'Temporal or its workers did not answer in time; retry the same request', {
     headers: { 'Retry-After': '5' },
   });
 }
@@ -61,8 +67,9 @@ export async function callTemporal<T>(
 }
 
 /**
- * The caller's `Idempotency-Key` header, validated: actions use it as the update id, filing
- * remembers it with the application. `undefined` when none was sent.
+ * The caller's `Idempotency-Key` header, validated: actions bind it to the action, the caller and
+ * the body (domain/idempotency.ts), filing remembers it with the application. `undefined` when
+ * none was sent.
  */
 export function idempotencyKeyOf(req: Request): string | undefined {
   const key = req.get('idempotency-key');
@@ -80,6 +87,9 @@ export async function updateProblem(client: Client, id: string, err: unknown): P
   if (err instanceof Problem) return err;
   if (err instanceof WorkflowUpdateFailedError) {
     const cause = err.cause;
+    if (cause instanceof ApplicationFailure && cause.type === 'IdempotencyConflict') {
+      return new Problem('unprocessable', `${cause.message}; nothing was done`, { errors: [{ field: 'Idempotency-Key', reason: 'was used before for another action, caller or body' }] });
+    }
     if (cause instanceof ApplicationFailure && cause.type && cause.type in REFUSAL_TO_PROBLEM) {
       const type = REFUSAL_TO_PROBLEM[cause.type as RefusalType];
       return new Problem(type, cause.message, type === 'validation' ? { errors: [{ field: '(body)', reason: cause.message }] } : {});

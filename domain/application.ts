@@ -4,6 +4,7 @@
  * replay and continue-as-new unchanged.
  */
 import type { Program } from './catalog';
+import type { KeyRecord } from './idempotency';
 import type { InterestLine } from './interest';
 import type { Yuan } from './money';
 import type { SpotCheckDraw } from './spot-check';
@@ -44,8 +45,34 @@ export interface ApplicationInput extends Filing {
   spotCheckSeed?: string;
   /** Continue as new once the history reaches this many events (default 10 000; tests set less). */
   historyLimit?: number;
-  /** Set when the workflow continued as new: the state carried over from the previous run. */
-  resume?: { state: ApplicationState };
+  /**
+   * Set when the workflow continued as new: the state carried over from the previous run, and the
+   * Idempotency-Keys of the actions applied so far (by key), so a retry is answered once in any run.
+   */
+  resume?: { state: ApplicationState; keys?: Record<string, KeyRecord> };
+  /**
+   * Set for a recovery case (domain/recovery.ts, workflows/recovery.ts): the closed application it
+   * acts on. `resume.state` is then that application's final state.
+   */
+  recoveryOf?: RecoveryOrigin;
+}
+
+/** The closed application a recovery case was opened on. */
+export interface RecoveryOrigin {
+  /** The stage the application ended at, and when (its outcome). */
+  closedStage: Stage;
+  closedAt: string | null;
+  /** The application's last run, whose final state the case started from. */
+  closedRunId: string;
+}
+
+/** A recovery case on a closed application, as its state shows it (`ApplicationState.recovery`). */
+export interface RecoveryCase extends RecoveryOrigin {
+  /** The case's own workflow id, `<application id>.recovery`; every path keeps the application's id. */
+  workflowId: string;
+  openedAt: string;
+  /** The first report made in the case (reports before it belong to the application's life). */
+  firstReport: number;
 }
 
 export interface PendingItem {
@@ -288,6 +315,18 @@ export interface RepaymentRecord {
   recordedAt?: string;
 }
 
+/** A recovery cost (追偿费用: litigation, preservation fees…) as recorded, with its evidence. */
+export interface RecoveryCostRecord {
+  n: number;
+  amount: Yuan;
+  /** The day the cost was incurred; it is due from that day. */
+  incurredOn: string;
+  description: string;
+  evidence: Document[];
+  recordedBy: Actor;
+  recordedAt: string;
+}
+
 /** The live clawback statement (domain/interest.ts), recomputed as of `asOf` (today in workflow time). */
 export interface ClawbackState {
   report: number;
@@ -309,6 +348,11 @@ export interface ClawbackState {
   /** As in the calculator endpoint; `tranche` is the tranche's `n`. */
   lines: InterestLine[];
   repayments: RepaymentRecord[];
+  /**
+   * Recovery costs (追偿费用) the finance officer recorded, each due from the day it was incurred
+   * and settled before interest and principal. Absent in states from before costs were recorded.
+   */
+  recoveryCosts?: RecoveryCostRecord[];
   /** The repayment deadline. */
   dueInWorkingDays: number;
   lastDay: string | null;
@@ -358,6 +402,8 @@ export interface ApplicationState {
   /** Fraud and breach reports, oldest first. */
   reports: Report[];
   clawback: ClawbackState | null;
+  /** Set once a fraud or breach report after the end opened a recovery case (absent before). */
+  recovery?: RecoveryCase;
   /** Credit records written to credit management 信用管理 (002 第三十三条). */
   creditRecords: Array<{ at: string; reason: string; idempotencyKey: string }>;
   /** How many times the workflow continued as new (its history restarts; the state does not). */

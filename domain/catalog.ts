@@ -10,7 +10,8 @@
  *
  * Pure and workflow-safe: no Node built-ins, no clock, no randomness, no zod (see catalog-schema.ts).
  */
-import { Decimal, formatYuan, parseYuan, roundFen, yuanProblem, type Yuan } from './money';
+import { Decimal, formatYuan, parseYuan, roundFen, statedYuanProblem, yuanProblem, type Yuan } from './money';
+import { textProblem } from './text';
 import { countWorkingDays, isCalendarDate, type CalendarData } from './calendar';
 
 // ---------------------------------------------------------------------------------------------
@@ -355,12 +356,14 @@ function tighter(x: Bound | undefined, y: Bound | undefined, direction: 1 | -1):
 // ---------------------------------------------------------------------------------------------
 
 const DECIMAL_PATTERN = /^-?(0|[1-9]\d*)(\.\d+)?$/;
+/** A decimal fact within reason (an area, a percentage): no 40-digit values. */
+const SANE_DECIMAL = /^-?\d{1,15}(\.\d{1,10})?$/;
 
 /** Why a single fact value does not fit its spec, or null. */
 function factValueProblem(spec: FactSpec, value: FactValue): string | null {
   switch (spec.type) {
     case 'yuan': {
-      const p = yuanProblem(value);
+      const p = statedYuanProblem(value);
       return p ? `${spec.name} ${p}` : null;
     }
     case 'percent':
@@ -369,14 +372,19 @@ function factValueProblem(spec: FactSpec, value: FactValue): string | null {
         return `${spec.name} must be a decimal string such as "15" or "12.5" (not a JSON number: no binary floats)`;
       }
       if (spec.type === 'decimal' && value.startsWith('-')) return `${spec.name} must not be negative`;
+      if (!SANE_DECIMAL.test(value)) return `${spec.name} must have at most 15 digits before the decimal point and 10 after`;
       return null;
-    case 'integer':
-      if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? null : `${spec.name} must be a whole number ≥ 0`;
-      return typeof value === 'string' && /^(0|[1-9]\d*)$/.test(value) ? null : `${spec.name} must be a whole number ≥ 0`;
-    case 'text':
+    case 'integer': {
+      const whole = typeof value === 'number' ? value : typeof value === 'string' && /^(0|[1-9]\d*)$/.test(value) ? Number(value) : NaN;
+      return Number.isSafeInteger(whole) && whole >= 0 ? null : `${spec.name} must be a whole number from 0 to ${Number.MAX_SAFE_INTEGER}`;
+    }
+    case 'text': {
       if (typeof value !== 'string' || value.trim() === '') return `${spec.name} must be a non-empty string`;
+      const p = textProblem(value);
+      if (p) return `${spec.name} ${p}`;
       if (spec.options && !spec.options.includes(value)) return `${spec.name} must be one of ${spec.options.join(', ')}, got ${JSON.stringify(value)}`;
       return null;
+    }
   }
 }
 

@@ -21,6 +21,7 @@ function statementInput(state: ApplicationState, lpr: LprTable, asOf: string): C
     dayCount: c.dayCount,
     tenor: c.tenor,
     repayments: c.repayments.map((r) => ({ amount: r.amount, paidOn: r.paidOn })),
+    costItems: (c.recoveryCosts ?? []).map((x) => ({ amount: x.amount, incurredOn: x.incurredOn })),
     lpr,
   };
 }

@@ -47,6 +47,12 @@ export interface Repayment {
   paidOn: string;
 }
 
+export interface RecoveryCost {
+  amount: Yuan;
+  /** The day the cost was incurred (paid by the government); due from that day. */
+  incurredOn: string;
+}
+
 export interface ClawbackInput {
   tranches: DisbursedTranche[];
   decisionDate: string;
@@ -55,8 +61,13 @@ export interface ClawbackInput {
   rateMode: RateMode;
   dayCount: DayCount;
   tenor: Tenor;
-  /** Recovery costs due with the clawback; "0.00" when absent. */
+  /** Recovery costs due with the clawback from the start; "0.00" when absent. */
   costs?: Yuan;
+  /**
+   * Recovery costs (追偿费用: litigation, preservation fees…) each due from the day it was
+   * incurred: a repayment settles the costs incurred on or before its day first.
+   */
+  costItems?: RecoveryCost[];
   repayments?: Repayment[];
   lpr: LprTable;
 }
@@ -145,6 +156,8 @@ interface Normalised {
   tranches: { tranche: number; amount: Decimal; paidOn: string; paidOnDay: number }[];
   repayments: { index: number; amount: Decimal; paidOn: string; paidOnDay: number }[];
   costs: Decimal;
+  /** By day incurred. */
+  costItems: { index: number; amount: Decimal; incurredOn: string; incurredOnDay: number }[];
   decisionDate: string;
   rateMode: RateMode;
   dayCount: DayCount;
@@ -226,6 +239,16 @@ function normaliseParts(input: ClawbackInput, options: { requireTranches: boolea
   });
 
   const costs = input.costs === undefined ? new Decimal(0) : checkAmount(input.costs, 'costs', true);
+  const rawCostItems = input.costItems ?? [];
+  if (!Array.isArray(rawCostItems)) throw new ClawbackInputError('costItems', 'must be a list');
+  const costItems = rawCostItems.map((c, index) => {
+    const field = `costItems[${index}]`;
+    if (typeof c !== 'object' || c === null) throw new ClawbackInputError(field, 'must be an object');
+    const amount = checkAmount(c.amount, `${field}.amount`, false);
+    const incurredOn = checkDate(c.incurredOn, `${field}.incurredOn`);
+    return { index, amount, incurredOn, incurredOnDay: dayNumber(incurredOn) };
+  });
+  costItems.sort((a, b) => a.incurredOnDay - b.incurredOnDay);
 
   const rawRepayments = input.repayments ?? [];
   if (!Array.isArray(rawRepayments)) throw new ClawbackInputError('repayments', 'must be a list');
@@ -239,7 +262,7 @@ function normaliseParts(input: ClawbackInput, options: { requireTranches: boolea
   // Applied in date order; Array.prototype.sort is stable, so same-day repayments keep their order.
   repayments.sort((a, b) => a.paidOnDay - b.paidOnDay);
 
-  return { tranches, repayments, costs, decisionDate, rateMode, dayCount, tenor, lpr };
+  return { tranches, repayments, costs, costItems, decisionDate, rateMode, dayCount, tenor, lpr };
 }
 
 /** The statement date must not precede any payment in or out. */
@@ -253,6 +276,11 @@ function checkAsOf(parts: Normalised, asOf: unknown, asOfField: string): string 
   for (const r of parts.repayments) {
     if (date < r.paidOn) {
       throw new ClawbackInputError(asOfField, `${date} is before a repayment (repayments[${r.index}].paidOn ${r.paidOn})`);
+    }
+  }
+  for (const c of parts.costItems) {
+    if (date < c.incurredOn) {
+      throw new ClawbackInputError(asOfField, `${date} is before a cost was incurred (costItems[${c.index}].incurredOn ${c.incurredOn})`);
     }
   }
   return date;
@@ -322,6 +350,13 @@ function compute(parts: Normalised, asOf: string): Computed {
   let interest = new Decimal(0);
   let costsDue = parts.costs;
   let interestDue = new Decimal(0);
+  /** Costs fall due on the day they were incurred. */
+  let nextCost = 0;
+  const costsIncurredBy = (day: number): void => {
+    for (; nextCost < parts.costItems.length && parts.costItems[nextCost]!.incurredOnDay <= day; nextCost++) {
+      costsDue = costsDue.plus(parts.costItems[nextCost]!.amount);
+    }
+  };
 
   /**
    * Accrues every tranche over [from, to). Lines are cut at every repayment day (the caller's
@@ -364,6 +399,7 @@ function compute(parts: Normalised, asOf: string): Computed {
       accrue(cursor, r.paidOnDay);
       cursor = r.paidOnDay;
     }
+    costsIncurredBy(r.paidOnDay);
     const principalDue = principalDueOn(r.paidOnDay);
     const outstanding = costsDue.plus(interestDue).plus(principalDue);
     if (r.amount.gt(outstanding)) {
@@ -400,6 +436,7 @@ function compute(parts: Normalised, asOf: string): Computed {
     });
   }
   accrue(cursor, asOfDay);
+  costsIncurredBy(asOfDay);
 
   lines.sort((a, b) => a.tranche - b.tranche || (a.from < b.from ? -1 : a.from > b.from ? 1 : 0));
   const principalDue = tranches.reduce((sum, t) => sum.plus(t.unpaid), new Decimal(0));
@@ -410,11 +447,12 @@ function statementOf(parts: Normalised, asOf: string): ClawbackStatement {
   const c = compute(parts, asOf);
   const principal = parts.tranches.reduce((sum, t) => sum.plus(t.amount), new Decimal(0));
   const repaid = parts.repayments.reduce((sum, r) => sum.plus(r.amount), new Decimal(0));
-  const total = principal.plus(c.interest).plus(parts.costs);
+  const costs = parts.costItems.reduce((sum, x) => sum.plus(x.amount), parts.costs);
+  const total = principal.plus(c.interest).plus(costs);
   return {
     principal: formatYuan(principal),
     interest: formatYuan(c.interest),
-    costs: formatYuan(parts.costs),
+    costs: formatYuan(costs),
     total: formatYuan(total),
     repaid: formatYuan(repaid),
     outstanding: formatYuan(total.minus(repaid)),
@@ -459,6 +497,7 @@ export function outstandingOn(input: ClawbackInput, date: string): Yuan {
     ...parts,
     tranches: parts.tranches.filter((t) => t.paidOn <= day),
     repayments: parts.repayments.filter((r) => r.paidOn <= day),
+    costItems: parts.costItems.filter((c) => c.incurredOn <= day),
   };
   return statementOf(upTo, day).outstanding;
 }
@@ -468,20 +507,37 @@ export function outstandingOn(input: ClawbackInput, date: string): Yuan {
 
 export interface ClawbackCalculationRequest {
   tranches: { amount: Yuan; paidOn: string }[];
-  /** The day the whole amount is repaid: interest runs up to, not including, this day. */
+  /**
+   * The statement date: interest runs up to, not including, this day; what repaying the rest on
+   * this day costs. The API fills in today (Asia/Shanghai) when the caller leaves it out.
+   */
   repaidOn: string;
   decisionDate: string;
   rateMode: RateMode;
   dayCount: DayCount;
   tenor: Tenor;
+  /** Recovery costs (追偿费用), each due from the day incurred. */
+  costs?: RecoveryCost[];
+  /** Repayments already made, allocated costs → interest → principal (民法典 第五百六十一条). */
+  repayments?: Repayment[];
 }
 
 export interface ClawbackCalculation {
   principal: Yuan;
   interest: Yuan;
+  costs: Yuan;
+  /** principal + interest + costs. */
   total: Yuan;
+  repaid: Yuan;
+  /** What repaying the rest on `repaidOn` costs: total − repaid. */
+  outstanding: Yuan;
+  outstandingBreakdown: { costs: Yuan; interest: Yuan; principal: Yuan };
   lines: InterestLine[];
+  /** Each repayment as allocated, in date order. */
+  repayments: RepaymentAllocation[];
   repaidOn: string;
+  /** The statement's date: `repaidOn`. */
+  asOf: string;
   decisionDate: string;
   rateMode: RateMode;
   dayCount: DayCount;
@@ -491,9 +547,10 @@ export interface ClawbackCalculation {
 }
 
 /**
- * What repaying everything on `repaidOn` costs: the statement without costs or earlier
- * repayments. Tranches are numbered 1..n in the order given. Errors name the request's fields
- * (`repaidOn`, `tranches[i].amount`, ...).
+ * The statement a clawback would have on `repaidOn`: principal, LPR interest, recovery costs,
+ * earlier repayments allocated in the legal order, and what repaying the rest that day costs.
+ * Tranches are numbered 1..n in the order given. Errors name the request's fields (`repaidOn`,
+ * `tranches[i].amount`, `costs[i].incurredOn`, `repayments[i].amount`, ...).
  */
 export function clawbackCalculation(request: ClawbackCalculationRequest, lpr: LprTable): ClawbackCalculation {
   if (typeof request !== 'object' || request === null) throw new ClawbackInputError('body', 'must be an object');
@@ -508,17 +565,25 @@ export function clawbackCalculation(request: ClawbackCalculationRequest, lpr: Lp
     rateMode: request.rateMode,
     dayCount: request.dayCount,
     tenor: request.tenor,
+    ...(request.costs === undefined ? {} : { costItems: request.costs }),
+    ...(request.repayments === undefined ? {} : { repayments: request.repayments }),
     lpr,
   };
-  const parts = normaliseParts(input, { requireTranches: true });
-  const repaidOn = checkAsOf(parts, request.repaidOn, 'repaidOn');
+  const parts = renamed(() => normaliseParts(input, { requireTranches: true }));
+  const repaidOn = renamed(() => checkAsOf(parts, request.repaidOn, 'repaidOn'));
   const s = statementOf(parts, repaidOn);
   return {
     principal: s.principal,
     interest: s.interest,
+    costs: s.costs,
     total: s.total,
+    repaid: s.repaid,
+    outstanding: s.outstanding,
+    outstandingBreakdown: s.outstandingBreakdown,
     lines: s.lines,
+    repayments: s.repayments,
     repaidOn,
+    asOf: repaidOn,
     decisionDate: s.decisionDate,
     rateMode: s.rateMode,
     dayCount: s.dayCount,
@@ -526,4 +591,16 @@ export function clawbackCalculation(request: ClawbackCalculationRequest, lpr: Lp
     carriedForward: s.carriedForward,
     lprConfirmedThrough: s.lprConfirmedThrough,
   };
+}
+
+/** The calculator's request calls the cost items `costs`: errors name its field. */
+function renamed<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ClawbackInputError && !(err instanceof RepaymentExceedsOutstandingError) && /costItems/.test(err.field + err.reason)) {
+      throw new ClawbackInputError(err.field.replace(/^costItems/, 'costs'), err.reason.replace(/costItems\[/g, 'costs['));
+    }
+    throw err;
+  }
 }

@@ -38,6 +38,16 @@ export function yuanProblem(value: unknown, options: { allowNegative?: boolean }
   return null;
 }
 
+/** The largest amount a request may state: just under 1万亿 yuan, far above any program's award or investment. */
+export const MAX_YUAN = '999999999999.99';
+
+/** Why an amount a caller states (a body, a fact) cannot be taken, or `null`: `yuanProblem`, or above MAX_YUAN. */
+export function statedYuanProblem(value: unknown): string | null {
+  const problem = yuanProblem(value);
+  if (problem) return problem;
+  return compareYuan(value as Yuan, MAX_YUAN) > 0 ? `must be at most ${MAX_YUAN}` : null;
+}
+
 /** Parses a wire amount; throws on anything that is not a valid two-decimal yuan string. */
 export function parseYuan(value: Yuan, options: { allowNegative?: boolean } = {}): Decimal {
   const problem = yuanProblem(value, options);

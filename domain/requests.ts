@@ -23,3 +23,4 @@ export type { FraudReportRequest } from './actions/fraud-report';
 export type { BreachReportRequest } from './actions/breach-report';
 export type { ClawbackDecisionRequest } from './actions/clawback-decision';
 export type { RepaymentRequest } from './actions/repayments';
+export type { CostsRequest } from './actions/costs';

@@ -6,6 +6,7 @@
  */
 import type { ApplicationInput, ApplicationState, AuditEntry, EngineActor } from './application';
 import type { ApplicantNotification, CreditRecord, ObjectorNotification, WorkingDaysAnswer } from './effects';
+import type { KeyRecord } from './idempotency';
 import type { LprTable } from './lpr';
 import type { Actor } from './roles';
 import type { Stage } from './stages';
@@ -23,6 +24,8 @@ export interface ApplicationRun {
   republishRequested: boolean;
   /** Calendar years an admin has supplied since the application started waiting. */
   readonly calendarYearsAnnounced: Set<number>;
+  /** The Idempotency-Keys of the actions applied so far, in every run (domain/idempotency.ts). */
+  readonly keys: Record<string, KeyRecord>;
   /** The LPR table as last read (refreshed at a clawback decision, after each event and weekly). */
   lpr: LprTable | null;
 
@@ -50,8 +53,8 @@ export interface ApplicationRun {
   ended(): boolean;
   refreshLpr(): Promise<void>;
   continueAsNewIfDue(): Promise<void>;
-  /** A copy of the state, as an update answers with it. */
-  snapshot(): ApplicationState;
+  /** The state as the state query answers it: the clawback statement as of `asOf` (a reader's Shanghai date) or today. */
+  snapshot(asOf?: string): ApplicationState;
   record(entry: Omit<AuditEntry, 'at'>): void;
   /** Recomputes what is pending and keeps the listing fields in visibility current. */
   changed(): void;

@@ -14,6 +14,8 @@ export const ACTIVE_STAGES = [
   'disbursement',
   'monitoring',
   'clawback',
+  // A recovery case opened on a closed application, until the approver decides (domain/recovery.ts).
+  'recovery',
 ] as const;
 
 const END_STAGES = ['completed', 'rejected', 'withdrawn', 'lapsed', 'clawed-back', 'referred'] as const;

@@ -16,6 +16,8 @@ export interface DevServerOptions {
   port: number;
   uiPort: number;
   namespace: string;
+  /** The remote codec the Web UI asks to decrypt payloads (the API's `/codec`); none: payloads shown as stored. */
+  uiCodecEndpoint?: string;
   /** Where the server's own output goes; default: discarded. */
   onOutput?: (chunk: string) => void;
   /** Its own process group, so a terminal's Ctrl-C reaches only the supervisor, which stops it last. */
@@ -49,6 +51,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     '--sqlite-pragma',
     'synchronous=NORMAL',
   ];
+  if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   if (options.dbFile) {
     mkdirSync(dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);

@@ -4,8 +4,11 @@
  * One module so that `npm start`, the worker, the API and the tests agree on names and defaults,
  * and a wrong value stops the process with a sentence naming the variable, not a stack trace.
  */
+import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { parseKeyList } from './codec-keys';
+import type { CodecKeys } from './payload-codec';
 
 export const PROJECT_ROOT = resolve(__dirname, '..');
 
@@ -29,8 +32,58 @@ const empty = (v: unknown) => (v === '' ? undefined : v);
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
 
+/**
+ * Which proxies in front of the API to believe about the client's address (X-Forwarded-For), as
+ * Express's `trust proxy` takes it: `false` (none: the socket's address), a hop count, or the
+ * proxies' addresses, CIDR ranges and the names loopback, linklocal, uniquelocal.
+ */
+export type TrustProxy = false | number | string[];
+
+const PROXY_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** Why one entry of a TRUST_PROXY list is not an address, a range or a name, or null. */
+function proxyEntryProblem(entry: string): string | null {
+  if (PROXY_NAMES.has(entry)) return null;
+  const [address, range, extra] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || extra !== undefined) return `${JSON.stringify(entry)} is not an address, a CIDR range or one of loopback, linklocal, uniquelocal`;
+  if (range === undefined) return null;
+  const bits = family === 4 ? 32 : 128;
+  if (/^[0-9]{1,3}$/.test(range) && Number(range) <= bits) return null;
+  if (family === 4 && isIP(range) === 4) return null; // a netmask, e.g. 10.0.0.0/255.0.0.0
+  return `${JSON.stringify(entry)} has a range that is not /0-/${bits}${family === 4 ? ' or a netmask' : ''}`;
+}
+
+const trustProxy = z
+  .string()
+  .transform((value, ctx): TrustProxy => {
+    const v = value.trim();
+    if (v === '' || v === 'false' || v === '0') return false;
+    if (v === 'true') {
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must not be true: that believes any X-Forwarded-For a client makes up; give the number of proxies in front of the API (e.g. 1) or their addresses',
+      });
+      return z.NEVER;
+    }
+    if (/^[0-9]+$/.test(v)) {
+      const hops = Number(v);
+      if (hops > 10) ctx.addIssue({ code: 'custom', message: 'must be at most 10 proxies' });
+      return hops;
+    }
+    const entries = v.split(',').map((e) => e.trim());
+    for (const entry of entries) {
+      const problem = proxyEntryProblem(entry);
+      if (problem) ctx.addIssue({ code: 'custom', message: `must be false, a number of proxies or their addresses: ${problem}` });
+    }
+    return entries;
+  })
+  .default(false);
+
 /** Never echoed in an error message, even when wrong. */
-const SECRET_VARIABLES = new Set(['EFFECTS_WEBHOOK_SECRET', 'DISHONESTY_LIST_SECRET', 'TEMPORAL_API_KEY']);
+const SECRET_VARIABLES = new Set(['EFFECTS_WEBHOOK_SECRET', 'DISHONESTY_LIST_SECRET', 'TEMPORAL_API_KEY', 'PAYLOAD_CODEC_KEYS']);
+
+const ORIGIN = /^https?:\/\/[^/\s,]+$/;
 
 const EnvSchema = z
   .object({
@@ -105,6 +158,21 @@ const EnvSchema = z
       .min(1, 'must be at least 1')
       .max(1_000_000, 'must be at most 1000000')
       .default(600),
+    /** The proxies whose X-Forwarded-For gives the client address; default none (the socket's address). */
+    TRUST_PROXY: trustProxy,
+    /** Payload encryption keys, `id:base64key,…` (32 bytes each); unset: a development key file (development credentials only). */
+    PAYLOAD_CODEC_KEYS: z.preprocess(empty, z.string().optional()),
+    /** Which of PAYLOAD_CODEC_KEYS encrypts; required when it holds several. */
+    PAYLOAD_CODEC_KEY_ID: z.preprocess(empty, z.string().optional()),
+    /** Web origins allowed to call /codec (the Temporal Web UI), comma-separated; default: the known UI. */
+    PAYLOAD_CODEC_CORS_ORIGINS: z.preprocess(
+      empty,
+      z
+        .string()
+        .transform((v) => v.split(',').map((o) => o.trim()).filter(Boolean))
+        .refine((list) => list.length > 0 && list.every((o) => ORIGIN.test(o)), 'must be comma-separated origins such as https://temporal-ui.example.gov.cn (scheme, host, port; no path)')
+        .optional(),
+    ),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.TEMPORAL_TLS_CERT_PATH) !== Boolean(env.TEMPORAL_TLS_KEY_PATH)) {
@@ -140,7 +208,27 @@ const EnvSchema = z
     if (env.DISHONESTY_LIST_SECRET && !env.DISHONESTY_LIST_URL) {
       ctx.addIssue({ code: 'custom', path: ['DISHONESTY_LIST_URL'], message: 'is not set, but DISHONESTY_LIST_SECRET is' });
     }
+    if (env.PAYLOAD_CODEC_KEYS) {
+      const parsed = parseKeyList(env.PAYLOAD_CODEC_KEYS, env.PAYLOAD_CODEC_KEY_ID);
+      if ('problem' in parsed) ctx.addIssue({ code: 'custom', path: [parsed.variable], message: parsed.problem });
+    } else if (env.PAYLOAD_CODEC_KEY_ID) {
+      ctx.addIssue({ code: 'custom', path: ['PAYLOAD_CODEC_KEYS'], message: 'is not set, but PAYLOAD_CODEC_KEY_ID is' });
+    } else if (!devKeysOf(env)) {
+      // A development key file lives on one machine: workers and API processes elsewhere could not
+      // read what it encrypted. A deployment names its keys.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PAYLOAD_CODEC_KEYS'],
+        message:
+          'is not set: with production credentials (DEV_API_KEYS off) payload encryption keys must be configured, as id:base64key (make a key with: openssl rand -base64 32)',
+      });
+    }
   });
+
+/** Development keys stay on by default only while no production credential is configured. */
+function devKeysOf(env: { DEV_API_KEYS?: boolean | undefined; API_KEY_HASHES_FILE?: string | undefined; JWT_ISSUER?: string | undefined }): boolean {
+  return env.DEV_API_KEYS ?? !(env.API_KEY_HASHES_FILE || env.JWT_ISSUER);
+}
 
 export interface TlsSettings {
   certPath?: string;
@@ -174,6 +262,17 @@ export interface AuthSettings {
   keyHashesFile: string | undefined;
   jwt: JwtSettings | undefined;
   rateLimitPerMinute: number;
+  /** Whose X-Forwarded-For names the client address rate limits count by. */
+  trustProxy: TrustProxy;
+}
+
+/** Payload encryption (lib/payload-codec.ts): configured keys, or the development key file. */
+export interface PayloadCodecSettings {
+  /** `undefined`: development credentials and no key configured: use (or create) `devKeyFile`. */
+  keys: CodecKeys | undefined;
+  devKeyFile: string;
+  /** Origins allowed to call the codec endpoint; `undefined`: the Web UI the API knows of. */
+  corsOrigins: string[] | undefined;
 }
 
 export interface Settings {
@@ -197,6 +296,7 @@ export interface Settings {
   effects: EffectsSettings;
   dishonestyList: DishonestyListSettings;
   auth: AuthSettings;
+  payloadCodec: PayloadCodecSettings;
 }
 
 export class SettingsError extends Error {
@@ -254,8 +354,7 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       ? { kind: 'http', url: e.DISHONESTY_LIST_URL, ...(e.DISHONESTY_LIST_SECRET ? { secret: e.DISHONESTY_LIST_SECRET } : {}) }
       : { kind: 'file', path: join(dataDir, 'dishonesty-list.json') },
     auth: {
-      // Development keys stay on by default only while no production credential is configured.
-      devKeys: e.DEV_API_KEYS ?? !(e.API_KEY_HASHES_FILE || e.JWT_ISSUER),
+      devKeys: devKeysOf(e),
       keyHashesFile: e.API_KEY_HASHES_FILE ? resolve(dataDir, e.API_KEY_HASHES_FILE) : undefined,
       jwt:
         e.JWT_ISSUER && e.JWT_AUDIENCE && e.JWT_JWKS_URL
@@ -270,6 +369,12 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
             }
           : undefined,
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      trustProxy: e.TRUST_PROXY,
+    },
+    payloadCodec: {
+      keys: e.PAYLOAD_CODEC_KEYS ? (parseKeyList(e.PAYLOAD_CODEC_KEYS, e.PAYLOAD_CODEC_KEY_ID) as { keys: CodecKeys }).keys : undefined,
+      devKeyFile: join(dataDir, 'payload-keys.json'),
+      corsOrigins: e.PAYLOAD_CODEC_CORS_ORIGINS,
     },
   };
 }

@@ -19,7 +19,7 @@
  */
 import { join } from 'node:path';
 import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import type { UpdateDefinition } from '@temporalio/common';
+import type { DataConverter, UpdateDefinition } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../activities';
@@ -33,6 +33,8 @@ import { outstandingOn } from '../domain/interest';
 import type { Actor } from '../domain/roles';
 import { createCalendarStore, libraryYear } from '../lib/calendar-store';
 import { loadCatalog } from '../lib/catalog-store';
+import { ephemeralPayloadKeys } from '../lib/codec-keys';
+import { dataConverterFor } from '../lib/data-converter';
 import { createLprStore, type LprStore } from '../lib/lpr-store';
 import { provisionTemporal } from '../lib/provision';
 import { ensureSearchAttributes } from '../lib/search-attributes';
@@ -342,7 +344,15 @@ export interface Runner {
   run<T>(scenario: Scenario, use: (outcome: ScenarioOutcome) => Promise<T>): Promise<T>;
 }
 
-export async function createRunner(dataDir: string, log: (line: string) => void = () => undefined): Promise<Runner> {
+/**
+ * `dataConverter`: the engine's (lib/data-converter.ts) with the keys to encrypt under; by default
+ * a random key for this run, since each scenario's server lives in memory and ends with it.
+ */
+export async function createRunner(
+  dataDir: string,
+  log: (line: string) => void = () => undefined,
+  dataConverter: DataConverter = dataConverterFor(ephemeralPayloadKeys()),
+): Promise<Runner> {
   const { testServer } = provisionTemporal();
   const outboxPath = join(dataDir, 'outbox.jsonl');
   const outbox = createOutbox(outboxPath);
@@ -369,10 +379,13 @@ export async function createRunner(dataDir: string, log: (line: string) => void 
     outboxPath,
     years,
     async run(scenario, use) {
-      const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: testServer } } });
+      const env = await TestWorkflowEnvironment.createTimeSkipping({
+        server: { executable: { type: 'existing-path', path: testServer } },
+        client: { dataConverter },
+      });
       await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
       const taskQueue = `demo-${scenario.id}`;
-      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities });
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities, dataConverter });
       try {
         return await worker.runUntil(async () => {
           const stage = stageOn(env, taskQueue, catalog, lpr, years);

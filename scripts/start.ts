@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { loadOrCreateDevKeys } from '../api/keys';
+import { payloadEncryptionOf } from '../lib/data-converter';
 import { startDevServer } from '../lib/dev-server';
 import { ProvisionError, provisionTemporal } from '../lib/provision';
 import { ensureSearchAttributes } from '../lib/search-attributes';
@@ -89,6 +90,9 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
 async function main(): Promise<void> {
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: settings.dataDir };
   let uiUrl = settings.uiUrl;
+  // Before the worker and the API start, so both read the same development key (when one is used).
+  const encryption = payloadEncryptionOf(settings);
+  const apiUrl = `http://127.0.0.1:${settings.port}`;
 
   if (!settings.temporalAddress) {
     const binaries = provisionTemporal();
@@ -104,6 +108,8 @@ async function main(): Promise<void> {
           port: settings.devPort,
           uiPort: settings.uiPort,
           namespace: settings.namespace,
+          // The Web UI asks the API to decrypt what it shows (staff and auditors, with a credential).
+          uiCodecEndpoint: `${apiUrl}/codec`,
           detached: true,
         });
         return devServer.process;
@@ -126,7 +132,6 @@ async function main(): Promise<void> {
   await supervisor.add({ name: 'worker', start: async () => spawnChild('worker', 'worker/main.ts', workerEnv), stopTimeoutMs: 30_000 });
   await supervisor.add({ name: 'API', start: async () => spawnChild('api', 'api/main.ts', env), stopTimeoutMs: 20_000 });
 
-  const apiUrl = `http://127.0.0.1:${settings.port}`;
   await waitFor('The API', async () => (await fetch(`${apiUrl}/health`)).ok);
   await waitFor('The worker', async () => {
     const response = await connection.workflowService.describeTaskQueue({
@@ -159,6 +164,8 @@ async function main(): Promise<void> {
       `  Temporal Web UI: ${uiUrl ?? '(set TEMPORAL_UI_URL to link it)'}`,
       `  Temporal:        ${env.TEMPORAL_ADDRESS ?? settings.temporalAddress}, namespace ${settings.namespace}, task queue ${settings.taskQueue}`,
       `  Data folder:     ${settings.dataDir}`,
+      `  Payloads:        ${encryption.description}`,
+      `  Codec endpoint:  ${apiUrl}/codec   (for the Web UI: decrypts for staff and auditors)`,
       '',
       ...credentials,
       '',

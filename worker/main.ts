@@ -10,6 +10,7 @@ import { createOutbox } from '../activities/outbox';
 import { createWebhookAdapter, redactUrl } from '../activities/webhook';
 import { createCalendarStore } from '../lib/calendar-store';
 import { createLprStore } from '../lib/lpr-store';
+import { payloadEncryptionOf } from '../lib/data-converter';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { loadSettingsOrExit, type Settings } from '../lib/settings';
 import { connectionOptions } from '../lib/temporal-connection';
@@ -56,17 +57,19 @@ async function main(): Promise<void> {
   if (sa.added.length) console.log(`Registered search attributes: ${sa.added.join(', ')}`);
 
   const { deps, description } = activityDeps(settings);
+  const encryption = payloadEncryptionOf(settings);
   const connection = await NativeConnection.connect(options);
   const worker = await createWorker({
     connection,
     namespace: settings.namespace,
     taskQueue: settings.taskQueue,
     deps,
+    dataConverter: encryption.dataConverter,
     workflowBundlePath: settings.workflowBundlePath,
     ...(settings.workflowCacheSize !== undefined ? { overrides: { maxCachedWorkflows: settings.workflowCacheSize } } : {}),
   });
   console.log(`Worker polling task queue ${settings.taskQueue} on ${options.address} (namespace ${settings.namespace})`);
-  for (const line of description) console.log(`  ${line}`);
+  for (const line of [...description, `Payloads: ${encryption.description}`]) console.log(`  ${line}`);
   // The Runtime turns SIGINT/SIGTERM into worker.shutdown(): polling stops, and run() resolves once
   // the tasks in flight are done (within the shutdown grace time set in worker/worker.ts).
   await worker.run();

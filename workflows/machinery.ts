@@ -9,6 +9,7 @@ import { allHandlersFinished, condition, continueAsNew, log, sleep, upsertSearch
 import type { WorkingDaysAnswer } from '../domain/effects';
 import { effects, reads } from './activities';
 import { ENGINE, type ApplicationInput, type ApplicationState, type AuditEntry, type EngineActor } from '../domain/application';
+import type { KeyRecord } from '../domain/idempotency';
 import type { LprTable } from '../domain/lpr';
 import { addCalendarDays, shanghaiDate, windowClosesAt } from '../domain/calendar';
 import { lastDayAfter, pendingOf } from '../domain/lifecycle';
@@ -47,6 +48,8 @@ export class Application implements ApplicationRun {
   };
   /** Set by the objection handler when an upheld objection reduced the award: notice it again. */
   republishRequested = false;
+  /** The Idempotency-Keys of the actions applied so far, carried over a continue-as-new (domain/idempotency.ts). */
+  readonly keys: Record<string, KeyRecord>;
   /** Calendar years an admin has supplied since the application started waiting. */
   readonly calendarYearsAnnounced = new Set<number>();
   readonly queue: Array<{ what: string; send: () => Promise<unknown> }> = [];
@@ -55,6 +58,7 @@ export class Application implements ApplicationRun {
   constructor(readonly input: ApplicationInput) {
     this.program = input.program;
     this.state = input.resume ? input.resume.state : initialState(input);
+    this.keys = { ...(input.resume?.keys ?? {}) };
     this.courierDone = this.courier();
   }
 
@@ -267,19 +271,24 @@ export class Application implements ApplicationRun {
     const idle = () => allHandlersFinished() && this.queue.length === 0;
     await this.waitFor(idle);
     // Known limit (docs/known-limits.md): an update answered in the same workflow task as the continue-as-new
-    // may not reach its caller (temporalio/temporal#6375); the caller gets a 503 and must check
-    // the state before retrying, since the new run does not know the old update id. A timer in
-    // between was tried and hung on the time-skipping server.
+    // may not reach its caller (temporalio/temporal#6375); the caller gets a 503 naming its key, and
+    // a retry with it is answered from `keys`, carried over below. A timer in between was tried and
+    // hung on the time-skipping server.
     this.state.runs += 1;
     this.record({ actor: ENGINE, action: 'continue-as-new', details: { historyLength: workflowInfo().historyLength, nextRun: this.state.runs } });
     const { resume: _previous, ...input } = this.input;
-    await continueAsNew<(input: ApplicationInput) => Promise<ApplicationState>>({ ...input, resume: { state: this.state } });
+    await continueAsNew<(input: ApplicationInput) => Promise<ApplicationState>>({ ...input, resume: { state: this.state, keys: this.keys } });
   }
 
-  /** What the state query answers: the state, with the clawback statement as of today. */
-  snapshot(): ApplicationState {
+  /**
+   * What the state query answers: the state, with the clawback statement as of the reader's date
+   * (`asOf`, Asia/Shanghai), or the workflow's today when that is later or none was given.
+   */
+  snapshot(asOf?: string): ApplicationState {
     if (!this.state.clawback || !this.lpr || this.state.clawback.settledAt) return this.state;
-    return { ...this.state, clawback: statementNow(this.state, this.lpr, this.today()) };
+    const today = this.today();
+    const on = asOf !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(asOf) && asOf > today ? asOf : today;
+    return { ...this.state, clawback: statementNow(this.state, this.lpr, on) };
   }
 
   ended(): boolean {

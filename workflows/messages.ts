@@ -9,6 +9,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ApplicationState } from '../domain/application';
+import type { KeyRecord } from '../domain/idempotency';
 import type { ActionOutcome } from '../domain/outcome';
 import type { UpdateDefinition } from '@temporalio/common';
 import { ACTION_NAMES, ACTIONS, type ActionName } from '../domain/actions';
@@ -26,7 +27,21 @@ export type { ActionOutcome, StateView } from '../domain/outcome';
 /** The search attributes the workflow keeps, which the API lists and filters by. */
 export { SEARCH_ATTRIBUTES } from './search-attributes';
 
-export const stateQuery = defineQuery<ApplicationState>('state');
+/**
+ * How a caller reads the state: `asOf`, the Asia/Shanghai date of the moment it reads (the API
+ * sends today's). A query sees workflow time as of the workflow's last task, which can be days old
+ * in a quiet clawback; every amount that grows with time (the clawback statement) is computed as of
+ * `asOf` instead, so paying the shown `outstanding` on that date settles it. Without it, or for an
+ * earlier date: the workflow's own today.
+ */
+export interface StateReading {
+  asOf?: string;
+}
+
+export const stateQuery = defineQuery<ApplicationState, [StateReading?]>('state');
+
+/** What the application remembers of an Idempotency-Key (domain/idempotency.ts): `null` when it was never used on it. */
+export const idempotencyKeyQuery = defineQuery<KeyRecord | null, [string]>('idempotencyKey');
 
 /** Every action's Workflow Update, named after the action (domain/actions/). */
 export const ACTION_UPDATES = Object.fromEntries(

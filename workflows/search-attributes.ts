@@ -1,7 +1,16 @@
 /**
  * The engine's custom search attributes: what staff and auditors filter applications by through
- * Temporal visibility. Names are a stable contract (stored on the server); no personal data.
- * Imported by the workflow (to upsert), the client (to start and list) and the worker (to register).
+ * Temporal visibility. Names are a stable contract (stored on the server). Imported by the
+ * workflow (to upsert), the client (to start and list) and the worker (to register).
+ *
+ * No personal data. Search attributes are the one part of a workflow the payload codec cannot
+ * encrypt (the service indexes them), so they hold only: the stage, program, round, pending roles
+ * and dates, a hash (the filing key), and the applicant's unified social credit code. The credit
+ * code stays, deliberately: it is the public registration number of an enterprise (printed on its
+ * business licence and published in the national enterprise credit information system), it is
+ * already in clear in the workflow id (`<program>.<round>.<creditCode>`), and staff find an
+ * applicant's files by it. Names of enterprises or people, facts, findings and amounts are never
+ * here; test/e2e/encryption.test.ts checks a known applicant name is absent from them.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 

@@ -7,25 +7,11 @@
 import { z } from 'zod';
 import { creditCodeProblem } from '../credit-code';
 import { dateProblem } from '../dates';
-import { compareYuan, yuanProblem } from '../money';
+import { compareYuan, statedYuanProblem, yuanProblem } from '../money';
+import { textProblem } from '../text';
 
 /** A missing field says so; a field of the wrong JSON type says what it must be. */
 export const expected = (what: string) => (issue: { input: unknown }) => (issue.input === undefined ? 'is required' : `must be ${what}`);
-
-/**
- * Why a text a person wrote cannot be stored, or null: control characters (NUL and the like; tab
- * and line breaks are text), a lone surrogate (not Unicode text), bidirectional override or
- * isolate controls (they make a name read other than it is stored), or no visible character at
- * all (only spaces, zero-width or direction marks).
- */
-export function textProblem(value: string): string | null {
-  const control = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/.exec(value);
-  if (control) return `must not contain control characters (U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})`;
-  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value)) return 'must be valid Unicode text (it holds a lone surrogate)';
-  if (/[\u202A-\u202E\u2066-\u2069]/.test(value)) return 'must not contain bidirectional override or isolate characters';
-  if (value.replace(/[\s\u200B-\u200F\u2060-\u2064\uFEFF\u00AD\u061C\u180E]/g, '') === '') return 'must contain visible characters';
-  return null;
-}
 
 export const text = (max: number) =>
   z
@@ -59,16 +45,12 @@ export const CreditCode = z.string().superRefine((code, ctx) => {
   if (problem) ctx.addIssue({ code: 'custom', message: `is not a valid unified social credit code: ${problem}` });
 });
 
-/** The largest amount a request may state: just under 1万亿 yuan, far above any program's award or investment. */
-export const MAX_YUAN = '999999999999.99';
-
-/** A yuan amount: a string with exactly two decimals, e.g. "1000000.00" (a JSON number is refused), at most MAX_YUAN. */
+/** A yuan amount: a string with exactly two decimals, e.g. "1000000.00" (a JSON number is refused), at most MAX_YUAN (domain/money.ts). */
 export const YuanText = z
   .string({ error: (issue) => (issue.input === undefined ? 'is required' : (yuanProblem(issue.input) ?? 'must be a string')) })
   .superRefine((value, ctx) => {
-    const problem = yuanProblem(value);
+    const problem = statedYuanProblem(value);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    else if (compareYuan(value, MAX_YUAN) > 0) ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_YUAN}` });
   });
 
 /** An amount awarded or recommended: a yuan string greater than zero. */
@@ -121,8 +103,19 @@ export const documents = () =>
     .min(1, 'must list at least one document')
     .max(100, 'must list at most 100 documents');
 
-/** Every action may carry a comment, kept in the audit trail. */
-export const comment = z.string({ error: expected('a string') }).trim().max(2000, 'must be at most 2000 characters').optional();
+/**
+ * Every action may carry a comment, kept in the audit trail: text as strict as a reason (no control,
+ * lone-surrogate or bidirectional characters), except that an empty comment is the same as none.
+ */
+export const comment = z
+  .string({ error: expected('a string') })
+  .trim()
+  .max(2000, 'must be at most 2000 characters')
+  .superRefine((value, ctx) => {
+    const problem = value === '' ? null : textProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .optional();
 
 export const reason = () => text(2000);
 

@@ -28,7 +28,8 @@ export default defineAction<BreachReportRequest>({
   aliases: ['breachReport'],
   summary: 'Report a breach of an obligation',
   roles: ['inspector'],
-  stages: ['disbursement', 'monitoring'],
+  // `recovery`: on a closed application, in its recovery case (domain/recovery.ts).
+  stages: ['disbursement', 'monitoring', 'recovery'],
   body: BreachReportBody,
   refuse: (s: ApplicationState, r: BreachReportRequest) =>
     first(

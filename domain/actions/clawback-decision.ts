@@ -34,7 +34,8 @@ export default defineAction<ClawbackDecisionRequest>({
   aliases: ['clawbackDecision'],
   summary: 'Decide whether to recover the subsidy',
   roles: ['approver'],
-  stages: ['disbursement', 'monitoring'],
+  // `recovery`: on a closed application, in its recovery case (domain/recovery.ts).
+  stages: ['disbursement', 'monitoring', 'recovery'],
   body: ClawbackDecisionBody,
   refuse: (s: ApplicationState, r: ClawbackDecisionRequest, now: string) => {
     const report = openReport(s);
@@ -82,6 +83,7 @@ export default defineAction<ClawbackDecisionRequest>({
       lprConfirmedThrough: '',
       lines: [],
       repayments: [],
+      recoveryCosts: [],
       dueInWorkingDays: r.dueInWorkingDays ?? settings.repaymentDueWorkingDays,
       lastDay: null,
       dueAt: null,

@@ -32,6 +32,7 @@ export default defineAction<ConfirmationRequest>({
   summary: 'Confirm that a tranche was paid, with the treasury reference',
   roles: ['finance-officer'],
   stages: ['disbursement', 'clawback', 'referred'],
+  movesMoney: true,
   body: ConfirmationBody,
   refuse: (s: ApplicationState, r: ConfirmationRequest, now: string) => {
     const tranche = trancheOf(s, r.n);

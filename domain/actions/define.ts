@@ -35,6 +35,11 @@ export interface ActionDefinition<R extends ActionRequest> {
   roles: readonly Role[];
   /** Stages at which the action is possible. */
   stages: readonly Stage[];
+  /**
+   * The action records money moving (a payment, a repayment): the caller must send an
+   * `Idempotency-Key` (the API answers `428` without one), so a retry can never record it twice.
+   */
+  movesMoney?: true;
   /** The body of `POST /applications/:id/<path>`: the request without the actor and `n`. */
   body: z.ZodType<BodyOf<R>>;
   /** Why the action is refused beyond role and stage (checked by the workflow's validator); null: accepted. */

@@ -26,7 +26,8 @@ export default defineAction<FraudReportRequest>({
   aliases: ['fraudReport'],
   summary: 'Report fraud found by inspection',
   roles: ['inspector'],
-  stages: [...BEFORE_PAYMENT_ENDS, 'monitoring'],
+  // `recovery`: on a closed application, in its recovery case (domain/recovery.ts).
+  stages: [...BEFORE_PAYMENT_ENDS, 'monitoring', 'recovery'],
   body: FraudReportBody,
   refuse: () => null,
   apply(app, r) {

@@ -27,6 +27,7 @@ import fraudReport from './fraud-report';
 import breachReport from './breach-report';
 import clawbackDecision from './clawback-decision';
 import repayments from './repayments';
+import costs from './costs';
 
 export type { ActionContext, Refusal, RefusalType } from './rules';
 export type { ActionDefinition, ActionRequest } from './define';
@@ -50,6 +51,7 @@ export const ACTIONS = {
   'breach-report': breachReport,
   'clawback-decision': clawbackDecision,
   repayments: repayments,
+  costs: costs,
 };
 
 export type ActionName = keyof typeof ACTIONS;

@@ -31,6 +31,7 @@ export default defineAction<RepaymentRequest>({
   summary: 'Record a repayment received',
   roles: ['finance-officer'],
   stages: ['clawback', 'referred'],
+  movesMoney: true,
   body: RepaymentBody,
   refuse: (s: ApplicationState, r: RepaymentRequest, now: string, context: ActionContext) =>
     first(

@@ -148,6 +148,16 @@ describe('the API for other systems, staff and auditors, on the dev server', { t
   // ---- The role × endpoint matrix, cell by cell -----------------------------------------------
 
   /** A concrete request for a route template; bodies are empty, so allowed writes stop at validation. */
+  /** A valid question for each public calculator. */
+  const CALCULATIONS: Record<string, { path: string; body?: unknown }> = {
+    workingDays: { path: '/calendar/working-days?from=2026-10-08&count=5' },
+    previewAward: { path: `/programs/${EMERGENCY}/award-preview`, body: { fixedInvestment: '1200000000.00' } },
+    calculateClawback: {
+      path: '/calculations/clawback',
+      body: { tranches: [{ amount: '1000000.00', paidOn: '2024-01-01' }], decisionDate: '2024-11-15', rateMode: 'fixed-at-decision', dayCount: 'ACT/360', tenor: '1Y' },
+    },
+  };
+
   function requestFor(route: RouteSpec): { path: string; body?: unknown } {
     const path = route.path
       .replace(':id', route.path.startsWith('/programs') ? EMERGENCY : appId)
@@ -173,10 +183,11 @@ describe('the API for other systems, staff and auditors, on the dev server', { t
       });
     }
 
-    it('public routes answer without a credential', async () => {
+    it('public routes answer without a credential, the calculators (政策计算器) too', async () => {
       for (const route of ROUTES.filter((r) => r.audience === 'public')) {
-        const answer = await call('GET', route.path);
-        assert.ok([200, 503].includes(answer.status), `${route.path}: ${answer.status}`);
+        const { path, body } = route.calculator ? CALCULATIONS[route.operationId]! : { path: route.path, body: undefined };
+        const answer = await call(route.method.toUpperCase(), path, body === undefined ? {} : { body });
+        assert.ok(route.calculator ? answer.status === 200 : [200, 503].includes(answer.status), `${route.path}: ${answer.status} ${JSON.stringify(answer.body)}`);
       }
     });
 
@@ -222,6 +233,22 @@ describe('the API for other systems, staff and auditors, on the dev server', { t
       assert.equal(answer.status, 200, JSON.stringify(answer.body));
       const entry = answer.body.audit.find((a: any) => a.action === 'preliminary-record');
       assert.deepEqual(entry.actor, { id: 'intake-zhao', role: 'intake-officer', name: 'Zhao Lei' });
+      assert.equal(answer.headers.get('idempotency-key'), 'e2e-api-prelim');
+      assert.equal(answer.headers.get('idempotent-replayed'), null);
+
+      // One key, one action: the same key from another caller (a development key of the same role) is 422.
+      const otherCaller = await call('POST', `/applications/${appId}/preliminary-record`, {
+        role: 'intake-officer', headers: { 'Idempotency-Key': 'e2e-api-prelim' }, body: { decision: 'pass', reason: '资格符合' },
+      });
+      assertProblem(otherCaller, 422, 'unprocessable', 'Idempotency-Key');
+      // The same caller, key and body: the first answer again, applied once.
+      const retried = await call('POST', `/applications/${appId}/preliminary-record`, {
+        ...bearer(jwt, { 'Idempotency-Key': 'e2e-api-prelim' }),
+        body: { reason: '资格符合', decision: 'pass' },
+      });
+      assert.equal(retried.status, 200, JSON.stringify(retried.body));
+      assert.equal(retried.headers.get('idempotent-replayed'), 'true');
+      assert.equal(retried.body.audit.filter((a: any) => a.action === 'preliminary-record').length, 1);
     });
 
     it('a refused token says why: expired, another issuer, another audience, another signing key, no known role', async () => {
@@ -568,21 +595,30 @@ describe('the API for other systems, staff and auditors, on the dev server', { t
       const worker = workerPid(dataDir);
       assert.ok(worker, 'the worker process');
       process.kill(worker, 'SIGSTOP');
+      let key: string | null = null;
       try {
         // Answered by the API's deadline on Temporal calls, not left hanging (a hang fails on the test's timeout).
-        const answer = await call('POST', `/applications/${appId}/withdrawal`, { role: 'applicant-system', body: { reason: '不再申请' }, headers: { 'Idempotency-Key': 'e2e-no-worker' } });
+        // Sent without a key: the 503 names the key the server made up, so the retry is safe.
+        const answer = await call('POST', `/applications/${appId}/withdrawal`, { role: 'applicant-system', body: { reason: '不再申请' } });
         assertProblem(answer, 503, 'unavailable');
         assert.equal(answer.headers.get('retry-after'), '5');
-        assert.match(answer.body.detail, /retry with the same Idempotency-Key/);
+        key = answer.headers.get('idempotency-key');
+        assert.ok(key, 'the 503 names the Idempotency-Key the server used');
+        assert.equal(answer.body.idempotencyKey, key);
+        assert.ok(answer.body.detail.includes(`Idempotency-Key: ${key}`), answer.body.detail);
         assert.equal((await call('GET', '/ready')).status, 200, 'Temporal itself is still up');
       } finally {
         process.kill(worker, 'SIGCONT');
       }
-      // Retrying with the same key once the worker is back applies the withdrawal once.
-      const retried = await call('POST', `/applications/${appId}/withdrawal`, { role: 'applicant-system', body: { reason: '不再申请' }, headers: { 'Idempotency-Key': 'e2e-no-worker' } });
+      // Retrying with that key once the worker is back applies the withdrawal once (it may have
+      // been applied already, when the worker came back: then the retry is the first answer again).
+      const retried = await call('POST', `/applications/${appId}/withdrawal`, { role: 'applicant-system', body: { reason: '不再申请' }, headers: { 'Idempotency-Key': key! } });
       assert.equal(retried.status, 200, JSON.stringify(retried.body));
       assert.equal(retried.body.stage, 'withdrawn');
-      assert.equal(retried.body.audit.filter((a: any) => a.action === 'withdrawal').length, 1);
+      const again = await call('POST', `/applications/${appId}/withdrawal`, { role: 'applicant-system', body: { reason: '不再申请' }, headers: { 'Idempotency-Key': key! } });
+      assert.equal(again.status, 200, JSON.stringify(again.body));
+      assert.equal(again.headers.get('idempotent-replayed'), 'true');
+      assert.equal(again.body.audit.filter((a: any) => a.action === 'withdrawal').length, 1);
     });
   });
 });

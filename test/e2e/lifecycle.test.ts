@@ -145,6 +145,16 @@ describe(`one ${PROGRAM} application from filing to its last tranche, over HTTP,
       { ...doc('营业执照复印件'), materialId: 'business-licence' },
       { ...doc('委托区内研发公司的研发合同'), materialId: 'research-contract' },
     ];
+    // One key, one action: the preliminary record's key sent with the materials is 422, and
+    // the materials are not recorded (they were silently skipped before issue 14).
+    const reused = await engine.http('POST', path('materials'), 'applicant-system', { documents }, { 'Idempotency-Key': 'e2e-preliminary-record' });
+    assert.equal(reused.status, 422, JSON.stringify(reused.body));
+    assert.equal(reused.body.type, '/problems/unprocessable');
+    assert.equal(reused.body.errors[0].field, 'Idempotency-Key');
+    assert.match(reused.body.detail, /used before for the action preliminary-record/);
+    const unchanged = await state();
+    assert.equal(unchanged.stage, 'formal-submission');
+    assert.equal(unchanged.materials.submissions.length, 0);
     await act(await state(), 'applicant-system', 'materials', { documents }, 'e2e-materials');
     const s = await until('inspection', (x) => x.stage === 'inspection');
     assert.equal(s.award.amountByFormula, AWARD);
@@ -248,6 +258,13 @@ describe(`one ${PROGRAM} application from filing to its last tranche, over HTTP,
       await engine.advance(2 * DAY);
       const paidOn = await serverToday();
       const confirmation = { treasuryReference: `GK-E2E-${n}-${paidOn.replaceAll('-', '')}`, paidOn };
+      if (n === 1) {
+        // Money moves: a confirmation without an Idempotency-Key is 428, and nothing is recorded.
+        const unkeyed = await engine.http('POST', path('tranches/1/confirmation'), 'finance-officer', confirmation);
+        assert.equal(unkeyed.status, 428, JSON.stringify(unkeyed.body));
+        assert.equal(unkeyed.body.type, '/problems/idempotency-key-required');
+        assert.equal((await state()).tranches[0].status, 'instructed');
+      }
       await act(s, 'finance-officer', 'confirmation', confirmation, `e2e-confirmation-${n}`, `tranches/${n}/confirmation`);
       s = await until(`tranche ${n} paid`, (x) => x.tranches[i].status === 'paid');
       assert.equal(s.tranches[i].paidOn, paidOn);
@@ -257,6 +274,10 @@ describe(`one ${PROGRAM} application from filing to its last tranche, over HTTP,
         // The same confirmation retried with the same Idempotency-Key: 200, applied once.
         const again = await engine.http('POST', path('tranches/1/confirmation'), 'finance-officer', confirmation, { 'Idempotency-Key': 'e2e-confirmation-1' });
         expectOk(again, 'the retried confirmation of tranche 1');
+        assert.equal(again.headers.get('idempotent-replayed'), 'true');
+        // The same key with another body (another treasury reference) is 422: nothing changes.
+        const otherBody = await engine.http('POST', path('tranches/1/confirmation'), 'finance-officer', { ...confirmation, treasuryReference: 'GK-OTHER' }, { 'Idempotency-Key': 'e2e-confirmation-1' });
+        assert.equal(otherBody.status, 422, JSON.stringify(otherBody.body));
         const after = await state();
         const confirmations = after.audit.filter((a: any) => a.action === 'confirmation' && (a.details?.tranche ?? a.details?.n) === 1);
         assert.equal(confirmations.length, 1, JSON.stringify(after.audit.map((a: any) => [a.action, a.details?.tranche])));

@@ -37,7 +37,7 @@ export async function startEngine(
   // The embedded default unless the test names a server.
   delete env.TEMPORAL_ADDRESS;
   // Credentials come from the test, never from the shell running it.
-  for (const name of Object.keys(env)) if (/^(JWT_|API_KEY_HASHES_FILE$|DEV_API_KEYS$|RATE_LIMIT_PER_MINUTE$)/.test(name)) delete env[name];
+  for (const name of Object.keys(env)) if (/^(JWT_|API_KEY_HASHES_FILE$|DEV_API_KEYS$|RATE_LIMIT_PER_MINUTE$|TRUST_PROXY$|PAYLOAD_CODEC_)/.test(name)) delete env[name];
   Object.assign(env, extraEnv);
   const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'scripts/start.ts')], {
     cwd: PROJECT_ROOT,

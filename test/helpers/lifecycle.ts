@@ -11,7 +11,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import { createActivities } from '../../activities';
-import { fetchRuns } from '../../api/history';
+import { fetchRunsOfApplication } from '../../api/recovery';
 import { createFileDishonestyList } from '../../activities/dishonesty-list';
 import { createOutbox, type EffectAdapter, type OutboxMessage } from '../../activities/outbox';
 import type { ApplicationInput, ApplicationState } from '../../domain/application';
@@ -27,7 +27,7 @@ import { ACTION_UPDATES, stateQuery } from '../../workflows/messages';
 import type { ActionName } from '../../domain/actions';
 import type { RequestByAction } from '../../domain/requests';
 import { actor, creditCode } from './fixtures';
-import { tempDir, timeSkippingEnvironment, workflowBundle } from './temporal';
+import { tempDir, testDataConverter, timeSkippingEnvironment, workflowBundle } from './temporal';
 
 export interface Lifecycle {
   env: TestWorkflowEnvironment;
@@ -56,9 +56,9 @@ let counter = 0;
  * arrives while the run is continuing as new can wait for a minute and then fail ("Failed to query
  * Workflow"); asked again, it reaches the new run.
  */
-async function queryState(handle: WorkflowHandle): Promise<ApplicationState> {
+async function queryState(handle: WorkflowHandle, asOf?: string): Promise<ApplicationState> {
   for (let attempt = 1; ; attempt++) {
-    const query = handle.query(stateQuery);
+    const query = handle.query(stateQuery, asOf ? { asOf } : {});
     const answer = await Promise.race([query, new Promise<null>((r) => setTimeout(() => r(null), 3000))]).catch((err: unknown) => {
       if (attempt >= 5) throw err;
       return null;
@@ -105,6 +105,7 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
+    dataConverter: testDataConverter(),
     activities: createActivities({ effects: delayed(outbox, options.effectDelayMs), calendar, dishonestyList: createFileDishonestyList(dishonestyPath), lpr: createLprStore(dataDir) }),
     // A cache as in production: a query sent right after an update (as the API reads the state)
     // waits for the task in progress instead of being dropped when an uncached run is evicted.
@@ -145,7 +146,8 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
       filed.push(id);
       return env.client.workflow.start(applicationWorkflow, { workflowId: id, taskQueue, args: [input] });
     },
-    state: (handle) => queryState(handle),
+    // As the API reads it: as of today by the server's clock (not the workflow's last wake).
+    state: async (handle) => queryState(handle, shanghaiDate(await env.currentTimeMs())),
     listDishonest(codes) {
       writeFileSync(dishonestyPath, JSON.stringify({ entries: codes.map((c) => ({ creditCode: c, reason: '测试' })) }));
     },
@@ -155,12 +157,13 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
       // that would break applications in flight fails the test file that exercised it.
       const histories = [];
       for (const id of filed) {
-        for (const run of await fetchRuns(env.client, id)) histories.push({ workflowId: `${id} (run ${run.runId})`, history: run.history });
+        // The application's runs, and its recovery case's when a report after the end opened one.
+        for (const run of await fetchRunsOfApplication(env.client, id)) histories.push({ workflowId: `${id} (run ${run.runId})`, history: run.history });
       }
       worker.shutdown();
       await running;
       const failures: string[] = [];
-      for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, histories)) {
+      for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle(), dataConverter: testDataConverter() }, histories)) {
         if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
       }
       await env.teardown();

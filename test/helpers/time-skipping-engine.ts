@@ -38,6 +38,7 @@ export interface OutboxLine {
 export interface Answer {
   status: number;
   body: any;
+  headers: Headers;
 }
 
 export interface TimeSkippingEngine {
@@ -99,6 +100,10 @@ const INHERITED_SETTINGS = [
   'JWT_NAME_CLAIM',
   'JWT_APPLICANTS_CLAIM',
   'RATE_LIMIT_PER_MINUTE',
+  'TRUST_PROXY',
+  'PAYLOAD_CODEC_KEYS',
+  'PAYLOAD_CODEC_KEY_ID',
+  'PAYLOAD_CODEC_CORS_ORIGINS',
 ];
 
 interface Child {
@@ -276,7 +281,7 @@ export async function startTimeSkippingEngine(
         } catch {
           // not JSON: keep the text
         }
-        return { status: response.status, body: parsed };
+        return { status: response.status, body: parsed, headers: response.headers };
       },
       async advance(ms) {
         if (!(ms > 0)) throw new Error(`advance needs a positive duration, got ${ms}`);

@@ -15,7 +15,7 @@ import { ROUTES } from '../../api/routes';
 import { createCalendarStore } from '../../lib/calendar-store';
 import { loadCatalog } from '../../lib/catalog-store';
 import { createLprStore } from '../../lib/lpr-store';
-import { tempDir } from '../helpers/temporal';
+import { tempDir, testDataConverter } from '../helpers/temporal';
 
 interface Layer {
   route?: { path: string; methods: Record<string, boolean> };
@@ -41,7 +41,7 @@ test('every route the app exposes is in the route table, and every route in the 
   // Nothing is called: the lazy connection never dials.
   const connection = Connection.lazy({ address: '127.0.0.1:1' });
   const app = createApp({
-    client: new Client({ connection }),
+    client: new Client({ connection, dataConverter: testDataConverter() }),
     taskQueue: 'unused',
     authenticator: createAuthenticator({}),
     temporalHealthy: async () => false,

@@ -472,6 +472,26 @@ describe('facts', () => {
     assert.match(problems.join('\n'), /bogus is not a fact of qianhai-retail-growth/);
   });
 
+  it('refuses absurd values: a 40-digit amount, area or month count, and a text fact with nothing visible or hidden controls', () => {
+    const emergency = program('dinghu-emergency-major-project');
+    const forty = `${'9'.repeat(38)}.00`;
+    assert.deepEqual(factProblems(emergency, { fixedInvestment: forty }), ['fixedInvestment must be at most 999999999999.99']);
+    assert.deepEqual(factProblems(emergency, { fixedInvestment: '999999999999.99' }), []);
+    const rent = program('jianghai-rent-subsidy');
+    assert.match(factProblems(rent, { rentedArea: '9'.repeat(40), months: 12 }).join('\n'), /rentedArea must have at most 15 digits/);
+    assert.match(factProblems(rent, { rentedArea: '1.12345678901', months: 12 }).join('\n'), /rentedArea must have at most 15 digits before the decimal point and 10 after/);
+    assert.match(factProblems(rent, { rentedArea: '1200.5', months: '9'.repeat(40) }).join('\n'), /months must be a whole number from 0 to 9007199254740991/);
+    assert.deepEqual(factProblems(rent, { rentedArea: '1200.5', months: '12' }), []);
+    for (const [name, reason] of [
+      ['\u0000', /control characters/],
+      ['\u200B\u200D', /visible characters/],
+      ['\u202E园业产', /bidirectional/],
+      ['园\uD800', /lone surrogate/],
+    ] as const) {
+      assert.match(factProblems(emergency, { fixedInvestment: '1000000000.00', projectName: name }).join('\n'), new RegExp(`projectName .*${reason.source}`), JSON.stringify(name));
+    }
+  });
+
   it('accepts optional facts and ignores their absence', () => {
     assert.deepEqual(factProblems(program('dinghu-emergency-major-project'), { fixedInvestment: '1000000000.00', projectName: '应急装备产业园' }), []);
   });

@@ -12,6 +12,7 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { historyFromJson } from '../../lib/history-json';
+import { testDataConverter } from '../helpers/temporal';
 import { auditTrail, fetchRunHistory, fetchRuns, historyReport, rawHistoryJson, runIdOf, type AuditEntry, type History, type Run } from '../../api/history';
 
 const HISTORIES = join(__dirname, '..', 'histories');
@@ -291,6 +292,7 @@ test('signals, refused actions and terminations are rendered too', () => {
 });
 
 /** A client that knows the four moved-out runs, as Temporal would serve them. */
+/** A client that answers with these runs, and decrypts with the test-only key as the API's client does with its own. */
 function fakeClient(runs: Run[]): Client {
   const byId = new Map(runs.map((r) => [r.runId, r.history]));
   const latest = runs.at(-1)!.runId;
@@ -306,6 +308,7 @@ function fakeClient(runs: Run[]): Client {
         },
       }),
     },
+    options: { loadedDataConverter: { payloadCodecs: testDataConverter().payloadCodecs } },
   } as unknown as Client;
 }
 
@@ -321,6 +324,20 @@ test('fetchRuns walks back from the latest run through continuedExecutionRunId, 
   assert.equal((await fetchRunHistory(client, id)).runId, runs[3]!.runId);
   assert.equal((await fetchRunHistory(client, id, runs[0]!.runId)).history, runs[0]!.history);
   await assert.rejects(fetchRunHistory(client, id, '00000000-0000-4000-8000-000000000000'), WorkflowNotFoundError);
+});
+
+test('a history recorded with the codec on reads, once fetched, as the audit trail of its plain recording', async () => {
+  const encrypted = fixture('unpaid-clawback-referred.codec.json');
+  const plain = fixture('unpaid-clawback-referred.json');
+  const steps = (trail: AuditEntry[]) => of(trail, 'action').map((e) => `${e.action} ${e.actor?.role} ${e.summary}`);
+  // As Temporal hands it back, encrypted: the trail cannot tell what was done.
+  assert.notDeepEqual(steps(auditTrail([structuredClone(encrypted)])), steps(auditTrail([plain])));
+  const id = runIdOf(encrypted.history)!;
+  const [fetched] = await fetchRuns(fakeClient([{ runId: id, history: structuredClone(encrypted.history) }]), 'unpaid-clawback-referred');
+  const read = steps(auditTrail([fetched!]));
+  assert.ok(read.length >= 10, read.join('\n'));
+  assert.deepEqual(read, steps(auditTrail([plain])));
+  assert.ok(!JSON.stringify(rawHistoryJson(fetched!.history)).includes('YmluYXJ5L2VuY3J5cHRlZA'), 'the raw history is served decrypted');
 });
 
 test('timers are named by what the workflow recorded, never guessed from their duration', () => {

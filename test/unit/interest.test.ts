@@ -628,3 +628,81 @@ describe('calculator (POST /calculations/clawback)', () => {
     );
   });
 });
+
+describe('recovery costs recorded over time (追偿费用), each due from the day it was incurred', () => {
+  // As above: 100万 paid 2024-01-01, fixed at decision 2024-11-15 (1Y 3.10), ACT/360; no lump costs.
+  // A litigation fee of 2,000.00 incurred 2024-12-01, a preservation fee of 500.00 on 2024-12-20.
+  const input = (repayments: { amount: string; paidOn: string }[], asOf = '2025-01-01'): ClawbackInput => ({
+    tranches: [{ tranche: 1, amount: '1000000.00', paidOn: '2024-01-01' }],
+    decisionDate: '2024-11-15',
+    asOf,
+    rateMode: 'fixed-at-decision',
+    dayCount: 'ACT/360',
+    tenor: '1Y',
+    costItems: [
+      { amount: '500.00', incurredOn: '2024-12-20' },
+      { amount: '2000.00', incurredOn: '2024-12-01' },
+    ],
+    repayments,
+    lpr,
+  });
+
+  it('a repayment before a cost was incurred does not pay it; one after pays the costs due first', () => {
+    // 2024-11-20: no cost incurred yet → all 10,000.00 to interest.
+    // 2024-12-10: the 2,000.00 fee is due (not the 500.00 one): 2,000.00 to costs first, 1,000.00 to interest.
+    const s = clawbackStatement(input([{ amount: '10000.00', paidOn: '2024-11-20' }, { amount: '3000.00', paidOn: '2024-12-10' }]));
+    assert.deepEqual(s.repayments.map((r) => [r.paidOn, r.toCosts, r.toInterest, r.toPrincipal]), [
+      ['2024-11-20', '0.00', '10000.00', '0.00'],
+      ['2024-12-10', '2000.00', '1000.00', '0.00'],
+    ]);
+    // Every cost incurred by the statement date is on it, and the unpaid one is outstanding.
+    assert.equal(s.costs, '2500.00');
+    assert.equal(s.outstandingBreakdown.costs, '500.00');
+    assert.equal(s.total, sumYuan([s.principal, s.interest, s.costs]));
+  });
+
+  it('the amount outstanding on a day counts only the costs incurred by then', () => {
+    const none = input([]);
+    const before = outstandingOn(none, '2024-11-30');
+    const after = outstandingOn(none, '2024-12-01');
+    // One more day of interest on 1,000,000 at 3.10 % ACT/360 (86.11), and the 2,000.00 fee.
+    assert.equal(sumYuan([before, '86.11', '2000.00']), after);
+  });
+
+  it('a statement date before a cost was incurred is refused, naming the cost', () => {
+    assert.throws(() => clawbackStatement(input([], '2024-12-15')), /costItems\[0\]\.incurredOn 2024-12-20/);
+  });
+});
+
+describe('calculator with recovery costs and repayments (issue 15)', () => {
+  const request = {
+    tranches: [{ amount: '1000000.00', paidOn: '2024-01-01' }],
+    decisionDate: '2024-11-15',
+    rateMode: 'fixed-at-decision' as const,
+    dayCount: 'ACT/360' as const,
+    tenor: '1Y' as const,
+  };
+
+  it('allocates each repayment in the legal order and answers what repaying the rest costs, as the statement does', () => {
+    const costs = [{ amount: '2000.00', incurredOn: '2024-12-01' }];
+    const repayments = [{ amount: '3000.00', paidOn: '2024-12-10' }];
+    const c = clawbackCalculation({ ...request, repaidOn: '2025-01-01', costs, repayments }, lpr);
+    const s = clawbackStatement({ ...request, tranches: [{ tranche: 1, ...request.tranches[0]! }], asOf: '2025-01-01', costItems: costs, repayments, lpr });
+    assert.deepEqual(c.repayments, s.repayments);
+    assert.deepEqual(c.repayments[0], { amount: '3000.00', paidOn: '2024-12-10', toCosts: '2000.00', toInterest: '1000.00', toPrincipal: '0.00' });
+    assert.deepEqual([c.costs, c.total, c.repaid, c.outstanding], [s.costs, s.total, s.repaid, s.outstanding]);
+    assert.deepEqual(c.outstandingBreakdown, s.outstandingBreakdown);
+    assert.equal(c.asOf, '2025-01-01');
+  });
+
+  it('names the calculator fields in errors: costs[i] and repayments[i]', () => {
+    assert.throws(
+      () => clawbackCalculation({ ...request, repaidOn: '2024-11-20', costs: [{ amount: '1.00', incurredOn: '2024-12-01' }] }, lpr),
+      (e: unknown) => e instanceof ClawbackInputError && e.field === 'repaidOn' && /costs\[0\]\.incurredOn 2024-12-01/.test(e.reason),
+    );
+    assert.throws(
+      () => clawbackCalculation({ ...request, repaidOn: '2025-01-01', repayments: [{ amount: '9999999.00', paidOn: '2024-12-01' }] }, lpr),
+      (e: unknown) => e instanceof RepaymentExceedsOutstandingError && e.field === 'repayments[0].amount',
+    );
+  });
+});

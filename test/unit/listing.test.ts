@@ -42,7 +42,7 @@ describe('the visibility query', () => {
     assert.equal(
       visibilityQuery(filters),
       [
-        "WorkflowType = 'applicationWorkflow'",
+        "WorkflowType IN ('applicationWorkflow', 'recoveryWorkflow')",
         "SubsidyStage IN ('review', 'sign-off')",
         "SubsidyProgramId = 'dinghu-emergency-major-project'",
         "SubsidyRound = '2026'",
@@ -64,7 +64,7 @@ describe('the visibility query', () => {
   it('the inbox: open applications pending for any of the roles', () => {
     assert.equal(
       visibilityQuery({}, { pendingRoles: ['reviewer', 'approver'] }),
-      "WorkflowType = 'applicationWorkflow' AND ExecutionStatus = 'Running' AND SubsidyPendingRoles IN ('reviewer', 'approver')",
+      "WorkflowType IN ('applicationWorkflow', 'recoveryWorkflow') AND ExecutionStatus = 'Running' AND SubsidyPendingRoles IN ('reviewer', 'approver')",
     );
   });
 });

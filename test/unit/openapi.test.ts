@@ -13,6 +13,7 @@ import { openApiDocument, openApiPath, renderRoleMatrix, schemaFallbacks } from 
 import { PROBLEM_TYPES } from '../../api/problem';
 import { ROUTES } from '../../api/routes';
 import { FilingBody } from '../../api/schemas';
+import { ACTIONS } from '../../domain/actions';
 import { ROLES } from '../../domain/roles';
 import { creditCode } from '../helpers/fixtures';
 
@@ -114,6 +115,13 @@ test('401 and 403 on protected operations, not on public ones; security follows'
       assert.ok(op.parameters.some((p: Json) => resolve(p).name === 'X-Act-As'), what);
     }
     if (route.idempotent) assert.ok(op.parameters.some((p: Json) => resolve(p).name === 'Idempotency-Key'), what);
+    if (route.action) {
+      // One key, one action: required (428 without) exactly on the actions that move money.
+      const money = ACTIONS[route.action].movesMoney === true;
+      assert.equal(op.parameters.map(resolve).find((p: Json) => p.name === 'Idempotency-Key').required, money, what);
+      assert.equal('428' in op.responses, money, what);
+      assert.ok('422' in op.responses, `${what}: a key used before is 422`);
+    }
     if (route.applicantScope) assert.match(op.description, /limited to the credit codes/, what);
     for (const [status, response] of Object.entries(op.responses as Json)) {
       const r = resolve(response);

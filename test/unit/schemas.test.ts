@@ -13,6 +13,7 @@ import { AgreementBody } from '../../domain/actions/agreement';
 import { BreachReportBody } from '../../domain/actions/breach-report';
 import { ClawbackDecisionBody } from '../../domain/actions/clawback-decision';
 import { ConfirmationBody } from '../../domain/actions/confirmation';
+import { CostsBody } from '../../domain/actions/costs';
 import { FraudReportBody } from '../../domain/actions/fraud-report';
 import { InspectionBody } from '../../domain/actions/inspection';
 import { MaterialsBody } from '../../domain/actions/materials';
@@ -27,7 +28,8 @@ import { SignOffBody } from '../../domain/actions/sign-off';
 import { SupplementRequestBody } from '../../domain/actions/supplement-request';
 import { VerificationBody } from '../../domain/actions/verification';
 import { WithdrawalBody } from '../../domain/actions/withdrawal';
-import { MAX_YUAN, textProblem } from '../../domain/actions/body-parts';
+import { MAX_YUAN } from '../../domain/money';
+import { textProblem } from '../../domain/text';
 import { creditCode } from '../helpers/fixtures';
 
 const SHA = 'a'.repeat(64);
@@ -78,6 +80,7 @@ describe('action bodies (POST /applications/:id/<action>)', () => {
       ['breach-report', BreachReportBody, { obligation: 'stay-5-years', findings: '企业注册地已迁出' }],
       ['clawback-decision', ClawbackDecisionBody, { decision: 'recover', reason: '违反承诺' }],
       ['repayments', RepaymentBody, { amount: '100000.00', paidOn: '2029-04-01' }],
+      ['costs', CostsBody, { amount: '5000.00', incurredOn: '2029-04-01', description: '诉讼费', evidence: [doc()] }],
     ];
 
     it('when an action has a body here, then it is an action of the rule table', () => {
@@ -395,6 +398,20 @@ describe('action bodies (POST /applications/:id/<action>)', () => {
       refusesFields(WithdrawalBody, { reason: '\u200B\u200C\u200D' }, { reason: /visible characters/ });
       refusesFields(FilingBody, { programId: 'dinghu-emergency-major-project', applicant: { creditCode: '91350100M000100Y43', name: '\u2066\u2069' }, facts: {} }, { 'applicant.name': /bidirectional/ });
       assert.equal(textProblem('\u200F'), 'must contain visible characters');
+    });
+
+    it('when a comment holds NUL, a lone surrogate, a bidirectional override or only zero-width characters, then it is refused; an empty comment is none', () => {
+      refusesFields(WithdrawalBody, { reason: '项目调整', comment: '\u0000' }, { comment: /control characters \(U\+0000\)/ });
+      refusesFields(WithdrawalBody, { reason: '项目调整', comment: '\uDC00' }, { comment: /lone surrogate/ });
+      refusesFields(WithdrawalBody, { reason: '项目调整', comment: '\u202Ecba' }, { comment: /bidirectional/ });
+      refusesFields(WithdrawalBody, { reason: '项目调整', comment: '\u200B\u2060' }, { comment: /visible characters/ });
+      assert.deepEqual(accepts(WithdrawalBody, { reason: '项目调整', comment: '' }), { reason: '项目调整', comment: '' });
+    });
+
+    it('when a document name or an objector is nothing visible, then it is refused naming the field', () => {
+      refusesFields(MaterialsBody, { documents: [doc({ name: '\u0000' })] }, { 'documents.0.name': /control characters/ });
+      refusesFields(ObjectionBody, { text: '异议', objector: '\u200B' }, { 'objector.name': /visible characters/ });
+      refusesFields(ObjectionBody, { text: '异议', objector: { name: '张三', contact: '\u2067' } }, { 'objector.contact': /bidirectional/ });
     });
 
     it('when the text is ordinary, then it is accepted: Chinese, line breaks and tabs, an emoji (a surrogate pair)', () => {

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { parseSettings, PROJECT_ROOT, SettingsError, temporalAddressOf } from '../../lib/settings';
 
+/** Production credentials need payload keys configured (test/unit/payload-codec.test.ts); a made-up one here. */
+const PAYLOAD_CODEC_KEYS = `prod-1:${Buffer.alloc(32, 7).toString('base64')}`;
+
 describe('settings from the environment', () => {
   it('when nothing is set, then the embedded defaults apply', () => {
     const s = parseSettings({});
@@ -111,15 +114,15 @@ describe('settings from the environment', () => {
   it('when no production credential is configured, then development keys are on; with one, off unless asked', () => {
     assert.equal(parseSettings({}).auth.devKeys, true);
     assert.equal(parseSettings({}).auth.rateLimitPerMinute, 600);
-    const prod = parseSettings({ API_KEY_HASHES_FILE: 'keys.json' });
+    const prod = parseSettings({ API_KEY_HASHES_FILE: 'keys.json', PAYLOAD_CODEC_KEYS });
     assert.equal(prod.auth.devKeys, false);
     assert.equal(prod.auth.keyHashesFile, join(PROJECT_ROOT, '.data', 'keys.json'));
     assert.equal(parseSettings({ API_KEY_HASHES_FILE: 'keys.json', DEV_API_KEYS: 'true' }).auth.devKeys, true);
-    assert.equal(parseSettings({ DEV_API_KEYS: 'false' }).auth.devKeys, false);
+    assert.equal(parseSettings({ DEV_API_KEYS: 'false', PAYLOAD_CODEC_KEYS }).auth.devKeys, false);
   });
 
   it('when bearer tokens are configured, then issuer, audience and JWKS come together, with claim names', () => {
-    const s = parseSettings({ JWT_ISSUER: 'https://idp.example', JWT_AUDIENCE: 'subsidy', JWT_JWKS_URL: 'https://idp.example/certs', JWT_ROLES_CLAIM: 'realm_access.roles' });
+    const s = parseSettings({ JWT_ISSUER: 'https://idp.example', JWT_AUDIENCE: 'subsidy', JWT_JWKS_URL: 'https://idp.example/certs', JWT_ROLES_CLAIM: 'realm_access.roles', PAYLOAD_CODEC_KEYS });
     assert.deepEqual(s.auth.jwt, {
       issuer: 'https://idp.example',
       audience: 'subsidy',
@@ -135,5 +138,21 @@ describe('settings from the environment', () => {
       (err: unknown) => err instanceof SettingsError && /JWT_AUDIENCE is not set/.test(err.message),
     );
     assert.throws(() => parseSettings({ RATE_LIMIT_PER_MINUTE: '0' }), /RATE_LIMIT_PER_MINUTE must be at least 1/);
+  });
+
+  it('when TRUST_PROXY is unset, then no proxy is believed; a hop count or the proxies\' addresses are taken as Express takes them', () => {
+    assert.equal(parseSettings({}).auth.trustProxy, false);
+    for (const off of ['', 'false', '0']) assert.equal(parseSettings({ TRUST_PROXY: off }).auth.trustProxy, false, off);
+    assert.equal(parseSettings({ TRUST_PROXY: '1' }).auth.trustProxy, 1);
+    assert.deepEqual(parseSettings({ TRUST_PROXY: '10.0.0.0/8, loopback,fd00::/8' }).auth.trustProxy, ['10.0.0.0/8', 'loopback', 'fd00::/8']);
+    assert.deepEqual(parseSettings({ TRUST_PROXY: '192.168.1.10,10.0.0.0/255.0.0.0' }).auth.trustProxy, ['192.168.1.10', '10.0.0.0/255.0.0.0']);
+  });
+
+  it('when TRUST_PROXY would believe anyone, or names no address, then start-up stops naming it', () => {
+    assert.throws(() => parseSettings({ TRUST_PROXY: 'true' }), /TRUST_PROXY must not be true: that believes any X-Forwarded-For a client makes up/);
+    assert.throws(() => parseSettings({ TRUST_PROXY: '11' }), /TRUST_PROXY must be at most 10 proxies/);
+    assert.throws(() => parseSettings({ TRUST_PROXY: 'proxy.example' }), /TRUST_PROXY must be false, a number of proxies or their addresses: "proxy.example" is not an address/);
+    assert.throws(() => parseSettings({ TRUST_PROXY: '10.0.0.0/33' }), /"10.0.0.0\/33" has a range that is not \/0-\/32 or a netmask/);
+    assert.throws(() => parseSettings({ TRUST_PROXY: '::1/129' }), /not \/0-\/128/);
   });
 });

@@ -21,7 +21,7 @@ import { stateQuery, ACTION_UPDATES } from '../../workflows/messages';
 import { shanghaiDate } from '../../domain/calendar';
 import { actor, creditCode } from '../helpers/fixtures';
 import { supplyIllustrativeYears } from '../helpers/lifecycle';
-import { tempDir, timeSkippingEnvironment, workflowBundle } from '../helpers/temporal';
+import { tempDir, testDataConverter, timeSkippingEnvironment, workflowBundle } from '../helpers/temporal';
 
 const TASK_QUEUE = 'preliminary-record-tests';
 
@@ -46,6 +46,7 @@ describe('preliminary record (time-skipping server)', () => {
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
       workflowBundle: await workflowBundle(),
+      dataConverter: testDataConverter(),
       activities: createActivities({
         effects: outbox,
         calendar,

@@ -5,6 +5,10 @@
  * different path on replay fails here, naming the history and the event, before it is deployed.
  * The rule for such changes (patched / deprecatePatch) is in docs/changing-workflow-code.md.
  *
+ * Histories recorded before payloads were encrypted replay through the codec as they are (a
+ * payload without its marker passes through); `*.codec.json` was recorded with the codec on,
+ * under the test-only key, and replays only through it.
+ *
  * The negative test builds the workflows with one innocent-looking reordering (the clawback sends
  * the credit record before it notifies the applicant) and proves the replay catches it.
  */
@@ -14,10 +18,12 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { ENCRYPTED_ENCODING } from '../../lib/payload-codec';
 import { historyFromJson } from '../../scripts/history-json';
 import { WORKFLOWS_PATH } from '../../worker/worker';
-import { tempDir, workflowBundle } from '../helpers/temporal';
+import { tempDir, testDataConverter, workflowBundle } from '../helpers/temporal';
 import { quietLogger } from '../../lib/quiet-logger';
 
 const ROOT = join(__dirname, '..', '..');
@@ -54,7 +60,7 @@ interface ReplayFailure {
 async function replay(bundle: WorkflowBundleWithSourceMap, histories: Recorded[]): Promise<{ replayed: number; failures: ReplayFailure[] }> {
   const failed: Array<{ recorded: Recorded; error: Error }> = [];
   let replayed = 0;
-  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, histories.map((h) => ({ workflowId: h.file, history: h.history })))) {
+  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, dataConverter }, histories.map((h) => ({ workflowId: h.file, history: h.history })))) {
     replayed += 1;
     if (result.error) failed.push({ recorded: histories.find((h) => h.file === result.workflowId)!, error: result.error });
   }
@@ -67,6 +73,30 @@ async function replay(bundle: WorkflowBundleWithSourceMap, histories: Recorded[]
   }
   return { replayed, failures };
 }
+
+/** The engine's data converter with the test-only key the `*.codec.json` histories were recorded under. */
+const dataConverter: DataConverter = testDataConverter();
+
+type Payload = temporal.api.common.v1.IPayload;
+const text = new TextDecoder();
+
+/** Every payload anywhere in a history, with where it sits (e.g. `activityTaskScheduledEventAttributes.input`). */
+function payloadsOf(history: History): Array<{ at: string; payload: Payload }> {
+  const found: Array<{ at: string; payload: Payload }> = [];
+  const visit = (node: unknown, at: string) => {
+    if (!node || typeof node !== 'object' || ArrayBuffer.isView(node)) return;
+    const metadata = (node as Payload).metadata;
+    if (metadata && typeof metadata === 'object' && metadata.encoding instanceof Uint8Array) {
+      found.push({ at, payload: node as Payload });
+      return;
+    }
+    for (const [key, value] of Object.entries(node)) visit(value, /^\d+$/.test(key) ? at : `${at}.${key}`);
+  };
+  for (const e of history.events ?? []) visit(e, '');
+  return found;
+}
+
+const encodingOf = (p: Payload) => text.decode(p.metadata!.encoding!);
 
 const typeName = (e: HistoryEvent) => (temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? String(e.eventType)).replace(/^EVENT_TYPE_/, '');
 const eventId = (e: HistoryEvent) => Number(e.eventId);
@@ -101,7 +131,7 @@ async function locate(bundle: WorkflowBundleWithSourceMap, recorded: Recorded, e
       yield { workflowId: `${recorded.file}@${cuts[probe]}`, history: { events: events.slice(0, cuts[probe]) } };
     }
   }
-  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle }, probes())) {
+  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, dataConverter }, probes())) {
     if (result.error) hi = probe;
     else lo = probe + 1;
   }
@@ -121,6 +151,42 @@ describe('replay: recorded histories against the current workflow code', () => {
     const { replayed, failures } = await replay(await workflowBundle(), histories);
     assert.equal(replayed, histories.length);
     assert.deepEqual(failures.map((f) => f.message), [], failures.map((f) => f.message).join('\n'));
+  });
+
+  it('a history recorded with the codec on holds no plaintext payload, and replays only through the codec', async () => {
+    const all = recordedHistories();
+    const encrypted = all.filter((h) => h.file.endsWith('.codec.json'));
+    assert.ok(encrypted.length > 0, 'no history recorded with the codec (npm run record-histories -- <scenario> --label codec)');
+    // The applicant of the scenario, found in clear in its recording without the codec.
+    const name = '鼎湖逾期示例生物科技有限公司';
+    const plain = all.find((h) => h.file.endsWith('unpaid-clawback-referred.json'))!;
+    assert.ok(payloadsOf(plain.history).some(({ payload }) => text.decode(payload.data ?? new Uint8Array()).includes(name)), 'the plain recording shows the name');
+    for (const h of encrypted) {
+      const payloads = payloadsOf(h.history);
+      // Left in clear by design: search attributes (the service indexes them) and the SDK's patch markers.
+      const clear = payloads.filter(({ payload }) => encodingOf(payload) !== ENCRYPTED_ENCODING);
+      assert.deepEqual(
+        [...new Set(clear.map(({ at }) => at.replace(/indexedFields\.\w+$/, 'indexedFields.*')))].sort(),
+        ['.markerRecordedEventAttributes.details.patch-data.payloads', '.upsertWorkflowSearchAttributesEventAttributes.searchAttributes.indexedFields.*'],
+        `${h.file}: only search attributes and patch markers are in clear`,
+      );
+      const kinds = new Set(payloads.filter(({ payload }) => encodingOf(payload) === ENCRYPTED_ENCODING).map(({ at }) => at));
+      for (const kind of [
+        '.workflowExecutionStartedEventAttributes.input.payloads',
+        '.activityTaskScheduledEventAttributes.input.payloads',
+        '.activityTaskCompletedEventAttributes.result.payloads',
+        '.workflowExecutionUpdateAcceptedEventAttributes.acceptedRequest.input.args.payloads',
+        '.workflowExecutionUpdateCompletedEventAttributes.outcome.success.payloads',
+        '.workflowExecutionCompletedEventAttributes.result.payloads',
+      ]) assert.ok(kinds.has(kind), `${h.file}: ${kind} encrypted`);
+      for (const { payload } of payloads) assert.ok(!text.decode(payload.data ?? new Uint8Array()).includes(name), `${h.file}: the applicant's name in clear`);
+    }
+    // Without the key, the worker cannot read the workflow's input: the replay fails.
+    const withoutCodec: string[] = [];
+    for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle() }, encrypted.map((h) => ({ workflowId: h.file, history: h.history })))) {
+      if (result.error) withoutCodec.push(result.workflowId);
+    }
+    assert.deepEqual(withoutCodec.sort(), encrypted.map((h) => h.file).sort(), 'without the codec the encrypted histories do not replay');
   });
 
   it('a reordering change (credit record before the applicant notice) is caught, naming the history and the event', async (t) => {
