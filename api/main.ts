@@ -2,6 +2,7 @@
  * `npm run api`: one API process. Several can run behind a load balancer; they share nothing but
  * the Temporal service (and the data folder for reference data).
  */
+import { createServer } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { payloadEncryptionOf } from '../lib/data-converter';
 import { loadSettingsOrExit, type Settings } from '../lib/settings';
@@ -13,6 +14,10 @@ import { createLogger, type Logger } from './log';
 import { createCalendarStore } from '../lib/calendar-store';
 import { loadCatalog } from '../lib/catalog-store';
 import { createLprStore } from '../lib/lpr-store';
+import { createDraining } from './shutdown';
+
+/** How long a stopping API process waits for the requests in flight before answering them 503. */
+const SHUTDOWN_GRACE_MS = 10_000;
 
 function webUiUrlOf(settings: Settings): string | undefined {
   return settings.uiUrl ?? (settings.temporalAddress ? undefined : `http://127.0.0.1:${settings.uiPort}`);
@@ -65,7 +70,10 @@ async function main(): Promise<void> {
       return true;
     },
   });
-  const server = app.listen(settings.port, () => {
+  // The app behind a drain switch: on SIGINT/SIGTERM no request in flight goes unanswered.
+  const draining = createDraining(app);
+  const server = createServer(draining.handler);
+  server.listen(settings.port, () => {
     logger.info(`API listening on http://127.0.0.1:${settings.port}`, {
       temporal: connectionOptions(settings).address,
       namespace: settings.namespace,
@@ -74,11 +82,14 @@ async function main(): Promise<void> {
       payloadKey: encryption.keyId,
     });
   });
-  const stop = () => {
-    server.close(() => {
-      void connection.close().finally(() => process.exit(0));
-    });
-    setTimeout(() => process.exit(0), 5_000).unref();
+  const stop = (signal: NodeJS.Signals) => {
+    logger.info(`${signal}: stopping; answering the requests in flight (at most ${SHUTDOWN_GRACE_MS} ms)`);
+    void draining
+      .drain(server, SHUTDOWN_GRACE_MS)
+      .then((summary) => logger.info('API stopped', summary))
+      .then(() => connection.close())
+      .catch(() => undefined)
+      .finally(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -54,10 +54,10 @@ export async function callTemporal<T>(
     const mapped = mapError?.(err);
     if (mapped) throw mapped;
     if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) throw unavailable();
-    if (
-      isGrpcServiceError(err) &&
-      [grpcStatus.DEADLINE_EXCEEDED, grpcStatus.UNAVAILABLE, grpcStatus.CANCELLED].includes(err.code)
-    ) {
+    // The client wraps some gRPC errors (a query: "Failed to query Workflow") with the status in `cause`.
+    const cause = (err as { cause?: unknown } | null)?.cause;
+    const grpc = isGrpcServiceError(err) ? err : isGrpcServiceError(cause) ? cause : undefined;
+    if (grpc && [grpcStatus.DEADLINE_EXCEEDED, grpcStatus.UNAVAILABLE, grpcStatus.CANCELLED].includes(grpc.code)) {
       throw unavailable();
     }
     // A query with no worker to answer it times out with this message.

@@ -20,6 +20,8 @@ export interface DevServerOptions {
   uiCodecEndpoint?: string;
   /** Where the server's own output goes; default: discarded. */
   onOutput?: (chunk: string) => void;
+  /** Its own process group, so a terminal's Ctrl-C reaches only the supervisor, which stops it last. */
+  detached?: boolean;
 }
 
 export interface DevServer {
@@ -54,7 +56,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     mkdirSync(dirname(options.dbFile), { recursive: true });
     args.push('--db-filename', options.dbFile);
   }
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false });
   const output: string[] = [];
   const onData = (chunk: Buffer) => {
     const text = chunk.toString();

@@ -111,6 +111,19 @@ const EnvSchema = z
     TEMPORAL_TEST_SERVER_PATH: z.preprocess(empty, z.string().optional()),
     /** A prebuilt workflow bundle for production workers. */
     WORKFLOW_BUNDLE_PATH: z.preprocess(empty, z.string().optional()),
+    /**
+     * How many workflows a worker keeps in memory (sticky execution); 0 turns the cache off, so
+     * every task and query goes to the shared task queue. Unset: the SDK's default.
+     */
+    WORKER_WORKFLOW_CACHE_SIZE: z.preprocess(
+      empty,
+      z.coerce
+        .number({ error: 'must be a number of workflows' })
+        .int('must be a whole number of workflows')
+        .min(0, 'must be between 0 and 100000')
+        .max(100_000, 'must be between 0 and 100000')
+        .optional(),
+    ),
     LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'], { error: 'must be TRACE, DEBUG, INFO, WARN or ERROR' }).default('INFO'),
     /** Where external effects go; unset: the local outbox `$DATA_DIR/outbox.jsonl`. */
     EFFECTS_WEBHOOK_URL: z.preprocess(empty, httpUrl.optional()),
@@ -278,6 +291,7 @@ export interface Settings {
   temporalCliPath: string | undefined;
   testServerPath: string | undefined;
   workflowBundlePath: string | undefined;
+  workflowCacheSize: number | undefined;
   logLevel: 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   effects: EffectsSettings;
   dishonestyList: DishonestyListSettings;
@@ -330,6 +344,7 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     temporalCliPath: e.TEMPORAL_CLI_PATH,
     testServerPath: e.TEMPORAL_TEST_SERVER_PATH,
     workflowBundlePath: e.WORKFLOW_BUNDLE_PATH,
+    workflowCacheSize: e.WORKER_WORKFLOW_CACHE_SIZE,
     logLevel: e.LOG_LEVEL,
     effects:
       e.EFFECTS_WEBHOOK_URL && e.EFFECTS_WEBHOOK_SECRET

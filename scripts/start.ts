@@ -4,7 +4,10 @@
  * Provisions the Temporal CLI, runs its dev server (SQLite under the data folder, so state
  * survives a restart) unless TEMPORAL_ADDRESS names an existing service, registers the search
  * attributes, starts one worker and one API process, waits until all are healthy, and prints
- * where everything is. Ctrl-C stops everything it started.
+ * where everything is. Every child runs under a supervisor (lib/supervisor.ts): a crashed dev
+ * server, worker or API is logged and started again with back-off. Only Ctrl-C (SIGINT), SIGTERM
+ * or SIGHUP stops the engine: the API first (no new requests; those in flight are answered), then
+ * the worker (its in-flight tasks finish), then the dev server.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -12,52 +15,53 @@ import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { loadOrCreateDevKeys } from '../api/keys';
 import { payloadEncryptionOf } from '../lib/data-converter';
-import { type DevServer, startDevServer } from '../lib/dev-server';
+import { startDevServer } from '../lib/dev-server';
 import { ProvisionError, provisionTemporal } from '../lib/provision';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { loadSettingsOrExit, PROJECT_ROOT } from '../lib/settings';
+import { createSupervisor } from '../lib/supervisor';
 import { connectionOptions } from '../lib/temporal-connection';
 
 const settings = loadSettingsOrExit();
-const children: ChildProcess[] = [];
-let devServer: DevServer | undefined;
-let stopping = false;
+const DEV_SERVER = 'Temporal dev server';
+/** The order of a graceful stop: no new requests, then no new tasks, then the service. */
+const STOP_ORDER = ['API', 'worker', DEV_SERVER];
 
 function say(message: string): void {
   console.log(`[start] ${message}`);
 }
 
-async function stopAll(code: number): Promise<never> {
-  if (stopping) return new Promise<never>(() => undefined);
-  stopping = true;
-  say('Stopping...');
-  await Promise.all(children.map((child) => stopChild(child)));
-  await devServer?.stop();
+const supervisor = createSupervisor({ log: say });
+let exiting = false;
+
+async function stopAll(code: number): Promise<void> {
+  if (exiting) return;
+  exiting = true;
+  say('Stopping: the API, then the worker, then the dev server...');
+  await supervisor.stop(STOP_ORDER);
   say('Stopped.');
   process.exit(code);
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    say(`${signal} received.`);
+    void stopAll(0);
   });
 }
+// The children run in their own process groups (so Ctrl-C reaches only this process, which stops
+// them in order): if this process ends any other way, none of them may outlive it.
+process.on('exit', () => {
+  for (const name of STOP_ORDER) supervisor.current(name)?.kill('SIGKILL');
+});
 
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.on(signal, () => void stopAll(0));
-}
-
-function startChild(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
+/** One run of `script` as a child process, its output prefixed with its name. */
+function spawnChild(name: string, script: string, env: NodeJS.ProcessEnv): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, script)], {
     cwd: PROJECT_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   const prefix = (stream: NodeJS.ReadableStream, out: NodeJS.WritableStream) => {
     let buffer = '';
@@ -70,23 +74,13 @@ function startChild(name: string, script: string, env: NodeJS.ProcessEnv): Child
   };
   prefix(child.stdout!, process.stdout);
   prefix(child.stderr!, process.stderr);
-  child.once('exit', (code, signal) => {
-    if (!stopping) {
-      // Ctrl-C in a terminal signals the whole process group: a child may exit cleanly a moment
-      // before this process handles its own SIGINT. That is a stop, not a failure.
-      const clean = code === 0 || signal === 'SIGINT' || signal === 'SIGTERM';
-      if (!clean) console.error(`[start] The ${name} process exited (${signal ?? `code ${code}`}); stopping everything.`);
-      void stopAll(clean ? 0 : 1);
-    }
-  });
-  children.push(child);
   return child;
 }
 
 async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (stopping) return;
+    if (exiting) return;
     if (await check().catch(() => false)) return;
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -103,25 +97,27 @@ async function main(): Promise<void> {
   if (!settings.temporalAddress) {
     const binaries = provisionTemporal();
     say(`Starting the Temporal dev server on 127.0.0.1:${settings.devPort} (data in ${join(settings.dataDir, 'temporal')})...`);
-    devServer = await startDevServer({
-      cliPath: binaries.cli,
-      dbFile: join(settings.dataDir, 'temporal', 'temporal.db'),
-      port: settings.devPort,
-      uiPort: settings.uiPort,
-      namespace: settings.namespace,
-      // The Web UI asks the API to decrypt what it shows (staff and auditors, with a credential).
-      uiCodecEndpoint: `${apiUrl}/codec`,
+    // Every run (a restart too) on the same SQLite file and ports: state and addresses survive.
+    let devServer: Awaited<ReturnType<typeof startDevServer>> | undefined;
+    await supervisor.add({
+      name: DEV_SERVER,
+      start: async () => {
+        devServer = await startDevServer({
+          cliPath: binaries.cli,
+          dbFile: join(settings.dataDir, 'temporal', 'temporal.db'),
+          port: settings.devPort,
+          uiPort: settings.uiPort,
+          namespace: settings.namespace,
+          // The Web UI asks the API to decrypt what it shows (staff and auditors, with a credential).
+          uiCodecEndpoint: `${apiUrl}/codec`,
+          detached: true,
+        });
+        return devServer.process;
+      },
     });
-    devServer.process.once('exit', (code, signal) => {
-      if (!stopping) {
-        const clean = code === 0 || signal === 'SIGINT' || signal === 'SIGTERM';
-        if (!clean) console.error(`[start] The Temporal dev server exited (code ${code}); stopping everything.`);
-        void stopAll(clean ? 0 : 1);
-      }
-    });
-    uiUrl = devServer.uiUrl;
-    env.TEMPORAL_ADDRESS = devServer.address;
-    env.TEMPORAL_UI_URL = devServer.uiUrl;
+    uiUrl = devServer!.uiUrl;
+    env.TEMPORAL_ADDRESS = devServer!.address;
+    env.TEMPORAL_UI_URL = devServer!.uiUrl;
   }
 
   const connection = await Connection.connect({ ...connectionOptions(settings), address: env.TEMPORAL_ADDRESS ?? connectionOptions(settings).address });
@@ -132,8 +128,9 @@ async function main(): Promise<void> {
   const keys = settings.auth.devKeys ? loadOrCreateDevKeys(settings.apiKeysFile).keys : undefined;
 
   // One terminal for everything: the worker says only what matters unless asked for more.
-  startChild('worker', 'worker/main.ts', { ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN' });
-  startChild('api', 'api/main.ts', env);
+  const workerEnv = { ...env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'WARN' };
+  await supervisor.add({ name: 'worker', start: async () => spawnChild('worker', 'worker/main.ts', workerEnv), stopTimeoutMs: 30_000 });
+  await supervisor.add({ name: 'API', start: async () => spawnChild('api', 'api/main.ts', env), stopTimeoutMs: 20_000 });
 
   await waitFor('The API', async () => (await fetch(`${apiUrl}/health`)).ok);
   await waitFor('The worker', async () => {
@@ -145,7 +142,7 @@ async function main(): Promise<void> {
     return (response.pollers?.length ?? 0) > 0;
   });
   await connection.close();
-  if (stopping) return;
+  if (exiting) return;
 
   const width = Math.max(...Object.keys(keys ?? {}).map((r) => r.length));
   const credentials = keys
@@ -172,6 +169,7 @@ async function main(): Promise<void> {
       '',
       ...credentials,
       '',
+      'A crashed dev server, worker or API is logged and restarted (docs/operations.md, "The supervisor").',
       'Press Ctrl-C to stop everything.',
       '',
     ].join('\n'),

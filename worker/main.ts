@@ -66,11 +66,14 @@ async function main(): Promise<void> {
     deps,
     dataConverter: encryption.dataConverter,
     workflowBundlePath: settings.workflowBundlePath,
+    ...(settings.workflowCacheSize !== undefined ? { overrides: { maxCachedWorkflows: settings.workflowCacheSize } } : {}),
   });
   console.log(`Worker polling task queue ${settings.taskQueue} on ${options.address} (namespace ${settings.namespace})`);
   for (const line of [...description, `Payloads: ${encryption.description}`]) console.log(`  ${line}`);
-  // run() resolves after SIGINT/SIGTERM, once in-flight tasks are done.
+  // The Runtime turns SIGINT/SIGTERM into worker.shutdown(): polling stops, and run() resolves once
+  // the tasks in flight are done (within the shutdown grace time set in worker/worker.ts).
   await worker.run();
+  console.log('Worker stopped: its in-flight tasks are done.');
   await connection.close();
 }
 

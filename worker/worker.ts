@@ -8,6 +8,15 @@ import { createActivities, type ActivityDeps } from '../activities';
 
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
+/**
+ * On SIGINT/SIGTERM (the Runtime's shutdown signals) the worker stops polling and lets the tasks it
+ * holds finish: an activity in flight (a payment instruction, a webhook call of at most its 10 s
+ * timeout) gets this long before it is cancelled and Temporal retries it elsewhere.
+ */
+const SHUTDOWN_GRACE_TIME = '15 seconds';
+/** Past this, the worker gives up waiting altogether (the supervisor kills it 5 s later). */
+const SHUTDOWN_FORCE_TIME = '25 seconds';
+
 export interface CreateWorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -30,6 +39,8 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     ...(options.workflowBundlePath
       ? { workflowBundle: { codePath: options.workflowBundlePath } }
       : { workflowsPath: WORKFLOWS_PATH }),
+    shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+    shutdownForceTime: SHUTDOWN_FORCE_TIME,
     ...options.overrides,
   });
 }

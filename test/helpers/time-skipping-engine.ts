@@ -12,13 +12,16 @@
  * calls Lock/Unlock on its own: a second lock would make the next sleep wait in real time.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { InternalConnectionOptionsSymbol } from '@temporalio/client/lib/connection';
 import { msToTs, tsToMs } from '@temporalio/common/lib/time';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { freePort } from '../../lib/dev-server';
+import { quietLogger } from '../../lib/quiet-logger';
+import { WORKFLOWS_PATH } from '../../worker/worker';
 import { provisionTemporal } from '../../lib/provision';
 import { ensureSearchAttributes } from '../../lib/search-attributes';
 import { PROJECT_ROOT } from '../../lib/settings';
@@ -56,6 +59,13 @@ export interface TimeSkippingEngine {
   output(): string;
   /** Stops the API, the worker and the test server, and waits for each to exit. */
   stop(): Promise<void>;
+  /** Sends `signal` (default SIGKILL: `kill -9`) to the running process `name` (`worker`, `api`, …) and waits for its exit. */
+  kill(name: string, signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * Starts the process `name` (again): `worker` or `worker-<n>` runs worker/main.ts, `api` runs
+   * api/main.ts, with the same settings as the first; resolves once the worker polls or the API is healthy.
+   */
+  start(name: string): Promise<void>;
 }
 
 const NAMESPACE = 'default';
@@ -74,6 +84,7 @@ const INHERITED_SETTINGS = [
   'TEMPORAL_UI_URL',
   'API_KEYS_FILE',
   'WORKFLOW_BUNDLE_PATH',
+  'WORKER_WORKFLOW_CACHE_SIZE',
   'EFFECTS_WEBHOOK_URL',
   'EFFECTS_WEBHOOK_SECRET',
   'EFFECTS_WEBHOOK_TIMEOUT_MS',
@@ -101,7 +112,15 @@ interface Child {
   exited: Promise<void>;
 }
 
-export async function startTimeSkippingEngine(options: { dataDir?: string } = {}): Promise<TimeSkippingEngine> {
+export async function startTimeSkippingEngine(
+  options: {
+    dataDir?: string;
+    /** Settings for the worker and the API besides the harness's own (e.g. EFFECTS_WEBHOOK_URL). */
+    env?: NodeJS.ProcessEnv;
+    /** Bundle the workflows once, here, for every worker (WORKFLOW_BUNDLE_PATH): a restarted worker polls in seconds. */
+    prebundle?: boolean;
+  } = {},
+): Promise<TimeSkippingEngine> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'subsidy-e2e-time-skipping-'));
   const lines: string[] = [];
   const children: Child[] = [];
@@ -189,7 +208,13 @@ export async function startTimeSkippingEngine(options: { dataDir?: string } = {}
       DATA_DIR: dataDir,
       PORT: String(apiPort),
       LOG_LEVEL: 'WARN',
+      ...options.env,
     });
+    if (options.prebundle) {
+      const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
+      env.WORKFLOW_BUNDLE_PATH = join(dataDir, 'workflow-bundle.js');
+      writeFileSync(env.WORKFLOW_BUNDLE_PATH, code);
+    }
     const worker = start('worker', process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'worker/main.ts')], env);
     const api = start('api', process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'api/main.ts')], env);
     const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -205,6 +230,23 @@ export async function startTimeSkippingEngine(options: { dataDir?: string } = {}
       await delay(250);
     }
 
+    const running = (name: string) => children.filter((c) => c.name === name && c.process.exitCode === null && c.process.signalCode === null).at(-1);
+    const startAgain = async (name: string) => {
+      if (running(name)) throw new Error(`the ${name} process is running already`);
+      const isWorker = /^worker(-\d+)?$/.test(name);
+      if (!isWorker && name !== 'api') throw new Error(`no process called ${name}: worker, worker-<n> or api`);
+      const polling = () => output().split(`[${name}] Worker polling`).length;
+      const before = polling();
+      const child = start(name, process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, isWorker ? 'worker/main.ts' : 'api/main.ts')], env);
+      const readyBy = Date.now() + 120_000;
+      for (;;) {
+        if (child.process.exitCode !== null || child.process.signalCode !== null) throw new Error(`the ${name} process exited before it was ready`);
+        if (Date.now() > readyBy) throw new Error(`the ${name} process was not ready within 120 s`);
+        if (isWorker ? polling() > before : await fetch(`${apiUrl}/health`).then((r) => r.status === 200, () => false)) return;
+        await delay(200);
+      }
+    };
+
     const keysFile = join(dataDir, 'dev-keys.json');
     const keys = JSON.parse(readFileSync(keysFile, 'utf8')) as Record<Role, string>;
     const testService = connection.testService!;
@@ -216,6 +258,13 @@ export async function startTimeSkippingEngine(options: { dataDir?: string } = {}
       keys,
       output,
       stop,
+      async kill(name, signal = 'SIGKILL') {
+        const child = running(name);
+        if (!child) throw new Error(`no running process called ${name}`);
+        child.process.kill(signal);
+        await child.exited;
+      },
+      start: startAgain,
       async http(method, path, role, body, headers = {}) {
         const sent: Record<string, string> = { ...headers };
         if (role) sent['X-Api-Key'] = keys[role];
