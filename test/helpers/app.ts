@@ -17,6 +17,8 @@ import { tempDir } from './temporal';
 
 export interface RunningApp {
   base: string;
+  /** The Express app itself (its router, for tests that read the routes). */
+  app: ReturnType<typeof createApp>;
   keys: Record<Role, string>;
   /** The app's log lines, parsed. */
   logs: Array<Record<string, unknown>>;
@@ -49,6 +51,7 @@ export async function startApp(
   const { port } = server.address() as AddressInfo;
   return {
     base: `http://127.0.0.1:${port}`,
+    app,
     keys,
     logs,
     close: async () => {

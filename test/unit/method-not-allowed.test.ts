@@ -5,46 +5,21 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
-import { createApp } from '../../api/app';
-import { createAuthenticator } from '../../api/credentials';
-import { createLogger } from '../../api/log';
+import { request } from 'node:http';
+import { startApp, type RunningApp } from '../helpers/app';
 import { knownPaths } from '../../api/method-not-allowed';
 import { ROUTES } from '../../api/routes';
-import { createCalendarStore } from '../../lib/calendar-store';
-import { loadCatalog } from '../../lib/catalog-store';
-import { createLprStore } from '../../lib/lpr-store';
-import { tempDir } from '../helpers/temporal';
 
 describe('405 for a known path with another method, 404 for an unknown path', () => {
-  const connection = Connection.lazy({ address: '127.0.0.1:1' });
-  const dir = tempDir('method-not-allowed');
-  const calendar = createCalendarStore(dir);
-  const app = createApp({
-    client: new Client({ connection }),
-    taskQueue: 'unused',
-    authenticator: createAuthenticator({}),
-    temporalHealthy: async () => false,
-    catalog: loadCatalog(undefined, { calendar: calendar.data() }),
-    calendar,
-    lpr: createLprStore(dir),
-    logger: createLogger({ write: () => undefined }),
-  });
-  let server: Server;
+  let running: RunningApp;
   let base = '';
 
   before(async () => {
-    server = await new Promise<Server>((resolve) => {
-      const s = app.listen(0, '127.0.0.1', () => resolve(s));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // Temporal is never dialled: the test app's connection is lazy.
+    running = await startApp();
+    base = running.base;
   });
-  after(async () => {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    await connection.close().catch(() => undefined);
-  });
+  after(async () => running.close());
 
   /** node:http rather than fetch, which refuses to send TRACE. */
   const call = (method: string, path: string) =>
@@ -61,7 +36,7 @@ describe('405 for a known path with another method, 404 for an unknown path', ()
     });
 
   it('reads every path and method of the route table from the router, HEAD wherever GET is', () => {
-    const read = new Map(knownPaths(app).map((k) => [k.path, k.methods]));
+    const read = new Map(knownPaths(running.app).map((k) => [k.path, k.methods]));
     for (const route of ROUTES) {
       assert.ok(read.get(route.path)?.includes(route.method.toUpperCase()), `${route.method.toUpperCase()} ${route.path} is read from the router`);
       if (route.method === 'get') assert.ok(read.get(route.path)!.includes('HEAD'), `HEAD ${route.path}`);
