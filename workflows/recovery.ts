@@ -25,7 +25,6 @@ export async function recoveryWorkflow(input: ApplicationInput): Promise<Applica
   const origin = input.recoveryOf;
   if (!origin || !input.resume) throw new Error('a recovery case starts from a closed application: recoveryOf and resume are required');
   const app = new Application(input);
-  installHandlers(app);
   const state = app.state;
 
   if (!state.recovery) {
@@ -40,6 +39,10 @@ export async function recoveryWorkflow(input: ApplicationInput): Promise<Applica
     app.record({ actor: ENGINE, action: 'continued-as-new', details: { run: state.runs, stage: state.stage } });
   }
   app.changed();
+  // Handlers only now, at the `recovery` stage: the report the API sends right after the start
+  // usually arrives in the first activation, and setting a handler runs such a buffered update's
+  // validator at once, which must see the case open, not the stage the application ended at.
+  installHandlers(app);
 
   const firstReport = state.recovery.firstReport;
   const reported = () => state.reports.some((r) => r.n >= firstReport);
