@@ -107,9 +107,23 @@ export interface FuzzResult {
   seeds: Partial<Record<Role, string>>;
 }
 
+/**
+ * The seed of each role's run in the suite: the seeds of a run that found nothing, so that CI
+ * replays the same generated requests (up to its time budget) and a red build is a regression, not
+ * the luck of the draw. `npm run schemathesis` explores with fresh seeds (`seeds: 'random'`); a
+ * finding there is fixed, or justified in the exceptions file, before its seed is pinned here.
+ */
+export const PINNED_SEEDS: Partial<Record<Role, string>> = {
+  admin: '81388585302461461535393797842166751525',
+  'applicant-system': '55571623164945374560683648938991785539',
+  auditor: '106507022765933346431570380778743550793',
+};
+
 export interface FuzzOptions {
   /** Seconds each role's run may take (schemathesis `--max-time`). */
   secondsPerRole?: number;
+  /** Each role's seed (default: fresh ones); the suite passes `PINNED_SEEDS`. */
+  seeds?: Partial<Record<Role, string>>;
   roles?: readonly Role[];
   reportDir: string;
   log?: (line: string) => void;
@@ -254,6 +268,7 @@ export async function fuzzContract(engine: RunningEngine, options: FuzzOptions):
       // ignored_auth check still sends requests without any credential, and api.test.ts covers auth.
       '--generation-with-security-parameters', 'false',
       '--max-time', String(options.secondsPerRole ?? 50),
+      ...(options.seeds?.[role] ? ['--seed', options.seeds[role]!] : []),
       '--workers', '2',
       '--report', 'ndjson', '--report-ndjson-path', report,
       '--no-color', '--output-truncate', 'false',
