@@ -522,29 +522,8 @@ export interface ClawbackCalculationRequest {
   repayments?: Repayment[];
 }
 
-export interface ClawbackCalculation {
-  principal: Yuan;
-  interest: Yuan;
-  costs: Yuan;
-  /** principal + interest + costs. */
-  total: Yuan;
-  repaid: Yuan;
-  /** What repaying the rest on `repaidOn` costs: total − repaid. */
-  outstanding: Yuan;
-  outstandingBreakdown: { costs: Yuan; interest: Yuan; principal: Yuan };
-  lines: InterestLine[];
-  /** Each repayment as allocated, in date order. */
-  repayments: RepaymentAllocation[];
-  repaidOn: string;
-  /** The statement's date: `repaidOn`. */
-  asOf: string;
-  decisionDate: string;
-  rateMode: RateMode;
-  dayCount: DayCount;
-  tenor: Tenor;
-  carriedForward: boolean;
-  lprConfirmedThrough: string;
-}
+/** The statement on `repaidOn` (its `asOf`), under the name the request gave the date. */
+export type ClawbackCalculation = ClawbackStatement & { repaidOn: string };
 
 /**
  * The statement a clawback would have on `repaidOn`: principal, LPR interest, recovery costs,
@@ -571,26 +550,7 @@ export function clawbackCalculation(request: ClawbackCalculationRequest, lpr: Lp
   };
   const parts = renamed(() => normaliseParts(input, { requireTranches: true }));
   const repaidOn = renamed(() => checkAsOf(parts, request.repaidOn, 'repaidOn'));
-  const s = statementOf(parts, repaidOn);
-  return {
-    principal: s.principal,
-    interest: s.interest,
-    costs: s.costs,
-    total: s.total,
-    repaid: s.repaid,
-    outstanding: s.outstanding,
-    outstandingBreakdown: s.outstandingBreakdown,
-    lines: s.lines,
-    repayments: s.repayments,
-    repaidOn,
-    asOf: repaidOn,
-    decisionDate: s.decisionDate,
-    rateMode: s.rateMode,
-    dayCount: s.dayCount,
-    tenor: s.tenor,
-    carriedForward: s.carriedForward,
-    lprConfirmedThrough: s.lprConfirmedThrough,
-  };
+  return { ...statementOf(parts, repaidOn), repaidOn };
 }
 
 /** The calculator's request calls the cost items `costs`: errors name its field. */
