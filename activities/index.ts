@@ -30,6 +30,8 @@ import type {
 } from '../domain/effects';
 import type { DishonestyList } from './dishonesty-list';
 import type { EffectAdapter } from './outbox';
+import { createRoundActivities } from './rounds';
+import type { RoundNotice } from '../domain/rounds';
 
 export interface ActivityDeps {
   effects: EffectAdapter;
@@ -44,6 +46,13 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   const clock = deps.clock ?? (() => new Date());
   return {
+    ...createRoundActivities(),
+
+    /** Publishes a round's notice list 公示 (one list per round; a correction lists the changed entries). */
+    async publishRoundNotice(notice: RoundNotice): Promise<EffectReceipt> {
+      return deps.effects.deliver({ type: 'round-notice', applicationId: `round:${notice.roundId}`, idempotencyKey: `${notice.roundId}:notice:${notice.publication}`, ...notice });
+    },
+
     /** 002 第四条: not on the serious-dishonesty list 严重失信主体名单 when filing. */
     async checkDishonestyList(input: { applicationId: string; creditCode: string }): Promise<DishonestyCheck> {
       const found = await deps.dishonestyList.lookup(input.creditCode);

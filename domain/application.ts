@@ -8,6 +8,10 @@ import type { KeyRecord } from './idempotency';
 import type { InterestLine } from './interest';
 import type { Yuan } from './money';
 import type { SpotCheckDraw } from './spot-check';
+import type { Grant } from './caps';
+import type { ClaimVerdict, ProjectDeclaration } from './projects';
+import type { RoundCap, RoundDefinition } from './rounds';
+import type { ScaledAward } from './pro-rata';
 import type { Actor, Role } from './roles';
 import type { Stage } from './stages';
 
@@ -23,6 +27,35 @@ export interface Filing {
   applicant: Applicant;
   /** Program facts; amounts are yuan strings. */
   facts: Record<string, string | number | boolean>;
+  /** The project (or product, for 每品种 programs) the application is for: double dipping is judged per project. */
+  project?: ProjectDeclaration;
+}
+
+/**
+ * The round an application was filed into (domain/rounds.ts), as it applies to the application:
+ * who signs off (the executive meeting's list, or one by one), the year and caps its award counts
+ * against. Absent on applications filed before rounds existed.
+ */
+export interface RoundTerms {
+  id: string;
+  policyId: string;
+  year: number;
+  signOff: RoundDefinition['signOff'];
+  caps: RoundCap[];
+  /** The entity that holds the applicant's reservations for the year (workflows/ledger.ts). */
+  ledgerId: string;
+  /** The entity that holds the project's claims (workflows/project.ts). */
+  projectId: string;
+}
+
+/** What the round decided for this application, as the application shows it. */
+export interface RoundAward {
+  /** The annual caps checked at sign-off, and what they cut (domain/caps.ts). */
+  caps: Grant | null;
+  /** How the round's budget scaled the award (domain/pro-rata.ts), when it did or when it was checked. */
+  proRata: (ScaledAward & { factor: string; budget: Yuan; total: Yuan; batch: number | null }) | null;
+  /** The round's notice list this application is on: its publication and SHA-256. */
+  notice: { publication: number; sha256: string } | null;
 }
 
 /** The workflow's input: the filing plus what the engine decided when it accepted it. */
@@ -50,6 +83,10 @@ export interface ApplicationInput extends Filing {
    * Idempotency-Keys of the actions applied so far (by key), so a retry is answered once in any run.
    */
   resume?: { state: ApplicationState; keys?: Record<string, KeyRecord> };
+  /** The round the application was filed into; absent for applications filed before rounds. */
+  roundTerms?: RoundTerms;
+  /** What the project's entity answered at filing: shown to the reviewer when another policy supports the same project. */
+  projectCheck?: ClaimVerdict;
   /**
    * Set for a recovery case (domain/recovery.ts, workflows/recovery.ts): the closed application it
    * acts on. `resume.state` is then that application's final state.
@@ -191,15 +228,36 @@ export interface ReviewState {
 
 export interface InspectionState {
   required: boolean;
-  /** `threshold`: the amount under review is at or above the program's threshold; `draw`: the spot check. */
-  why: 'threshold' | 'draw';
+  /**
+   * `threshold`: the amount under review is at or above the program's threshold; `draw`: the spot
+   * check of one application; `round-draw`: the spot check over the round, drawn when its window
+   * closed (named in `roundDraw`).
+   */
+  why: 'threshold' | 'draw' | 'round-draw';
   amount: Yuan;
   threshold: Yuan;
   inclusive: boolean;
   rule: { id: string; citation: string; text: string };
   /** The recorded draw when below the threshold: seed, input, value and fraction, for an auditor to recompute. */
   draw: Omit<SpotCheckDraw, 'applicationId'> | null;
+  /** The round's draw this application took part in: pending until the window closes. */
+  roundDraw?: RoundDrawResult;
   result: { result: 'pass' | 'fail'; findings: string; by: Actor; at: string } | null;
+}
+
+/** What the round's draw (domain/rounds.ts `roundDraw`) decided for one application. */
+export interface RoundDrawResult {
+  roundId: string;
+  status: 'pending' | 'drawn';
+  seedSha256: string;
+  /** Revealed at the draw. */
+  seed?: string;
+  selected?: boolean;
+  /** 1-based place in the ranking by SHA-256, of `eligible`. */
+  rank?: number;
+  eligible?: number;
+  count?: number;
+  rule?: string;
 }
 
 export interface Decision<D extends string> {
@@ -370,6 +428,14 @@ export interface ApplicationState {
   catalogVersion: string;
   programHash: string;
   round: string;
+  /** The round's terms (absent for applications filed before rounds). */
+  roundTerms?: RoundTerms;
+  /** What the round decided: caps, pro rata, the notice list. */
+  roundAward?: RoundAward;
+  /** The declared project, and what its entity answered at filing (double dipping). */
+  project?: { declared: ProjectDeclaration | null; check: ClaimVerdict | null };
+  /** The round's draw, when it arrived before the review started. */
+  roundDraw?: RoundDrawResult;
   applicant: Applicant;
   facts: Filing['facts'];
   stage: Stage;
@@ -392,7 +458,7 @@ export interface ApplicationState {
   review: ReviewState | null;
   inspection: InspectionState | null;
   recommendation: Decision<'approve' | 'reject'> | null;
-  signOff: Decision<'approve' | 'reject' | 'return'> | null;
+  signOff: (Decision<'approve' | 'reject' | 'return'> & { meeting?: { reference: string; date: string; round: string; batch: number } }) | null;
   /** Earlier recommendations and sign-offs, when sign-off returned the application for re-review. */
   returns: Array<{ recommendation: Decision<'approve' | 'reject'>; signOff: Decision<'approve' | 'reject' | 'return'> }>;
   notice: NoticeState | null;
@@ -419,6 +485,6 @@ export interface ApplicationState {
  * application twice finds the first one instead of starting a second (domain brief, step 1).
  * Dots separate the parts: program ids use hyphens, credit codes use neither.
  */
-export function applicationId(programId: string, round: string, creditCode: string): string {
-  return `${programId}.${round}.${creditCode}`;
+export function applicationId(programId: string, round: string, creditCode: string, project?: string): string {
+  return project === undefined ? `${programId}.${round}.${creditCode}` : `${programId}.${round}.${creditCode}.${project}`;
 }

@@ -344,6 +344,13 @@ function initialState(input: ApplicationInput): ApplicationState {
     catalogVersion: input.catalogVersion,
     programHash: input.programHash,
     round: input.round,
+    ...(input.roundTerms
+      ? {
+          roundTerms: input.roundTerms,
+          roundAward: { caps: null, proRata: null, notice: null },
+          project: { declared: input.project ?? null, check: input.projectCheck ?? null },
+        }
+      : {}),
     applicant: input.applicant,
     facts: input.facts,
     stage: 'preliminary-record',

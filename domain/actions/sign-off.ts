@@ -4,7 +4,7 @@
 import type { z } from 'zod';
 import type { ApplicationState } from '../application';
 import { compareYuan, type Yuan } from '../money';
-import { invalid, separation, amountProblem, first } from './rules';
+import { invalid, separation, amountProblem, first, conflict } from './rules';
 import { oneOf, body, PositiveYuan, comment, reason, amountOnlyWhen, type BodyOf } from './body-parts';
 import { defineAction, helpersOf, type ActionRequest } from './define';
 
@@ -13,6 +13,11 @@ export interface SignOffRequest extends ActionRequest {
   decision: 'approve' | 'reject' | 'return';
   amount?: Yuan;
   reason: string;
+  /**
+   * Set when the executive meeting decided the round's list (POST /rounds/:id/sign-off): the round
+   * applies each line as this sign-off. Never part of the HTTP body of a single sign-off.
+   */
+  meeting?: { reference: string; date: string; round: string; batch: number };
 }
 
 export const SignOffBody: z.ZodType<BodyOf<SignOffRequest>> = amountOnlyWhen(
@@ -32,6 +37,15 @@ export default defineAction<SignOffRequest>({
   body: SignOffBody,
   refuse: (s: ApplicationState, r: SignOffRequest) =>
     first(
+      // A round run by the executive meeting is signed off as one list (issue 16).
+      () =>
+        s.roundTerms?.signOff === 'batch' && !r.meeting
+          ? conflict(`round ${s.roundTerms.id} is decided by the executive meeting as one list: POST /rounds/${s.roundTerms.id}/sign-off`)
+          : null,
+      () =>
+        r.meeting && r.meeting.round !== s.roundTerms?.id
+          ? conflict(`the meeting decided round ${r.meeting.round}; this application is in ${s.roundTerms?.id ?? 'no round'}`)
+          : null,
       // Fix: a return for re-review clears `recommendation`; whoever recommended an earlier round
       // reviewed the application too and may not sign off the next one.
       () =>
@@ -51,19 +65,19 @@ export default defineAction<SignOffRequest>({
     ),
   apply(app, r) {
     const { state, at, withComment, decision } = helpersOf(app);
-    state.signOff = decision(r.decision, r.amount, r.reason, r.actor);
+    state.signOff = { ...decision(r.decision, r.amount, r.reason, r.actor), ...(r.meeting ? { meeting: r.meeting } : {}) };
     if (r.decision === 'approve') {
       state.award.approved = r.amount!;
       state.award.changes.push({ at: at(), by: r.actor, amount: r.amount!, why: `sign-off: ${r.reason}` });
-      app.moveTo('public-notice', r.actor, 'sign-off', r.reason, { decision: 'approve', amount: r.amount, recommended: state.award.recommended, comment: withComment(r) });
+      app.moveTo('public-notice', r.actor, 'sign-off', r.reason, { decision: 'approve', amount: r.amount, recommended: state.award.recommended, meeting: r.meeting, comment: withComment(r) });
     } else if (r.decision === 'reject') {
-      app.end('rejected', r.actor, 'sign-off', `government sign-off rejected the application: ${r.reason}`, { decision: 'reject', comment: withComment(r) });
+      app.end('rejected', r.actor, 'sign-off', `government sign-off rejected the application: ${r.reason}`, { decision: 'reject', meeting: r.meeting, comment: withComment(r) });
     } else {
       state.returns.push({ recommendation: state.recommendation!, signOff: state.signOff });
       state.recommendation = null;
       state.signOff = null;
       state.award.recommended = null;
-      app.moveTo('review', r.actor, 'sign-off', r.reason, { decision: 'return', comment: withComment(r) });
+      app.moveTo('review', r.actor, 'sign-off', r.reason, { decision: 'return', meeting: r.meeting, comment: withComment(r) });
     }
   },
   phrase: (r) =>
