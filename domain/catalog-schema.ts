@@ -127,6 +127,7 @@ const filingWindow = z.discriminatedUnion('kind', [
     minWorkingDays: z.number().int().min(1).optional(),
     citation,
   }),
+  z.strictObject({ kind: z.literal('announced'), minWorkingDays: z.number().int().min(1), citation }),
 ]);
 
 const obligation = z.strictObject({
@@ -185,6 +186,16 @@ export const programSchema = z.strictObject({
       citation,
     }),
   ),
+  // The note-or-citation and projectLabel rules are in catalog.ts programProblems.
+  support: z.strictObject({
+    nature: id,
+    per: z.enum(['applicant', 'project', 'product']),
+    projectLabel: text.optional(),
+    doubleDipping: z.enum(['refuse', 'show-reviewer']),
+    citation: citation.optional(),
+    note: text.optional(),
+  }),
+  rounds: z.strictObject({ signOff: z.enum(['batch', 'single']), citation: citation.optional(), note: text.optional() }),
 });
 
 // Compile-time: the schema and the hand-written types describe the same JSON.

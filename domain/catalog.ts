@@ -173,7 +173,12 @@ export type FilingWindow =
       windows: Array<{ round: string; opens: string; closes: string; note?: string }>;
       minWorkingDays?: number;
       citation: Citation;
-    };
+    }
+  /**
+   * Windows announced by notice, round by round (002 第二十九条（一）: 受理时间以前海管理局发布公告为准);
+   * the catalog knows only their minimum length. An admin opens each round with the announced dates.
+   */
+  | { kind: 'announced'; minWorkingDays: number; citation: Citation };
 
 export interface Material {
   id: string;
@@ -243,6 +248,37 @@ export interface AnnualCap {
   citation: Citation;
 }
 
+/** What kind of support a program gives and what one application is for: double dipping is judged on it. */
+export interface SupportSettings {
+  /**
+   * Kebab-case id of the kind of support, compared across policies for double dipping
+   * ("fixed-asset-investment", "sales-growth", "rent", "rnd-platform", "drug-consistency-evaluation").
+   */
+  nature: string;
+  /** What one application is for: one per applicant and round, or one per project / product and round (000 每品种, 002 第十一条). */
+  per: 'applicant' | 'project' | 'product';
+  /** For per 'project' / 'product': what the applicant names at filing, in words. Required then, absent otherwise. */
+  projectLabel?: string;
+  /** 'refuse' a second application for the same project and nature under another policy, or 'show-reviewer' the other application. */
+  doubleDipping: 'refuse' | 'show-reviewer';
+  /** The seed rule, when there is one. */
+  citation?: Citation;
+  /** Why, when a value is an office setting rather than a seed rule (required without a citation). */
+  note?: string;
+}
+
+/** How a program's rounds are decided. */
+export interface RoundSettings {
+  /**
+   * 'batch': the executive meeting decides the round's list in one act (POST /rounds/:id/sign-off);
+   * 'single': each application is signed off on its own (POST /applications/:id/sign-off).
+   */
+  signOff: 'batch' | 'single';
+  citation?: Citation;
+  /** Why, when the value is an office setting (required without a citation). */
+  note?: string;
+}
+
 export interface Program {
   id: string;
   name: string;
@@ -263,6 +299,8 @@ export interface Program {
   deadlines: ProgramDeadlines;
   clawback: ClawbackSettings;
   annualCaps: AnnualCap[];
+  support: SupportSettings;
+  rounds: RoundSettings;
 }
 
 /** The whole catalog, keyed by program id. */
@@ -867,7 +905,73 @@ export function filingWindowStatus(window: FilingWindow, date: string): FilingWi
       }
       return { open: true, round: w.round, lastDay: w.closes, rule };
     }
+    case 'announced':
+      // The dates are in each round's notice, not in the catalog: filing goes through a round.
+      return { open: false, reason: 'closed: announced by notice; open a round with the announced dates', rule: windowRule(window) };
   }
+}
+
+/** The rule a window follows, as shown with a round's dates: the kind and its citation. */
+function windowRule(window: FilingWindow): string {
+  return window.citation ? `${window.kind}: ${citationText(window.citation)}` : window.kind;
+}
+
+/** The last day of `month` (1–12) of `year`, 'YYYY-MM-DD'. */
+function lastDayOfMonth(year: number, month: number): string {
+  return `${year}-${String(month).padStart(2, '0')}-${String(new Date(Date.UTC(year, month, 0)).getUTCDate()).padStart(2, '0')}`;
+}
+
+/**
+ * The window a round of this program is opened with by default, for the round's year: all-year →
+ * YYYY-01-01..YYYY-12-31, monthly → that month of the year, dates → the listed window whose
+ * `round` equals the year or whose opens is in the year; announced → null (the admin must give
+ * the announced dates). Null too when a 'dates' window lists nothing for the year.
+ */
+export function defaultRoundWindow(window: FilingWindow, year: number): { opens: string; closes: string; rule: string } | null {
+  if (!Number.isInteger(year) || year < 1900 || year > 9999) throw new RangeError(`year ${year} must be a whole number from 1900 to 9999`);
+  const rule = windowRule(window);
+  switch (window.kind) {
+    case 'all-year':
+      return { opens: `${year}-01-01`, closes: `${year}-12-31`, rule };
+    case 'monthly':
+      return { opens: `${year}-${String(window.month).padStart(2, '0')}-01`, closes: lastDayOfMonth(year, window.month), rule };
+    case 'dates': {
+      const w = window.windows.find((x) => x.round === String(year)) ?? window.windows.find((x) => x.opens.startsWith(`${year}-`));
+      return w ? { opens: w.opens, closes: w.closes, rule } : null;
+    }
+    case 'announced':
+      return null;
+  }
+}
+
+/**
+ * Problems with a round window an admin gives: real dates, opens ≤ closes, and at least the
+ * window's `minWorkingDays` working days when it has one ('announced', or 'dates' that set it).
+ * Throws `UnknownCalendarYearError` when the calendar lacks a year the window spans, like
+ * `filingWindowWorkingDayProblems`. Each problem names its field (window.opens / window.closes).
+ */
+export function roundWindowProblems(
+  window: FilingWindow,
+  given: { opens: string; closes: string },
+  calendar: CalendarData,
+): Array<{ field: string; reason: string }> {
+  const out: Array<{ field: string; reason: string }> = [];
+  for (const key of ['opens', 'closes'] as const) {
+    if (!isCalendarDate(given[key])) out.push({ field: `window.${key}`, reason: `${JSON.stringify(given[key])} is not a real date written YYYY-MM-DD` });
+  }
+  if (out.length > 0) return out;
+  if (given.opens > given.closes) return [{ field: 'window.closes', reason: `${given.closes} is before window.opens ${given.opens}` }];
+  if ((window.kind === 'announced' || window.kind === 'dates') && window.minWorkingDays !== undefined) {
+    const min = window.minWorkingDays;
+    const n = countWorkingDays(calendar, given.opens, given.closes);
+    if (n < min) {
+      out.push({
+        field: 'window.closes',
+        reason: `the window ${given.opens}–${given.closes} has ${n} working days, fewer than ${min} (${citationText(window.citation)})`,
+      });
+    }
+  }
+  return out;
 }
 
 /** Announced windows shorter than the program's minimum number of working days (002 第二十九条: 不少于10个工作日). */
@@ -1047,6 +1151,20 @@ export function programProblems(program: Program): ProgramProblem[] {
       if (rounds.has(x.round)) out.push({ path: ['filingWindow', 'windows', i, 'round'], reason: `round ${x.round} is listed twice` });
       rounds.add(x.round);
     });
+  }
+
+  const sp = program.support;
+  if (sp.per === 'applicant' && sp.projectLabel !== undefined) {
+    out.push({ path: ['support', 'projectLabel'], reason: 'projectLabel is for a program that takes one application per project or product, not per applicant' });
+  }
+  if (sp.per !== 'applicant' && sp.projectLabel === undefined) {
+    out.push({ path: ['support', 'projectLabel'], reason: `a program that takes one application per ${sp.per} says what the applicant names at filing (projectLabel)` });
+  }
+  for (const key of ['support', 'rounds'] as const) {
+    const settings = program[key];
+    if (settings.citation === undefined && settings.note === undefined) {
+      out.push({ path: [key, 'note'], reason: `${key} without a citation needs a note saying why its values are an office setting` });
+    }
   }
 
   program.obligations.forEach((o, i) => {

@@ -43,6 +43,10 @@ export interface ProgramSummary {
   hash: string;
   file: string;
   filingWindow: FilingWindow;
+  /** The kind of support, what one application is for, and the double-dipping rule. */
+  support: Program['support'];
+  /** How the program's rounds are signed off (batch or single). */
+  rounds: Program['rounds'];
 }
 
 export interface CatalogStore {
@@ -165,6 +169,8 @@ export function loadCatalog(dir: string = DEFAULT_CATALOG_DIR, options: LoadCata
           hash: hashes[p.id]!,
           file: files[p.id]!,
           filingWindow: p.filingWindow,
+          support: p.support,
+          rounds: p.rounds,
         })),
   };
 }

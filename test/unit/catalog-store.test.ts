@@ -60,6 +60,16 @@ describe('catalog store: the seeded catalog', () => {
     assert.equal(store.getProgram('__proto__'), undefined);
   });
 
+  it('lists each program with its support and sign-off settings (GET /programs)', () => {
+    const store = loadCatalog();
+    for (const summary of store.listPrograms()) {
+      const p = store.getProgram(summary.id)!;
+      assert.deepEqual([summary.support, summary.rounds, summary.filingWindow], [p.support, p.rounds, p.filingWindow], p.id);
+    }
+    const warehouse = store.listPrograms().find((p) => p.id === 'qianhai-warehouse-smart-upgrade')!;
+    assert.deepEqual([warehouse.support.per, warehouse.support.doubleDipping, warehouse.rounds.signOff, warehouse.filingWindow.kind], ['project', 'refuse', 'batch', 'announced']);
+  });
+
   it('has a version sha256:<16 hex> and a hash per program', () => {
     const store = loadCatalog();
     assert.match(store.version, /^sha256:[0-9a-f]{16}$/);
@@ -181,9 +191,9 @@ describe('catalog store: a bad catalog stops start-up naming file, path and reas
     expectCatalogError(dir, /major\.json$/, '$.id', /must match the file name/);
   });
 
-  it('an announced window shorter than 10 working days, when a calendar is given', () => {
+  it('a listed window shorter than its minimum of 10 working days, when a calendar is given', () => {
     const dir = copyWith('qianhai-retail-growth.json', (j) => {
-      j.filingWindow.windows = [{ round: '2025', opens: '2025-09-29', closes: '2025-10-10' }];
+      j.filingWindow = { ...j.filingWindow, kind: 'dates', windows: [{ round: '2025', opens: '2025-09-29', closes: '2025-10-10' }] };
     });
     const calendar = createCalendarStore(join(work, 'none')).data([2025]);
     assert.throws(
@@ -194,6 +204,44 @@ describe('catalog store: a bad catalog stops start-up naming file, path and reas
         // 9/29, 9/30 and the make-up Saturday 10/11 lies outside; 10/1–10/8 off; 10/9, 10/10 → 4 working days.
         /has 4 working days, fewer than 10/.test(e.reason),
     );
+  });
+
+  it('an announced window without its minimum length, or with listed dates', () => {
+    const none = copyWith('qianhai-retail-growth.json', (j) => {
+      delete j.filingWindow.minWorkingDays;
+    });
+    expectCatalogError(none, /qianhai-retail-growth\.json$/, '$.filingWindow.minWorkingDays', /./);
+    const listed = copyWith('qianhai-retail-growth.json', (j) => {
+      j.filingWindow.windows = [];
+    });
+    expectCatalogError(listed, /qianhai-retail-growth\.json$/, '$.filingWindow', /windows/);
+  });
+
+  it('a program without support or rounds, or with a support of an unknown kind', () => {
+    expectCatalogError(copyWith('jianghai-rent-subsidy.json', (j) => void delete j.support), /jianghai-rent-subsidy\.json$/, '$.support', /./);
+    expectCatalogError(copyWith('jianghai-rent-subsidy.json', (j) => void delete j.rounds), /jianghai-rent-subsidy\.json$/, '$.rounds', /./);
+    const per = copyWith('jianghai-rent-subsidy.json', (j) => {
+      j.support.per = 'enterprise';
+    });
+    expectCatalogError(per, /jianghai-rent-subsidy\.json$/, '$.support.per', /applicant|project|product/);
+    const nature = copyWith('jianghai-rent-subsidy.json', (j) => {
+      j.support.nature = 'Rent Subsidy';
+    });
+    expectCatalogError(nature, /jianghai-rent-subsidy\.json$/, '$.support.nature', /kebab-case/);
+  });
+
+  it('a per-product program that does not say what the applicant names (a consistency error)', () => {
+    const dir = copyWith('dinghu-generic-drug-consistency.json', (j) => {
+      delete j.support.projectLabel;
+    });
+    expectCatalogError(dir, /dinghu-generic-drug-consistency\.json$/, '$.support.projectLabel', /one application per product/);
+  });
+
+  it('sign-off settings with neither a citation nor a note (a consistency error)', () => {
+    const dir = copyWith('dinghu-rnd-institution.json', (j) => {
+      delete j.rounds.note;
+    });
+    expectCatalogError(dir, /dinghu-rnd-institution\.json$/, '$.rounds.note', /needs a note/);
   });
 
   it('an empty directory', () => {

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   boundaryWordInclusive,
+  defaultRoundWindow,
   describeRange,
   disbursementSchedule,
   evaluateAward,
@@ -15,15 +16,17 @@ import {
   progressReached,
   progressThreshold,
   rangesOverlap,
+  roundWindowProblems,
   splitByShares,
   type Facts,
+  type FilingWindow,
   type Program,
 } from '../../domain/catalog';
+import { UnknownCalendarYearError, addCalendarDays, dayOfWeek, workingDaysFrom, type CalendarData } from '../../domain/calendar';
 import { sumYuan } from '../../domain/money';
 import type { DayCount, RateMode } from '../../domain/interest';
 import type { Tenor } from '../../domain/lpr';
 import { loadCatalog } from '../../lib/catalog-store';
-import { createCalendarStore } from '../../lib/calendar-store';
 
 const catalog = loadCatalog();
 function program(id: string): Program {
@@ -439,16 +442,20 @@ describe('qianhai-retail-growth (002 第十六条): sales ≥ 2亿 and growth �
     );
   });
 
-  it('opens only inside an announced window of at least 10 working days', () => {
+  it('takes applications only in a round opened with the announced dates (002 第二十九条（一）): no dates in the catalog', () => {
     const w = program(id).filingWindow;
-    const open = filingWindowStatus(w, '2025-09-15');
-    assert.deepEqual(open.open ? [open.round, open.lastDay] : [], ['2025', '2025-09-30']);
-    assert.equal(filingWindowStatus(w, '2025-10-08').open, false);
-    const calendar = createCalendarStore(join(__dirname, 'no-such-dir')).data([2024, 2025, 2026]);
-    assert.deepEqual(filingWindowWorkingDayProblems(w, calendar), []);
-    // 2024-10-01..10-12 has 5 working days (10/8–10/12): too short.
-    const short = { ...clone(w), windows: [{ round: 'x', opens: '2024-10-01', closes: '2024-10-12' }] };
-    assert.deepEqual(filingWindowWorkingDayProblems(short, calendar), ['window x (2024-10-01–2024-10-12) has 5 working days, fewer than 10']);
+    assert.deepEqual(w, {
+      kind: 'announced',
+      minWorkingDays: 10,
+      citation: {
+        seed: '002_578fbfc7518154ec.excerpt.txt',
+        section: '第二十九条（一）',
+        quote: '扶持資金申請集中受理,受理時間以前海管理局發布公告為準,受理期限不少于10個工作日。',
+      },
+    });
+    const status = filingWindowStatus(w, '2025-09-15');
+    assert.deepEqual(status, { open: false, reason: 'closed: announced by notice; open a round with the announced dates', rule: 'announced: 002_578fbfc7518154ec.excerpt.txt 第二十九条（一）' });
+    assert.equal(defaultRoundWindow(w, 2025), null);
   });
 });
 
@@ -557,6 +564,176 @@ describe('programProblems: consistency the schema cannot see', () => {
     if (p.disbursement.kind !== 'milestones') throw new Error('milestones');
     p.disbursement.tranches.pop();
     assert.match(programProblems(p)[0]!.reason, /missing: consistency-passed/);
+  });
+});
+
+describe('support and rounds: what one application is for, double dipping, sign-off', () => {
+  it('records per program the nature, the unit of an application, the double-dipping rule and the sign-off', () => {
+    const table = Object.fromEntries(
+      Object.values(catalog.catalog).map((p) => [p.id, [p.support.nature, p.support.per, p.support.doubleDipping, p.rounds.signOff]]),
+    );
+    assert.deepEqual(table, {
+      'dinghu-emergency-major-project': ['fixed-asset-investment', 'project', 'show-reviewer', 'single'],
+      'dinghu-energy-saving-equipment': ['fixed-asset-investment', 'project', 'show-reviewer', 'single'],
+      'dinghu-generic-drug-consistency': ['drug-consistency-evaluation', 'product', 'show-reviewer', 'single'],
+      'dinghu-generic-drug-partner-firms': ['drug-consistency-evaluation', 'product', 'show-reviewer', 'single'],
+      'dinghu-rnd-institution': ['rnd-platform', 'project', 'show-reviewer', 'single'],
+      'jianghai-major-project': ['fixed-asset-investment', 'project', 'show-reviewer', 'batch'],
+      'jianghai-national-innovation-platform': ['rnd-platform', 'applicant', 'show-reviewer', 'batch'],
+      'jianghai-rent-subsidy': ['rent', 'applicant', 'show-reviewer', 'batch'],
+      'qianhai-retail-growth': ['sales-growth', 'applicant', 'refuse', 'batch'],
+      'qianhai-warehouse-smart-upgrade': ['fixed-asset-investment', 'project', 'refuse', 'batch'],
+    });
+  });
+
+  it('refuses double dipping in 前海 by 第三十六条, as the seed words it', () => {
+    for (const id of ['qianhai-retail-growth', 'qianhai-warehouse-smart-upgrade']) {
+      const c = program(id).support.citation;
+      assert.equal(c?.section, '第三十六条', id);
+      assert.match(c?.quote ?? '', /其他同類性質支持政策規定的,不得重復享受/, id);
+    }
+  });
+
+  it('matches fixed-investment awards across the three policies, and R&D platforms across 000 and 001', () => {
+    const policiesOf = (nature: string) =>
+      [...new Set(Object.values(catalog.catalog).filter((p) => p.support.nature === nature).map((p) => p.policy.id))].sort();
+    assert.equal(policiesOf('fixed-asset-investment').length, 3);
+    assert.equal(policiesOf('rnd-platform').length, 2);
+  });
+
+  it('names what the applicant declares for each per-project or per-product program, and only there', () => {
+    for (const p of Object.values(catalog.catalog)) assert.equal(p.support.projectLabel !== undefined, p.support.per !== 'applicant', p.id);
+    assert.match(program('dinghu-generic-drug-consistency').support.projectLabel ?? '', /制剂品种/);
+  });
+
+  it('grounds batch sign-off in 001 报江海区政府审定 and 002 第五条 pro rata; 000 is an office setting with its reason', () => {
+    assert.match(program('jianghai-rent-subsidy').rounds.citation?.quote ?? '', /报江海区政府审定/);
+    assert.match(program('qianhai-retail-growth').rounds.citation?.quote ?? '', /按適當比例/);
+    const dinghu = program('dinghu-emergency-major-project').rounds;
+    assert.equal(dinghu.citation, undefined);
+    assert.match(dinghu.note ?? '', /office setting/);
+  });
+});
+
+/** A working-day calendar for one year, built here: weekends off, 1–7 October off, no make-up days. */
+function calendarFor(year: number): CalendarData {
+  const nationalDay = `${year}-10-01`;
+  return { [String(year)]: { year, holidays: [0, 1, 2, 3, 4, 5, 6].map((n) => addCalendarDays(nationalDay, n)), workdays: [], source: 'test' } };
+}
+
+describe('defaultRoundWindow: the window a round is opened with by default', () => {
+  const citation = { seed: 's.txt', section: '§1' };
+  it('all-year → the calendar year; monthly → that month, leap years included', () => {
+    assert.deepEqual(defaultRoundWindow({ kind: 'all-year' }, 2025), { opens: '2025-01-01', closes: '2025-12-31', rule: 'all-year' });
+    assert.deepEqual(defaultRoundWindow(program('jianghai-major-project').filingWindow, 2024), {
+      opens: '2024-09-01',
+      closes: '2024-09-30',
+      rule: 'monthly: 001_952e377b9ed2fef7.txt 四（三）申报程序 1.申报时间',
+    });
+    const february: FilingWindow = { kind: 'monthly', month: 2, citation };
+    assert.equal(defaultRoundWindow(february, 2024)?.closes, '2024-02-29');
+    assert.equal(defaultRoundWindow(february, 2025)?.closes, '2025-02-28');
+    assert.equal(defaultRoundWindow({ kind: 'monthly', month: 12, citation }, 2025)?.closes, '2025-12-31');
+  });
+
+  it('dates → the listed window of that round, else the one opening in that year, else none', () => {
+    const w: FilingWindow = {
+      kind: 'dates',
+      windows: [
+        { round: 'spring', opens: '2024-03-01', closes: '2024-03-20' },
+        { round: '2025', opens: '2024-12-15', closes: '2025-01-20' },
+      ],
+      citation,
+    };
+    assert.deepEqual(defaultRoundWindow(w, 2025), { opens: '2024-12-15', closes: '2025-01-20', rule: 'dates: s.txt §1' });
+    assert.deepEqual(defaultRoundWindow(w, 2024), { opens: '2024-03-01', closes: '2024-03-20', rule: 'dates: s.txt §1' });
+    assert.equal(defaultRoundWindow(w, 2026), null);
+  });
+
+  it('announced → none: the admin gives the announced dates; a year that is not a year is refused', () => {
+    assert.equal(defaultRoundWindow({ kind: 'announced', minWorkingDays: 10, citation }, 2025), null);
+    assert.throws(() => defaultRoundWindow({ kind: 'all-year' }, 2025.5), RangeError);
+  });
+});
+
+describe('roundWindowProblems: the dates an admin opens a round with', () => {
+  const year = 2024;
+  const calendar = calendarFor(year);
+  const announced = program('qianhai-warehouse-smart-upgrade').filingWindow;
+
+  it('accepts exactly 10 working days and refuses 9, naming window.closes and the rule', () => {
+    // Start on the first Monday of September, so the window is plain working weeks.
+    let opens = `${year}-09-01`;
+    while (dayOfWeek(opens) !== 1) opens = addCalendarDays(opens, 1);
+    const tenth = workingDaysFrom(calendar, opens, 10).lastDay;
+    assert.deepEqual(roundWindowProblems(announced, { opens, closes: tenth }, calendar), []);
+    const short = addCalendarDays(tenth, -1);
+    assert.deepEqual(roundWindowProblems(announced, { opens, closes: short }, calendar), [
+      {
+        field: 'window.closes',
+        reason: `the window ${opens}–${short} has 9 working days, fewer than 10 (002_578fbfc7518154ec.excerpt.txt 第二十九条（一）)`,
+      },
+    ]);
+  });
+
+  it('does not count holidays: a window over 1–7 October needs more calendar days', () => {
+    // 30 September (a working day, Monday in 2024) to 11 October: 30/9 and 8–11/10 → 5 working days.
+    assert.equal(dayOfWeek(`${year}-09-30`), 1);
+    const problems = roundWindowProblems(announced, { opens: `${year}-09-30`, closes: `${year}-10-11` }, calendar);
+    assert.match(problems[0]?.reason ?? '', /has 5 working days, fewer than 10/);
+  });
+
+  it('refuses dates that are not real dates, and a window that closes before it opens', () => {
+    assert.deepEqual(roundWindowProblems(announced, { opens: `${year}-02-30`, closes: 'soon' }, calendar), [
+      { field: 'window.opens', reason: `"${year}-02-30" is not a real date written YYYY-MM-DD` },
+      { field: 'window.closes', reason: '"soon" is not a real date written YYYY-MM-DD' },
+    ]);
+    assert.deepEqual(roundWindowProblems({ kind: 'all-year' }, { opens: `${year}-05-02`, closes: `${year}-05-01` }, calendar), [
+      { field: 'window.closes', reason: `${year}-05-01 is before window.opens ${year}-05-02` },
+    ]);
+  });
+
+  it('needs no calendar without a minimum, and throws UnknownCalendarYearError for a year the calendar lacks', () => {
+    assert.deepEqual(roundWindowProblems({ kind: 'all-year' }, { opens: `${year + 5}-05-01`, closes: `${year + 5}-05-01` }, {}), []);
+    assert.throws(
+      () => roundWindowProblems(announced, { opens: `${year}-12-20`, closes: `${year + 1}-01-10` }, calendar),
+      (e: unknown) => e instanceof UnknownCalendarYearError && e.year === year + 1,
+    );
+  });
+
+  it('applies a dates window minimum too, and filingWindowWorkingDayProblems still checks listed windows', () => {
+    const dates: FilingWindow = { kind: 'dates', minWorkingDays: 10, windows: [{ round: 'x', opens: `${year}-09-30`, closes: `${year}-10-11` }], citation: { seed: 's.txt', section: '§1' } };
+    assert.match(roundWindowProblems(dates, dates.windows[0]!, calendar)[0]?.reason ?? '', /5 working days/);
+    assert.deepEqual(filingWindowWorkingDayProblems(dates, calendar), [`window x (${year}-09-30–${year}-10-11) has 5 working days, fewer than 10`]);
+    assert.deepEqual(filingWindowStatus(dates, `${year}-10-08`), { open: true, round: 'x', lastDay: `${year}-10-11`, rule: 'dates: s.txt §1' });
+    assert.equal(filingWindowStatus(dates, `${year}-10-12`).open, false);
+    assert.deepEqual(filingWindowWorkingDayProblems(announced, calendar), []);
+  });
+});
+
+describe('programProblems: support and rounds', () => {
+  it('wants a projectLabel exactly when one application is per project or product', () => {
+    const p = clone(program('dinghu-generic-drug-consistency'));
+    delete p.support.projectLabel;
+    assert.deepEqual(programProblems(p), [
+      { path: ['support', 'projectLabel'], reason: 'a program that takes one application per product says what the applicant names at filing (projectLabel)' },
+    ]);
+    const q = clone(program('jianghai-rent-subsidy'));
+    q.support.projectLabel = '租赁场地';
+    assert.deepEqual(programProblems(q).map((x) => x.path), [['support', 'projectLabel']]);
+  });
+
+  it('wants a note wherever a value has no citation', () => {
+    const p = clone(program('jianghai-rent-subsidy'));
+    delete p.support.citation;
+    assert.deepEqual(programProblems(p), []); // the note is there
+    delete p.support.note;
+    delete p.rounds.citation;
+    delete p.rounds.note;
+    assert.deepEqual(programProblems(p), [
+      { path: ['support', 'note'], reason: 'support without a citation needs a note saying why its values are an office setting' },
+      { path: ['rounds', 'note'], reason: 'rounds without a citation needs a note saying why its values are an office setting' },
+    ]);
   });
 });
 
