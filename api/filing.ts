@@ -1,9 +1,11 @@
 /**
  * What the API checks before it starts an application workflow (domain brief, step 1): the
- * program exists, the facts fit its schema, its filing window is open today (Asia/Shanghai), and
- * the facts are eligible. Nothing is started from input that fails any of these.
+ * program exists, the facts fit its schema, its round takes applications today (Asia/Shanghai),
+ * and the facts are eligible under the program as the round pinned it. Nothing is started from
+ * input that fails any of these.
  */
-import { evaluateAward, factProblems, filingWindowStatus, type Facts, type Program } from '../domain/catalog';
+import { evaluateAward, factProblems, type Facts, type Program } from '../domain/catalog';
+import type { RoundDefinition } from '../domain/rounds';
 import { shanghaiDate } from '../domain/calendar';
 import { Problem } from './problem';
 import type { FilingBody } from './schemas';
@@ -19,7 +21,9 @@ export interface AcceptedFiling {
   catalogVersion: string;
   program: Program;
   programHash: string;
+  /** The round's label: the id's middle part. */
   round: string;
+  amountByFormula: string;
   checks: Record<string, unknown>;
 }
 
@@ -37,22 +41,16 @@ function assertFactsFit(program: Program, facts: Facts, fieldPrefix: string): vo
   throw new Problem('validation', problems.join('; '), { errors });
 }
 
-export function checkFiling(catalog: ProgramCatalog, filing: FilingBody, now: Date): AcceptedFiling {
-  const program = catalog.getProgram(filing.programId);
-  if (!program) {
-    throw new Problem('validation', `There is no program ${filing.programId}`, {
-      errors: [{ field: 'programId', reason: `is not a program in the catalog (GET /programs lists them)` }],
-    });
-  }
+export function checkFiling(round: { definition: RoundDefinition; program: Program }, filing: FilingBody, now: Date): AcceptedFiling {
+  const { definition, program } = round;
   const facts = filing.facts as Facts;
   assertFactsFit(program, facts, 'facts.');
 
   const today = shanghaiDate(now.getTime());
-  const window = filingWindowStatus(program.filingWindow, today);
-  if (!window.open) {
-    throw new Problem('unprocessable', `${program.id} does not take applications on ${today}: ${window.reason}`, {
-      errors: [{ field: 'programId', reason: window.reason }],
-      rule: window.rule,
+  const { opens, closes } = definition.window;
+  if (today < opens || today > closes) {
+    throw new Problem('unprocessable', `Round ${definition.id} takes applications ${opens}–${closes} (Asia/Shanghai), not on ${today}`, {
+      errors: [{ field: 'roundId', reason: `round ${definition.id} is not open on ${today}` }],
     });
   }
 
@@ -65,13 +63,14 @@ export function checkFiling(catalog: ProgramCatalog, filing: FilingBody, now: Da
   }
 
   return {
-    catalogVersion: catalog.version,
+    catalogVersion: definition.catalogVersion,
     program,
-    programHash: catalog.programHash(program.id)!,
-    round: window.round,
+    programHash: definition.programHash,
+    round: definition.label,
+    amountByFormula: award.amount,
     checks: {
       filedOn: today,
-      window: { round: window.round, lastDay: window.lastDay, rule: window.rule },
+      window: { round: definition.id, opens, lastDay: closes, rule: definition.window.source },
       eligibility: { eligible: true, amountByFormula: award.amount },
     },
   };

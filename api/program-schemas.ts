@@ -9,6 +9,8 @@ import { z } from 'zod';
 import { expected, text } from '../domain/actions/body-parts';
 import { factValueProblem, type FactSpec, type Program } from '../domain/catalog';
 import { BOUNDED_YUAN_PATTERN, TEXT_PATTERN, wholeNumberAtMostPattern } from '../domain/patterns';
+import { PROJECT_CODE_PATTERN } from '../domain/projects';
+import { ROUND_ID_PATTERN_SOURCE } from '../domain/rounds';
 import { CreditCode, type FilingBody } from './schemas';
 
 /** What a value of each fact type looks like, as published (the rule itself is factValueProblem). */
@@ -54,13 +56,40 @@ export function factsSchema(program: Program): z.ZodType<Record<string, string |
 
 const Applicant = z.object({ creditCode: CreditCode, name: text(200) }, { error: expected('{creditCode, name}') }).strict();
 
+/** The round filed into (`<program>.<label>`, GET /rounds); may be left out when the program has exactly one open round. */
+const RoundIdField = z.string().regex(new RegExp(`^${ROUND_ID_PATTERN_SOURCE}$`), 'must be a round id such as qianhai-retail-growth.2026 (GET /rounds lists them)');
+
+/** The project (or product) filed for: its code identifies it across programs and policies (double dipping). */
+function projectField(program: Program): z.ZodType {
+  const label = program.support.projectLabel ?? 'the project';
+  return z
+    .object(
+      {
+        code: z.string().regex(PROJECT_CODE_PATTERN, 'must be 1-64 letters, digits, _ or -, starting with a letter or digit'),
+        name: text(200),
+      },
+      { error: (issue) => (issue.input === undefined ? `is required: ${program.id} takes one application per ${program.support.per} (${label})` : expected('{code, name}')(issue)) },
+    )
+    .strict()
+    .meta({ description: `${label}: one application per ${program.support.per} and round; its code is compared across policies (002 第三十六条)` });
+}
+
 /** The filing body: one variant per program of the catalog, told apart by `programId`. */
 export function filingBodyFor(programs: readonly Program[]): z.ZodType<FilingBody> {
   const variants = [...programs]
     .sort((a, b) => (a.id < b.id ? -1 : 1))
     .map((program) =>
       z
-        .object({ programId: z.literal(program.id), applicant: Applicant, facts: factsSchema(program) }, { error: expected('a JSON object') })
+        .object(
+          {
+            programId: z.literal(program.id),
+            roundId: RoundIdField.optional(),
+            applicant: Applicant,
+            project: program.support.per === 'applicant' ? projectField(program).optional() : projectField(program),
+            facts: factsSchema(program),
+          },
+          { error: expected('a JSON object') },
+        )
         .strict()
         .meta({ title: program.id }),
     );

@@ -38,7 +38,9 @@ export const ACTION_BODIES = Object.fromEntries(ACTION_NAMES.map((name) => [name
 export const FilingBody = z
   .object({
     programId: z.string().regex(PROGRAM_ID_PATTERN, 'must be a program id such as dinghu-emergency-major-project'),
+    roundId: z.string().optional(),
     applicant: z.object({ creditCode: CreditCode, name: text(200) }).strict(),
+    project: z.object({ code: z.string(), name: z.string() }).strict().optional(),
     facts: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]), { error: 'must be an object of program facts' }),
   })
   .strict();

@@ -46,6 +46,8 @@ export interface RoundTerms {
   ledgerId: string;
   /** The entity that holds the project's claims (workflows/project.ts). */
   projectId: string;
+  /** SHA-256 of the round's spot-check seed, published when it opened. */
+  seedSha256: string;
 }
 
 /** What the round decided for this application, as the application shows it. */
@@ -180,7 +182,7 @@ export interface Award {
   recommended: Yuan | null;
   approved: Yuan | null;
   /** Every change of the approved amount (sign-off, objection reductions), oldest first. */
-  changes: Array<{ at: string; by: Actor; amount: Yuan; why: string }>;
+  changes: Array<{ at: string; by: Actor | EngineActor; amount: Yuan; why: string }>;
 }
 
 export interface MaterialsSubmission {

@@ -5,6 +5,7 @@
  * project (workflows/project.ts) holds the claims of the applications filed for it, and answers
  * each new claim with this rule.
  */
+import type { Program } from './catalog';
 
 /** What a filing declares: the project code (or the product, for 每品种 programs) and its name. */
 export interface ProjectDeclaration {
@@ -22,8 +23,8 @@ export interface ProjectClaim {
   policyId: string;
   roundId: string;
   nature: string;
-  per: 'applicant' | 'project' | 'product';
-  doubleDipping: 'refuse' | 'show-reviewer';
+  per: Program['support']['per'];
+  doubleDipping: Program['support']['doubleDipping'];
   claimedAt: string;
   /** Set when the application ended without money (rejected, withdrawn, lapsed): the claim no longer counts. */
   released: { at: string; reason: string } | null;

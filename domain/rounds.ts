@@ -15,10 +15,14 @@ import { canonicalJson, sha256Hex } from './idempotency';
 import { parseYuan, type Yuan } from './money';
 import type { ScaledAward } from './pro-rata';
 import type { Actor } from './roles';
+import type { Program } from './catalog';
 import { spotCheckDraw } from './spot-check';
 
 /** A round's label: the year (`2026`), a month (`2026-09`) or an announcement's own name. */
 export const ROUND_LABEL_PATTERN = /^[0-9A-Za-z][0-9A-Za-z-]{0,31}$/;
+
+/** A round id, `<program id>.<label>`, as a regular expression source (published in the OpenAPI document). */
+export const ROUND_ID_PATTERN_SOURCE = '[a-z0-9]+(-[a-z0-9]+)*\\.[0-9A-Za-z][0-9A-Za-z-]{0,31}';
 
 export function roundId(programId: string, label: string): string {
   return `${programId}.${label}`;
@@ -258,6 +262,8 @@ export type RoundStatus = 'open' | 'closed';
 /** Everything a round knows; the seed stays secret until the draw. */
 export interface RoundState {
   definition: RoundDefinition;
+  /** The program as the round pinned it (its catalog version): filings into the round are judged by it. */
+  program: Program;
   status: RoundStatus;
   entries: RoundEntry[];
   draw: RoundDraw | null;

@@ -29,6 +29,7 @@ import { publicNotice } from './stages/public-notice';
 import { agreement } from './stages/agreement';
 import { disbursement } from './stages/disbursement';
 import { monitoring } from './stages/monitoring';
+import { installRoundSignals, releaseRoundHolds } from './stages/round-award';
 
 /** The steps of the domain brief's procedure; each answers whether the application carries on. */
 const PROCEDURE: ReadonlyArray<{ step: string; resumesAt?: Stage; run: (app: Application) => Promise<boolean> }> = [
@@ -45,6 +46,7 @@ const PROCEDURE: ReadonlyArray<{ step: string; resumesAt?: Stage; run: (app: App
 export async function applicationWorkflow(input: ApplicationInput): Promise<ApplicationState> {
   const app = new Application(input);
   installHandlers(app);
+  if (input.roundTerms || input.resume?.state.roundTerms) installRoundSignals(app);
 
   if (!input.resume) {
     app.record({ actor: input.filedBy, action: 'filing', to: app.state.stage, details: { facts: input.facts, checks: input.filingChecks } });
@@ -66,6 +68,8 @@ export async function applicationWorkflow(input: ApplicationInput): Promise<Appl
     await clawback(app);
   }
 
+  // Filed into a round and ended before any money moved: its list entry, caps reservation and project claim go.
+  await releaseRoundHolds(app);
   await app.announceOutcome();
   await app.allSettled();
   return app.state;

@@ -1,2 +1,5 @@
 export { applicationWorkflow } from './application';
 export { recoveryWorkflow } from './recovery';
+export { roundWorkflow } from './round';
+export { ledgerWorkflow } from './ledger';
+export { projectWorkflow } from './project';

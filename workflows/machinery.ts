@@ -18,6 +18,7 @@ import { isEndStage, type Stage } from '../domain/stages';
 import { statementNow } from '../domain/clawback-statement';
 import type { ApplicationRun, Deadline } from '../domain/run';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
+import type { RoundNoticeMessage } from './round-messages';
 
 /** How often an application waiting for a calendar year looks again without being told. */
 const CALENDAR_RECHECK_MS = 86_400_000;
@@ -50,6 +51,8 @@ export class Application implements ApplicationRun {
   republishRequested = false;
   /** The Idempotency-Keys of the actions applied so far, carried over a continue-as-new (domain/idempotency.ts). */
   readonly keys: Record<string, KeyRecord>;
+  /** The round's notices naming this application, as they arrive (workflows/stages/round-award.ts). */
+  readonly roundNotices: RoundNoticeMessage[] = [];
   /** Calendar years an admin has supplied since the application started waiting. */
   readonly calendarYearsAnnounced = new Set<number>();
   readonly queue: Array<{ what: string; send: () => Promise<unknown> }> = [];

@@ -29,6 +29,7 @@ import { actionBinding } from '../domain/idempotency';
 import { compareYuan, parseYuan } from '../domain/money';
 import { proRata } from '../domain/pro-rata';
 import type { RefusalType } from '../domain/actions';
+import type { Program } from '../domain/catalog';
 import {
   roundDraw,
   roundTotals,
@@ -48,12 +49,14 @@ import {
   roundDrawSignal,
   roundNoticeSignal,
   roundStateQuery,
+  type BatchSignOffRequest,
   type EntryChange,
   type RoundNoticeMessage,
 } from './round-messages';
 
 export interface RoundInput {
   definition: RoundDefinition;
+  program: Program;
   /** The spot-check seed: secret until the draw, its SHA-256 published at opening. */
   seed: string;
 }
@@ -66,7 +69,7 @@ function refuse(type: RefusalType, message: string): never {
 
 export async function roundWorkflow(input: RoundInput): Promise<RoundState> {
   const { definition } = input;
-  const state: RoundState = { definition, status: 'open', entries: [], draw: null, batches: [], allocations: [], notices: [], trail: [] };
+  const state: RoundState = { definition, program: input.program, status: 'open', entries: [], draw: null, batches: [], allocations: [], notices: [], trail: [] };
   const keys: Record<string, string> = {};
   const changes: EntryChange[] = [];
   let busy = 0;
@@ -100,7 +103,7 @@ export async function roundWorkflow(input: RoundInput): Promise<RoundState> {
 
   setHandler(
     batchSignOffUpdate,
-    async (req) => {
+    async (req: BatchSignOffRequest) => {
       busy += 1;
       try {
         keys[req.key] = actionBinding('batch-sign-off', req);
@@ -152,7 +155,7 @@ export async function roundWorkflow(input: RoundInput): Promise<RoundState> {
       }
     },
     {
-      validator: (req) => {
+      validator: (req: BatchSignOffRequest) => {
         if (req.actor.role !== 'approver') refuse('Forbidden', 'the executive meeting\'s decision is recorded by an approver');
         const earlier = keys[req.key];
         if (earlier !== undefined && earlier !== actionBinding('batch-sign-off', req)) {
@@ -299,6 +302,7 @@ export async function roundWorkflow(input: RoundInput): Promise<RoundState> {
       a.changes.push({ at: now(), amount: a.allocated, why: change.why });
       corrected.push({ applicationId: a.applicationId, applicant: a.applicant, programId: a.programId, amount: a.allocated, change: change.why });
     }
-    if (corrected.length) await publish('correction', corrected, () => null);
+    // A 'single' round's applications notice their own reductions; a 'batch' round notices its list again.
+    if (corrected.length && definition.signOff === 'batch') await publish('correction', corrected, () => null);
   }
 }

@@ -4,7 +4,7 @@
 import type { z } from 'zod';
 import type { ApplicationState } from '../application';
 import { compareYuan, type Yuan } from '../money';
-import { invalid, separation, amountProblem, first } from './rules';
+import { conflict, invalid, separation, amountProblem, first } from './rules';
 import { oneOf, body, PositiveYuan, comment, reason, amountOnlyWhen, type BodyOf } from './body-parts';
 import { defineAction, helpersOf, type ActionRequest } from './define';
 
@@ -32,6 +32,11 @@ export default defineAction<RecommendationRequest>({
   body: RecommendationBody,
   refuse: (s: ApplicationState, r: RecommendationRequest) =>
     first(
+      // 001 §（三）4 over the round: the draw decides whether it is inspected before any recommendation.
+      () =>
+        s.inspection?.roundDraw?.status === 'pending'
+          ? conflict(`the spot check of round ${s.inspection.roundDraw.roundId} is drawn when its window closes; recommend after the draw`)
+          : null,
       () => (r.decision === 'approve' ? amountProblem(r.amount, 'amount') : null),
       () =>
         r.decision === 'approve' && s.award.amountByFormula && compareYuan(r.amount!, s.award.amountByFormula) > 0

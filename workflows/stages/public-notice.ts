@@ -2,6 +2,7 @@
 import { effects } from '../activities';
 import { ENGINE } from '../../domain/application';
 import { Application, deadline } from '../machinery';
+import { receiveRoundNotice, reserveRoundAward } from './round-award';
 
 /**
  * Step 5: public notice 公示 for the program's working days. Objections are received during the
@@ -9,6 +10,8 @@ import { Application, deadline } from '../machinery';
  * that reduces the award publishes the reduced award again.
  */
 export async function publicNotice(app: Application): Promise<boolean> {
+  // Filed into a round: the award within the annual caps (and a single round's budget) first.
+  if (app.state.roundTerms) await reserveRoundAward(app);
   if (!(await publish(app))) return false;
   for (;;) {
     const notice = app.state.notice!;
@@ -39,6 +42,7 @@ export async function publicNotice(app: Application): Promise<boolean> {
 }
 
 async function publish(app: Application): Promise<boolean> {
+  if (app.state.roundTerms?.signOff === 'batch') return publishedOnRoundList(app);
   app.republishRequested = false;
   const workingDays = app.program.notice.workingDays;
   // Full working days, starting the day after publication (民法典 第二百零一条).
@@ -87,6 +91,42 @@ async function publish(app: Application): Promise<boolean> {
       workingDays,
       calendarSources: window.sources,
       rule: `${app.program.notice.citation.seed} ${app.program.notice.citation.section}: at least ${workingDays} working days, counted from the day after publication`,
+    },
+  });
+  app.changed();
+  return !app.ended();
+}
+
+/** A 'batch' round: the notice is the round's list; the application's window is the list's. */
+async function publishedOnRoundList(app: Application): Promise<boolean> {
+  const message = await receiveRoundNotice(app);
+  if (!message) return false;
+  const previous = app.state.notice;
+  const publication = (previous?.publication ?? 0) + 1;
+  app.state.notice = {
+    publication,
+    publishedOn: message.publishedOn,
+    lastDay: message.lastDay,
+    days: message.days,
+    closesAt: message.closesAt,
+    amount: app.state.award.approved!,
+    closed: false,
+    objections: previous?.objections ?? [],
+    previous: previous
+      ? [...previous.previous, { publication: previous.publication, publishedOn: previous.publishedOn, lastDay: previous.lastDay, days: previous.days, amount: previous.amount }]
+      : [],
+  };
+  app.record({
+    actor: ENGINE,
+    action: 'notice-published',
+    details: {
+      publication,
+      amount: app.state.award.approved,
+      publishedOn: message.publishedOn,
+      lastDay: message.lastDay,
+      days: message.days,
+      round: { id: message.roundId, publication: message.publication, sha256: message.sha256 },
+      rule: `${app.program.notice.citation.seed} ${app.program.notice.citation.section}: the round's one list, at least ${app.program.notice.workingDays} working days from the day after publication`,
     },
   });
   app.changed();

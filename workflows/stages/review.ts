@@ -4,6 +4,8 @@ import { ENGINE } from '../../domain/application';
 import type { Facts } from '../../domain/catalog';
 import { inspectionRequirement } from '../../domain/spot-check';
 import { Application, deadline } from '../machinery';
+import { belowThreshold } from '../../domain/rounds';
+import { decideByRoundDraw } from './round-award';
 
 /**
  * Steps 3–4: review and government sign-off, repeated when sign-off returns the application for
@@ -43,8 +45,33 @@ async function startReview(app: Application): Promise<void> {
   }
 
   const settings = app.program.review;
+  const terms = app.state.roundTerms;
+  if (terms && belowThreshold(award.amount, settings.inspection.amount, settings.inspection.inclusive)) {
+    // 001 §（三）4 over the round: 5 % of the round's applications below the threshold, drawn when its window closes.
+    app.state.inspection = {
+      required: false,
+      why: 'round-draw',
+      amount: award.amount,
+      threshold: settings.inspection.amount,
+      inclusive: settings.inspection.inclusive,
+      rule: { id: 'inspection-spot-check', citation: `${settings.inspection.citation.seed} ${settings.inspection.citation.section}`, text: `below the ${settings.inspection.amount} threshold: round ${terms.id}'s spot check, drawn when its window closes` },
+      draw: null,
+      roundDraw: { roundId: terms.id, status: 'pending', seedSha256: terms.seedSha256 },
+      result: null,
+    };
+    if (app.state.roundDraw) decideByRoundDraw(app, app.state.roundDraw);
+    else app.record({ actor: ENGINE, action: 'inspection-decided', details: { requirement: 'round-draw-pending', round: terms.id, seedSha256: terms.seedSha256 } });
+  } else {
+    decideInspection(app, award.amount);
+  }
+  startReviewClock(app);
+}
+
+/** One application's own inspection rule: mandatory at the threshold, else its own reproducible draw. */
+function decideInspection(app: Application, amount: string): void {
+  const settings = app.program.review;
   const decision = inspectionRequirement(
-    award.amount,
+    amount,
     { amount: settings.inspection.amount, inclusive: settings.inspection.inclusive },
     { seed: app.spotCheckSeed(), applicationId: app.state.id, ratePercent: settings.spotCheckRatePercent },
     `${settings.inspection.citation.seed} ${settings.inspection.citation.section}`,
@@ -53,7 +80,7 @@ async function startReview(app: Application): Promise<void> {
   app.state.inspection = {
     required: decision.requirement !== 'spot-check-not-selected',
     why: decision.requirement === 'mandatory' ? 'threshold' : 'draw',
-    amount: award.amount,
+    amount,
     threshold: settings.inspection.amount,
     inclusive: settings.inspection.inclusive,
     rule: decision.rule,
@@ -61,7 +88,10 @@ async function startReview(app: Application): Promise<void> {
     result: null,
   };
   app.record({ actor: ENGINE, action: 'inspection-decided', details: { requirement: decision.requirement, rule: decision.rule, inputs: decision.inputs, draw: d } });
+}
 
+function startReviewClock(app: Application): void {
+  const settings = app.program.review;
   const today = app.today();
   app.state.review = {
     acceptedOn: today,
