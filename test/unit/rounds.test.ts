@@ -10,12 +10,14 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { Decimal, compareYuan, formatYuan } from '../../domain/money';
 import {
+  ROUND_LABEL_PATTERN,
   belowThreshold,
   noticeCanonicalForm,
   parseRoundId,
   roundDraw,
   roundId,
   roundTotals,
+  roundWorkflowId,
   sealNotice,
   seedSha256,
   type Allocation,
@@ -75,6 +77,15 @@ describe('round id', () => {
       assert.equal(parseRoundId(bad), null);
     });
   }
+
+  it('a label is a year, a month or an announcement’s name, without dots', () => {
+    for (const ok of ['2026', '2026-09', 'QH2026-1', 'a']) assert.ok(ROUND_LABEL_PATTERN.test(ok), ok);
+    for (const bad of ['', '-2026', '2026.09', '2026 09', '二〇二六', '9'.repeat(33)]) assert.ok(!ROUND_LABEL_PATTERN.test(bad), bad);
+  });
+
+  it('the round’s entity workflow id is `round.<round id>`', () => {
+    assert.equal(roundWorkflowId('qianhai-retail-growth.2026'), 'round.qianhai-retail-growth.2026');
+  });
 
   it('takes a label of up to 32 characters', () => {
     assert.deepEqual(parseRoundId(`qianhai-retail-growth.${'9'.repeat(32)}`), { programId: 'qianhai-retail-growth', label: '9'.repeat(32) });
