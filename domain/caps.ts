@@ -31,7 +31,7 @@ export interface CapCut {
 export interface Grant {
   requested: Yuan;
   granted: Yuan;
-  /** Every cap that cut the request (empty when none did). */
+  /** Every cap whose room is below the request, in the caps' order (empty when none is). */
   cuts: CapCut[];
   /** Each cap checked, with the room it left, for the auditor. */
   checked: CapCut[];
@@ -57,10 +57,9 @@ export function grantWithinCaps(held: readonly Reservation[], request: Omit<Rese
     const room = roomDecimal.isNegative() ? '0.00' : roomDecimal.toFixed(2);
     const line = { capId: cap.id, description: cap.description, cap: cap.amount, heldByOthers: heldByOthers.toFixed(2), room };
     checked.push(line);
-    if (compareYuan(room, granted.toFixed(2)) < 0) {
-      cuts.push(line);
-      granted = parseYuan(room);
-    }
+    // Named when its room is below what was asked (not what earlier caps left), so the caps' order changes nothing.
+    if (compareYuan(room, request.amount) < 0) cuts.push(line);
+    if (compareYuan(room, granted.toFixed(2)) < 0) granted = parseYuan(room);
   }
   return { requested: request.amount, granted: granted.toFixed(2), cuts, checked };
 }
