@@ -12,6 +12,8 @@ import type { Client } from '@temporalio/client';
 import type { TrustProxy } from '../lib/settings';
 import { authenticate, guard } from './access';
 import { actionRoutes, signalCalendarUpdated } from './action-routes';
+import { roundRoutes } from './round-routes';
+import { roundService } from './rounds';
 import { applicationRoutes } from './application-routes';
 import { codecCors, codecRoutes, originsOf } from './codec-routes';
 import type { Authenticator } from './credentials';
@@ -110,7 +112,9 @@ export function createApp(deps: AppDeps): express.Express {
     ...(ui ? { temporalUi: `${ui}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}` } : {}),
   });
 
-  app.use(applicationRoutes({ client: deps.client, taskQueue: deps.taskQueue, catalog: deps.catalog, filingBody, metrics, clock, linksFor, runLink }));
+  const rounds = roundService({ client: deps.client, taskQueue: deps.taskQueue, catalog: deps.catalog, calendar: () => deps.calendar.data(), clock });
+  app.use(applicationRoutes({ client: deps.client, taskQueue: deps.taskQueue, catalog: deps.catalog, rounds, filingBody, metrics, clock, linksFor, runLink }));
+  app.use(roundRoutes({ client: deps.client, rounds }));
   app.use(actionRoutes({ client: deps.client, taskQueue: deps.taskQueue, metrics, linksFor, clock }));
   app.use(codecRoutes({ codecs: deps.client.options.loadedDataConverter.payloadCodecs, namespace }));
   // Applications waiting for a calendar year resume as soon as an admin supplies it.

@@ -19,6 +19,7 @@ import { fetchRunHistoryOfApplication, fetchRunsOfApplication, readApplication }
 import type { AccessLocals } from './access';
 import { applicationIdParam } from './action-routes';
 import { checkFiling, type ProgramCatalog } from './filing';
+import type { RoundService } from './rounds';
 import { historyReport, rawHistoryJson } from './history';
 import { HistoryQuery } from './history-query';
 import { decodeToken, fingerprint, InboxQuery, listAll, ListQuery, type ListItem, literal, pageOf, type Sort, visibilityQuery } from './listing';
@@ -26,7 +27,7 @@ import type { Metrics } from './observability';
 import { Problem, validationProblem } from './problem';
 import { FilingBody } from './schemas';
 import type { z } from 'zod';
-import { callTemporal, idempotencyKeyOf } from './temporal-calls';
+import { callTemporal, idempotencyKeyOf, updateProblem } from './temporal-calls';
 import { canonicalJson, sha256Hex } from '../domain/idempotency';
 
 type Locals = AccessLocals & { requestId: string };
@@ -35,6 +36,8 @@ export interface ApplicationRouteDeps {
   client: Client;
   taskQueue: string;
   catalog: ProgramCatalog;
+  /** Rounds: the one a filing goes into, and the claims it makes there (api/rounds.ts). */
+  rounds: RoundService;
   /** The filing body generated from the catalog (api/program-schemas.ts), as the OpenAPI document publishes it; FilingBody when not given. */
   filingBody?: z.ZodType<FilingBody>;
   metrics: Metrics;
@@ -76,17 +79,67 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
       if (earlier) return replay(res, earlier, bodyHash);
     }
 
-    const accepted = checkFiling(deps.catalog, filing, deps.clock());
+    if (!deps.catalog.getProgram(filing.programId)) {
+      throw new Problem('validation', `There is no program ${filing.programId}`, {
+        errors: [{ field: 'programId', reason: `is not a program in the catalog (GET /programs lists them)` }],
+      });
+    }
+    // The round the filing goes into, and the program as that round pinned it.
+    const roundOf = await timed('file', () => deps.rounds.forFiling(filing.programId, filing.roundId));
+    const accepted = checkFiling(roundOf, filing, deps.clock());
     const round = accepted.round;
-    const id = applicationId(filing.programId, round, filing.applicant.creditCode);
+    const support = accepted.program.support;
+    const project = filing.project;
+    const id = applicationId(filing.programId, round, filing.applicant.creditCode, support.per === 'applicant' ? undefined : project!.code);
     const answer = {
       id,
       stage: 'preliminary-record',
       programId: filing.programId,
       round,
+      roundId: roundOf.definition.id,
       catalogVersion: accepted.catalogVersion,
       links: deps.linksFor(id),
     };
+    const terms = deps.rounds.termsOf(roundOf, filing.applicant.creditCode, project);
+    const filedAt = deps.clock();
+
+    // 002 第三十六条 and one application per project and round: the project's entity judges the claim.
+    const projectCheck = await timed('file', () =>
+      deps.rounds.claimProject(terms, {
+        applicationId: id,
+        applicant: filing.applicant,
+        programId: filing.programId,
+        policyId: accepted.program.policy.id,
+        roundId: terms.id,
+        nature: support.nature,
+        per: support.per,
+        doubleDipping: support.doubleDipping,
+        claimedAt: filedAt.toISOString(),
+        released: null,
+      }),
+    );
+    if (projectCheck.verdict === 'refused') {
+      throw new Problem('conflict', `Not filed: ${projectCheck.reason}`, {
+        rule: projectCheck.rule,
+        errors: [{ field: project ? 'project.code' : 'applicant.creditCode', reason: projectCheck.reason }],
+        others: projectCheck.others.map((o) => ({ applicationId: o.applicationId, programId: o.programId, policyId: o.policyId, roundId: o.roundId, links: deps.linksFor(o.applicationId) })),
+      });
+    }
+    // The round takes it, or refuses it once its window closed.
+    try {
+      await timed('file', () =>
+        deps.rounds.register(roundOf, {
+          applicationId: id,
+          applicant: filing.applicant,
+          project: project ?? null,
+          amountByFormula: accepted.amountByFormula,
+          filedAt: filedAt.toISOString(),
+        }),
+      );
+    } catch (err) {
+      await deps.rounds.releaseClaim(terms, id, 'the round refused the filing');
+      throw (await updateProblem(client, roundOf.definition.id, err)) ?? err;
+    }
     const input: ApplicationInput = {
       id,
       programId: filing.programId,
@@ -96,12 +149,14 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
       program: accepted.program,
       applicant: filing.applicant,
       facts: filing.facts,
+      ...(project ? { project } : {}),
       filedBy: actor,
-      filingChecks: accepted.checks,
+      filingChecks: { ...accepted.checks, project: projectCheck },
       // Unpredictable to the applicant, recorded in the workflow's input for the auditor.
       spotCheckSeed: randomUUID(),
+      roundTerms: terms,
+      projectCheck,
     };
-    const filedAt = deps.clock();
     try {
       await timed('file', () =>
         callTemporal(client, () =>

@@ -41,7 +41,13 @@ function assertFactsFit(program: Program, facts: Facts, fieldPrefix: string): vo
   throw new Problem('validation', problems.join('; '), { errors });
 }
 
-export function checkFiling(round: { definition: RoundDefinition; program: Program }, filing: FilingBody, now: Date): AcceptedFiling {
+/** What filing needs of a round: its window, label and the program it pinned. */
+export interface FilingRound {
+  definition: Pick<RoundDefinition, 'id' | 'label' | 'window' | 'catalogVersion' | 'programHash'>;
+  program: Program;
+}
+
+export function checkFiling(round: FilingRound, filing: FilingBody, now: Date): AcceptedFiling {
   const { definition, program } = round;
   const facts = filing.facts as Facts;
   assertFactsFit(program, facts, 'facts.');

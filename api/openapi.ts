@@ -323,6 +323,7 @@ const COMPONENT_HEADERS = {
 const TAGS: Record<RouteSpec['tag'], string> = {
   Applications: 'Filing applications, finding them, reading one',
   Actions: 'What staff and applicant systems do to an application, one endpoint per workflow action; each is an update of its workflow',
+  Rounds: 'Funding rounds: the window, budget, annual caps and pro rata across applications, the executive meeting\'s list and its one public notice',
   Audit: 'The audit trail of an application across all its runs',
   'Reference data': 'Working-day calendar, LPR fixings, the policy catalog and calculators',
   Operations: 'Health, readiness, metrics and this contract',

@@ -57,7 +57,7 @@ export function factsSchema(program: Program): z.ZodType<Record<string, string |
 const Applicant = z.object({ creditCode: CreditCode, name: text(200) }, { error: expected('{creditCode, name}') }).strict();
 
 /** The round filed into (`<program>.<label>`, GET /rounds); may be left out when the program has exactly one open round. */
-const RoundIdField = z.string().regex(new RegExp(`^${ROUND_ID_PATTERN_SOURCE}$`), 'must be a round id such as qianhai-retail-growth.2026 (GET /rounds lists them)');
+const RoundIdField = z.string().max(97).regex(new RegExp(`^${ROUND_ID_PATTERN_SOURCE}$`), 'must be a round id such as qianhai-retail-growth.2026 (GET /rounds lists them)');
 
 /** The project (or product) filed for: its code identifies it across programs and policies (double dipping). */
 function projectField(program: Program): z.ZodType {

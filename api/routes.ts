@@ -11,6 +11,7 @@ import { CodecBody } from './codec-routes';
 import * as historyQuery from './history-query';
 import * as listing from './listing';
 import * as reference from './reference-schemas';
+import * as rounds from './round-schemas';
 import * as body from './schemas';
 
 /** Who may call: nobody needs a credential (`public`), or one of these roles. */
@@ -28,7 +29,7 @@ export interface RouteSpec {
   path: string;
   operationId: string;
   summary: string;
-  tag: 'Applications' | 'Actions' | 'Audit' | 'Reference data' | 'Operations' | 'Payload codec';
+  tag: 'Applications' | 'Actions' | 'Rounds' | 'Audit' | 'Reference data' | 'Operations' | 'Payload codec';
   audience: Audience;
   applicantScope?: ApplicantScope;
   /** The workflow action this route takes (a key of ACTIONS). */
@@ -200,4 +201,26 @@ const CODEC_ROUTES: readonly RouteSpec[] = [
   },
 ];
 
-export const ROUTES: readonly RouteSpec[] = [...OPERATIONS_ROUTES, ...APPLICATION_ROUTES, ...ACTION_ROUTES, ...REFERENCE_ROUTES, ...CODEC_ROUTES];
+/** Rounds (issue 16): the money across applications. */
+const ROUND_ROUTES: readonly RouteSpec[] = [
+  {
+    method: 'post', path: '/rounds', operationId: 'openRound', tag: 'Rounds', audience: ['admin'], body: rounds.OpenRoundBody,
+    summary: 'Open a funding round for a program: its window (Asia/Shanghai), budget, caps and sign-off; the catalog gives the defaults. The SHA-256 of its spot-check seed is published at once',
+    responses: { 201: 'The round as opened' },
+  },
+  {
+    method: 'get', path: '/rounds', operationId: 'listRounds', tag: 'Rounds', audience: EVERYONE,
+    summary: 'The rounds: window, budget, totals, status, latest notice', responses: { 200: 'The rounds, newest first' },
+  },
+  {
+    method: 'get', path: '/rounds/:id', operationId: 'getRound', tag: 'Rounds', audience: GOVERNMENT,
+    summary: 'One round: its applications, draw, meeting decisions, pro rata scaling, allocations and notices', responses: { 200: 'The round' },
+  },
+  {
+    method: 'post', path: '/rounds/:id/sign-off', operationId: 'signOffRound', tag: 'Rounds', audience: ['approver'], body: rounds.BatchSignOffBody, idempotent: true,
+    summary: "Record the executive meeting's decision on a list of the round's applications in one act: each line is applied as the application's sign-off with the same checks; approved amounts are capped, scaled pro rata to the budget and noticed as one list",
+    responses: { 200: 'The batch: each line with its outcome, the scaling, the totals and the notice' },
+  },
+];
+
+export const ROUTES: readonly RouteSpec[] = [...OPERATIONS_ROUTES, ...APPLICATION_ROUTES, ...ACTION_ROUTES, ...ROUND_ROUTES, ...REFERENCE_ROUTES, ...CODEC_ROUTES];

@@ -15,7 +15,8 @@ import { CreditCode, text, type BodyOf } from '../domain/actions/body-parts';
 export { CalendarDate, CreditCode, DocumentBody, PositiveYuan, YuanText as Yuan } from '../domain/actions/body-parts';
 
 /** `<programId>.<round>.<creditCode>`, see domain/application.ts; a round is e.g. `2026` or `2026-09`. */
-export const APPLICATION_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}\.[0-9A-Za-z-]{1,32}\.[0-9A-Z]{18}$/;
+/** `<program>.<round label>.<credit code>`, and `.<project code>` for programs that award per project or product. */
+export const APPLICATION_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}\.[0-9A-Za-z-]{1,32}\.[0-9A-Z]{18}(\.[A-Za-z0-9][A-Za-z0-9_-]{0,63})?$/;
 
 /** A program id of the catalog, e.g. `dinghu-emergency-major-project`. */
 export const PROGRAM_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,63}$/;

@@ -19,10 +19,10 @@ import type { Program } from './catalog';
 import { spotCheckDraw } from './spot-check';
 
 /** A round's label: the year (`2026`), a month (`2026-09`) or an announcement's own name. */
-export const ROUND_LABEL_PATTERN = /^[0-9A-Za-z][0-9A-Za-z-]{0,31}$/;
+export const ROUND_LABEL_PATTERN = /^(?=.{1,32}$)[0-9A-Za-z]+(-[0-9A-Za-z]+)*$/;
 
 /** A round id, `<program id>.<label>`, as a regular expression source (published in the OpenAPI document). */
-export const ROUND_ID_PATTERN_SOURCE = '[a-z0-9]+(-[a-z0-9]+)*\\.[0-9A-Za-z][0-9A-Za-z-]{0,31}';
+export const ROUND_ID_PATTERN_SOURCE = '[a-z0-9]+(-[a-z0-9]+)*\\.[0-9A-Za-z]+(-[0-9A-Za-z]+)*';
 
 export function roundId(programId: string, label: string): string {
   return `${programId}.${label}`;
