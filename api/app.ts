@@ -22,9 +22,10 @@ import { createMetrics, type Metrics, readiness, requestMiddleware, routeTemplat
 import { openApiDocument } from './openapi';
 import { anyProgramFacts, filingBodyFor } from './program-schemas';
 import { Problem, sendProblem } from './problem';
+import { NO_ROUND_DIRECTORY, publicRoutes, type RoundDirectory } from './public-routes';
 import { rateLimits, type RateLimitStores } from './rate-limits';
 import { referenceRoutes, type ReferenceDeps } from './reference-routes';
-import { ROUTES } from './routes';
+import { limitedPerAddress, ROUTES } from './routes';
 import { jsonBody, parserProblem, strictQuery } from './strict-input';
 
 export interface AppDeps extends Omit<ReferenceDeps, 'clock'> {
@@ -46,6 +47,8 @@ export interface AppDeps extends Omit<ReferenceDeps, 'clock'> {
   trustProxy?: TrustProxy;
   /** Web origins that may call /codec; default: the Web UI's (webUiUrl). */
   codecCorsOrigins?: readonly string[];
+  /** The funding rounds, for the public pages (api/public-routes.ts); without it they answer 503. */
+  rounds?: RoundDirectory;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -97,7 +100,7 @@ export function createApp(deps: AppDeps): express.Express {
   // ---- What each may do: the matrix, in front of every route ----
   for (const route of ROUTES) {
     if (route.audience !== 'public') app[route.method](route.path, guard(route, deps.authenticator));
-    if (route.calculator) app[route.method](route.path, limits.anonymousCalculations);
+    if (limitedPerAddress(route)) app[route.method](route.path, limits.anonymousCalculations);
   }
 
   const namespace = deps.client.options.namespace;
@@ -121,6 +124,9 @@ export function createApp(deps: AppDeps): express.Express {
       calendarYearSupplied: deps.calendarYearSupplied ?? (async (year) => void (await signalCalendarUpdated(deps.client, year))),
     }),
   );
+
+  // Transparency: mounted even without rounds, so every route of the table is answered (503 then).
+  app.use(publicRoutes({ rounds: deps.rounds ?? NO_ROUND_DIRECTORY }));
 
   // A known path with a method it does not take: 405 with Allow; any other path: 404.
   app.use(methodNotAllowed(app));
