@@ -24,9 +24,10 @@ import { createMetrics, type Metrics, readiness, requestMiddleware, routeTemplat
 import { openApiDocument } from './openapi';
 import { anyProgramFacts, filingBodyFor } from './program-schemas';
 import { Problem, sendProblem } from './problem';
+import { publicRoutes, type RoundDirectory } from './public-routes';
 import { rateLimits, type RateLimitStores } from './rate-limits';
 import { referenceRoutes, type ReferenceDeps } from './reference-routes';
-import { ROUTES } from './routes';
+import { limitedPerAddress, ROUTES } from './routes';
 import { jsonBody, parserProblem, strictQuery } from './strict-input';
 
 export interface AppDeps extends Omit<ReferenceDeps, 'clock'> {
@@ -48,6 +49,8 @@ export interface AppDeps extends Omit<ReferenceDeps, 'clock'> {
   trustProxy?: TrustProxy;
   /** Web origins that may call /codec; default: the Web UI's (webUiUrl). */
   codecCorsOrigins?: readonly string[];
+  /** The funding rounds for the public pages (api/public-routes.ts); by default the round workflows. */
+  rounds?: RoundDirectory;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -99,7 +102,7 @@ export function createApp(deps: AppDeps): express.Express {
   // ---- What each may do: the matrix, in front of every route ----
   for (const route of ROUTES) {
     if (route.audience !== 'public') app[route.method](route.path, guard(route, deps.authenticator));
-    if (route.calculator) app[route.method](route.path, limits.anonymousCalculations);
+    if (limitedPerAddress(route)) app[route.method](route.path, limits.anonymousCalculations);
   }
 
   const namespace = deps.client.options.namespace;
@@ -125,6 +128,9 @@ export function createApp(deps: AppDeps): express.Express {
       calendarYearSupplied: deps.calendarYearSupplied ?? (async (year) => void (await signalCalendarUpdated(deps.client, year))),
     }),
   );
+
+  // Transparency: the rounds as the public sees them (002 第三十四条).
+  app.use(publicRoutes({ rounds: deps.rounds ?? { list: rounds.list, get: rounds.state } }));
 
   // A known path with a method it does not take: 405 with Allow; any other path: 404.
   app.use(methodNotAllowed(app));

@@ -11,8 +11,9 @@ import { opensRecovery } from '../domain/recovery';
 import { MAX_YUAN } from '../domain/money';
 import { BOUNDED_YUAN_PATTERN, CHARACTERS_PATTERN, DATE_PATTERN, POSITIVE_BOUNDED_YUAN_PATTERN } from '../domain/patterns';
 import { ROLES, type Role } from '../domain/roles';
+import { ROUND_ID_PATTERN } from '../domain/round-public';
 import { PROBLEM_TYPES } from './problem';
-import { ROUTES, type ApplicantScope, type RouteSpec } from './routes';
+import { limitedPerAddress, ROUTES, type ApplicantScope, type RouteSpec } from './routes';
 import { APPLICATION_ID_PATTERN, CalendarDate, CreditCode, IDEMPOTENCY_KEY_PATTERN, PositiveYuan, PROGRAM_ID_PATTERN, Yuan } from './schemas';
 
 type Json = Record<string, unknown>;
@@ -106,6 +107,9 @@ function pathParameter(path: string, name: string): Json {
   if (name === 'id' && path.startsWith('/programs/')) {
     return param('A program of the policy catalog', { type: 'string', pattern: PROGRAM_ID_PATTERN.source, examples: ['dinghu-emergency-major-project'] });
   }
+  if (name === 'id' && /^\/(public\/)?rounds\//.test(path)) {
+    return param('A funding round: `<programId>.<label>`', { type: 'string', pattern: ROUND_ID_PATTERN, examples: ['dinghu-emergency-major-project.2026'] });
+  }
   if (name === 'n') return param(`The ${ORDINAL_OF[before] ?? 'item'}'s number, from 1`, { type: 'integer', minimum: 1, maximum: 999_999 });
   if (name === 'year') return param('A calendar year', { type: 'integer', minimum: 1990, maximum: 2100 });
   throw new Error(`openapi: path parameter :${name} of ${path} is not described`);
@@ -127,7 +131,10 @@ function errorStatuses(route: RouteSpec): number[] {
   const statuses = new Set<number>([500]);
   if (route.body || route.query || route.idempotent || route.path.includes(':year')) statuses.add(400);
   if (!isPublic(route)) [401, 403, 429, 503].forEach((s) => statuses.add(s)); // 503: bearer keys unverifiable
-  if (route.calculator) statuses.add(429);
+  if (limitedPerAddress(route)) statuses.add(429);
+  // A public record reads the rounds (Temporal); a malformed round id is a 400 naming `id`.
+  if (route.publicRecord) statuses.add(503);
+  if (route.publicRecord && route.path.includes(':id')) statuses.add(400);
   if (/:(id|n)\b/.test(route.path)) statuses.add(404); // an unknown year is a 422, not a 404
   if (route.action || route.applicantScope === 'body') statuses.add(409);
   if (route.body) statuses.add(413);
@@ -149,6 +156,7 @@ const SCOPE_SENTENCE: Record<ApplicantScope, string> = {
 function description(route: RouteSpec): string {
   const lines = [`${route.summary}.`];
   if (route.calculator) lines.push('Public calculator (政策计算器): no credential needed; without one, rate-limited per client address (`429` with `Retry-After`).');
+  else if (route.publicRecord) lines.push('Public record (公开, 002 第三十四条): no credential needed; without one, rate-limited per client address (`429` with `Retry-After`).');
   else if (isPublic(route)) lines.push('Public: no credential needed.');
   else lines.push(`**Roles:** ${rolesOf(route).join(', ')}.`);
   if (route.applicantScope) {
@@ -328,6 +336,7 @@ const TAGS: Record<RouteSpec['tag'], string> = {
   'Reference data': 'Working-day calendar, LPR fixings, the policy catalog and calculators',
   Operations: 'Health, readiness, metrics and this contract',
   'Payload codec': 'The remote codec the Temporal Web UI calls to show the encrypted payloads of a workflow decrypted',
+  Transparency: 'Funding rounds in public, without a credential: notices with their SHA-256, allocations, and the spot-check draw anyone recomputes',
 };
 
 const INFO_DESCRIPTION = [

@@ -33,9 +33,10 @@ const memoryStores: RateLimitStores = () => new MemoryStore();
 export const REFUSED_CREDENTIALS_PER_MINUTE = 60;
 
 /**
- * The public calculators (政策计算器: award preview, clawback, working days) answer citizens and
- * firms without a credential: per client address per minute, the next ones are answered 429.
- * A caller with a credential counts against its own budget instead.
+ * The public calculators (政策计算器: award preview, clawback, working days, a round's draw) and
+ * the public records of the rounds (/public) answer citizens and firms without a credential: per
+ * client address per minute, together, the next ones are answered 429. A caller with a credential
+ * counts against its own budget instead.
  */
 export const ANONYMOUS_CALCULATIONS_PER_MINUTE = 30;
 
@@ -59,7 +60,7 @@ export interface RateLimits {
   requests: RequestHandler;
   /** Mount as an error handler after the routes: counts each 401 against its address, and past the limit answers 429 instead. */
   refusedCredentials: ErrorRequestHandler;
-  /** Mount on the public calculators: counts each request without a credential against its address. */
+  /** Mount on the public calculators and records: counts each request without a credential against its address. */
   anonymousCalculations: RequestHandler;
 }
 
@@ -85,7 +86,7 @@ export function rateLimits(options: RateLimitOptions): RateLimits {
   const anonymous = rateLimiter({
     perMinute: ANONYMOUS_CALCULATIONS_PER_MINUTE,
     keyOf: (req) => `anonymous:${addressKey(req)}`,
-    onLimited: limited('calculations without a credential from this address'),
+    onLimited: limited('public requests without a credential from this address'),
     store: stores('anonymous-calculations'),
     logger: options.logger,
   });

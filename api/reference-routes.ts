@@ -1,8 +1,8 @@
 /**
  * Reference data and read-only calculators: the working-day calendar, LPR fixings, the policy
- * catalog, award previews and clawback statements. Staff preview with them; auditors recompute
- * with them; admins maintain calendars and fixings here without a deploy. Every answer that
- * involves a rule says which rule and inputs gave it.
+ * catalog, award previews, clawback statements and a round's spot-check draw. Staff preview with
+ * them; auditors and the public recompute with them; admins maintain calendars and fixings here
+ * without a deploy. Every answer that involves a rule says which rule and inputs gave it.
  */
 import { Router, type Response } from 'express';
 import { z } from 'zod';
@@ -11,13 +11,15 @@ import { shanghaiDate, UnknownCalendarYearError, windowClosesAt, workingDaysFrom
 import { InputError } from '../domain/errors';
 import { clawbackCalculation, type ClawbackCalculationRequest } from '../domain/interest';
 import { firstUnconfirmedDate } from '../domain/lpr';
+import { roundDraw } from '../domain/rounds';
+import { INSPECTION_CITATION } from '../domain/spot-check';
 import { type CalendarStore, InvalidCalendarYearError } from '../lib/calendar-store';
 import type { CatalogStore } from '../lib/catalog-store';
 import type { LprStore } from '../lib/lpr-store';
 import { type AccessLocals, guardedActor } from './access';
 import { Problem, validationProblem } from './problem';
 import { factsSchema } from './program-schemas';
-import { CalendarYearBody, ClawbackCalculationBody, LprFixingBody, WorkingDaysQuery } from './reference-schemas';
+import { CalendarYearBody, ClawbackCalculationBody, LprFixingBody, RoundDrawCalculationBody, WorkingDaysQuery } from './reference-schemas';
 
 export interface ReferenceDeps {
   calendar: CalendarStore;
@@ -153,6 +155,15 @@ export function referenceRoutes(deps: ReferenceDeps): Router {
     } catch (err) {
       throw inputProblem(err);
     }
+  });
+
+  // ---- A round's spot-check draw, recomputed by anyone (001 §（三）4) ----------------------------
+
+  router.post('/calculations/round-draw', (req, res) => {
+    const body = RoundDrawCalculationBody.safeParse(req.body);
+    if (!body.success) throw validationProblem(body.error);
+    const { seed, applications, ...spotCheck } = body.data;
+    res.json(roundDraw(seed, applications, spotCheck, INSPECTION_CITATION));
   });
 
   // ---- Policy catalog -------------------------------------------------------------------------

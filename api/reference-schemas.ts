@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { DAY_COUNTS, RATE_MODES } from '../domain/interest';
 import { ratePercentProblem, TENORS } from '../domain/lpr';
 import { RATE_PERCENT_PATTERN } from '../domain/patterns';
-import { CalendarDate, PositiveYuan } from './schemas';
+import { APPLICATION_ID_PATTERN, CalendarDate, PositiveYuan, Yuan } from './schemas';
 
 export const CalendarYearBody = z
   .object({
@@ -53,3 +53,42 @@ export const ClawbackCalculationBody = z
 
 /** Program facts: values are checked against the program's own fact list (GET /programs/:id). */
 export const FactsBody = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]), { error: 'must be an object of program facts' });
+
+/** A spot-check rate in percent, from 0 to 100, at most four decimals ("5", "5.5"). */
+const SPOT_CHECK_RATE_PATTERN = '^(100(\\.0{1,4})?|[1-9]?[0-9](\\.[0-9]{1,4})?)$';
+
+/**
+ * The round's spot-check draw recomputed by anyone (POST /calculations/round-draw): the seed the
+ * round revealed, its rate and threshold, and its applications with the amount the formula gave.
+ * The seed is hashed exactly as sent (never trimmed). Each application once.
+ */
+export const RoundDrawCalculationBody = z
+  .object({
+    // Characters as JSON Schema counts them (code points), not UTF-16 units.
+    seed: z
+      .string({ error: 'must be the revealed seed, a string' })
+      .refine((seed) => seed.length > 0, 'must not be empty')
+      .refine((seed) => [...seed].length <= 200, 'must be at most 200 characters')
+      .meta({ minLength: 1, maxLength: 200 }),
+    ratePercent: z.string({ error: 'must be a percent as a string, e.g. "5"' }).regex(new RegExp(SPOT_CHECK_RATE_PATTERN), 'must be a percent from 0 to 100 with at most four decimals, e.g. "5"'),
+    threshold: Yuan,
+    inclusive: z.boolean({ error: 'must be true or false (true: an amount equal to the threshold is inspected anyway)' }),
+    applications: z
+      .array(
+        z.object({
+          applicationId: z.string({ error: 'must be an application id' }).regex(APPLICATION_ID_PATTERN, 'must be an application id <programId>.<round>.<creditCode>'),
+          amountByFormula: Yuan,
+        }).strict(),
+        { error: 'must be a list of {applicationId, amountByFormula}' },
+      )
+      .min(1, 'must list at least one application')
+      .max(10000, 'must list at most 10000 applications')
+      .superRefine((applications, ctx) => {
+        const seen = new Set<string>();
+        applications.forEach((a, i) => {
+          if (seen.has(a.applicationId)) ctx.addIssue({ code: 'custom', path: [i, 'applicationId'], message: `lists ${a.applicationId} a second time` });
+          seen.add(a.applicationId);
+        });
+      }),
+  })
+  .strict();

@@ -29,7 +29,7 @@ export interface RouteSpec {
   path: string;
   operationId: string;
   summary: string;
-  tag: 'Applications' | 'Actions' | 'Rounds' | 'Audit' | 'Reference data' | 'Operations' | 'Payload codec';
+  tag: 'Applications' | 'Actions' | 'Rounds' | 'Audit' | 'Reference data' | 'Operations' | 'Payload codec' | 'Transparency';
   audience: Audience;
   applicantScope?: ApplicantScope;
   /** The workflow action this route takes (a key of ACTIONS). */
@@ -46,6 +46,13 @@ export interface RouteSpec {
   readOnly?: boolean;
   /** A public calculator (政策计算器): no credential needed, rate-limited per address without one. */
   calculator?: true;
+  /** A public record (公开, 002 第三十四条): no credential needed, rate-limited per address without one, read from the rounds. */
+  publicRecord?: true;
+}
+
+/** Routes anyone may call without a credential that still count per client address: the calculators and the public records. */
+export function limitedPerAddress(route: RouteSpec): boolean {
+  return route.calculator === true || route.publicRecord === true;
 }
 
 /** Everyone with a credential: staff, auditors, admins and applicant systems. */
@@ -223,4 +230,29 @@ const ROUND_ROUTES: readonly RouteSpec[] = [
   },
 ];
 
-export const ROUTES: readonly RouteSpec[] = [...OPERATIONS_ROUTES, ...APPLICATION_ROUTES, ...ACTION_ROUTES, ...ROUND_ROUTES, ...REFERENCE_ROUTES, ...CODEC_ROUTES];
+/** Transparency (issue 16, 002 第三十四条): each round's notices and allocations, and the recomputation of its spot-check draw. */
+const TRANSPARENCY_ROUTES: readonly RouteSpec[] = [
+  {
+    method: 'get', path: '/public', operationId: 'publicPage', tag: 'Transparency', audience: 'public', publicRecord: true, produces: 'text/html',
+    summary: 'Every funding round\'s notices (each list with its SHA-256) and allocations, as one plain page in Chinese',
+    responses: { 200: 'An HTML page (zh-CN)' },
+  },
+  {
+    method: 'get', path: '/public/rounds', operationId: 'listPublicRounds', tag: 'Transparency', audience: 'public', publicRecord: true,
+    summary: 'The funding rounds: window, budget, totals, status and the SHA-256 of the latest notice',
+    responses: { 200: 'The rounds, newest window first' },
+  },
+  {
+    method: 'get', path: '/public/rounds/:id', operationId: 'getPublicRound', tag: 'Transparency', audience: 'public', publicRecord: true,
+    summary: 'One funding round in public: totals, the spot check (the seed once drawn), every notice with its canonical text and SHA-256, the allocations with their pro rata explanation',
+    responses: { 200: 'The round as the public sees it' },
+  },
+  {
+    method: 'post', path: '/calculations/round-draw', operationId: 'calculateRoundDraw', tag: 'Transparency',
+    summary: 'Recompute a round\'s spot-check draw from its revealed seed and its applications, without touching any round',
+    audience: 'public', calculator: true, readOnly: true, body: reference.RoundDrawCalculationBody,
+    responses: { 200: 'The draw: the ranking by SHA-256, the count and the applications selected' },
+  },
+];
+
+export const ROUTES: readonly RouteSpec[] = [...OPERATIONS_ROUTES, ...APPLICATION_ROUTES, ...ACTION_ROUTES, ...ROUND_ROUTES, ...REFERENCE_ROUTES, ...CODEC_ROUTES, ...TRANSPARENCY_ROUTES];
