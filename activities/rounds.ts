@@ -7,7 +7,8 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { updateEntity } from '../lib/entities';
 import type { ApplicationState } from '../domain/application';
 import type { Grant } from '../domain/caps';
 import { actionBinding, keyedUpdateId } from '../domain/idempotency';
@@ -32,17 +33,13 @@ export function createRoundActivities() {
   return {
     /** Reserves an award within the applicant's annual caps, starting the applicant's year when it is the first. */
     async reserveWithinCaps(input: { ledgerId: string; creditCode: string; year: number; request: ReserveRequest }): Promise<Grant> {
-      const start = new WithStartWorkflowOperation('ledgerWorkflow', {
-        workflowId: input.ledgerId,
-        taskQueue: Context.current().info.taskQueue,
-        args: [{ creditCode: input.creditCode, year: input.year }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      });
-      return client().workflow.executeUpdateWithStart(reserveUpdate, {
-        args: [input.request],
-        startWorkflowOperation: start,
-        updateId: callId('reserve'),
-      });
+      return updateEntity(
+        client(),
+        { type: 'ledgerWorkflow', id: input.ledgerId, taskQueue: Context.current().info.taskQueue, args: [{ creditCode: input.creditCode, year: input.year }] },
+        reserveUpdate,
+        [input.request],
+        callId('reserve'),
+      );
     },
 
     /** A single sign-off's award, within what is left of its round's budget. */

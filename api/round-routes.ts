@@ -8,7 +8,7 @@ import { Router, type Request, type Response } from 'express';
 import type { Client } from '@temporalio/client';
 import { actionBinding, keyedUpdateId } from '../domain/idempotency';
 import { parseRoundId, roundTotals, roundWorkflowId, type RoundState } from '../domain/rounds';
-import { batchSignOffUpdate } from '../workflows/round-messages';
+import { batchSignOffUpdate } from '../workflows/messages';
 import type { AccessLocals } from './access';
 import { Problem, validationProblem } from './problem';
 import { BatchSignOffBody, OpenRoundBody } from './round-schemas';

@@ -8,7 +8,6 @@
 import { randomBytes } from 'node:crypto';
 import {
   type Client,
-  WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowIdReusePolicy,
   WorkflowNotFoundError,
@@ -21,6 +20,7 @@ import { projectKey, type ClaimVerdict, type ProjectClaim, type ProjectDeclarati
 import {
   parseRoundId,
   roundId,
+  ledgerWorkflowId,
   roundWorkflowId,
   seedSha256,
   type RoundCap,
@@ -29,8 +29,8 @@ import {
   type RoundState,
 } from '../domain/rounds';
 import type { Actor } from '../domain/roles';
-import { ledgerWorkflowId } from '../workflows/ledger';
-import { claimUpdate, registerUpdate, releaseClaimSignal, roundStateQuery } from '../workflows/round-messages';
+import { updateEntity } from '../lib/entities';
+import { claimUpdate, registerUpdate, releaseClaimSignal, roundStateQuery } from '../workflows/messages';
 import type { ProgramCatalog } from './filing';
 import { Problem } from './problem';
 import { callTemporal } from './temporal-calls';
@@ -217,13 +217,9 @@ export function roundService(deps: RoundServiceDeps) {
 
     /** The project's entity judges the claim (update-with-start: the first claim starts it). */
     async claimProject(terms: RoundTerms, claim: ProjectClaim): Promise<ClaimVerdict> {
-      const start = new WithStartWorkflowOperation('projectWorkflow', {
-        workflowId: terms.projectId,
-        taskQueue: deps.taskQueue,
-        args: [{ key: terms.projectId }],
-        workflowIdConflictPolicy: 'USE_EXISTING',
-      });
-      return callTemporal(client, () => client.workflow.executeUpdateWithStart(claimUpdate, { args: [claim], startWorkflowOperation: start }));
+      return callTemporal(client, () =>
+        updateEntity(client, { type: 'projectWorkflow', id: terms.projectId, taskQueue: deps.taskQueue, args: [{ key: terms.projectId }] }, claimUpdate, [claim]),
+      );
     },
 
     /** A claim whose application never started goes (best effort; a later claim by the same application replaces it). */

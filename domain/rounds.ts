@@ -42,6 +42,11 @@ export function roundWorkflowId(id: string): string {
   return `round.${id}`;
 }
 
+/** The workflow id of an applicant's year (workflows/ledger.ts), where its annual caps are counted. */
+export function ledgerWorkflowId(creditCode: string, year: number): string {
+  return `ledger.${creditCode}.${year}`;
+}
+
 /** An annual cap a round applies (from the catalog's `annualCaps`, or as the admin set them). */
 export interface RoundCap {
   id: string;

@@ -16,10 +16,6 @@ export interface LedgerInput {
   reservations?: Reservation[];
 }
 
-export function ledgerWorkflowId(creditCode: string, year: number): string {
-  return `ledger.${creditCode}.${year}`;
-}
-
 export async function ledgerWorkflow(input: LedgerInput): Promise<void> {
   const reservations: Reservation[] = [...(input.reservations ?? [])];
   const now = () => new Date().toISOString();

@@ -62,3 +62,6 @@ export const ACTION_UPDATE_ALIASES = Object.fromEntries(
  * resume at once (they also look again by themselves once a day).
  */
 export const calendarUpdatedSignal = defineSignal<[{ year: number }]>('calendarUpdated');
+
+/** The messages of the round, the applicant's year and the project (issue 16). */
+export * from './round-messages';

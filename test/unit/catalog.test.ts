@@ -432,12 +432,13 @@ describe('qianhai-retail-growth (002 第十六条): sales ≥ 2亿 and growth �
     assert.match(r.reason ?? '', /salesGrowthPercent must be a decimal string/);
   });
 
-  it('records the 前海 annual caps for cross-application checks', () => {
+  it('records the 前海 annual caps for cross-application checks, with the merchant cap of 第六条 (a retailer is a 第三章 merchant)', () => {
     assert.deepEqual(
       program(id).annualCaps.map((c) => [c.id, c.scope, c.amount]),
       [
         ['program-300wan', 'applicant-per-program', '3000000.00'],
         ['policy-3000wan', 'applicant-per-policy', '30000000.00'],
+        ['merchant-300wan', 'applicant-per-policy', '3000000.00'],
       ],
     );
   });

@@ -12,6 +12,7 @@ import { receiveRoundNotice, reserveRoundAward } from './round-award';
 export async function publicNotice(app: Application): Promise<boolean> {
   // Filed into a round: the award within the annual caps (and a single round's budget) first.
   if (app.state.roundTerms) await reserveRoundAward(app);
+  if (app.ended()) return false;
   if (!(await publish(app))) return false;
   for (;;) {
     const notice = app.state.notice!;

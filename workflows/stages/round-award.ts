@@ -12,6 +12,7 @@
 import { getExternalWorkflowHandle, log, setHandler } from '@temporalio/workflow';
 import { ENGINE, type RoundDrawResult } from '../../domain/application';
 import { compareYuan } from '../../domain/money';
+import { cutReason } from '../../domain/caps';
 import { INSPECTION_CITATION } from '../../domain/spot-check';
 import { reads } from '../activities';
 import type { Application } from '../machinery';
@@ -76,6 +77,10 @@ export async function reserveRoundAward(app: Application): Promise<void> {
   s.roundAward!.caps = grant;
   if (grant.cuts.length) cut(app, grant.granted, `annual caps (002 第六条): ${grant.cuts.map((c) => `${c.description} leaves ${c.room}`).join('; ')}`, { grant });
   app.record({ actor: ENGINE, action: 'caps-checked', details: { requested: grant.requested, granted: grant.granted, checked: grant.checked } });
+  if (compareYuan(grant.granted, '0.00') === 0) {
+    app.end('rejected', ENGINE, 'caps-checked', `the applicant's annual caps leave nothing for this award: ${cutReason(grant) ?? ''}`, { grant });
+    return;
+  }
 
   if (terms.signOff === 'single') {
     const allocation = await reads.allocateInRound({
@@ -85,6 +90,7 @@ export async function reserveRoundAward(app: Application): Promise<void> {
     if (compareYuan(allocation.allocated, s.award.approved!) < 0) {
       cut(app, allocation.allocated, `round ${terms.id}'s budget (002 第五条): ${allocation.changes.at(-1)?.why ?? ''}`, { allocation });
       tellLedger(app, allocation.allocated, 'cut to the round budget');
+      if (compareYuan(allocation.allocated, '0.00') === 0) app.end('rejected', ENGINE, 'allocated', `round ${terms.id}'s budget is spent`, { allocation });
     }
   }
   app.changed();
