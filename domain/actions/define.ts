@@ -40,6 +40,11 @@ export interface ActionDefinition<R extends ActionRequest> {
    * `Idempotency-Key` (the API answers `428` without one), so a retry can never record it twice.
    */
   movesMoney?: true;
+  /**
+   * Fields of the request the engine itself adds, never part of the HTTP body (the executive
+   * meeting a round applies as a sign-off): the workflow checks them in `refuse`, not with `body`.
+   */
+  engineFields?: readonly string[];
   /** The body of `POST /applications/:id/<path>`: the request without the actor and `n`. */
   body: z.ZodType<BodyOf<R>>;
   /** Why the action is refused beyond role and stage (checked by the workflow's validator); null: accepted. */

@@ -114,6 +114,7 @@ export function refusalOf(
   if (byTable) return byTable;
   // The body, by the same schema the API validates it with: the request without the actor and `n`.
   const { actor: _actor, n: _n, ...body } = request;
+  for (const field of ACTIONS[action].engineFields ?? []) delete body[field];
   const parsed = ACTIONS[action].body.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -3,6 +3,7 @@
  */
 import type { z } from 'zod';
 import type { ApplicationState } from '../application';
+import { isCalendarDate } from '../calendar';
 import { compareYuan, type Yuan } from '../money';
 import { invalid, separation, amountProblem, first, conflict } from './rules';
 import { oneOf, body, PositiveYuan, comment, reason, amountOnlyWhen, type BodyOf } from './body-parts';
@@ -35,12 +36,17 @@ export default defineAction<SignOffRequest>({
   roles: ['approver'],
   stages: ['sign-off'],
   body: SignOffBody,
+  engineFields: ['meeting'],
   refuse: (s: ApplicationState, r: SignOffRequest) =>
     first(
       // A round run by the executive meeting is signed off as one list (issue 16).
       () =>
         s.roundTerms?.signOff === 'batch' && !r.meeting
           ? conflict(`round ${s.roundTerms.id} is decided by the executive meeting as one list: POST /rounds/${s.roundTerms.id}/sign-off`)
+          : null,
+      () =>
+        r.meeting !== undefined && !(typeof r.meeting?.reference === 'string' && r.meeting.reference.trim() && isCalendarDate(r.meeting.date) && Number.isInteger(r.meeting.batch))
+          ? invalid('meeting must name its reference, its date and the round\'s batch')
           : null,
       () =>
         r.meeting && r.meeting.round !== s.roundTerms?.id
