@@ -29,10 +29,11 @@ function request(programId: string, amount: Yuan, applicationId = `${programId}.
 }
 
 describe('the 前海 caps in the catalog', () => {
-  it('3000万 per applicant under the policy, 300万 per retailer, 600万 per enterprise for 仓储', () => {
+  it('3000万 per applicant under the policy, 300万 per retailer, a merchant 300万 under the whole policy, 600万 per enterprise for 仓储', () => {
     assert.deepEqual(retailCaps.map((c) => [c.id, c.scope, c.amount]), [
       ['program-300wan', 'applicant-per-program', wan('300')],
       ['policy-3000wan', 'applicant-per-policy', wan('3000')],
+      ['merchant-300wan', 'applicant-per-policy', wan('300')],
     ]);
     assert.deepEqual(warehouseCaps.map((c) => [c.id, c.scope, c.amount]), [
       ['program-600wan', 'applicant-per-program', wan('600')],
@@ -83,10 +84,13 @@ describe('grant within caps, hand-computed', () => {
     assert.deepEqual(g.cuts.map((c) => c.capId), ['policy-3000wan']);
   });
 
-  it('a retailer already holding 300万 of retail gets nothing more from retail, with the program cap named', () => {
+  it('a retailer already holding 300万 of retail gets nothing more from retail, with the program cap and the merchant cap named', () => {
     const g = grantWithinCaps(held, request(RETAIL, wan('120')), retailCaps);
     assert.equal(g.granted, '0.00');
-    assert.deepEqual(g.cuts.map((c) => [c.capId, c.heldByOthers, c.room]), [['program-300wan', wan('300'), '0.00']]);
+    assert.deepEqual(g.cuts.map((c) => [c.capId, c.heldByOthers, c.room]), [
+      ['program-300wan', wan('300'), '0.00'],
+      ['merchant-300wan', wan('2500'), '0.00'],
+    ]);
     assert.match(cutReason(g)!, /At most 300万元 per retailer a year/);
   });
 

@@ -38,13 +38,15 @@ const VALID: Record<string, string[]> = {
 };
 
 describe('per-program schemas generated from the catalog', () => {
-  it('the filing body has one variant per program, told apart by a constant programId', () => {
+  it('the filing body has one variant per program, told apart by a constant programId, naming its round and (per project or product) its project', () => {
     const schema = jsonOf(filingBodyFor(programs));
     assert.equal(schema.oneOf.length, programs.length);
     for (const program of programs) {
       const variant = schema.oneOf.find((v: Json) => v.properties.programId.const === program.id);
       assert.ok(variant, program.id);
-      assert.deepEqual(variant.required, ['programId', 'applicant', 'facts']);
+      // A program that awards per project or product takes one application per project: it must be named.
+      assert.deepEqual(variant.required, program.support.per === 'applicant' ? ['programId', 'applicant', 'facts'] : ['programId', 'applicant', 'project', 'facts']);
+      assert.ok(variant.properties.roundId, 'a filing may name its round');
       assert.equal(variant.additionalProperties, false);
       assert.deepEqual(Object.keys(variant.properties.facts.properties).sort(), program.facts.map((f) => f.name).sort());
       assert.deepEqual([...(variant.properties.facts.required ?? [])].sort(), program.facts.filter((f) => f.required).map((f) => f.name).sort());
