@@ -50,7 +50,6 @@ import {
   roundNoticeSignal,
   roundStateQuery,
   type BatchSignOffRequest,
-  type EntryChange,
   type RoundNoticeMessage,
 } from './round-messages';
 
@@ -71,7 +70,7 @@ export async function roundWorkflow(input: RoundInput): Promise<RoundState> {
   const { definition } = input;
   const state: RoundState = { definition, program: input.program, status: 'open', entries: [], draw: null, batches: [], allocations: [], notices: [], trail: [] };
   const keys: Record<string, string> = {};
-  const changes: EntryChange[] = [];
+  const corrections: NoticeEntry[] = [];
   let busy = 0;
   const now = () => new Date().toISOString();
   const record = (actor: string, action: string, details?: Record<string, unknown>) =>
@@ -208,8 +207,20 @@ export async function roundWorkflow(input: RoundInput): Promise<RoundState> {
     },
   );
 
+  // A reduction is applied at once; a 'batch' round notices the changed entries again (below).
   setHandler(entryChangedSignal, (change) => {
-    changes.push(change);
+    const a = state.allocations.find((x) => x.applicationId === change.applicationId && x.status !== 'removed');
+    if (!a) return;
+    const amount = change.amount ?? '0.00';
+    if (compareYuan(amount, a.allocated) >= 0 && change.amount !== null) {
+      record(ENGINE.id, 'increase-refused', { applicationId: a.applicationId, allocated: a.allocated, asked: amount, why: 'an award grows only by a new decision' });
+      return;
+    }
+    a.allocated = parseYuan(amount).toFixed(2);
+    a.status = change.amount === null ? 'removed' : 'reduced';
+    a.changes.push({ at: now(), amount: a.allocated, why: change.why });
+    record(ENGINE.id, a.status, { applicationId: a.applicationId, allocated: a.allocated, why: change.why });
+    if (definition.signOff === 'batch') corrections.push({ applicationId: a.applicationId, applicant: a.applicant, programId: a.programId, amount: a.allocated, change: change.why });
   });
 
   /** Publishes a notice for `entries`; each listed application is told its amount and window. */
@@ -284,25 +295,10 @@ export async function roundWorkflow(input: RoundInput): Promise<RoundState> {
     });
   }
 
-  // 3–4. Decisions arrive as updates; reductions are noticed again as they come.
+  // 3–4. Decisions arrive as updates; a 'batch' round notices reductions again as they come (a
+  // 'single' round's applications notice their own).
   for (;;) {
-    await condition(() => changes.length > 0 && busy === 0);
-    const batch = changes.splice(0);
-    const corrected: NoticeEntry[] = [];
-    for (const change of batch) {
-      const a = state.allocations.find((x) => x.applicationId === change.applicationId && x.status !== 'removed');
-      if (!a) continue;
-      const amount = change.amount ?? '0.00';
-      if (compareYuan(amount, a.allocated) >= 0) {
-        record(ENGINE.id, 'increase-refused', { applicationId: a.applicationId, allocated: a.allocated, asked: amount, why: 'an award grows only by a new decision' });
-        continue;
-      }
-      a.allocated = parseYuan(amount).toFixed(2);
-      a.status = change.amount === null ? 'removed' : 'reduced';
-      a.changes.push({ at: now(), amount: a.allocated, why: change.why });
-      corrected.push({ applicationId: a.applicationId, applicant: a.applicant, programId: a.programId, amount: a.allocated, change: change.why });
-    }
-    // A 'single' round's applications notice their own reductions; a 'batch' round notices its list again.
-    if (corrected.length && definition.signOff === 'batch') await publish('correction', corrected, () => null);
+    await condition(() => corrections.length > 0 && busy === 0);
+    await publish('correction', corrections.splice(0), () => null);
   }
 }
