@@ -63,5 +63,15 @@ export const ACTION_UPDATE_ALIASES = Object.fromEntries(
  */
 export const calendarUpdatedSignal = defineSignal<[{ year: number }]>('calendarUpdated');
 
-/** The messages of the round, the applicant's year and the project (issue 16). */
-export * from './round-messages';
+/** The messages of the round, the applicant's year and the project that callers send (issue 16; workflows/round-messages.ts). */
+export {
+  allocateUpdate,
+  batchSignOffUpdate,
+  claimUpdate,
+  entryChangedSignal,
+  ledgerQuery,
+  registerUpdate,
+  releaseClaimSignal,
+  reserveUpdate,
+  roundStateQuery,
+} from './round-messages';
