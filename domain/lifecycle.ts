@@ -72,7 +72,9 @@ export function pendingOf(state: ApplicationState, today: string): PendingItem[]
       // Between the materials and the start of the review clock there is no review state yet.
       const review = state.review;
       const due = review?.clock.dueAt ?? null;
+      const draw = state.inspection?.roundDraw;
       if (state.stage === 'inspection') items.push({ role: 'inspector', action: 'inspection', path: 'inspection', dueAt: due });
+      else if (draw?.status === 'pending') items.push({ role: 'reviewer', action: 'recommendation', path: null, dueAt: due, reason: `recommend after round ${draw.roundId} draws its spot check, when its window closes` });
       else items.push({ role: 'reviewer', action: 'recommendation', path: 'recommendation', dueAt: due });
       if (review && review.escalatedFor === due) {
         items.push({
@@ -86,7 +88,10 @@ export function pendingOf(state: ApplicationState, today: string): PendingItem[]
       break;
     }
     case 'sign-off':
-      items.push({ role: 'approver', action: 'sign-off', path: 'sign-off', dueAt: null });
+      // A round run by the executive meeting is signed off as one list, on the round.
+      if (state.roundTerms?.signOff === 'batch') {
+        items.push({ role: 'approver', action: 'sign-off', path: `/rounds/${state.roundTerms.id}/sign-off`, dueAt: null, reason: `decided by the executive meeting with the rest of round ${state.roundTerms.id}` });
+      } else items.push({ role: 'approver', action: 'sign-off', path: 'sign-off', dueAt: null });
       break;
     case 'public-notice':
       for (const o of state.notice?.objections ?? []) {

@@ -224,6 +224,9 @@ describe('funding rounds over HTTP, on the time-skipping server: budget, pro rat
       assert.equal(s.inspection.why, 'round-draw');
       assert.equal(s.inspection.roundDraw.status, 'pending');
       assert.equal(s.inspection.roundDraw.roundId, rounds.retail);
+      const item = s.pending.find((p: any) => p.action === 'recommendation');
+      assert.equal(item.path, null, 'nothing to call before the draw');
+      assert.match(item.reason, /draws its spot check/);
     }
     const early = await engine.http('POST', `/applications/${retailIds[1]}/recommendation`, 'reviewer', { decision: 'approve', amount: '1.00', reason: '提前推荐' }, { 'Idempotency-Key': key() });
     assert.equal(early.status, 409, JSON.stringify(early.body));
@@ -295,6 +298,8 @@ describe('funding rounds over HTTP, on the time-skipping server: budget, pro rat
   step('the retail meeting decides the list in one act: one returned, retailer 1 cut by the merchant cap, the rest scaled pro rata to the budget exactly', async () => {
     const recommended: Record<string, string> = {};
     for (const id of retailIds) recommended[id] = (await toSignOff(id)).award.recommended;
+    const atSignOff = await app(retailIds[1]!);
+    assert.equal(atSignOff.pending.find((p: any) => p.action === 'sign-off').path, `/rounds/${rounds.retail}/sign-off`);
     const returned = retailIds[RETAILERS - 1]!;
     const decisions = retailIds.map((id) =>
       id === returned ? { applicationId: id, decision: 'return', reason: '材料需补充核实' } : { applicationId: id, decision: 'approve', amount: recommended[id] },
