@@ -98,6 +98,8 @@ export interface RoundEntry {
   /** What the program's formula gives for the filed facts: decides whether it is below the inspection threshold. */
   amountByFormula: Yuan;
   filedAt: string;
+  /** Set when the application ended before any money was paid (withdrawn, rejected, lapsed): it takes no part in a later draw. */
+  ended?: { at: string; why: string };
 }
 
 /** One application's place in the draw. */

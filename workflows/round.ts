@@ -22,6 +22,7 @@ import {
   log,
   setHandler,
   sleep,
+  type SignalDefinition,
 } from '@temporalio/workflow';
 import { ENGINE } from '../domain/application';
 import { shanghaiDate, addCalendarDays } from '../domain/calendar';
@@ -40,6 +41,7 @@ import {
   type RoundDefinition,
   type RoundState,
 } from '../domain/rounds';
+import { INSPECTION_CITATION } from '../domain/spot-check';
 import { effects, reads } from './activities';
 import {
   allocateUpdate,
@@ -209,6 +211,8 @@ export async function roundWorkflow(input: RoundInput): Promise<RoundState> {
 
   // A reduction is applied at once; a 'batch' round notices the changed entries again (below).
   setHandler(entryChangedSignal, (change) => {
+    const entry = state.entries.find((e) => e.applicationId === change.applicationId);
+    if (entry && change.amount === null && !entry.ended) entry.ended = { at: now(), why: change.why };
     const a = state.allocations.find((x) => x.applicationId === change.applicationId && x.status !== 'removed');
     if (!a) return;
     const amount = change.amount ?? '0.00';
@@ -264,9 +268,9 @@ export async function roundWorkflow(input: RoundInput): Promise<RoundState> {
   }
 
   /** Signals an application; one that no longer runs is recorded, not fatal to the round. */
-  async function tell<A>(applicationId: string, signal: Parameters<ReturnType<typeof getExternalWorkflowHandle>['signal']>[0], arg: A): Promise<void> {
+  async function tell<A>(applicationId: string, signal: SignalDefinition<[A]>, arg: A): Promise<void> {
     try {
-      await getExternalWorkflowHandle(applicationId).signal(signal as never, arg as never);
+      await getExternalWorkflowHandle(applicationId).signal(signal, arg);
     } catch (err) {
       record(ENGINE.id, 'application-not-told', { applicationId, problem: (err as Error).message });
       log.warn('application not told', { round: definition.id, applicationId, problem: (err as Error).message });
@@ -278,7 +282,8 @@ export async function roundWorkflow(input: RoundInput): Promise<RoundState> {
   if (untilClose > 0) await sleep(untilClose, { summary: `the end of round ${definition.id}'s window (${definition.window.closes})` });
   state.status = 'closed';
   record(ENGINE.id, 'window-closed', { closes: definition.window.closes, applications: state.entries.length });
-  const draw = roundDraw(input.seed, state.entries, definition.spotCheck, '001_952e377b9ed2fef7.txt 四（三）申报程序 4.受理审批');
+  // Applications that already ended (withdrawn, rejected at the preliminary record) take no part.
+  const draw = roundDraw(input.seed, state.entries.filter((e) => !e.ended), definition.spotCheck, INSPECTION_CITATION);
   state.draw = draw;
   record(ENGINE.id, 'spot-check-drawn', { seedSha256: draw.seedSha256, eligible: draw.ranking.length, count: draw.count, selected: draw.selected });
   for (const [i, ranked] of draw.ranking.entries()) {

@@ -1,6 +1,6 @@
 /** Step 5: the public notice 公示 and its objections. */
 import { effects } from '../activities';
-import { ENGINE } from '../../domain/application';
+import { ENGINE, type NoticeState } from '../../domain/application';
 import { Application, deadline } from '../machinery';
 import { receiveRoundNotice, reserveRoundAward } from './round-award';
 
@@ -52,23 +52,9 @@ async function publish(app: Application): Promise<boolean> {
   // window counted from the day after the sign-off would include days before publication.
   while (window && window.from !== app.tomorrow()) window = await app.workingDays(app.tomorrow(), workingDays, 'the public-notice window');
   if (!window) return false;
-  const previous = app.state.notice;
-  const publication = (previous?.publication ?? 0) + 1;
   const amount = app.state.award.approved!;
   const publishedOn = app.today();
-  app.state.notice = {
-    publication,
-    publishedOn,
-    lastDay: window.lastDay,
-    days: window.days,
-    closesAt: window.closesAt,
-    amount,
-    closed: false,
-    objections: previous?.objections ?? [],
-    previous: previous
-      ? [...previous.previous, { publication: previous.publication, publishedOn: previous.publishedOn, lastDay: previous.lastDay, days: previous.days, amount: previous.amount }]
-      : [],
-  };
+  const { publication } = noticeAgain(app, { publishedOn, lastDay: window.lastDay, days: window.days, closesAt: window.closesAt });
   await app.effect('publishNotice', () => effects.publishNotice({
     applicationId: app.state.id,
     idempotencyKey: `${app.state.id}:notice:${publication}`,
@@ -102,21 +88,7 @@ async function publish(app: Application): Promise<boolean> {
 async function publishedOnRoundList(app: Application): Promise<boolean> {
   const message = await receiveRoundNotice(app);
   if (!message) return false;
-  const previous = app.state.notice;
-  const publication = (previous?.publication ?? 0) + 1;
-  app.state.notice = {
-    publication,
-    publishedOn: message.publishedOn,
-    lastDay: message.lastDay,
-    days: message.days,
-    closesAt: message.closesAt,
-    amount: app.state.award.approved!,
-    closed: false,
-    objections: previous?.objections ?? [],
-    previous: previous
-      ? [...previous.previous, { publication: previous.publication, publishedOn: previous.publishedOn, lastDay: previous.lastDay, days: previous.days, amount: previous.amount }]
-      : [],
-  };
+  const { publication } = noticeAgain(app, { publishedOn: message.publishedOn, lastDay: message.lastDay, days: message.days, closesAt: message.closesAt });
   app.record({
     actor: ENGINE,
     action: 'notice-published',
@@ -132,4 +104,20 @@ async function publishedOnRoundList(app: Application): Promise<boolean> {
   });
   app.changed();
   return !app.ended();
+}
+
+/** The application's next publication of its award: the earlier ones kept, the objections carried on. */
+function noticeAgain(app: Application, window: { publishedOn: string; lastDay: string; days: string[]; closesAt: string }): NoticeState {
+  const previous = app.state.notice;
+  app.state.notice = {
+    publication: (previous?.publication ?? 0) + 1,
+    ...window,
+    amount: app.state.award.approved!,
+    closed: false,
+    objections: previous?.objections ?? [],
+    previous: previous
+      ? [...previous.previous, { publication: previous.publication, publishedOn: previous.publishedOn, lastDay: previous.lastDay, days: previous.days, amount: previous.amount }]
+      : [],
+  };
+  return app.state.notice;
 }

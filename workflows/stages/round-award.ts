@@ -166,7 +166,8 @@ export async function releaseRoundHolds(app: Application): Promise<void> {
   const terms = s.roundTerms;
   if (!terms || !app.ended() || s.tranches.some((t) => t.paidOn !== null)) return;
   const why = `${s.stage}: ${s.outcome?.reason ?? ''}`.trim();
-  if (s.roundAward?.notice || (terms.signOff === 'single' && s.roundAward?.caps)) await tellRound(app, { applicationId: s.id, amount: null, why });
+  // The round takes it off its list (noticed again as removed), or out of its draw when not drawn yet.
+  await tellRound(app, { applicationId: s.id, amount: null, why });
   if (s.roundAward?.caps) {
     await signalQuietly(app, terms.ledgerId, () =>
       getExternalWorkflowHandle(terms.ledgerId).signal(adjustReservationSignal, { applicationId: s.id, amount: '0.00', why }),
