@@ -5,6 +5,8 @@
  */
 import { defaultPayloadConverter } from '@temporalio/common';
 import { ENGINE, type ApplicationState } from '../domain/application';
+import type { Grant } from '../domain/caps';
+import type { Allocation } from '../domain/rounds';
 import type { StateView } from '../domain/outcome';
 import type { LprTable } from '../domain/lpr';
 import type { AwardEvaluation, ScheduleLine } from '../domain/catalog';
@@ -195,6 +197,22 @@ export function activityView(type: string, input: unknown, result: unknown): Act
       lines.forEach((l, k) => (amounts[`tranche ${k + 1}`] = l.amount));
       const list = lines.map((l, k) => `${k + 1}. ${l.milestone} ${l.amount}`).join('; ');
       return { summary: `fixed the payment schedule for ${String(i.approved)} yuan${list ? `: ${list}` : ''}`, amounts: orNone(amounts) };
+    }
+    case 'reserveWithinCaps': {
+      const r = result as Grant | undefined;
+      const request = rec(rec(i.request).reservation);
+      const cuts = r?.cuts.length ? `, cut by ${r.cuts.map((c) => `${c.capId} (room ${c.room})`).join(', ')}` : '';
+      return {
+        summary: `reserved ${String(request.amount)} yuan within ${String(i.creditCode)}'s annual caps for ${String(i.year)}${r ? `: ${r.granted} granted${cuts}` : ''}`,
+        amounts: orNone({ requested: String(request.amount), ...(r ? { granted: r.granted } : {}) }),
+      };
+    }
+    case 'allocateInRound': {
+      const r = result as Allocation | undefined;
+      return {
+        summary: `asked round ${String(i.roundId)} for ${String(rec(i.request).amount)} yuan of its budget${r ? `: ${r.allocated} allocated` : ''}`,
+        amounts: orNone({ requested: String(rec(i.request).amount), ...(r ? { allocated: r.allocated } : {}) }),
+      };
     }
     case 'lprTable': {
       const r = result as LprTable | undefined;

@@ -348,6 +348,13 @@ describe('funding rounds over HTTP, on the time-skipping server: budget, pro rat
     }
     const xState = await app(retailIds[0]!);
     assert.equal(xState.roundAward.caps.cuts[0].capId, 'merchant-300wan');
+    // The auditor reads the cut with its reason in the application's audit, and the reservation,
+    // the round's draw and notice in its history.
+    assert.match(xState.audit.find((a: any) => a.action === 'award-cut').comment, /merchant/);
+    const history = await engine.http('GET', `/applications/${retailIds[0]}/history`, 'auditor');
+    ok(history, 'GET history');
+    const text = JSON.stringify(history.body);
+    for (const word of ['merchant-300wan', 'roundNotice', 'roundDraw']) assert.ok(text.includes(word), `the trail names ${word}`);
   });
 
   step('one notice lists the round with its SHA-256 over the canonical form; an upheld objection reduces one entry, noticed again', async () => {
