@@ -65,7 +65,10 @@ export function roundRoutes(deps: RoundRouteDeps): Router {
   router.post('/rounds', async (req, res: Response<unknown, AccessLocals>) => {
     const body = OpenRoundBody.safeParse(req.body);
     if (!body.success) throw validationProblem(body.error);
-    const state = await deps.rounds.open(body.data, res.locals.actor!);
+    const key = idempotencyKeyOf(req);
+    const { state, replayed } = await deps.rounds.open(body.data, res.locals.actor!, key);
+    if (replayed) res.setHeader('Idempotent-Replayed', 'true');
+    if (key !== undefined) res.setHeader('Idempotency-Key', key);
     res.status(201).location(`/rounds/${encodeURIComponent(state.definition.id)}`).json(roundView(state));
   });
 

@@ -15,6 +15,7 @@ import {
 import type { RoundTerms } from '../domain/application';
 import { defaultRoundWindow, roundWindowProblems, type Program } from '../domain/catalog';
 import { shanghaiDate, UnknownCalendarYearError, windowClosesAt, type CalendarData } from '../domain/calendar';
+import { canonicalJson, sha256Hex } from '../domain/idempotency';
 import { compareYuan } from '../domain/money';
 import { projectKey, type ClaimVerdict, type ProjectClaim, type ProjectDeclaration } from '../domain/projects';
 import {
@@ -54,6 +55,13 @@ export interface RoundServiceDeps {
   clock: () => Date;
 }
 
+/** What the memo of a round remembers of the request that opened it: hashes only. */
+interface OpeningMemo {
+  keyHash: string;
+  bodyHash: string;
+}
+const OPENING_MEMO = 'opening';
+
 /** What a round was opened with and never changes: its definition and the program it pins. */
 interface Pinned {
   definition: RoundDefinition;
@@ -73,6 +81,11 @@ export function roundService(deps: RoundServiceDeps) {
       if (err instanceof WorkflowNotFoundError) return undefined;
       throw err;
     }
+  }
+
+  async function openingMemo(id: string): Promise<OpeningMemo | undefined> {
+    const description = await callTemporal(client, () => client.workflow.getHandle(roundWorkflowId(id)).describe());
+    return description.memo?.[OPENING_MEMO] as OpeningMemo | undefined;
   }
 
   async function pinnedRound(id: string): Promise<Pinned | undefined> {
@@ -107,7 +120,7 @@ export function roundService(deps: RoundServiceDeps) {
     },
 
     /** POST /rounds: a round entity workflow, from the catalog's defaults and the admin's choices. */
-    async open(body: OpenRoundBody, actor: Actor): Promise<RoundState> {
+    async open(body: OpenRoundBody, actor: Actor, key?: string): Promise<{ state: RoundState; replayed: boolean }> {
       const program = deps.catalog.getProgram(body.programId);
       if (!program) throw new Problem('validation', `There is no program ${body.programId}`, { errors: [{ field: 'programId', reason: 'is not a program in the catalog (GET /programs lists them)' }] });
       const today = shanghaiDate(deps.clock().getTime());
@@ -133,6 +146,8 @@ export function roundService(deps: RoundServiceDeps) {
       const label = body.label ?? (program.filingWindow.kind === 'monthly' && !body.window ? window.opens.slice(0, 7) : String(year));
       const id = roundId(program.id, label);
       const seed = randomBytes(32).toString('hex');
+      // One key, one action: the round remembers the key (hashed with the caller) and the body it was opened with.
+      const memo: OpeningMemo | undefined = key === undefined ? undefined : { keyHash: sha256Hex(`${actor.id}\n${key}`), bodyHash: sha256Hex(canonicalJson(body)) };
       const definition: RoundDefinition = {
         id,
         programId: program.id,
@@ -167,15 +182,25 @@ export function roundService(deps: RoundServiceDeps) {
             taskQueue: deps.taskQueue,
             args: [{ definition, program, seed }],
             workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+            ...(memo ? { memo: { [OPENING_MEMO]: memo } } : {}),
           }),
         );
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) {
+          const earlier = memo ? await openingMemo(id) : undefined;
+          if (earlier && memo && earlier.keyHash === memo.keyHash) {
+            if (earlier.bodyHash !== memo.bodyHash) {
+              throw new Problem('unprocessable', 'This Idempotency-Key was used before with another body; use a new key to open another round', {
+                errors: [{ field: 'Idempotency-Key', reason: 'was used before with another body' }],
+              });
+            }
+            return { state: (await state(id))!, replayed: true };
+          }
           throw new Problem('conflict', `Round ${id} was opened before; open another with its own label`, { existingId: id, errors: [{ field: 'label', reason: `${label} is taken for ${program.id}` }] });
         }
         throw err;
       }
-      return (await state(id))!;
+      return { state: (await state(id))!, replayed: false };
     },
 
     /**

@@ -211,7 +211,7 @@ const CODEC_ROUTES: readonly RouteSpec[] = [
 /** Rounds (issue 16): the money across applications. */
 const ROUND_ROUTES: readonly RouteSpec[] = [
   {
-    method: 'post', path: '/rounds', operationId: 'openRound', tag: 'Rounds', audience: ['admin'], body: rounds.OpenRoundBody,
+    method: 'post', path: '/rounds', operationId: 'openRound', tag: 'Rounds', audience: ['admin'], body: rounds.OpenRoundBody, idempotent: true,
     summary: 'Open a funding round for a program: its window (Asia/Shanghai), budget, caps and sign-off; the catalog gives the defaults. The SHA-256 of its spot-check seed is published at once',
     responses: { 201: 'The round as opened' },
   },

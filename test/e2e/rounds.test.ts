@@ -180,6 +180,17 @@ describe('funding rounds over HTTP, on the time-skipping server: budget, pro rat
 
     const again = await engine.http('POST', '/rounds', 'admin', { programId: RETAIL, label: `${year}-retail`, budget: BUDGET, window });
     assert.equal(again.status, 409, JSON.stringify(again.body));
+    // One key, one action: a retry of an opening gets the first answer; the key with another body is refused.
+    const majorKey = key();
+    const opening = { programId: MAJOR, label: `${year}-keyed`, budget: '1000000.00', window };
+    const first = await engine.http('POST', '/rounds', 'admin', opening, { 'Idempotency-Key': majorKey });
+    ok(first, 'a keyed opening', 201);
+    const retried = await engine.http('POST', '/rounds', 'admin', opening, { 'Idempotency-Key': majorKey });
+    ok(retried, 'the retried opening', 201);
+    assert.equal(retried.headers.get('idempotent-replayed'), 'true');
+    assert.equal(retried.body.definition.spotCheck.seedSha256, first.body.definition.spotCheck.seedSha256);
+    const otherBody = await engine.http('POST', '/rounds', 'admin', { ...opening, budget: '2000000.00' }, { 'Idempotency-Key': majorKey });
+    assert.equal(otherBody.status, 422, JSON.stringify(otherBody.body));
     const r = await round(rounds.retail);
     assert.equal(r.definition.signOff, 'batch');
     assert.deepEqual(r.definition.caps.map((c: any) => c.id), ['program-300wan', 'policy-3000wan', 'merchant-300wan']);
