@@ -25,6 +25,7 @@ const DAY = 86_400_000;
 const RETAIL = 'qianhai-retail-growth';
 const WAREHOUSE = 'qianhai-warehouse-smart-upgrade';
 const MAJOR = 'jianghai-major-project';
+const DINGHU = 'dinghu-emergency-major-project';
 const RETAILERS = 20;
 const BUDGET = '3000000.00';
 /** Applicant numbers: retailer n is 6000 + n; the warehouse of retailer 1; the double dipper; the racer. */
@@ -51,7 +52,7 @@ describe('funding rounds over HTTP, on the time-skipping server: budget, pro rat
   let engine: TimeSkippingEngine;
   let year = 0;
   let today = '';
-  const rounds: Record<'retail' | 'warehouse' | 'single' | 'major', string> = { retail: '', warehouse: '', single: '', major: '' };
+  const rounds: Record<'retail' | 'warehouse' | 'single' | 'major' | 'dinghu', string> = { retail: '', warehouse: '', single: '', major: '', dinghu: '' };
   const retailIds: string[] = [];
   let xWarehouse = '';
   const racerIds: string[] = [];
@@ -176,6 +177,7 @@ describe('funding rounds over HTTP, on the time-skipping server: budget, pro rat
     rounds.warehouse = await open({ programId: WAREHOUSE, label: `${year}-wh`, budget: '50000000.00', window });
     rounds.single = await open({ programId: WAREHOUSE, label: `${year}-single`, budget: '50000000.00', window, signOff: 'single' });
     rounds.major = await open({ programId: MAJOR, label: `${year}-major`, budget: '50000000.00', window });
+    rounds.dinghu = await open({ programId: DINGHU, label: `${year}-dh`, budget: '500000000.00', window });
     assert.equal(rounds.retail, `${RETAIL}.${year}-retail`);
 
     const again = await engine.http('POST', '/rounds', 'admin', { programId: RETAIL, label: `${year}-retail`, budget: BUDGET, window });
@@ -223,6 +225,11 @@ describe('funding rounds over HTTP, on the time-skipping server: budget, pro rat
     assert.match(dip.body.rule, /第三十六条/);
     assert.equal(dip.body.others[0].applicationId, major);
     assert.equal(dip.body.errors[0].field, 'project.code');
+    // 鼎湖 and 江海 have no rule of their own: the same project is filed, and shown to the reviewer with the other named.
+    const shown = await file(rounds.dinghu, DINGHU, DIPPER, { fixedInvestment: '1500000000.00' }, { code: 'PRJ-6101', name: '应急装备产业园' });
+    const check = (await app(shown)).project.check;
+    assert.equal(check.verdict, 'shown-to-reviewer');
+    assert.equal(check.others[0].applicationId, major);
 
     for (let i = 1; i <= 3; i++) racerIds.push(await file(rounds.single, WAREHOUSE, RACER, { actualInvestment: '25000000.00' }, { code: `WZ-${i}`, name: `前海综保区${i}号仓智慧化升级` }));
     const r = await round(rounds.retail);
