@@ -75,7 +75,11 @@ export function pendingOf(state: ApplicationState, today: string): PendingItem[]
       const draw = state.inspection?.roundDraw;
       if (state.stage === 'inspection') items.push({ role: 'inspector', action: 'inspection', path: 'inspection', dueAt: due });
       else if (draw?.status === 'pending') items.push({ role: 'reviewer', action: 'recommendation', path: null, dueAt: due, reason: `recommend after round ${draw.roundId} draws its spot check, when its window closes` });
-      else items.push({ role: 'reviewer', action: 'recommendation', path: 'recommendation', dueAt: due });
+      else {
+        // 002 第三十六条 where the policies leave it to the reviewer: the other application is named.
+        const other = state.project?.check?.verdict === 'shown-to-reviewer' ? state.project.check.reason : undefined;
+        items.push({ role: 'reviewer', action: 'recommendation', path: 'recommendation', dueAt: due, ...(other ? { reason: `no double dipping: ${other}` } : {}) });
+      }
       if (review && review.escalatedFor === due) {
         items.push({
           role: 'approver',
