@@ -12,7 +12,7 @@
  * which ones were drawn.
  */
 import { compareYuan, type Yuan } from './money';
-import { roundTotals, type Allocation, type NoticeEntry, type RankedEntry, type RoundNotice, type RoundState, type RoundStatus } from './rounds';
+import { roundTotals, type Allocation, type RankedEntry, type RoundNotice, type RoundState, type RoundStatus } from './rounds';
 
 /**
  * A round id as `parseRoundId` (domain/rounds.ts) reads it, written as a pattern for the OpenAPI
@@ -52,18 +52,7 @@ export interface PublicSpotCheck {
   } | null;
 }
 
-export interface PublicNotice {
-  roundId: string;
-  publication: number;
-  kind: RoundNotice['kind'];
-  publishedOn: string;
-  lastDay: string;
-  closesAt: string;
-  entries: NoticeEntry[];
-  sha256: string;
-  canonical: string;
-  howToVerify: string;
-}
+export type PublicNotice = RoundNotice & { howToVerify: string };
 
 export interface PublicProRata {
   /** Whether the round's approved total exceeded its budget, so this award was scaled. */
