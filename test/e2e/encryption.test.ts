@@ -18,7 +18,7 @@ import { ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../lib/payload-codec';
 import { provisionTemporal } from '../../lib/provision';
 import { creditCode } from '../helpers/fixtures';
 import { http, type RunningEngine, startEngine } from '../helpers/engine';
-import { openRound, type RoundCall } from '../helpers/rounds';
+import { callOn, openRound } from '../helpers/rounds';
 import { tempDir } from '../helpers/temporal';
 
 // Names no other test uses, so finding one in the database can only mean this test's payloads.
@@ -29,8 +29,7 @@ const PROGRAM = 'dinghu-emergency-major-project';
 
 /** The filing of `code` into the round the admin opened (the program awards per project). */
 async function filingInto(engine: RunningEngine, code: string) {
-  const call: RoundCall = (method, path, role, body) => http(engine, method, path, { role, body });
-  const round = await openRound(call, PROGRAM);
+  const round = await openRound(callOn(engine), PROGRAM);
   return { programId: PROGRAM, roundId: round.id, applicant: { creditCode: code, name: NAME }, project: { code: `XM-${code}`, name: PROJECT_NAME }, facts: { fixedInvestment: '1200000000.00' } };
 }
 

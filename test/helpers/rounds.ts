@@ -10,9 +10,15 @@
 import { randomBytes } from 'node:crypto';
 import { addCalendarDays, shanghaiDate } from '../../domain/calendar';
 import type { Role } from '../../domain/roles';
+import { http, type RunningEngine } from './engine';
 
 /** An HTTP call as a role: the shape of the time-skipping engine's `http` and of Procedure's engine. */
 export type RoundCall = (method: string, path: string, role: Role, body: unknown) => Promise<{ status: number; body: any }>;
+
+/** `RoundCall` on `npm start` (test/helpers/engine.ts), with the development key of each role. */
+export function callOn(engine: RunningEngine): RoundCall {
+  return (method, path, role, body) => http(engine, method, path, { role, body });
+}
 
 export interface RoundOptions {
   /** The first day of the window, YYYY-MM-DD in Asia/Shanghai: the server's today (default: the wall clock's). */
