@@ -17,7 +17,7 @@ after(async () => {
   await api.close();
 });
 
-const ID = `dinghu-emergency-major-project.2026.${creditCode(1)}`;
+const ID = `dinghu-emergency-major-project.2026.${creditCode(1)}.YJ-2026-001`;
 const SHA = 'a'.repeat(64);
 
 interface Answer {
@@ -48,9 +48,9 @@ function refused(answer: Answer, fields: Record<string, RegExp>): void {
   }
 }
 
-/** A filing body as JSON text, so keys such as `__proto__` travel as written. */
+/** A filing body as JSON text, so keys such as `__proto__` travel as written; into a round, for a project, as the program requires. */
 const filing = (name: string, facts: string) =>
-  `{"programId":"dinghu-emergency-major-project","applicant":{"creditCode":"${creditCode(1)}","name":${name}},"facts":${facts}}`;
+  `{"programId":"dinghu-emergency-major-project","roundId":"dinghu-emergency-major-project.2026","applicant":{"creditCode":"${creditCode(1)}","name":${name}},"project":{"code":"YJ-2026-001","name":"应急装备产业园"},"facts":${facts}}`;
 
 const FORBIDDEN = /forbidden key/;
 
