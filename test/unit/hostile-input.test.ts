@@ -147,6 +147,11 @@ describe('names and reasons must hold something visible; amounts must be sane', 
     assert.ok(answer.body.errors?.some((e) => e.field === 'tranches.0.amount' && atMost.test(e.reason)), JSON.stringify(answer.body));
   });
 
+  it('a round window opening before 1900 is refused naming window.opens (its budget year), not a 500', async () => {
+    const body = '{"programId":"dinghu-emergency-major-project","budget":"0.87","window":{"opens":"1537-08-27","closes":"2085-08-19"}}';
+    refused(await send('POST', '/rounds', 'admin', body), { 'window.opens': /budget year 1537, before 1900/ });
+  });
+
   it('ordinary text still passes the gate: Chinese, an emoji, line breaks (the refusal that follows is about the program, not the text)', async () => {
     const answer = await send('POST', '/programs/dinghu-emergency-major-project/award-preview', 'reviewer', '{"fixedInvestment":"1200000000.00","projectName":"应急装备产业园 🙂\\n二期"}');
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
