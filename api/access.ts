@@ -17,9 +17,13 @@ import type { RouteSpec } from './routes';
 
 export type AccessLocals = { principal?: Principal; actor?: Actor; applicants?: readonly string[]; route?: RouteSpec };
 
-/** The credit code an application id ends with (`<program>.<round>.<creditCode>`). */
+/**
+ * The credit code of an application id: its third part (`<program>.<round>.<creditCode>`, then
+ * `.<project code>` for programs that award per project or product). Never the last part: a
+ * project code is the filer's choice and may look like anyone's credit code.
+ */
 export function applicantOfId(id: string): string {
-  return id.slice(id.lastIndexOf('.') + 1);
+  return id.split('.')[2] ?? '';
 }
 
 /** Reads the credential, if any; a bad one is a 401 that says why, never echoing the secret. */

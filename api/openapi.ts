@@ -123,8 +123,8 @@ function queryParameters(query: Json | undefined): Json[] {
 
 const isPublic = (route: RouteSpec) => route.audience === 'public';
 const rolesOf = (route: RouteSpec): readonly Role[] => (route.audience === 'public' ? [] : route.audience);
-/** Routes that wait on Temporal: applications, actions and their audit trail. */
-const callsTemporal = (route: RouteSpec) => ['Applications', 'Actions', 'Audit'].includes(route.tag) || route.path === '/ready';
+/** Routes that wait on Temporal: applications, actions, their audit trail, and rounds. */
+const callsTemporal = (route: RouteSpec) => ['Applications', 'Actions', 'Audit', 'Rounds'].includes(route.tag) || route.path === '/ready';
 
 /** The problem statuses a route can answer with. */
 function errorStatuses(route: RouteSpec): number[] {
@@ -137,6 +137,10 @@ function errorStatuses(route: RouteSpec): number[] {
   if (route.publicRecord && route.path.includes(':id')) statuses.add(400);
   if (/:(id|n)\b/.test(route.path)) statuses.add(404); // an unknown year is a 422, not a 404
   if (route.action || route.applicantScope === 'body') statuses.add(409);
+  // Rounds: a label taken before (opening), a line the round's state refuses (the meeting); the
+  // meeting's Idempotency-Key is required (428) and stands for one decision (422).
+  if (route.tag === 'Rounds' && route.method === 'post') statuses.add(409);
+  if (route.tag === 'Rounds' && route.idempotent) [422, 428].forEach((s) => statuses.add(s));
   if (route.body) statuses.add(413);
   // Filing (ineligible, key reused with another body), listings (too many matches), calendars.
   // Actions: an Idempotency-Key used before for another action, caller or body.

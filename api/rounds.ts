@@ -125,6 +125,8 @@ export function roundService(deps: RoundServiceDeps) {
       if (!program) throw new Problem('validation', `There is no program ${body.programId}`, { errors: [{ field: 'programId', reason: 'is not a program in the catalog (GET /programs lists them)' }] });
       const today = shanghaiDate(deps.clock().getTime());
       const year = body.year ?? Number((body.window?.opens ?? today).slice(0, 4));
+      // A budget year taken from the window is held to the range the body's `year` is.
+      if (year < 1900) throw new Problem('validation', `window.opens ${body.window!.opens} gives the budget year ${year}: it must be 1900 or later`, { errors: [{ field: 'window.opens', reason: `gives the budget year ${year}, before 1900` }] });
       const byDefault = defaultRoundWindow(program.filingWindow, year);
       const window = body.window ?? byDefault;
       if (!window) {

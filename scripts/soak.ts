@@ -101,6 +101,7 @@ async function main(): Promise<void> {
     // Long enough for an instruction in flight when its worker died (retried after 2 minutes).
     const procedure = new Procedure(engine, { timeoutMs: 240_000, filingKeys: false });
     await procedure.ensureCalendar();
+    await procedure.openRound(APPLICATIONS);
     const injector = faultInjector(engine, 2 * APPLICATIONS);
     const numbers = Array.from({ length: APPLICATIONS }, (_, i) => 800_000 + i);
     const ids = new Map<number, string>();

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { loadOrCreateDevKeys } from '../api/keys';
+import { shanghaiDate } from '../domain/calendar';
 import { payloadEncryptionOf } from '../lib/data-converter';
 import { startDevServer } from '../lib/dev-server';
 import { ProvisionError, provisionTemporal } from '../lib/provision';
@@ -150,9 +151,11 @@ async function main(): Promise<void> {
         `Development API keys (send as X-Api-Key; stored in ${settings.apiKeysFile}):`,
         ...Object.entries(keys).map(([role, key]) => `  ${role.padEnd(width)}  ${key}`),
         '',
-        'Try:',
+        "Try: the admin opens this year's round of a program (its window from the catalog), then the applicant system files into it:",
+        `  curl -s -X POST ${apiUrl}/rounds -H 'Content-Type: application/json' -H 'X-Api-Key: ${keys.admin}' \\`,
+        `    -d '{"programId":"dinghu-emergency-major-project","budget":"100000000.00"}'`,
         `  curl -s -X POST ${apiUrl}/applications -H 'Content-Type: application/json' -H 'X-Api-Key: ${keys['applicant-system']}' \\`,
-        `    -d '{"programId":"dinghu-emergency-major-project","applicant":{"creditCode":"91350100M000100Y43","name":"示例应急装备有限公司"},"facts":{"fixedInvestment":"1200000000.00"}}'`,
+        `    -d '{"programId":"dinghu-emergency-major-project","roundId":"dinghu-emergency-major-project.${shanghaiDate(Date.now()).slice(0, 4)}","applicant":{"creditCode":"91350100M000100Y43","name":"示例应急装备有限公司"},"project":{"code":"YJ-001","name":"应急装备产业园"},"facts":{"fixedInvestment":"1200000000.00"}}'`,
       ]
     : ['Development API keys are off (DEV_API_KEYS=false or production credentials configured).'];
   console.log(

@@ -25,6 +25,7 @@ import { creditCode } from '../helpers/fixtures';
 import { doc } from '../helpers/lifecycle';
 import { illustrativeCalendar } from '../../scripts/illustrative-calendar';
 import { http, type HttpAnswer, type RunningEngine, startEngine } from '../helpers/engine';
+import { openRound } from '../helpers/rounds';
 import { tempDir, workflowBundle } from '../helpers/temporal';
 
 const EMERGENCY = 'dinghu-emergency-major-project';
@@ -36,9 +37,17 @@ const MATERIALS = ['application-form', 'business-licence', 'project-recognition'
   doc(`${m}.pdf`, m),
 );
 
+/** The round each program files into, opened in `before`. */
+const roundIds: Record<string, string> = {};
+
+/** Both programs award per project: each applicant files its own project (the code ends with its credit code's). */
+const projectCodeOf = (code: string) => `XM-${code.slice(-8)}`;
+
 const filingOf = (programId: string, code: string, investment = '1200000000.00') => ({
   programId,
+  roundId: roundIds[programId]!,
   applicant: { creditCode: code, name: '肇庆示例装备有限公司' },
+  project: { code: projectCodeOf(code), name: '应急装备产业园' },
   facts: { fixedInvestment: investment, projectName: '应急装备产业园' },
 });
 
@@ -59,7 +68,7 @@ describe('the API for other systems, staff and auditors, on the dev server', { t
   const dataDir = tempDir('e2e-api');
   /** An application of the development applicant system, left at preliminary-record. */
   let appId = '';
-  /** The round the dinghu programs file into today. */
+  /** The label of the round the dinghu programs file into today. */
   let round = '';
 
   const asKey = (key: string) => ({ key });
@@ -134,10 +143,18 @@ describe('the API for other systems, staff and auditors, on the dev server', { t
       assert.equal(supplied.status, 200, JSON.stringify(supplied.body));
     }
 
+    // Filing is into an open round: the admin opens one for each program (the same label for both).
+    const asAdmin = (method: string, path: string, role: Role, body: unknown) => call(method, path, { role, body });
+    const emergency = await openRound(asAdmin, EMERGENCY);
+    roundIds[EMERGENCY] = emergency.id;
+    roundIds[ENERGY] = (await openRound(asAdmin, ENERGY, { label: emergency.label })).id;
+
     const filed = await call('POST', '/applications', { role: 'applicant-system', body: filingOf(EMERGENCY, creditCode(7100)) });
     assert.equal(filed.status, 201, JSON.stringify(filed.body));
     appId = filed.body.id;
     round = filed.body.round;
+    assert.equal(round, emergency.label);
+    assert.equal(appId, `${EMERGENCY}.${round}.${creditCode(7100)}.${projectCodeOf(creditCode(7100))}`);
   });
 
   after(async () => {
@@ -481,7 +498,7 @@ describe('the API for other systems, staff and auditors, on the dev server', { t
       assert.deepEqual(again.body, first.body);
       assert.equal(again.headers.get('idempotent-replayed'), 'true');
       // Key order does not make another body.
-      const reordered = { facts: body.facts, applicant: body.applicant, programId: body.programId };
+      const reordered = { facts: body.facts, project: body.project, applicant: body.applicant, roundId: body.roundId, programId: body.programId };
       assert.deepEqual((await call('POST', '/applications', { role: 'applicant-system', body: reordered, headers })).body, first.body);
 
       const sameApplicantOtherFacts = await call('POST', '/applications', { role: 'applicant-system', body: filingOf(EMERGENCY, creditCode(7400), '2000000000.00'), headers });
@@ -490,7 +507,7 @@ describe('the API for other systems, staff and auditors, on the dev server', { t
       const otherApplicant = filingOf(EMERGENCY, creditCode(7401));
       await eventually('/applications?applicant=' + creditCode(7400), { role: 'auditor' }, (a) => a.body.items?.length === 1, 'the first filing in visibility');
       assertProblem(await call('POST', '/applications', { role: 'applicant-system', body: otherApplicant, headers }), 422, 'unprocessable');
-      assertProblem(await call('GET', `/applications/${EMERGENCY}.${round}.${creditCode(7401)}`, { role: 'auditor' }), 404, 'not-found');
+      assertProblem(await call('GET', `/applications/${EMERGENCY}.${round}.${creditCode(7401)}.${projectCodeOf(creditCode(7401))}`, { role: 'auditor' }), 404, 'not-found');
 
       assertProblem(await call('POST', '/applications', { role: 'applicant-system', body }), 409, 'conflict');
       assertProblem(await call('POST', '/applications', { role: 'applicant-system', body, headers: { 'Idempotency-Key': 'a b' } }), 400, 'validation', 'Idempotency-Key');
@@ -507,7 +524,7 @@ describe('the API for other systems, staff and auditors, on the dev server', { t
       assertProblem(await call('GET', '/programs', asKey('not-a-key-of-this-engine')), 401, 'unauthorized');
       assertProblem(await call('GET', '/programs', { key: PROD.auditor.key, headers: { Authorization: 'Bearer x' } }), 401, 'unauthorized');
       assertProblem(await call('PUT', '/calendar/years/2030', { role: 'reviewer', body: { holidays: [], workdays: [] } }), 403, 'forbidden');
-      assertProblem(await call('GET', `/applications/${EMERGENCY}.${round}.${creditCode(7999)}`, { role: 'auditor' }), 404, 'not-found');
+      assertProblem(await call('GET', `/applications/${EMERGENCY}.${round}.${creditCode(7999)}.${projectCodeOf(creditCode(7999))}`, { role: 'auditor' }), 404, 'not-found');
       assertProblem(await call('GET', '/no-such-route', { role: 'auditor' }), 404, 'not-found');
       assertProblem(await call('POST', `/applications/${appId}/sign-off`, { role: 'approver', body: { decision: 'reject', reason: '不符合' } }), 409, 'wrong-stage');
       assertProblem(await call('POST', '/applications', { role: 'applicant-system', body: filingOf(EMERGENCY, creditCode(7100)) }), 409, 'conflict');

@@ -1,7 +1,8 @@
 /**
  * The published contract is exact (issue 14): schemathesis, from PyPI in a virtualenv under
  * `.tools/`, sends requests generated from `/openapi.json` to `npm start` with every check on,
- * as admin, applicant-system and auditor, each for a bounded time. No answer may be a 5xx, and
+ * as admin, applicant-system and auditor, each for a bounded time, after the admin opened one
+ * round per program (filing is possible only into an open round). No answer may be a 5xx, and
  * every failed check must be one that test/schemathesis-exceptions.json allows and justifies.
  * `npm run schemathesis` runs the same on its own and prints every finding.
  */

@@ -18,11 +18,20 @@ import { ENCRYPTED_ENCODING, KEY_ID_METADATA } from '../../lib/payload-codec';
 import { provisionTemporal } from '../../lib/provision';
 import { creditCode } from '../helpers/fixtures';
 import { http, type RunningEngine, startEngine } from '../helpers/engine';
+import { callOn, openRound } from '../helpers/rounds';
 import { tempDir } from '../helpers/temporal';
 
 // Names no other test uses, so finding one in the database can only mean this test's payloads.
 const NAME = '鼎湖密文验证装备制造有限公司';
 const REASON = '资格初审通过：密文验证专用理由';
+const PROJECT_NAME = '鼎湖密文验证重大产业项目';
+const PROGRAM = 'dinghu-emergency-major-project';
+
+/** The filing of `code` into the round the admin opened (the program awards per project). */
+async function filingInto(engine: RunningEngine, code: string) {
+  const round = await openRound(callOn(engine), PROGRAM);
+  return { programId: PROGRAM, roundId: round.id, applicant: { creditCode: code, name: NAME }, project: { code: `XM-${code}`, name: PROJECT_NAME }, facts: { fixedInvestment: '1200000000.00' } };
+}
 
 /** The forms a text may take in stored bytes: UTF-8, and JSON escapes (either case of hex digits). */
 function formsOf(textValue: string): Buffer[] {
@@ -59,7 +68,7 @@ describe('encrypted payloads on the dev server (npm start)', () => {
     const filed = await http(engine, 'POST', '/applications', {
       role: 'applicant-system',
       headers: { 'Idempotency-Key': `encryption-filing-${code}` },
-      body: { programId: 'dinghu-emergency-major-project', applicant: { creditCode: code, name: NAME }, facts: { fixedInvestment: '1200000000.00' } },
+      body: await filingInto(engine, code),
     });
     assert.equal(filed.status, 201, JSON.stringify(filed.body));
     id = filed.body.id;
@@ -82,11 +91,13 @@ describe('encrypted payloads on the dev server (npm start)', () => {
     assert.equal(statSync(join(dataDir, 'payload-keys.json')).mode & 0o777, 0o600);
   });
 
-  it("when the dev server's SQLite files are read, then the applicant's name and the reason are not there, though the credit code is", () => {
+  it("when the dev server's SQLite files are read, then the applicant's and project's names and the reason are not there, though the credit code is", () => {
     const bytes = databaseBytes(dataDir);
     // The check can fail: what Temporal keeps in clear by design (the workflow id) is found.
     assert.ok(bytes.includes(Buffer.from(code)), 'the database files hold this application (its id)');
+    // Also in the round and project workflows the filing reached.
     assert.ok(!contains(bytes, NAME), "the applicant's name is readable in the database");
+    assert.ok(!contains(bytes, PROJECT_NAME), "the project's name is readable in the database");
     assert.ok(!contains(bytes, REASON), 'the reason is readable in the database');
   });
 
@@ -182,7 +193,7 @@ describe('key rotation on npm start: a new key encrypts, the old one still decry
     assert.ok(!engine.output().includes(keyA), 'the key is never printed');
     const filed = await http(engine, 'POST', '/applications', {
       role: 'applicant-system',
-      body: { programId: 'dinghu-emergency-major-project', applicant: { creditCode: code, name: NAME }, facts: { fixedInvestment: '1200000000.00' } },
+      body: await filingInto(engine, code),
     });
     assert.equal(filed.status, 201, JSON.stringify(filed.body));
     const id = filed.body.id as string;

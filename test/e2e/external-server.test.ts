@@ -14,6 +14,7 @@ import { provisionTemporal } from '../../lib/provision';
 import { PROJECT_ROOT } from '../../lib/settings';
 import { creditCode } from '../helpers/fixtures';
 import { http, type RunningEngine, startEngine } from '../helpers/engine';
+import { callOn, openRound } from '../helpers/rounds';
 import { tempDir } from '../helpers/temporal';
 
 describe('npm start against an existing Temporal service, with an extra worker', () => {
@@ -68,15 +69,19 @@ describe('npm start against an existing Temporal service, with an extra worker',
     } finally {
       await connection.close();
     }
+    const round = await openRound(callOn(engine), 'dinghu-energy-saving-equipment');
     const filed = await http(engine, 'POST', '/applications', {
       role: 'applicant-system',
       body: {
         programId: 'dinghu-energy-saving-equipment',
+        roundId: round.id,
         applicant: { creditCode: creditCode(77), name: '鼎湖节能装备有限公司' },
+        project: { code: 'JN-0077', name: '鼎湖节能装备生产线' },
         facts: { fixedInvestment: '100000000.00' },
       },
     });
     assert.equal(filed.status, 201, JSON.stringify(filed.body));
+    assert.equal(filed.body.id, `${round.id}.${creditCode(77)}.JN-0077`);
     const passed = await http(engine, 'POST', `/applications/${filed.body.id}/preliminary-record`, {
       role: 'intake-officer',
       body: { decision: 'pass', reason: '资格符合' },

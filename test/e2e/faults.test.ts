@@ -68,6 +68,7 @@ describe('faults on the worker: kill -9 with a timer pending, with a payment ins
 
   step('two applications reach the public notice', async () => {
     await procedure.ensureCalendar();
+    await procedure.openRound(2);
     [a, b] = await Promise.all([procedure.file(7101), procedure.file(7102)]);
     await Promise.all([procedure.toNotice(a), procedure.toNotice(b)]);
     assert.equal(receiver.applied.filter((m) => m.type === 'notice').length, 2);

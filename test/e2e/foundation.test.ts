@@ -9,11 +9,20 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { creditCode } from '../helpers/fixtures';
 import { http, listening, type RunningEngine, startEngine } from '../helpers/engine';
+import { callOn, openRound, type OpenedRound } from '../helpers/rounds';
 import { tempDir } from '../helpers/temporal';
 
+const PROGRAM = 'dinghu-emergency-major-project';
+/** The round the admin opened in `before`; filing is possible only into an open round. */
+let round: OpenedRound;
+/** The program awards per project: the project's code is the application id's fourth part. */
+const PROJECT = { code: 'YJ-2026-042', name: '肇庆应急装备产业园' };
+
 const filing = (code: string, facts: Record<string, unknown> = { fixedInvestment: '1200000000.00' }) => ({
-  programId: 'dinghu-emergency-major-project',
+  programId: PROGRAM,
+  roundId: round.id,
   applicant: { creditCode: code, name: '肇庆示例应急装备有限公司' },
+  project: PROJECT,
   facts,
 });
 
@@ -41,6 +50,7 @@ describe('the engine over HTTP on the dev server (npm start)', () => {
 
   before(async () => {
     engine = await startEngine(dataDir);
+    round = await openRound(callOn(engine), PROGRAM);
   });
 
   after(async () => {
@@ -85,7 +95,7 @@ describe('the engine over HTTP on the dev server (npm start)', () => {
       assert.equal(answer.status, 400);
       assert.equal(answer.body.errors[0].field, 'applicant.creditCode');
       assert.match(answer.body.errors[0].reason, /check character/);
-      const none = await http(engine, 'GET', `/applications/dinghu-emergency-major-project.2026.${bad}`, { role: 'auditor' });
+      const none = await http(engine, 'GET', `/applications/${round.id}.${bad}.${PROJECT.code}`, { role: 'auditor' });
       assert.equal(none.status, 404);
     });
 
@@ -120,10 +130,11 @@ describe('the engine over HTTP on the dev server (npm start)', () => {
       assert.equal(answer.body.errors[0].field, 'programId');
     });
 
-    it('when valid, then 201 with the id derived from program, round and credit code', async () => {
+    it('when valid, then 201 with the id derived from program, round, credit code and project', async () => {
       const answer = await http(engine, 'POST', '/applications', { role: 'applicant-system', body: filing(code) });
       assert.equal(answer.status, 201, JSON.stringify(answer.body));
-      assert.match(answer.body.id, new RegExp(`^dinghu-emergency-major-project\\.\\d{4}\\.${code}$`));
+      assert.equal(answer.body.id, `${PROGRAM}.${round.label}.${code}.${PROJECT.code}`);
+      assert.equal(answer.body.roundId, round.id);
       assert.equal(answer.body.stage, 'preliminary-record');
       assert.match(answer.body.catalogVersion, /^sha256:/);
       assert.equal(answer.headers.get('location'), `/applications/${answer.body.id}`);

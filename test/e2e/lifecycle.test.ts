@@ -16,6 +16,7 @@ import type { Role } from '../../domain/roles';
 import { Worker } from '@temporalio/worker';
 import { historyFromJson } from '../../scripts/history-json';
 import { creditCode } from '../helpers/fixtures';
+import { openRound } from '../helpers/rounds';
 import { storySteps } from '../helpers/story';
 import { workflowBundle } from '../helpers/temporal';
 import { type Answer, startTimeSkippingEngine, type TimeSkippingEngine } from '../helpers/time-skipping-engine';
@@ -118,15 +119,20 @@ describe(`one ${PROGRAM} application from filing to its last tranche, over HTTP,
     }
   });
 
-  step('filing: 201 with the id, at preliminary-record waiting for the intake officer', async () => {
+  step('filing into the round the admin opened: 201 with the id, at preliminary-record waiting for the intake officer', async () => {
+    const round = await openRound(engine.http, PROGRAM, { today: await serverToday() });
     const filed = await engine.http('POST', '/applications', 'applicant-system', {
       programId: PROGRAM,
+      roundId: round.id,
       applicant: { creditCode: creditCode(5501), name: '肇庆鼎湖示例制药有限公司' },
+      project: { code: 'MET-XR-500', name: '盐酸二甲双胍缓释片 0.5g' },
       facts: { drugName: '盐酸二甲双胍缓释片' },
     });
     expectOk(filed, 'POST /applications', 201);
     id = filed.body.id;
-    assert.match(id, new RegExp(`^${PROGRAM}\\.\\d{4}\\.${creditCode(5501)}$`));
+    assert.equal(filed.body.roundId, round.id);
+    // Per product (每品种): the product's code is the id's fourth part.
+    assert.equal(id, `${PROGRAM}.${round.label}.${creditCode(5501)}.MET-XR-500`);
     const s = await until('the dishonesty check and the pending preliminary record', (x) => x.pending.some((p: any) => p.action === 'preliminary-record'));
     assert.equal(s.stage, 'preliminary-record');
     pendingFor(s, 'intake-officer', 'preliminary-record', 'preliminary-record');

@@ -20,6 +20,7 @@ import type { Role } from '../../domain/roles';
 import { creditCode } from '../helpers/fixtures';
 import { doc } from '../helpers/lifecycle';
 import { http, type HttpAnswer, type RunningEngine, startEngine } from '../helpers/engine';
+import { callOn, openRound } from '../helpers/rounds';
 import { tempDir } from '../helpers/temporal';
 
 const PROGRAM = 'dinghu-rnd-institution';
@@ -53,13 +54,19 @@ describe('a recovery case in the listing and the inbox, on the dev server', { ti
   });
 
   it('a completed application with a recovery case is listed once, under its id, at the case\'s stage; the inbox shows its pending decision', async () => {
-    // The state of a real filing, carried on as a run resumed at disbursement.
-    const filed = await call('POST', '/applications', { role: 'applicant-system', body: { programId: PROGRAM, applicant: { creditCode: creditCode(7300), name: '鼎湖示例研究院' }, facts: FACTS } });
+    // The state of a real filing (into the round the admin opened; one application per recognised
+    // institution), carried on as a run resumed at disbursement.
+    const round = await openRound(callOn(engine), PROGRAM);
+    const institution = (n: number) => ({ code: `GJZDSYS-${n}`, name: `鼎湖示例国家重点实验室${n}` });
+    const filed = await call('POST', '/applications', {
+      role: 'applicant-system',
+      body: { programId: PROGRAM, roundId: round.id, applicant: { creditCode: creditCode(7300), name: '鼎湖示例研究院' }, project: institution(7300), facts: FACTS },
+    });
     assert.equal(filed.status, 201, JSON.stringify(filed.body));
     const template: ApplicationState = (await eventually(`/applications/${filed.body.id}`, 'auditor', (a) => a.status === 200, 'the filing')).body;
     const catalog = loadCatalog();
     const program = catalog.getProgram(PROGRAM)!;
-    id = `${PROGRAM}.${filed.body.round}.${code}`;
+    id = `${PROGRAM}.${filed.body.round}.${code}.${institution(7301).code}`;
     const now = new Date().toISOString();
     const tranche: Tranche = {
       n: 1, milestone: 'lump-sum', amount: '2000000.00', status: 'instructed', paidOn: null, treasuryReference: null, condition: 'one-time award after the public notice',
@@ -71,6 +78,7 @@ describe('a recovery case in the listing and the inbox, on the dev server', { ti
       ...base,
       id,
       applicant: { creditCode: code, name: '鼎湖示例研究院' },
+      project: { declared: institution(7301), check: base.project?.check ?? null },
       stage: 'disbursement',
       award: { ...base.award, recommended: '2000000.00', approved: '2000000.00' },
       tranches: [tranche],
@@ -85,6 +93,7 @@ describe('a recovery case in the listing and the inbox, on the dev server', { ti
       program,
       applicant: state.applicant,
       facts: FACTS,
+      project: institution(7301),
       filedBy: { id: 'e2e', role: 'applicant-system', name: 'e2e' },
       resume: { state, keys: {} },
     };

@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { shanghaiDate } from '../../domain/calendar';
 import type { Role } from '../../domain/roles';
 import { creditCode } from '../helpers/fixtures';
+import { openRound } from '../helpers/rounds';
 import { storySteps } from '../helpers/story';
 import { type Answer, startTimeSkippingEngine, type TimeSkippingEngine } from '../helpers/time-skipping-engine';
 
@@ -74,10 +75,14 @@ describe('a recovery case for a closed application, over HTTP, on the time-skipp
     }
   });
 
-  step('two applications filed; one fails its preliminary record (rejected, nothing paid)', async () => {
+  step('two applications filed into the round the admin opened; one fails its preliminary record (rejected, nothing paid)', async () => {
+    const round = await openRound(engine.http, PROGRAM, { today: await serverToday() });
     for (const n of [5601, 5602]) {
-      const filed = await engine.http('POST', '/applications', 'applicant-system', { programId: PROGRAM, applicant: { creditCode: creditCode(n), name: '鼎湖示例研究院有限公司' }, facts: FACTS });
+      // One application per recognised institution.
+      const project = { code: `GJZDSYS-${n}`, name: `鼎湖示例国家重点实验室${n}` };
+      const filed = await engine.http('POST', '/applications', 'applicant-system', { programId: PROGRAM, roundId: round.id, applicant: { creditCode: creditCode(n), name: '鼎湖示例研究院有限公司' }, project, facts: FACTS });
       expectOk(filed, 'POST /applications', 201);
+      assert.equal(filed.body.id, `${round.id}.${creditCode(n)}.${project.code}`);
       if (n === 5601) id = filed.body.id;
       else unpaidId = filed.body.id;
     }

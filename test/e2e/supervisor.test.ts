@@ -11,12 +11,18 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { creditCode } from '../helpers/fixtures';
 import { http, listening, type RunningEngine, startEngine } from '../helpers/engine';
+import { callOn, openRound } from '../helpers/rounds';
 import { tempDir } from '../helpers/temporal';
 
 const PROGRAM = 'dinghu-emergency-major-project';
+/** The round the admin opened in `before`: filing is possible only into an open round. */
+let roundId = '';
+/** Application `n` into the round, for its own project (the program awards per project). */
 const filing = (n: number) => ({
   programId: PROGRAM,
+  roundId,
   applicant: { creditCode: creditCode(n), name: '肇庆示例应急装备有限公司' },
+  project: { code: `YJ-${n}`, name: `肇庆应急装备产业园${n}号项目` },
   facts: { fixedInvestment: '1200000000.00' },
 });
 
@@ -76,6 +82,7 @@ describe('npm start under faults: the supervisor keeps the engine running', { ti
 
   before(async () => {
     engine = await startEngine(dataDir);
+    roundId = (await openRound(callOn(engine), PROGRAM)).id;
   });
 
   after(async () => {

@@ -1,7 +1,7 @@
 /**
  * Drives `dinghu-generic-drug-consistency` applications through the whole procedure over HTTP, as
- * the integrating systems and staff do, for the fault tests and the soak (scripts/soak.ts): filing,
- * preliminary record, materials, inspection, recommendation, sign-off, the public notice (the
+ * the integrating systems and staff do, for the fault tests and the soak (scripts/soak.ts): a round
+ * opened by the admin (single sign-off), filing into it (one product per application), preliminary record, materials, inspection, recommendation, sign-off, the public notice (the
  * server clock advanced past it), agreement, then claim, verification, payment instruction and
  * confirmation of each of the three tranches.
  *
@@ -13,6 +13,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { shanghaiDate } from '../../domain/calendar';
 import type { Role } from '../../domain/roles';
 import { creditCode } from './fixtures';
+import { openRound, type OpenedRound, type RoundCall } from './rounds';
 import type { Answer, OutboxLine } from './time-skipping-engine';
 
 const DAY = 86_400_000;
@@ -151,13 +152,41 @@ export class Procedure {
     }
   }
 
-  /** Files application number `n` (its credit code) and waits for its preliminary record to be pending. */
+  /** The round `file` files into, once `openRound` opened it. */
+  round: OpenedRound | undefined;
+
+  /**
+   * The admin opens a round of the program from the server's today (after `ensureCalendar`), signed
+   * off one application at a time, with a budget of exactly the award times `applications` (so
+   * an award allocated twice would leave one short). A retry whose first attempt opened it meets
+   * 409 naming it: ours.
+   */
+  async openRound(applications: number): Promise<OpenedRound> {
+    const call: RoundCall = async (method, path, role, body) => {
+      const answer = await this.call(method, path, role, body);
+      if (answer.status !== 409 || answer.attempts === 1 || typeof answer.body?.existingId !== 'string') return answer;
+      const opened = await this.call('GET', `/rounds/${encodeURIComponent(answer.body.existingId)}`, 'auditor');
+      return { status: opened.status === 200 ? 201 : opened.status, body: opened.body };
+    };
+    const budget = (BigInt(AWARD.replace('.', '')) * BigInt(applications)).toString();
+    this.round = await openRound(call, PROGRAM, { today: await this.today(), budget: `${budget.slice(0, -2)}.${budget.slice(-2)}` });
+    return this.round;
+  }
+
+  /** Files application number `n` (its credit code, its own product) into the round and waits for its preliminary record to be pending. */
   async file(n: number): Promise<string> {
+    if (!this.round) throw new Error('no round to file into: call openRound() first');
     const answer = await this.call(
       'POST',
       '/applications',
       'applicant-system',
-      { programId: PROGRAM, applicant: { creditCode: creditCode(n), name: `肇庆鼎湖示例制药有限公司${n}` }, facts: { drugName: '盐酸二甲双胍缓释片' } },
+      {
+        programId: PROGRAM,
+        roundId: this.round.id,
+        applicant: { creditCode: creditCode(n), name: `肇庆鼎湖示例制药有限公司${n}` },
+        project: { code: `MET-XR-500-${n}`, name: '盐酸二甲双胍缓释片 0.5g' },
+        facts: { drugName: '盐酸二甲双胍缓释片' },
+      },
       this.options.filingKeys === false ? undefined : randomUUID(),
     );
     const retriedIntoItself = answer.status === 409 && answer.attempts > 1 && typeof answer.body?.existingId === 'string';

@@ -12,12 +12,16 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../../lib/settings';
 import type { Role } from '../../domain/roles';
-import type { RunningEngine } from './engine';
+import { addCalendarDays, shanghaiDate } from '../../domain/calendar';
+import { illustrativeCalendar } from '../../scripts/illustrative-calendar';
+import { http, type RunningEngine } from './engine';
+import { callOn, openRound } from './rounds';
 
 /** Pinned: a newer schemathesis may add checks, which is a change to review, not to pick up silently. */
 const SCHEMATHESIS_VERSION = '4.32.5';
 const VENV = join(PROJECT_ROOT, '.tools', 'schemathesis-venv');
 const ST = join(VENV, 'bin', 'st');
+const PYTHON = join(VENV, 'bin', 'python');
 const EXCEPTIONS_FILE = join(PROJECT_ROOT, 'test', 'schemathesis-exceptions.json');
 
 /**
@@ -30,10 +34,15 @@ export const contractEngineEnv: NodeJS.ProcessEnv = { RATE_LIMIT_PER_MINUTE: '10
 /** The roles the contract is fuzzed with: everything, filing, and read-only. */
 const FUZZ_ROLES: readonly Role[] = ['admin', 'applicant-system', 'auditor'];
 
-/** The virtualenv's `st`, installing schemathesis at the pinned version when it is not there yet. */
-function ensureSchemathesis(log: (line: string) => void = () => undefined): string {
-  const installed = existsSync(ST) ? spawnSync(ST, ['--version'], { encoding: 'utf8' }).stdout : '';
-  if (installed.includes(SCHEMATHESIS_VERSION)) return ST;
+/**
+ * The virtualenv's `st`, as the command and arguments that run it, installing schemathesis at the
+ * pinned version when it is not there yet. It runs through the virtualenv's python, not its
+ * shebang: a `.tools/` shared by several checkouts holds the path of the one that created it.
+ */
+function ensureSchemathesis(log: (line: string) => void = () => undefined): [string, string[]] {
+  const viaPython: [string, string[]] = [PYTHON, [ST]];
+  const installed = existsSync(ST) ? (spawnSync(PYTHON, [ST, '--version'], { encoding: 'utf8' }).stdout ?? '') : '';
+  if (installed.includes(SCHEMATHESIS_VERSION)) return viaPython;
   log(`installing schemathesis ${SCHEMATHESIS_VERSION} into ${VENV}`);
   mkdirSync(join(PROJECT_ROOT, '.tools'), { recursive: true });
   rmSync(VENV, { recursive: true, force: true });
@@ -42,8 +51,8 @@ function ensureSchemathesis(log: (line: string) => void = () => undefined): stri
     if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}):\n${result.stdout}\n${result.stderr}`);
   };
   run('python3', ['-m', 'venv', VENV]);
-  run(join(VENV, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`]);
-  return ST;
+  run(PYTHON, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `schemathesis==${SCHEMATHESIS_VERSION}`]);
+  return viaPython;
 }
 
 /**
@@ -222,7 +231,7 @@ function bodySchemaOf(document: OpenApi, operation: string): unknown {
 function schemaValid(checks: readonly { schema: unknown; instance: unknown }[]): boolean[] {
   if (checks.length === 0) return [];
   const program = 'import sys, json, jsonschema_rs\nfor line in sys.stdin:\n    d = json.loads(line)\n    print(1 if jsonschema_rs.validator_for(d["schema"]).is_valid(d["instance"]) else 0)';
-  const result = spawnSync(join(VENV, 'bin', 'python'), ['-c', program], { input: checks.map((c) => JSON.stringify(c)).join('\n'), encoding: 'utf8' });
+  const result = spawnSync(PYTHON, ['-c', program], { input: checks.map((c) => JSON.stringify(c)).join('\n'), encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`re-validating bodies failed: ${result.stderr}`);
   return result.stdout.trim().split('\n').map((line) => line === '1');
 }
@@ -248,10 +257,32 @@ function confirmed(findings: readonly Finding[], document: OpenApi): { stand: Fi
   return { stand: findings.filter((f) => !mislabelled.has(f)), mislabelled: [...mislabelled] };
 }
 
+/** Days the rounds opened for a run stay open: longer than any run. */
+const ROUND_DAYS = 27;
+
+/**
+ * Filing is possible only into an open round (issue 16). Before the run the admin supplies any
+ * calendar year the windows reach that nobody has (an illustrative one: the 前海 windows count
+ * working days) and opens exactly one round per program, so that generated filings can succeed,
+ * naming it or leaving roundId out (the program's only open round).
+ */
+async function openRoundsForFuzzing(engine: RunningEngine, log: (line: string) => void): Promise<void> {
+  const today = shanghaiDate(Date.now());
+  for (const year of new Set([today, addCalendarDays(today, ROUND_DAYS)].map((d) => Number(d.slice(0, 4))))) {
+    if ((await http(engine, 'GET', `/calendar/years/${year}`, { role: 'auditor' })).status === 200) continue;
+    const put = await http(engine, 'PUT', `/calendar/years/${year}`, { role: 'admin', body: illustrativeCalendar(year) });
+    if (put.status !== 200) throw new Error(`PUT /calendar/years/${year}: ${put.status} ${JSON.stringify(put.body)}`);
+  }
+  const programs = (await http(engine, 'GET', '/programs', { role: 'auditor' })).body.programs as { id: string }[];
+  for (const { id } of programs) await openRound(callOn(engine), id, { today, days: ROUND_DAYS });
+  log(`opened one round for each of ${programs.length} programs, ${today} + ${ROUND_DAYS} days`);
+}
+
 /** Runs schemathesis once per role against the engine and sorts its findings against the exceptions file. */
 export async function fuzzContract(engine: RunningEngine, options: FuzzOptions): Promise<FuzzResult> {
   const log = options.log ?? (() => undefined);
-  const st = ensureSchemathesis(log);
+  const [python, st] = ensureSchemathesis(log);
+  await openRoundsForFuzzing(engine, log);
   const exceptions = loadExceptions();
   const result: FuzzResult = { requests: 0, statuses: {}, serverErrors: 0, rateLimited: 0, findings: [], mislabelled: [], allowed: [], unusedExceptions: [], seeds: {} };
   const used = new Set<ContractException>();
@@ -260,6 +291,7 @@ export async function fuzzContract(engine: RunningEngine, options: FuzzOptions):
   for (const role of options.roles ?? FUZZ_ROLES) {
     const report = join(options.reportDir, `${role}.ndjson`);
     const args = [
+      ...st,
       'run', `${engine.apiUrl}/openapi.json`,
       '--checks', 'all',
       '--header', `X-Api-Key: ${engine.keys[role]}`,
@@ -275,7 +307,7 @@ export async function fuzzContract(engine: RunningEngine, options: FuzzOptions):
     ];
     log(`schemathesis as ${role}, ${options.secondsPerRole ?? 50} s`);
     const output = await new Promise<string>((resolve, reject) => {
-      const child = spawn(st, args, { cwd: options.reportDir, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(python, args, { cwd: options.reportDir, stdio: ['ignore', 'pipe', 'pipe'] });
       let text = '';
       child.stdout.on('data', (c: Buffer) => (text += c.toString()));
       child.stderr.on('data', (c: Buffer) => (text += c.toString()));

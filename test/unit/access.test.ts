@@ -49,7 +49,11 @@ describe('applicant binding', () => {
     assert.equal(applicantRefusal({ ...bound, applicants: 'any' }, 'applicant-system', creditCode(2)), null);
     assert.equal(applicantRefusal(li, 'reviewer', creditCode(2)), null);
   });
-  it('reads the credit code from the end of an application id', () => {
+  it('reads the credit code from the third part of an application id, also when a project code follows it', () => {
     assert.equal(applicantOfId(`dinghu-emergency-major-project.2026.${creditCode(3)}`), creditCode(3));
+    assert.equal(applicantOfId(`dinghu-emergency-major-project.2026-t1.${creditCode(3)}.XM-1`), creditCode(3));
+    // A project code that looks like another applicant's credit code does not make the application theirs.
+    assert.equal(applicantOfId(`dinghu-emergency-major-project.2026.${creditCode(3)}.${creditCode(1)}`), creditCode(3));
+    assert.equal(applicantOfId('no-dots'), '');
   });
 });

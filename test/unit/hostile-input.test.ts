@@ -17,7 +17,7 @@ after(async () => {
   await api.close();
 });
 
-const ID = `dinghu-emergency-major-project.2026.${creditCode(1)}`;
+const ID = `dinghu-emergency-major-project.2026.${creditCode(1)}.YJ-2026-001`;
 const SHA = 'a'.repeat(64);
 
 interface Answer {
@@ -48,9 +48,9 @@ function refused(answer: Answer, fields: Record<string, RegExp>): void {
   }
 }
 
-/** A filing body as JSON text, so keys such as `__proto__` travel as written. */
+/** A filing body as JSON text, so keys such as `__proto__` travel as written; into a round, for a project, as the program requires. */
 const filing = (name: string, facts: string) =>
-  `{"programId":"dinghu-emergency-major-project","applicant":{"creditCode":"${creditCode(1)}","name":${name}},"facts":${facts}}`;
+  `{"programId":"dinghu-emergency-major-project","roundId":"dinghu-emergency-major-project.2026","applicant":{"creditCode":"${creditCode(1)}","name":${name}},"project":{"code":"YJ-2026-001","name":"应急装备产业园"},"facts":${facts}}`;
 
 const FORBIDDEN = /forbidden key/;
 
@@ -145,6 +145,11 @@ describe('names and reasons must hold something visible; amounts must be sane', 
     const answer = await send('POST', '/calculations/clawback', 'auditor', calc);
     assert.equal(answer.status, 400);
     assert.ok(answer.body.errors?.some((e) => e.field === 'tranches.0.amount' && atMost.test(e.reason)), JSON.stringify(answer.body));
+  });
+
+  it('a round window opening before 1900 is refused naming window.opens (its budget year), not a 500', async () => {
+    const body = '{"programId":"dinghu-emergency-major-project","budget":"0.87","window":{"opens":"1537-08-27","closes":"2085-08-19"}}';
+    refused(await send('POST', '/rounds', 'admin', body), { 'window.opens': /budget year 1537, before 1900/ });
   });
 
   it('ordinary text still passes the gate: Chinese, an emoji, line breaks (the refusal that follows is about the program, not the text)', async () => {

@@ -44,9 +44,10 @@ describe('per-program schemas generated from the catalog', () => {
     for (const program of programs) {
       const variant = schema.oneOf.find((v: Json) => v.properties.programId.const === program.id);
       assert.ok(variant, program.id);
-      // A program that awards per project or product takes one application per project: it must be named.
+      // The project is required where the program awards per project or product; the round may be left out (the only open one).
       assert.deepEqual(variant.required, program.support.per === 'applicant' ? ['programId', 'applicant', 'facts'] : ['programId', 'applicant', 'project', 'facts']);
-      assert.ok(variant.properties.roundId, 'a filing may name its round');
+      assert.ok(variant.properties.roundId, `${program.id}: roundId`);
+      assert.ok(variant.properties.project, `${program.id}: project`);
       assert.equal(variant.additionalProperties, false);
       assert.deepEqual(Object.keys(variant.properties.facts.properties).sort(), program.facts.map((f) => f.name).sort());
       assert.deepEqual([...(variant.properties.facts.required ?? [])].sort(), program.facts.filter((f) => f.required).map((f) => f.name).sort());
