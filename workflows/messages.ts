@@ -70,6 +70,7 @@ export {
   claimUpdate,
   entryChangedSignal,
   ledgerQuery,
+  projectQuery,
   registerUpdate,
   releaseClaimSignal,
   reserveUpdate,

@@ -20,11 +20,12 @@ export async function projectWorkflow(input: ProjectInput): Promise<void> {
   setHandler(projectQuery, () => ({ key: input.key, claims }));
   setHandler(claimUpdate, (claim) => {
     const verdict = judgeClaim(claims, claim);
-    if (verdict.verdict !== 'refused') {
-      const i = claims.findIndex((c) => c.applicationId === claim.applicationId);
-      if (i >= 0) claims[i] = { ...claim, released: null };
-      else claims.push({ ...claim, released: null });
-    }
+    const i = claims.findIndex((c) => c.applicationId === claim.applicationId);
+    // An application that ended never starts again (its id is taken for good): a filing repeated
+    // after its end does not revive its released claim.
+    if (verdict.verdict === 'refused' || claims[i]?.released) return verdict;
+    if (i >= 0) claims[i] = { ...claim, released: null };
+    else claims.push({ ...claim, released: null });
     return verdict;
   });
   setHandler(releaseClaimSignal, ({ applicationId, reason }) => {

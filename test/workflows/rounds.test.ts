@@ -15,6 +15,7 @@ import {
   claimUpdate,
   entryChangedSignal,
   ledgerQuery,
+  projectQuery,
   registerUpdate,
   releaseClaimSignal,
   reserveUpdate,
@@ -80,6 +81,10 @@ describe('the entities across applications', () => {
     await project.signal(releaseClaimSignal, { applicationId: 'a.2030.X.TEST-DIP-1', reason: 'rejected' });
     const third = await project.executeUpdate(claimUpdate, { args: [claim('b.2030.X.TEST-DIP-1', WAREHOUSE, 'qianhai')] });
     assert.equal(third.verdict, 'accepted');
+    // The ended application filed again (its id is taken for good) does not revive its claim.
+    await project.executeUpdate(claimUpdate, { args: [claim('a.2030.X.TEST-DIP-1', 'jianghai-major-project', 'jianghai')] });
+    const claims = (await project.query(projectQuery)).claims;
+    assert.ok(claims.find((c) => c.applicationId === 'a.2030.X.TEST-DIP-1')!.released, 'still released');
     await project.terminate('test over');
   });
 
