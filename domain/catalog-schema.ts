@@ -267,6 +267,7 @@ export const programSchema = z.strictObject({
     note: text.optional(),
   }),
   rounds: z.strictObject({ signOff: z.enum(['batch', 'single']), citation: citation.optional(), note: text.optional() }),
+  note: text.optional(),
 });
 
 // Compile-time: the schema and the hand-written types describe the same JSON.

@@ -408,6 +408,8 @@ export interface Program {
   annualCaps: AnnualCap[];
   support: SupportSettings;
   rounds: RoundSettings;
+  /** How the seed's words were read where that was a choice (a formula's reading, a window the seed leaves open). */
+  note?: string;
 }
 
 /** The whole catalog, keyed by program id. */
@@ -434,6 +436,11 @@ export function boundaryWordInclusive(word: string): boolean | undefined {
     以上: true,
     // Not in 002's list; read like 以上 (刑法 第九十九条: 以上、以下、以内，包括本数). 004 四、2: 增幅在20%以内.
     以内: true,
+    // Symbols, as 001 四（二）5 writes them (研究开发经费支出占主营业务收入≥3%).
+    '≥': true,
+    '≤': true,
+    '>': false,
+    '<': false,
     达到: true,
     达: true,
     '达…以上': true,
@@ -551,11 +558,18 @@ export function factProblems(program: Program, facts: Facts): string[] {
   for (const name of Object.keys(facts)) {
     if (!program.facts.some((f) => f.name === name)) problems.push(`${name} is not a fact of ${program.id}`);
   }
-  for (const share of program.formula.split ?? []) {
-    const given = [share.nameFact, share.accountFact].filter((n) => facts[n] !== undefined && facts[n] !== null);
-    if (given.length === 1) problems.push(`${share.nameFact} and ${share.accountFact} name the ${share.payee} together: give both or neither`);
-  }
   return problems;
+}
+
+/**
+ * A payee named by half: its name without its account, or the reverse. Checked with the award, not
+ * in factProblems, which matches each fact on its own (the per-program facts JSON schema does too).
+ */
+function payeeIdentityProblems(program: Program, facts: Facts): string[] {
+  return (program.formula.split ?? []).flatMap((share) => {
+    const given = [share.nameFact, share.accountFact].filter((n) => facts[n] !== undefined && facts[n] !== null);
+    return given.length === 1 ? [`${share.nameFact} and ${share.accountFact} name the ${share.payee} together: give both or neither`] : [];
+  });
 }
 
 /** A fact as the applicant gave it, for breakdown inputs (no reformatting an auditor must undo). */
@@ -715,6 +729,7 @@ function evaluate(program: Program, facts: Facts): { evaluation: AwardEvaluation
   });
 
   const problems = factProblems(program, facts);
+  if (problems.length === 0) problems.push(...payeeIdentityProblems(program, facts));
   if (problems.length > 0) return no(`facts cannot be evaluated: ${problems.join('; ')}`, undefined, problems);
 
   for (const c of program.eligibility) {
@@ -1189,7 +1204,7 @@ function multiFactTiers(program: Program, f: FormulaOf<'multi-fact-tiers'>, fact
     // The chosen tier's bounds, all met, and the bounds that ruled out every other tier.
     explains: { kind: 'tier', chosen: t.id, boundaries: tried.flatMap((x) => (x === hit ? x.checks : x.checks.filter((c) => !c.met))) },
   });
-  breakdown.push({ rule, description: `${t.description}: at most ${t.amount}`, inputs: { tier: t.id }, result: t.amount });
+  breakdown.push({ rule, description: `the amount of tier ${t.id} (a maximum: the reviewer recommends at most this)`, inputs: { tier: t.id }, result: t.amount });
   return { lines: [{ id: t.id, amount: parseYuan(t.amount) }] };
 }
 
