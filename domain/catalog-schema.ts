@@ -16,7 +16,7 @@ const text = z.string().min(1, 'must not be empty');
 
 const citation = z.strictObject({ seed: text, section: text, quote: text.optional() });
 
-const bound = z.strictObject({ value: decimal, inclusive: z.boolean(), word: text.optional() });
+const bound = z.strictObject({ value: decimal, inclusive: z.boolean(), word: text.optional(), reading: text.optional() });
 const range = z.strictObject({ lower: bound.optional(), upper: bound.optional() });
 
 const factSpec = z.strictObject({
@@ -45,6 +45,20 @@ const tier = z.strictObject({
   citation,
 });
 
+const payeeShare = z.strictObject({
+  payee: id.refine((v) => v !== 'applicant', 'the applicant takes the rest of the award; name another payee'),
+  description: text,
+  sharePercent: percent,
+  cap: yuan.optional(),
+  nameFact: text,
+  accountFact: text,
+  citation,
+});
+/** Every formula kind may split its award among payees (checked further in catalog.ts programProblems). */
+const split = z.array(payeeShare).min(1).optional();
+
+const band = z.strictObject({ id, description: text, selector: range, ratePercent: percent, citation });
+
 const formula = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('tiered-rate'),
@@ -53,15 +67,18 @@ const formula = z.discriminatedUnion('kind', [
     tiers: z.array(tier).min(1),
     noTierReason: text,
     cap: cap.optional(),
+    split,
   }),
   z.strictObject({
     kind: z.literal('fixed-milestones'),
     lines: z.array(z.strictObject({ id, description: text, citation, amount: yuan })).min(1),
+    split,
   }),
   z.strictObject({
     kind: z.literal('rate-of-fact-per-milestone'),
     basisFact: text,
     lines: z.array(z.strictObject({ id, description: text, citation, ratePercent: percent })).min(1),
+    split,
   }),
   z.strictObject({
     kind: z.literal('unit-rate'),
@@ -72,13 +89,67 @@ const formula = z.discriminatedUnion('kind', [
     factors: z.array(z.strictObject({ fact: text, cap: percent.optional(), description: text })).min(1),
     cap: cap.optional(),
     citation,
+    split,
   }),
   z.strictObject({
     kind: z.literal('fixed-by-category'),
     categoryFact: text,
     categories: z.array(z.strictObject({ id, description: text, amount: yuan, citation })).min(1),
+    split,
   }),
-  z.strictObject({ kind: z.literal('fixed-amount'), id, description: text, amount: yuan, citation }),
+  z.strictObject({ kind: z.literal('fixed-amount'), id, description: text, amount: yuan, citation, split }),
+  z.strictObject({
+    kind: z.literal('marginal-bands'),
+    id,
+    description: text,
+    basisFact: text,
+    selectorFact: text,
+    attribution: z.literal('growth-share-of-current'),
+    bands: z.array(band).min(1),
+    cap: cap.optional(),
+    citation,
+    split,
+  }),
+  z.strictObject({
+    kind: z.literal('per-unit'),
+    id,
+    description: text,
+    countFact: text,
+    amountPerUnit: yuan,
+    unit: text,
+    unitQualifies: z.strictObject({ description: text, lower: bound, unit: text.optional() }).optional(),
+    cap: cap.optional(),
+    citation,
+    split,
+  }),
+  z.strictObject({
+    kind: z.literal('rate-above-threshold'),
+    id,
+    description: text,
+    basisFact: text,
+    threshold: bound,
+    rateOn: z.enum(['whole', 'excess']),
+    ratePercent: percent,
+    cap: cap.optional(),
+    citation,
+    split,
+  }),
+  z.strictObject({
+    kind: z.literal('multi-fact-tiers'),
+    tiers: z
+      .array(
+        z.strictObject({
+          id,
+          description: text,
+          conditions: z.array(z.strictObject({ fact: text, range, description: text })).min(1),
+          amount: yuan,
+          citation,
+        }),
+      )
+      .min(1),
+    noTierReason: text,
+    split,
+  }),
 ]);
 
 const disbursement = z.discriminatedUnion('kind', [
@@ -119,7 +190,7 @@ const disbursement = z.discriminatedUnion('kind', [
 ]);
 
 const filingWindow = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('all-year'), citation: citation.optional() }),
+  z.strictObject({ kind: z.literal('all-year'), citation: citation.optional(), note: text.optional() }),
   z.strictObject({ kind: z.literal('monthly'), month: z.number().int().min(1).max(12), citation }),
   z.strictObject({
     kind: z.literal('dates'),
@@ -196,6 +267,7 @@ export const programSchema = z.strictObject({
     note: text.optional(),
   }),
   rounds: z.strictObject({ signOff: z.enum(['batch', 'single']), citation: citation.optional(), note: text.optional() }),
+  note: text.optional(),
 });
 
 // Compile-time: the schema and the hand-written types describe the same JSON.

@@ -33,6 +33,11 @@ export interface Bound {
   inclusive: boolean;
   /** The seed's boundary word (以上, 不少于, 以下 …), kept for the record. */
   word?: string;
+  /**
+   * Why `inclusive` departs from the reference reading of `word` (boundaryWordInclusive), when the
+   * seed's own structure says so: 001 四（二）5 "100亿元以上" excludes 100亿, which tier (2) takes by （含）.
+   */
+  reading?: string;
 }
 
 export interface Range {
@@ -85,7 +90,44 @@ export interface FormulaLine {
   citation: Citation;
 }
 
-export type Formula =
+/**
+ * A share of the award paid to someone other than the applicant (001 四（二）5: 奖励20%可用于奖励团队
+ * 牵头人，不高于200万元): `sharePercent` % of the award, rounded half-up to the fen, at most `cap`; the
+ * applicant takes the rest. The share applies only when the payee is named: `nameFact` and
+ * `accountFact` are optional text facts, given both or neither, and carry the payee's identity for
+ * the payment instruction.
+ */
+export interface PayeeShare {
+  /** Kebab-case id of the payee, e.g. 'team-leader'; never 'applicant'. */
+  payee: string;
+  description: string;
+  sharePercent: string;
+  cap?: Yuan;
+  /** Text fact with the payee's name, e.g. teamLeaderName. */
+  nameFact: string;
+  /** Text fact with the payee's bank account for the payment instruction, e.g. teamLeaderAccount. */
+  accountFact: string;
+  citation: Citation;
+}
+
+/** A condition of a multi-fact tier: a range of one numeric fact. */
+export interface TierCondition {
+  fact: string;
+  range: Range;
+  description: string;
+}
+
+/** One band of a marginal-bands formula: the growth points in `selector` pay `ratePercent` % of their part. */
+export interface Band {
+  id: string;
+  description: string;
+  /** Growth points this band covers; a lower bound is required, the last band may be open above. */
+  selector: Range;
+  ratePercent: string;
+  citation: Citation;
+}
+
+type FormulaKind =
   /** rate × basis, by the first (and only, tiers are disjoint) matching tier, capped. */
   | {
       kind: 'tiered-rate';
@@ -118,7 +160,71 @@ export type Formula =
       categories: Array<{ id: string; description: string; amount: Yuan; citation: Citation }>;
     }
   /** One fixed (maximum) amount. */
-  | { kind: 'fixed-amount'; id: string; description: string; amount: Yuan; citation: Citation };
+  | { kind: 'fixed-amount'; id: string; description: string; amount: Yuan; citation: Citation }
+  /**
+   * Marginal bands of growth (004 四、2): the part of `basisFact` (the year's amount, e.g. the local
+   * fiscal contribution) attributable to the growth points of each band pays that band's rate.
+   * `attribution: 'growth-share-of-current'`: with growth g % (`selectorFact`), the year's amount is
+   * 100 + g parts of which g came from growth, so the part from the growth points p..q is
+   * basis × |[p, q] ∩ [0, g]| / (100 + g) — the prior year's amount times (q − p) %, when the basis
+   * grew at g %. The band lines are summed unrounded and the total rounded half-up to the fen once,
+   * so the award never exceeds the growth part of the basis (rates at most 100 %).
+   */
+  | {
+      kind: 'marginal-bands';
+      id: string;
+      description: string;
+      basisFact: string;
+      selectorFact: string;
+      attribution: 'growth-share-of-current';
+      bands: Band[];
+      cap?: Cap;
+      citation: Citation;
+    }
+  /** `amountPerUnit` × the counted units (`countFact`), capped (004 四、6: 每增加1家……奖励10万元，最高100万元). */
+  | {
+      kind: 'per-unit';
+      id: string;
+      description: string;
+      countFact: string;
+      amountPerUnit: Yuan;
+      /** What one counted unit is, in words. */
+      unit: string;
+      /** What a unit must reach to be counted (checked by the officer against invoices), e.g. ≥ 500万 invoiced (及以上). */
+      unitQualifies?: { description: string; lower: Bound; unit?: string };
+      cap?: Cap;
+      citation: Citation;
+    }
+  /**
+   * A rate once a basis passes a threshold (004 四、6: 采购……超过500万元的，按照采购额的2%给予补助，
+   * 最高100万元). `threshold.inclusive` says whether the number itself qualifies (超过: not).
+   * `rateOn: 'whole'` applies the rate to the whole basis, 'excess' to the part above the threshold.
+   */
+  | {
+      kind: 'rate-above-threshold';
+      id: string;
+      description: string;
+      basisFact: string;
+      threshold: Bound;
+      rateOn: 'whole' | 'excess';
+      ratePercent: string;
+      cap?: Cap;
+      citation: Citation;
+    }
+  /**
+   * Tiers selected by several facts, each tier with its own qualifying thresholds (001 四（二）5): the
+   * award is the `amount` (a maximum) of the tier whose every condition holds. Tiers are disjoint:
+   * for each pair, some fact's ranges do not overlap, so at most one tier can hold.
+   */
+  | {
+      kind: 'multi-fact-tiers';
+      tiers: Array<{ id: string; description: string; conditions: TierCondition[]; amount: Yuan; citation: Citation }>;
+      /** Why facts meeting no tier get nothing, in the seed's terms. */
+      noTierReason: string;
+    };
+
+/** A formula of one kind, with an optional split of the award among payees. */
+export type Formula = FormulaKind & { split?: PayeeShare[] };
 
 export type Disbursement =
   | { kind: 'lump-sum'; tranche: string; condition: string; citation?: Citation }
@@ -164,7 +270,8 @@ export type Disbursement =
     };
 
 export type FilingWindow =
-  | { kind: 'all-year'; citation?: Citation }
+  /** `note`: why all year, when the seed names no window (004 leaves its procedure to rules made later). */
+  | { kind: 'all-year'; citation?: Citation; note?: string }
   /** Every year in `month` (1–12), e.g. 江海: 每年9月为申报月. */
   | { kind: 'monthly'; month: number; citation: Citation }
   /** Announced windows; each must span at least `minWorkingDays` working days when set. */
@@ -301,6 +408,8 @@ export interface Program {
   annualCaps: AnnualCap[];
   support: SupportSettings;
   rounds: RoundSettings;
+  /** How the seed's words were read where that was a choice (a formula's reading, a window the seed leaves open). */
+  note?: string;
 }
 
 /** The whole catalog, keyed by program id. */
@@ -325,6 +434,13 @@ export function boundaryWordInclusive(word: string): boolean | undefined {
     不超过: true,
     不高于: true,
     以上: true,
+    // Not in 002's list; read like 以上 (刑法 第九十九条: 以上、以下、以内，包括本数). 004 四、2: 增幅在20%以内.
+    以内: true,
+    // Symbols, as 001 四（二）5 writes them (研究开发经费支出占主营业务收入≥3%).
+    '≥': true,
+    '≤': true,
+    '>': false,
+    '<': false,
     达到: true,
     达: true,
     '达…以上': true,
@@ -445,6 +561,17 @@ export function factProblems(program: Program, facts: Facts): string[] {
   return problems;
 }
 
+/**
+ * A payee named by half: its name without its account, or the reverse. Checked with the award, not
+ * in factProblems, which matches each fact on its own (the per-program facts JSON schema does too).
+ */
+function payeeIdentityProblems(program: Program, facts: Facts): string[] {
+  return (program.formula.split ?? []).flatMap((share) => {
+    const given = [share.nameFact, share.accountFact].filter((n) => facts[n] !== undefined && facts[n] !== null);
+    return given.length === 1 ? [`${share.nameFact} and ${share.accountFact} name the ${share.payee} together: give both or neither`] : [];
+  });
+}
+
 /** A fact as the applicant gave it, for breakdown inputs (no reformatting an auditor must undo). */
 function shown(facts: Facts, name: string): string {
   return String(facts[name]);
@@ -472,6 +599,39 @@ export interface BreakdownStep {
   description: string;
   inputs: Record<string, string>;
   result: string;
+  /** What the step decided, for the explanation of an award preview (set by the newer formula kinds and payee splits). */
+  explains?: StepExplanation;
+}
+
+/** One bound a fact was compared against, with the seed's word, and whether the fact met it. */
+export interface BoundaryCheck {
+  /** The tier the bound belongs to, for a multi-fact tier selection. */
+  tier?: string;
+  fact: string;
+  value: string;
+  side: 'lower' | 'upper';
+  bound: Bound;
+  met: boolean;
+}
+
+/**
+ * The explanation of an award, step by step: the tier or band chosen and the boundary words that
+ * decided it, a threshold passed or not, each cap and whether it cut the amount, each payee's part.
+ */
+export type StepExplanation =
+  | { kind: 'tier'; chosen: string | null; boundaries: BoundaryCheck[] }
+  | { kind: 'band'; band: string; reached: boolean; boundaries: BoundaryCheck[]; part: string }
+  | { kind: 'threshold'; boundaries: BoundaryCheck[] }
+  | { kind: 'cap'; cap: Yuan; applied: boolean }
+  | { kind: 'payee'; payee: string; amount: Yuan };
+
+/** 'applicant', or the id of a payee share (PayeeShare.payee). */
+export interface PayeePart {
+  payee: string;
+  description: string;
+  amount: Yuan;
+  /** The payee's name and account, from the facts (absent for the applicant, who is paid as filed). */
+  identity?: { name: string; account: string };
 }
 
 export type TrancheTrigger =
@@ -487,6 +647,8 @@ export interface ScheduleLine {
   amount: Yuan;
   trigger: TrancheTrigger;
   rule: RuleRef;
+  /** Who this line pays, when the formula splits the award ('applicant' or a payee id); absent otherwise. */
+  payee?: string;
 }
 
 export interface AwardEvaluation {
@@ -505,6 +667,8 @@ export interface AwardEvaluation {
   officerChecks: Array<{ rule: RuleRef; description: string }>;
   /** Malformed or missing facts, when that is why the facts are ineligible. */
   factProblems?: string[];
+  /** Who is paid what, summing exactly to `amount`: set when the formula splits the award (`split`). */
+  payees?: PayeePart[];
 }
 
 function citationText(c: Citation): string {
@@ -565,6 +729,7 @@ function evaluate(program: Program, facts: Facts): { evaluation: AwardEvaluation
   });
 
   const problems = factProblems(program, facts);
+  if (problems.length === 0) problems.push(...payeeIdentityProblems(program, facts));
   if (problems.length > 0) return no(`facts cannot be evaluated: ${problems.join('; ')}`, undefined, problems);
 
   for (const c of program.eligibility) {
@@ -588,6 +753,7 @@ function evaluate(program: Program, facts: Facts): { evaluation: AwardEvaluation
   const amount = computed.lines.reduce((acc, l) => acc.plus(l.amount), new Decimal(0));
   if (amount.isZero()) return no('the formula gives no award (0.00) for these facts');
   const award = formatYuan(amount);
+  const payees = payeeParts(program, facts, award, breakdown);
   return {
     evaluation: {
       programId: program.id,
@@ -595,11 +761,129 @@ function evaluate(program: Program, facts: Facts): { evaluation: AwardEvaluation
       amount: award,
       ...(computed.cap ? { cap: computed.cap } : {}),
       breakdown,
-      schedule: buildSchedule(program, facts, award, computed.lines),
+      schedule: scheduleFor(program, facts, award, computed.lines),
       officerChecks,
+      ...(payees ? { payees } : {}),
     },
     lines: computed.lines,
   };
+}
+
+/** The program's schedule for `award`, one line per payee and tranche when the formula splits the award. */
+function scheduleFor(program: Program, facts: Facts, award: Yuan, lines: Line[]): ScheduleLine[] {
+  const schedule = buildSchedule(program, facts, award, lines);
+  const parts = payeeParts(program, facts, award, []);
+  return parts ? splitScheduleByPayee(schedule, parts) : schedule;
+}
+
+/**
+ * Who is paid what out of `award` when the formula has a `split`, else undefined. Each named payee
+ * gets its share rounded half-up to the fen, at most its cap and at most what is left; the
+ * applicant takes the rest, so the parts sum exactly to the award. An unnamed payee gets nothing.
+ */
+function payeeParts(program: Program, facts: Facts, award: Yuan, breakdown: BreakdownStep[]): PayeePart[] | undefined {
+  const split = program.formula.split;
+  if (!split) return undefined;
+  const total = parseYuan(award);
+  let others = new Decimal(0);
+  const parts: PayeePart[] = [];
+  for (const share of split) {
+    const r = ref(program, share.payee, share.citation);
+    const name = facts[share.nameFact];
+    const account = facts[share.accountFact];
+    if (name === undefined || name === null || account === undefined || account === null) {
+      breakdown.push({
+        rule: r,
+        description: `${share.description}: no ${share.payee} named`,
+        inputs: { [share.nameFact]: '(not given)' },
+        result: `0.00 (the applicant keeps the ${share.sharePercent} %)`,
+        explains: { kind: 'payee', payee: share.payee, amount: '0.00' },
+      });
+      continue;
+    }
+    const raw = total.times(share.sharePercent).dividedBy(100);
+    let amount = roundFen(raw);
+    breakdown.push({
+      rule: r,
+      description: `${share.description}: ${share.sharePercent} % of the award`,
+      inputs: { award, sharePercent: share.sharePercent, unrounded: raw.toFixed() },
+      result: formatYuan(amount),
+    });
+    if (share.cap !== undefined) amount = applyCap(program, breakdown, share.payee, share.citation, amount, share.cap, true).amount;
+    // Shares add up to less than 100 % (programProblems); this keeps rounding from taking more than is left.
+    amount = Decimal.min(amount, total.minus(others));
+    others = others.plus(amount);
+    const part = formatYuan(amount);
+    breakdown.push({
+      rule: r,
+      description: `paid to the ${share.payee}: ${String(name)}`,
+      inputs: { [share.nameFact]: String(name), [share.accountFact]: String(account) },
+      result: part,
+      explains: { kind: 'payee', payee: share.payee, amount: part },
+    });
+    parts.push({ payee: share.payee, description: share.description, amount: part, identity: { name: String(name), account: String(account) } });
+  }
+  const rest = formatYuan(total.minus(others));
+  breakdown.push({
+    rule: ref(program, 'applicant', program.citation),
+    description: 'paid to the applicant: the rest of the award',
+    inputs: { award, ...Object.fromEntries(parts.map((p) => [p.payee, p.amount])) },
+    result: rest,
+    explains: { kind: 'payee', payee: 'applicant', amount: rest },
+  });
+  return [{ payee: 'applicant', description: 'the applicant: the rest of the award', amount: rest }, ...parts];
+}
+
+/**
+ * One schedule line per payee and tranche: each payee's part is spread over the tranches in
+ * proportion to their amounts (cumulative amounts rounded down to the fen, the last tranche taking
+ * the remainder, then any tranche overfilled by rounding hands fen to tranches with room), and the
+ * applicant takes the rest of each tranche. Lines of 0.00 are left out. The applicant's line keeps
+ * the tranche id; a payee's line is `<tranche>-<payee>` with the same milestone and trigger.
+ */
+function splitScheduleByPayee(lines: ScheduleLine[], parts: PayeePart[]): ScheduleLine[] {
+  const amounts = lines.map((l) => parseYuan(l.amount));
+  const total = amounts.reduce((a, b) => a.plus(b), new Decimal(0));
+  const others = parts.filter((p) => p.payee !== 'applicant');
+  const cells = others.map((p) => {
+    const part = parseYuan(p.amount);
+    let running = new Decimal(0);
+    let given = new Decimal(0);
+    return amounts.map((a, i) => {
+      running = running.plus(a);
+      const upTo = i === amounts.length - 1 ? part : part.times(running).dividedBy(total).toDecimalPlaces(2, Decimal.ROUND_DOWN);
+      const cell = upTo.minus(given);
+      given = upTo;
+      return cell;
+    });
+  });
+  const room = (i: number) => cells.reduce((acc, row) => acc.minus(row[i]!), amounts[i]!);
+  for (let i = 0; i < amounts.length; i++) {
+    for (const row of cells) {
+      let excess = Decimal.min(room(i).negated(), row[i]!);
+      for (let j = 0; excess.greaterThan(0) && j < amounts.length; j++) {
+        if (j === i) continue;
+        const move = Decimal.min(excess, room(j));
+        if (move.lessThanOrEqualTo(0)) continue;
+        row[i] = row[i]!.minus(move);
+        row[j] = row[j]!.plus(move);
+        excess = excess.minus(move);
+      }
+    }
+  }
+  return lines.flatMap((line, i) => {
+    const out: ScheduleLine[] = [{ ...line, amount: formatYuan(room(i)), payee: 'applicant' }];
+    others.forEach((p, k) => {
+      out.push({
+        ...line,
+        tranche: `${line.tranche}-${p.payee}`,
+        condition: `${line.condition} — ${p.description}: ${p.identity?.name ?? p.payee}`,
+        amount: formatYuan(cells[k]![i]!),
+        payee: p.payee,
+      });
+    });
+    return out.filter((l) => parseYuan(l.amount).greaterThan(0));
+  });
 }
 
 /**
@@ -617,7 +901,7 @@ export function disbursementSchedule(program: Program, facts: Facts, approvedAmo
   if (approved.greaterThan(parseYuan(evaluation.amount))) {
     throw new RangeError(`approved amount ${approvedAmount} exceeds the ${evaluation.amount} the formula allows`);
   }
-  return buildSchedule(program, facts, formatYuan(approved), lines);
+  return scheduleFor(program, facts, formatYuan(approved), lines);
 }
 
 type Computed = { lines: Line[]; cap?: Yuan } | { ineligible: string; rule?: RuleRef };
@@ -630,6 +914,7 @@ function applyCap(
   citation: Citation,
   amount: Decimal,
   cap: Yuan,
+  explain = false,
 ): { amount: Decimal; capped: boolean } {
   const c = parseYuan(cap);
   const capped = amount.greaterThan(c);
@@ -638,8 +923,19 @@ function applyCap(
     description: `cap: at most ${cap}`,
     inputs: { computed: formatYuan(amount), cap },
     result: capped ? `capped to ${cap}` : `${formatYuan(amount)} (within the cap)`,
+    // The older kinds' steps stay exactly as recorded in running applications' histories.
+    ...(explain ? { explains: { kind: 'cap' as const, cap, applied: capped } } : {}),
   });
   return { amount: capped ? c : amount, capped };
+}
+
+/** The bounds of `range` that `value` of `fact` was compared against, each with whether it was met. */
+function boundaryChecks(fact: string, value: Decimal, given: string, range: Range | undefined, tier?: string): BoundaryCheck[] {
+  const out: BoundaryCheck[] = [];
+  const base = { ...(tier !== undefined ? { tier } : {}), fact, value: given };
+  if (range?.lower) out.push({ ...base, side: 'lower', bound: range.lower, met: meetsLower(value, range.lower) });
+  if (range?.upper) out.push({ ...base, side: 'upper', bound: range.upper, met: meetsUpper(value, range.upper) });
+  return out;
 }
 
 function computeFormula(program: Program, facts: Facts, breakdown: BreakdownStep[]): Computed {
@@ -764,7 +1060,152 @@ function computeFormula(program: Program, facts: Facts, breakdown: BreakdownStep
       breakdown.push({ rule: ref(program, f.id, f.citation), description: f.description, inputs: {}, result: f.amount });
       return { lines: [{ id: f.id, amount: parseYuan(f.amount) }] };
     }
+
+    case 'marginal-bands':
+      return marginalBands(program, f, facts, breakdown);
+    case 'per-unit':
+      return perUnit(program, f, facts, breakdown);
+    case 'rate-above-threshold':
+      return rateAboveThreshold(program, f, facts, breakdown);
+    case 'multi-fact-tiers':
+      return multiFactTiers(program, f, facts, breakdown);
   }
+}
+
+type FormulaOf<K extends Formula['kind']> = Extract<Formula, { kind: K }>;
+
+/** Applies an optional formula-wide cap with its explanation; returns the line. */
+function cappedLine(program: Program, breakdown: BreakdownStep[], id: string, amount: Decimal, cap: Cap | undefined): Computed {
+  if (!cap) return { lines: [{ id, amount }] };
+  const r = applyCap(program, breakdown, 'cap', cap.citation, amount, cap.amount, true);
+  return { lines: [{ id, amount: r.amount }], cap: cap.amount };
+}
+
+function marginalBands(program: Program, f: FormulaOf<'marginal-bands'>, facts: Facts, breakdown: BreakdownStep[]): Computed {
+  const basis = numericFact(facts, f.basisFact);
+  const growth = numericFact(facts, f.selectorFact);
+  const given = { [f.basisFact]: shown(facts, f.basisFact), [f.selectorFact]: shown(facts, f.selectorFact) };
+  let total = new Decimal(0);
+  for (const band of f.bands) {
+    // programProblems: every band has a lower bound of at least 0, so a positive width means growth > 0.
+    const from = new Decimal(band.selector.lower!.value);
+    const to = band.selector.upper ? Decimal.min(growth, band.selector.upper.value) : growth;
+    const width = Decimal.max(0, to.minus(from));
+    const part = width.isZero() ? new Decimal(0) : basis.times(width).dividedBy(growth.plus(100));
+    const paid = part.times(band.ratePercent).dividedBy(100);
+    total = total.plus(paid);
+    breakdown.push({
+      rule: ref(program, band.id, band.citation),
+      description: `${band.description}: ${band.ratePercent} % of the part of ${f.basisFact} from growth points ${describeRange(band.selector, '%')}`,
+      inputs: {
+        ...given,
+        'growth points in the band': width.toFixed(),
+        [`part of ${f.basisFact} (× points / (100 + growth))`]: part.toFixed(),
+        ratePercent: band.ratePercent,
+      },
+      result: paid.toFixed(),
+      explains: {
+        kind: 'band',
+        band: band.id,
+        reached: inRange(growth, band.selector),
+        boundaries: boundaryChecks(f.selectorFact, growth, shown(facts, f.selectorFact), band.selector),
+        part: paid.toFixed(),
+      },
+    });
+  }
+  const amount = roundFen(total);
+  breakdown.push({
+    rule: ref(program, f.id, f.citation),
+    description: `${f.description} (the bands summed, rounded half-up to the fen once)`,
+    inputs: { ...given, unrounded: total.toFixed() },
+    result: formatYuan(amount),
+  });
+  return cappedLine(program, breakdown, f.id, amount, f.cap);
+}
+
+function perUnit(program: Program, f: FormulaOf<'per-unit'>, facts: Facts, breakdown: BreakdownStep[]): Computed {
+  const count = numericFact(facts, f.countFact);
+  const amount = roundFen(parseYuan(f.amountPerUnit).times(count));
+  const q = f.unitQualifies;
+  breakdown.push({
+    rule: ref(program, f.id, f.citation),
+    description: `${f.description}: ${f.amountPerUnit} per ${f.unit}`,
+    inputs: {
+      [f.countFact]: shown(facts, f.countFact),
+      amountPerUnit: f.amountPerUnit,
+      ...(q ? { 'a unit counts when': `${q.description} ${describeRange({ lower: q.lower }, q.unit)}` } : {}),
+    },
+    result: formatYuan(amount),
+  });
+  return cappedLine(program, breakdown, f.id, amount, f.cap);
+}
+
+function rateAboveThreshold(program: Program, f: FormulaOf<'rate-above-threshold'>, facts: Facts, breakdown: BreakdownStep[]): Computed {
+  const basis = numericFact(facts, f.basisFact);
+  const r = ref(program, f.id, f.citation);
+  const wanted = describeRange({ lower: f.threshold }, factUnit(program, f.basisFact));
+  const check = boundaryChecks(f.basisFact, basis, shown(facts, f.basisFact), { lower: f.threshold });
+  const passed = check.every((c) => c.met);
+  breakdown.push({
+    rule: r,
+    description: `threshold: ${f.basisFact} ${wanted}`,
+    inputs: { [f.basisFact]: shown(facts, f.basisFact), required: wanted },
+    result: passed ? 'passed' : 'not passed',
+    explains: { kind: 'threshold', boundaries: check },
+  });
+  if (!passed) return { ineligible: `${f.description}: ${f.basisFact} ${shown(facts, f.basisFact)} is not ${wanted}`, rule: r };
+  const on = f.rateOn === 'whole' ? basis : basis.minus(f.threshold.value);
+  const raw = on.times(f.ratePercent).dividedBy(100);
+  const amount = roundFen(raw);
+  breakdown.push({
+    rule: r,
+    description: `${f.description}: ${f.ratePercent} % of ${f.rateOn === 'whole' ? `the whole ${f.basisFact}` : `the part of ${f.basisFact} above ${f.threshold.value}`}`,
+    inputs: { [f.basisFact]: shown(facts, f.basisFact), rateOn: f.rateOn, ratePercent: f.ratePercent, unrounded: raw.toFixed() },
+    result: formatYuan(amount),
+  });
+  return cappedLine(program, breakdown, f.id, amount, f.cap);
+}
+
+function multiFactTiers(program: Program, f: FormulaOf<'multi-fact-tiers'>, facts: Facts, breakdown: BreakdownStep[]): Computed {
+  const facts_ = [...new Set(f.tiers.flatMap((t) => t.conditions.map((c) => c.fact)))];
+  const inputs = Object.fromEntries(facts_.map((n) => [n, shown(facts, n)]));
+  const tried = f.tiers.map((t) => {
+    const checks = t.conditions.flatMap((c) => boundaryChecks(c.fact, numericFact(facts, c.fact), shown(facts, c.fact), c.range, t.id));
+    return { tier: t, checks, met: checks.every((c) => c.met) };
+  });
+  const hit = tried.find((x) => x.met);
+  const missed = (x: (typeof tried)[number]) =>
+    x.checks
+      .filter((c) => !c.met)
+      .map((c) => `${c.fact} ${c.value} not ${describeRange({ [c.side]: c.bound })}`)
+      .join(', ');
+  if (!hit) {
+    const rule = ref(program, 'tiers', f.tiers[0]?.citation ?? program.citation);
+    breakdown.push({
+      rule,
+      description: 'tier selection',
+      inputs: { ...inputs, tiers: tried.map((x) => `${x.tier.id}: ${missed(x)}`).join('; ') },
+      result: 'no tier applies',
+      explains: { kind: 'tier', chosen: null, boundaries: tried.flatMap((x) => x.checks.filter((c) => !c.met)) },
+    });
+    return { ineligible: f.noTierReason, rule };
+  }
+  const t = hit.tier;
+  const rule = ref(program, t.id, t.citation);
+  breakdown.push({
+    rule,
+    description: `tier selection: ${t.description}`,
+    inputs: {
+      ...inputs,
+      [`${t.id} conditions`]: t.conditions.map((c) => `${c.fact} ${describeRange(c.range, factUnit(program, c.fact))}`).join('; '),
+      'other tiers': tried.filter((x) => x !== hit).map((x) => `${x.tier.id}: ${missed(x)}`).join('; ') || 'none',
+    },
+    result: t.id,
+    // The chosen tier's bounds, all met, and the bounds that ruled out every other tier.
+    explains: { kind: 'tier', chosen: t.id, boundaries: tried.flatMap((x) => (x === hit ? x.checks : x.checks.filter((c) => !c.met))) },
+  });
+  breakdown.push({ rule, description: `the amount of tier ${t.id} (a maximum: the reviewer recommends at most this)`, inputs: { tier: t.id }, result: t.amount });
+  return { lines: [{ id: t.id, amount: parseYuan(t.amount) }] };
 }
 
 /** Splits `award` by percentage shares, rounding each half-up to the fen; the last takes the remainder. */
@@ -1081,7 +1522,69 @@ export function programProblems(program: Program): ProgramProblem[] {
     case 'fixed-amount':
       lineIds = [f.id];
       break;
+    case 'marginal-bands':
+      needFact(['formula', 'basisFact'], f.basisFact, ['yuan']);
+      needFact(['formula', 'selectorFact'], f.selectorFact, ['percent']);
+      f.bands.forEach((b, i) => {
+        const path = ['formula', 'bands', i];
+        checkRange([...path, 'selector'], b.selector, 'percent');
+        if (!b.selector.lower) out.push({ path: [...path, 'selector', 'lower'], reason: 'a band starts at a growth point: its lower bound is required' });
+        else if (new Decimal(b.selector.lower.value).isNegative()) out.push({ path: [...path, 'selector', 'lower'], reason: 'a band covers growth points of 0 or more' });
+        if (new Decimal(b.ratePercent).greaterThan(100)) out.push({ path: [...path, 'ratePercent'], reason: 'a band pays at most the whole (100 %) of its part' });
+        const next = f.bands[i + 1];
+        if (!next) return;
+        const up = b.selector.upper;
+        const low = next.selector.lower;
+        if (!up) out.push({ path: [...path, 'selector', 'upper'], reason: 'only the last band may be open above' });
+        else if (!low || !new Decimal(up.value).equals(low.value) || up.inclusive === low.inclusive) {
+          out.push({ path: ['formula', 'bands', i + 1, 'selector', 'lower'], reason: `band ${next.id} must start where ${b.id} ends (${up.value}), the value itself in exactly one of them` });
+        }
+      });
+      lineIds = [f.id, ...f.bands.map((b) => b.id)];
+      break;
+    case 'per-unit':
+      needFact(['formula', 'countFact'], f.countFact, ['integer']);
+      if (f.unitQualifies) checkRange(['formula', 'unitQualifies'], { lower: f.unitQualifies.lower }, undefined);
+      lineIds = [f.id];
+      break;
+    case 'rate-above-threshold':
+      needFact(['formula', 'basisFact'], f.basisFact, ['yuan']);
+      checkRange(['formula', 'threshold'], { lower: f.threshold }, 'yuan');
+      lineIds = [f.id];
+      break;
+    case 'multi-fact-tiers':
+      f.tiers.forEach((t, i) => {
+        const seen = new Set<string>();
+        t.conditions.forEach((c, k) => {
+          const path = ['formula', 'tiers', i, 'conditions', k];
+          needFact([...path, 'fact'], c.fact, NUMERIC_TYPES);
+          checkRange([...path, 'range'], c.range, facts.get(c.fact)?.type);
+          if (seen.has(c.fact)) out.push({ path: [...path, 'fact'], reason: `tier ${t.id} states ${c.fact} twice: one range per fact` });
+          seen.add(c.fact);
+        });
+        for (let j = 0; j < i; j++) {
+          const u = f.tiers[j]!;
+          const apart = t.conditions.some((c) => u.conditions.some((d) => d.fact === c.fact && !rangesOverlap(c.range, d.range)));
+          if (!apart) out.push({ path: ['formula', 'tiers', i], reason: `tier ${t.id} overlaps tier ${u.id}: no fact's ranges keep them apart, so facts could meet both` });
+        }
+      });
+      lineIds = f.tiers.map((t) => t.id);
+      break;
   }
+  const payees = new Set<string>();
+  let shares = new Decimal(0);
+  (f.split ?? []).forEach((share, i) => {
+    const path = ['formula', 'split', i];
+    if (payees.has(share.payee)) out.push({ path: [...path, 'payee'], reason: `payee ${share.payee} is named twice` });
+    payees.add(share.payee);
+    shares = shares.plus(share.sharePercent);
+    for (const key of ['nameFact', 'accountFact'] as const) {
+      const spec = facts.get(share[key]);
+      if (!spec) out.push({ path: [...path, key], reason: `fact ${JSON.stringify(share[key])} is not declared in facts` });
+      else if (spec.type !== 'text' || spec.required) out.push({ path: [...path, key], reason: `fact ${spec.name} names the payee only when given: an optional text fact` });
+    }
+  });
+  if (!shares.lessThan(100)) out.push({ path: ['formula', 'split'], reason: `payee shares add up to ${shares.toFixed()} %: the applicant must keep part of the award` });
   lineIds.forEach((id, i) => {
     if (lineIds.indexOf(id) !== i) out.push({ path: ['formula'], reason: `rule id ${id} is used twice in the formula` });
   });

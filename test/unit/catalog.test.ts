@@ -53,19 +53,25 @@ describe('boundary words (002 第三十七条（九）)', () => {
     assert.equal(boundaryWordInclusive('左右'), undefined);
   });
 
-  it('every bound in the seeded catalog that records a word agrees with that reading', () => {
-    const words: Array<[string, string, boolean]> = [];
+  it('every bound in the seeded catalog that records a word agrees with that reading, or states why not', () => {
+    const words: Array<[string, string, boolean, string | undefined]> = [];
     const visit = (v: unknown, path: string) => {
       if (Array.isArray(v)) v.forEach((x, i) => visit(x, `${path}[${i}]`));
       else if (v && typeof v === 'object') {
         const o = v as Record<string, unknown>;
-        if (typeof o.word === 'string' && typeof o.inclusive === 'boolean') words.push([path, o.word, o.inclusive]);
+        if (typeof o.word === 'string' && typeof o.inclusive === 'boolean') words.push([path, o.word, o.inclusive, o.reading as string | undefined]);
         for (const [k, x] of Object.entries(o)) visit(x, `${path}.${k}`);
       }
     };
     visit(catalog.catalog, '$');
     assert.ok(words.length >= 10);
-    for (const [path, word, inclusive] of words) assert.equal(boundaryWordInclusive(word), inclusive, `${path}: ${word}`);
+    for (const [path, word, inclusive, reading] of words) {
+      // A stated reading is only there when the table's reading of the word does not give `inclusive`.
+      if (reading !== undefined) assert.notEqual(boundaryWordInclusive(word), inclusive, `${path}: ${word} needs no reading`);
+      else assert.equal(boundaryWordInclusive(word), inclusive, `${path}: ${word}`);
+    }
+    // 001 四（二）5: 100亿元以上 starts above 100亿, which tier (2) takes by its （含）.
+    assert.ok(words.some(([, w, inc, why]) => w === '以上' && !inc && why !== undefined));
   });
 
   it('checks ranges on both sides with their inclusivity', () => {
@@ -582,8 +588,12 @@ describe('support and rounds: what one application is for, double dipping, sign-
       'jianghai-major-project': ['fixed-asset-investment', 'project', 'show-reviewer', 'batch'],
       'jianghai-national-innovation-platform': ['rnd-platform', 'applicant', 'show-reviewer', 'batch'],
       'jianghai-rent-subsidy': ['rent', 'applicant', 'show-reviewer', 'batch'],
+      'jianghai-tech-innovation': ['rnd-innovation', 'applicant', 'show-reviewer', 'batch'],
       'qianhai-retail-growth': ['sales-growth', 'applicant', 'refuse', 'batch'],
       'qianhai-warehouse-smart-upgrade': ['fixed-asset-investment', 'project', 'refuse', 'batch'],
+      'shangyu-fiscal-contribution': ['fiscal-contribution', 'applicant', 'show-reviewer', 'batch'],
+      'shangyu-local-procurement': ['local-procurement', 'applicant', 'show-reviewer', 'batch'],
+      'shangyu-supplier-matching': ['supply-chain-matching', 'applicant', 'show-reviewer', 'batch'],
     });
   });
 
