@@ -137,7 +137,7 @@ export function activityView(type: string, input: unknown, result: unknown): Act
     case 'sendPaymentInstruction': {
       const p = i as unknown as PaymentInstruction;
       return {
-        summary: `sent the payment instruction for tranche ${p.tranche} (${p.milestone}): ${p.amount} yuan to ${p.payee?.name} (${p.payee?.creditCode}), reference ${p.idempotencyKey}`,
+        summary: `sent the payment instruction for tranche ${p.tranche} (${p.milestone}): ${p.amount} yuan to ${p.payee?.name} (${p.payee && 'account' in p.payee ? `${p.payee.payee}, account ${p.payee.account}, for ${p.payee.onBehalfOf.name}` : p.payee?.creditCode}), reference ${p.idempotencyKey}`,
         amounts: orNone(yuanFields(p)),
         paymentReference: { tranche: p.tranche, idempotencyKey: p.idempotencyKey },
         ...key,

@@ -335,6 +335,12 @@ export interface Tranche {
   /** Why the payment instruction could not be delivered yet (the engine keeps trying). */
   instructionProblem: string | null;
   confirmation: { by: Actor; at: string } | null;
+  /**
+   * Who the tranche pays, when the program splits the award among payees (001 四（二）5: a share to
+   * the team leader): `applicant`, or the payee's id with its name and account from the facts.
+   * Absent when the whole award goes to the applicant.
+   */
+  payee?: { id: string; name: string; account?: string };
 }
 
 export interface ObligationState {

@@ -649,6 +649,8 @@ export interface ScheduleLine {
   rule: RuleRef;
   /** Who this line pays, when the formula splits the award ('applicant' or a payee id); absent otherwise. */
   payee?: string;
+  /** The payee's name and account, from the facts, for a line that does not pay the applicant. */
+  payeeIdentity?: { name: string; account: string };
 }
 
 export interface AwardEvaluation {
@@ -880,6 +882,7 @@ function splitScheduleByPayee(lines: ScheduleLine[], parts: PayeePart[]): Schedu
         condition: `${line.condition} — ${p.description}: ${p.identity?.name ?? p.payee}`,
         amount: formatYuan(cells[k]![i]!),
         payee: p.payee,
+        ...(p.identity ? { payeeIdentity: p.identity } : {}),
       });
     });
     return out.filter((l) => parseYuan(l.amount).greaterThan(0));

@@ -41,7 +41,8 @@ export interface PaymentInstruction extends EffectBase {
   tranche: number;
   milestone: string;
   amount: Yuan;
-  payee: { creditCode: string; name: string };
+  /** The applicant; or, for a share the program pays someone else (the team leader), that payee with its account, on the applicant's behalf. */
+  payee: { creditCode: string; name: string } | { payee: string; name: string; account: string; onBehalfOf: { creditCode: string; name: string } };
   programId: string;
 }
 

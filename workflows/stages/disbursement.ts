@@ -74,6 +74,7 @@ async function fixSchedule(app: Application): Promise<void> {
       trigger: line.trigger,
       claimableFrom: line.trigger.kind === 'year' ? addYears(start, line.trigger.index - 1) : null,
       claims: [],
+      ...(line.payee ? { payee: line.payee === 'applicant' || !line.payeeIdentity ? { id: 'applicant', name: app.state.applicant.name } : { id: line.payee, ...line.payeeIdentity } } : {}),
       instruction: null,
       instructionProblem: null,
       confirmation: null,
@@ -115,7 +116,8 @@ async function instructPayment(app: Application, t: Tranche): Promise<void> {
       tranche: t.n,
       milestone: t.milestone,
       amount: t.amount,
-      payee: app.state.applicant,
+      // A share the program pays someone else (the team leader) goes to that payee's account.
+      payee: t.payee && t.payee.id !== 'applicant' && t.payee.account ? { payee: t.payee.id, name: t.payee.name, account: t.payee.account, onBehalfOf: app.state.applicant } : app.state.applicant,
       programId: app.state.programId,
     });
   } catch (err) {
