@@ -1,5 +1,8 @@
 import { creditCodeCheckCharacter } from '../../domain/credit-code';
+import assert from 'node:assert/strict';
+import type { Program } from '../../domain/catalog';
 import type { Actor, Role } from '../../domain/roles';
+import { loadCatalog } from '../../lib/catalog-store';
 
 /** A valid credit code for a test, different for each `n`. */
 export function creditCode(n: number): string {
@@ -9,4 +12,14 @@ export function creditCode(n: number): string {
 
 export function actor(role: Role, id = `test-${role}`): Actor {
   return { id, role, name: `Test ${role}` };
+}
+
+let shippedCatalog: ReturnType<typeof loadCatalog> | undefined;
+
+/** A program of the shipped catalog (data/catalog/), failing the test when it is not there. */
+export function catalogProgram(id: string): Program {
+  shippedCatalog ??= loadCatalog();
+  const p = shippedCatalog.getProgram(id);
+  assert.ok(p, `program ${id} is in the catalog`);
+  return p;
 }

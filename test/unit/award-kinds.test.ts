@@ -17,14 +17,9 @@ import {
 } from '../../domain/catalog';
 import { programSchema } from '../../domain/catalog-schema';
 import { Decimal, compareYuan, formatYuan, parseYuan, sumYuan } from '../../domain/money';
-import { loadCatalog } from '../../lib/catalog-store';
+import { catalogProgram } from '../helpers/fixtures';
 
-const catalog = loadCatalog();
-function program(id: string): Program {
-  const p = catalog.getProgram(id);
-  assert.ok(p, `program ${id} is in the catalog`);
-  return p;
-}
+const program = catalogProgram;
 function clone<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
 }

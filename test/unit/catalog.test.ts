@@ -20,20 +20,16 @@ import {
   splitByShares,
   type Facts,
   type FilingWindow,
-  type Program,
 } from '../../domain/catalog';
 import { UnknownCalendarYearError, addCalendarDays, dayOfWeek, workingDaysFrom, type CalendarData } from '../../domain/calendar';
 import { sumYuan } from '../../domain/money';
 import type { DayCount, RateMode } from '../../domain/interest';
 import type { Tenor } from '../../domain/lpr';
 import { loadCatalog } from '../../lib/catalog-store';
+import { catalogProgram } from '../helpers/fixtures';
 
 const catalog = loadCatalog();
-function program(id: string): Program {
-  const p = catalog.getProgram(id);
-  assert.ok(p, `program ${id} is in the catalog`);
-  return p;
-}
+const program = catalogProgram;
 function award(id: string, facts: Facts) {
   return evaluateAward(program(id), facts);
 }

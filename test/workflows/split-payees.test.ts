@@ -42,7 +42,9 @@ describe('an award split between the enterprise and its team leader', () => {
     );
     const instructions = outboxOf(lc, h.workflowId, 'payment-instruction');
     assert.equal(instructions.length, 2);
-    const [toApplicant, toLeader] = [1, 2].map((n) => instructions.find((m) => m.tranche === n)!);
+    const toApplicant = instructions.find((m) => m.tranche === 1);
+    const toLeader = instructions.find((m) => m.tranche === 2);
+    assert.ok(toApplicant && toLeader, JSON.stringify(instructions));
     assert.deepEqual(toApplicant.payee, s.applicant);
     assert.deepEqual(toLeader.payee, { payee: 'team-leader', name: FACTS.teamLeaderName, account: FACTS.teamLeaderAccount, onBehalfOf: s.applicant });
     assert.equal(toLeader.amount, '2000000.00');
