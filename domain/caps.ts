@@ -6,7 +6,7 @@
  * entity per applicant and year (workflows/ledger.ts) applies this, so two sign-offs that race
  * are answered one after the other and the total never goes over a cap.
  */
-import { compareYuan, parseYuan, type Yuan } from './money';
+import { compareYuan, formatYuan, parseYuan, type Yuan } from './money';
 import type { RoundCap } from './rounds';
 
 /** What one application holds against the applicant's year. */
@@ -54,14 +54,14 @@ export function grantWithinCaps(held: readonly Reservation[], request: Omit<Rese
     const others = held.filter((r) => r.applicationId !== request.applicationId && inScope(cap, request, r));
     const heldByOthers = others.reduce((sum, r) => sum.plus(parseYuan(r.amount)), parseYuan('0.00'));
     const roomDecimal = parseYuan(cap.amount).minus(heldByOthers);
-    const room = roomDecimal.isNegative() ? '0.00' : roomDecimal.toFixed(2);
-    const line = { capId: cap.id, description: cap.description, cap: cap.amount, heldByOthers: heldByOthers.toFixed(2), room };
+    const room = roomDecimal.isNegative() ? '0.00' : formatYuan(roomDecimal);
+    const line = { capId: cap.id, description: cap.description, cap: cap.amount, heldByOthers: formatYuan(heldByOthers), room };
     checked.push(line);
     // Named when its room is below what was asked (not what earlier caps left), so the caps' order changes nothing.
     if (compareYuan(room, request.amount) < 0) cuts.push(line);
-    if (compareYuan(room, granted.toFixed(2)) < 0) granted = parseYuan(room);
+    if (compareYuan(room, formatYuan(granted)) < 0) granted = parseYuan(room);
   }
-  return { requested: request.amount, granted: granted.toFixed(2), cuts, checked };
+  return { requested: request.amount, granted: formatYuan(granted), cuts, checked };
 }
 
 /** The reason a cut is shown with, in words. */

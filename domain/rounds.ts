@@ -12,7 +12,7 @@
  * domain/projects.ts.
  */
 import { canonicalJson, sha256Hex } from './idempotency';
-import { parseYuan, type Yuan } from './money';
+import { Decimal, formatYuan, parseYuan, type Yuan } from './money';
 import type { ScaledAward } from './pro-rata';
 import type { Actor } from './roles';
 import type { Program } from './catalog';
@@ -155,7 +155,7 @@ export function roundDraw(
       return { applicationId: e.applicationId, input: d.input, sha256: d.sha256 };
     })
     .sort((a, b) => (a.sha256 < b.sha256 ? -1 : a.sha256 > b.sha256 ? 1 : 0));
-  const count = Number(parseYuan(`${ranking.length}.00`).times(spotCheck.ratePercent).dividedBy(100).ceil().toFixed(0));
+  const count = new Decimal(ranking.length).times(spotCheck.ratePercent).dividedBy(100).ceil().toNumber();
   const relation = spotCheck.inclusive ? '<' : '≤';
   return {
     seed,
@@ -285,8 +285,8 @@ export function roundTotals(state: Pick<RoundState, 'definition' | 'allocations'
   const allocated = state.allocations.reduce((sum, a) => sum.plus(parseYuan(a.allocated)), parseYuan('0.00'));
   return {
     budget: state.definition.budget,
-    allocated: allocated.toFixed(2),
-    remaining: parseYuan(state.definition.budget).minus(allocated).toFixed(2),
+    allocated: formatYuan(allocated),
+    remaining: formatYuan(parseYuan(state.definition.budget).minus(allocated)),
     applications: state.allocations.filter((a) => a.status !== 'removed').length,
   };
 }

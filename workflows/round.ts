@@ -27,7 +27,7 @@ import {
 import { ENGINE } from '../domain/application';
 import { shanghaiDate, addCalendarDays } from '../domain/calendar';
 import { actionBinding } from '../domain/idempotency';
-import { compareYuan, parseYuan } from '../domain/money';
+import { compareYuan, formatYuan, parseYuan } from '../domain/money';
 import { proRata } from '../domain/pro-rata';
 import type { RefusalType } from '../domain/actions';
 import type { Program } from '../domain/catalog';
@@ -220,7 +220,7 @@ export async function roundWorkflow(input: RoundInput): Promise<RoundState> {
       record(ENGINE.id, 'increase-refused', { applicationId: a.applicationId, allocated: a.allocated, asked: amount, why: 'an award grows only by a new decision' });
       return;
     }
-    a.allocated = parseYuan(amount).toFixed(2);
+    a.allocated = formatYuan(parseYuan(amount));
     a.status = change.amount === null ? 'removed' : 'reduced';
     a.changes.push({ at: now(), amount: a.allocated, why: change.why });
     record(ENGINE.id, a.status, { applicationId: a.applicationId, allocated: a.allocated, why: change.why });

@@ -26,7 +26,7 @@ export interface RunningApp {
 }
 
 export async function startApp(
-  options: Partial<Pick<AppDeps, 'rateLimitPerMinute' | 'trustProxy' | 'rateLimitStores' | 'webUiUrl'>> & { dataConverter?: DataConverter } = {},
+  options: Partial<Pick<AppDeps, 'rateLimitPerMinute' | 'trustProxy' | 'rateLimitStores' | 'webUiUrl' | 'rounds'>> & { dataConverter?: DataConverter } = {},
 ): Promise<RunningApp> {
   const { dataConverter, ...deps } = options;
   const dir = tempDir('app');

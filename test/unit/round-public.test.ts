@@ -9,25 +9,18 @@
  * with node:crypto, independently of the domain's SHA-256.
  */
 import { createHash } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Client, Connection } from '@temporalio/client';
-import { createApp } from '../../api/app';
-import { createAuthenticator } from '../../api/credentials';
-import { createLogger } from '../../api/log';
 import type { RoundDirectory } from '../../api/public-routes';
 import { sumYuan } from '../../domain/money';
 import { proRata } from '../../domain/pro-rata';
 import { publicRound, publicRoundSummary, ROUND_ID_PATTERN } from '../../domain/round-public';
 import { parseRoundId, roundDraw, sealNotice, type Allocation, type RoundEntry, type RoundState } from '../../domain/rounds';
 import { INSPECTION_CITATION } from '../../domain/spot-check';
-import { createCalendarStore } from '../../lib/calendar-store';
 import { loadCatalog } from '../../lib/catalog-store';
-import { createLprStore } from '../../lib/lpr-store';
 import { startApp } from '../helpers/app';
 import { actor, creditCode } from '../helpers/fixtures';
-import { tempDir, testDataConverter } from '../helpers/temporal';
+import { testDataConverter } from '../helpers/temporal';
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -208,34 +201,14 @@ describe('the transparency endpoints, over HTTP, without a credential', () => {
   let close: () => Promise<void> = async () => undefined;
 
   before(async () => {
-    const dir = tempDir('round-public');
-    const calendar = createCalendarStore(dir);
-    // Nothing dials Temporal: the lazy connection is never used by these routes.
-    const connection = Connection.lazy({ address: '127.0.0.1:1' });
     // The rounds the app reads: the fixtures above, listed as they are (not a model of Temporal).
     const rounds: RoundDirectory = {
       list: async () => [OPEN, DECIDED],
       get: async (id) => [OPEN, DECIDED].find((r) => r.definition.id === id),
     };
-    const app = createApp({
-      client: new Client({ connection, dataConverter: testDataConverter() }),
-      taskQueue: 'unused',
-      authenticator: createAuthenticator({}),
-      temporalHealthy: async () => false,
-      catalog: loadCatalog(undefined, { calendar: calendar.data() }),
-      calendar,
-      lpr: createLprStore(dir),
-      logger: createLogger({ write: () => undefined }),
-      rounds,
-    });
-    const server = app.listen(0, '127.0.0.1');
-    await new Promise<void>((resolve) => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    close = async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await connection.close().catch(() => undefined);
-    };
+    const api = await startApp({ rounds, dataConverter: testDataConverter() });
+    base = api.base;
+    close = api.close;
   });
   after(async () => close());
 
