@@ -9,20 +9,20 @@
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Client } from '@temporalio/client';
+import type { CatalogVersions } from '../lib/catalog-versions';
 import type { TrustProxy } from '../lib/settings';
 import { authenticate, guard } from './access';
 import { actionRoutes, signalCalendarUpdated } from './action-routes';
 import { roundRoutes } from './round-routes';
 import { roundService } from './rounds';
 import { applicationRoutes } from './application-routes';
+import { catalogInForce, catalogRoutes } from './catalog-routes';
 import { codecCors, codecRoutes, originsOf } from './codec-routes';
 import type { Authenticator } from './credentials';
 import { docsRoutes } from './docs';
 import { createLogger, type Logger } from './log';
 import { methodNotAllowed } from './method-not-allowed';
 import { createMetrics, type Metrics, readiness, requestMiddleware, routeTemplate, securityHeaders } from './observability';
-import { openApiDocument } from './openapi';
-import { anyProgramFacts, filingBodyFor } from './program-schemas';
 import { Problem, sendProblem } from './problem';
 import { publicRoutes, type RoundDirectory } from './public-routes';
 import { rateLimits, type RateLimitStores } from './rate-limits';
@@ -31,6 +31,8 @@ import { limitedPerAddress, ROUTES } from './routes';
 import { jsonBody, parserProblem, strictQuery } from './strict-input';
 
 export interface AppDeps extends Omit<ReferenceDeps, 'clock'> {
+  /** The catalog versions, kept in the engine's database (lib/catalog-versions.ts). */
+  catalogs: CatalogVersions;
   client: Client;
   taskQueue: string;
   authenticator: Authenticator;
@@ -81,12 +83,10 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
   app.get('/metrics', metrics.handler);
-  // Filing and award-preview schemas generated from the catalog: the server validates with the
-  // same schemas the document publishes.
-  const programs = Object.values(deps.catalog.catalog);
-  const filingBody = filingBodyFor(programs);
-  const document = openApiDocument({ bodies: { fileApplication: filingBody, previewAward: anyProgramFacts(programs) } });
-  app.get('/openapi.json', (_req, res) => void res.json(document));
+  // Filing and award-preview schemas generated from the catalog version in force: the server
+  // validates with the same schemas the document publishes.
+  const inForce = catalogInForce(deps.catalogs);
+  app.get('/openapi.json', async (_req, res) => void res.json((await inForce()).document));
   app.use(docsRoutes());
   // The Web UI's browser asks before it calls /codec: answered before any credential is read.
   app.use('/codec', codecCors(deps.codecCorsOrigins ?? (deps.webUiUrl ? originsOf(deps.webUiUrl) : [])));
@@ -115,8 +115,8 @@ export function createApp(deps: AppDeps): express.Express {
     ...(ui ? { temporalUi: `${ui}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}` } : {}),
   });
 
-  const rounds = roundService({ client: deps.client, taskQueue: deps.taskQueue, catalog: deps.catalog, calendar: () => deps.calendar.data(), clock });
-  app.use(applicationRoutes({ client: deps.client, taskQueue: deps.taskQueue, catalog: deps.catalog, rounds, filingBody, metrics, clock, linksFor, runLink }));
+  const rounds = roundService({ client: deps.client, taskQueue: deps.taskQueue, catalog: () => deps.catalogs.current(), calendar: () => deps.calendar.data(), clock });
+  app.use(applicationRoutes({ client: deps.client, taskQueue: deps.taskQueue, catalog: inForce, rounds, metrics, clock, linksFor, runLink }));
   app.use(roundRoutes({ client: deps.client, rounds }));
   app.use(actionRoutes({ client: deps.client, taskQueue: deps.taskQueue, metrics, linksFor, clock }));
   app.use(codecRoutes({ codecs: deps.client.options.loadedDataConverter.payloadCodecs, namespace }));
@@ -128,6 +128,7 @@ export function createApp(deps: AppDeps): express.Express {
       calendarYearSupplied: deps.calendarYearSupplied ?? (async (year) => void (await signalCalendarUpdated(deps.client, year))),
     }),
   );
+  app.use(catalogRoutes({ catalogs: deps.catalogs, calendar: deps.calendar }));
 
   // Transparency: the rounds as the public sees them (002 第三十四条).
   app.use(publicRoutes({ rounds: deps.rounds ?? { list: rounds.list, get: rounds.state } }));

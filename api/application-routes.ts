@@ -18,15 +18,14 @@ import { SEARCH_ATTRIBUTES } from '../workflows/messages';
 import { fetchRunHistoryOfApplication, fetchRunsOfApplication, readApplication } from './recovery';
 import type { AccessLocals } from './access';
 import { applicationIdParam } from './action-routes';
-import { checkFiling, type ProgramCatalog } from './filing';
+import type { CatalogInForce } from './catalog-routes';
+import { checkFiling } from './filing';
 import type { RoundService } from './rounds';
 import { historyReport, rawHistoryJson } from './history';
 import { HistoryQuery } from './history-query';
 import { decodeToken, fingerprint, InboxQuery, listAll, ListQuery, type ListItem, literal, pageOf, type Sort, visibilityQuery } from './listing';
 import type { Metrics } from './observability';
 import { Problem, validationProblem } from './problem';
-import { FilingBody } from './schemas';
-import type { z } from 'zod';
 import { callTemporal, idempotencyKeyOf, updateProblem } from './temporal-calls';
 import { canonicalJson, sha256Hex } from '../domain/idempotency';
 
@@ -35,11 +34,10 @@ type Locals = AccessLocals & { requestId: string };
 export interface ApplicationRouteDeps {
   client: Client;
   taskQueue: string;
-  catalog: ProgramCatalog;
+  /** The catalog version in force, and the filing body generated from it (api/program-schemas.ts), as the OpenAPI document publishes it. */
+  catalog: () => Promise<Pick<CatalogInForce, 'store' | 'filingBody'>>;
   /** Rounds: the one a filing goes into, and the claims it makes there (api/rounds.ts). */
   rounds: RoundService;
-  /** The filing body generated from the catalog (api/program-schemas.ts), as the OpenAPI document publishes it; FilingBody when not given. */
-  filingBody?: z.ZodType<FilingBody>;
   metrics: Metrics;
   clock: () => Date;
   linksFor: (id: string) => Record<string, string>;
@@ -66,7 +64,9 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
 
   router.post('/applications', async (req, res: Response<unknown, Locals>) => {
     const actor = res.locals.actor!;
-    const body = (deps.filingBody ?? FilingBody).safeParse(req.body);
+    // Validated against the programs in force: one no longer in the catalog takes no filing.
+    const inForce = await deps.catalog();
+    const body = inForce.filingBody.safeParse(req.body);
     if (!body.success) throw validationProblem(body.error);
     const filing = body.data;
     const key = idempotencyKeyOf(req);
@@ -79,7 +79,7 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
       if (earlier) return replay(res, earlier, bodyHash);
     }
 
-    if (!deps.catalog.getProgram(filing.programId)) {
+    if (!inForce.store.getProgram(filing.programId)) {
       throw new Problem('validation', `There is no program ${filing.programId}`, {
         errors: [{ field: 'programId', reason: `is not a program in the catalog (GET /programs lists them)` }],
       });

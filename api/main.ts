@@ -1,6 +1,7 @@
 /**
- * `npm run api`: one API process. Several can run behind a load balancer; they share nothing but
- * the Temporal service (and the data folder for reference data).
+ * `npm run api`: one API process. Several can run behind a load balancer; they share the Temporal
+ * service, the engine's database (catalog versions; DATABASE_URL) and, for now, the data folder
+ * for the other reference data.
  */
 import { createServer } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
@@ -13,6 +14,8 @@ import { loadOrCreateDevKeys } from './keys';
 import { createLogger, type Logger } from './log';
 import { createCalendarStore } from '../lib/calendar-store';
 import { loadCatalog } from '../lib/catalog-store';
+import { catalogVersions } from '../lib/catalog-versions';
+import { describeDatabase, openDatabase } from '../lib/database';
 import { createLprStore } from '../lib/lpr-store';
 import { createDraining } from './shutdown';
 
@@ -43,8 +46,18 @@ async function main(): Promise<void> {
   const authenticator = authenticatorOf(settings, logger);
   const calendar = createCalendarStore(settings.dataDir);
   // A bad catalog stops start-up here, naming the file, the JSON path and the reason.
-  const catalog = loadCatalog(undefined, { calendar: calendar.data() });
+  const shipped = loadCatalog(undefined, { calendar: calendar.data() });
   const lpr = createLprStore(settings.dataDir);
+  // Reference and admin data every host shares; the shipped catalog is in force if never seen before.
+  const database = await openDatabase(settings.database);
+  const catalogs = catalogVersions(database);
+  const adopted = await catalogs.adoptShipped(shipped, new Date());
+  const inForce = await catalogs.current();
+  logger.info(adopted ? 'the shipped catalog is now in force' : 'catalog version in force', {
+    database: describeDatabase(settings.database),
+    catalogVersion: inForce.version,
+    shipped: shipped.version,
+  });
 
   // Connection.lazy: the API starts (and /health answers 503) even while Temporal is down.
   const connection = Connection.lazy(connectionOptions(settings));
@@ -58,7 +71,7 @@ async function main(): Promise<void> {
     logger,
     rateLimitPerMinute: settings.auth.rateLimitPerMinute,
     trustProxy: settings.auth.trustProxy,
-    catalog,
+    catalogs,
     calendar,
     lpr,
     webUiUrl: webUiUrlOf(settings),
@@ -88,6 +101,7 @@ async function main(): Promise<void> {
       .drain(server, SHUTDOWN_GRACE_MS)
       .then((summary) => logger.info('API stopped', summary))
       .then(() => connection.close())
+      .then(() => database.destroy())
       .catch(() => undefined)
       .finally(() => process.exit(0));
   };

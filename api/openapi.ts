@@ -14,6 +14,7 @@ import { ROLES, type Role } from '../domain/roles';
 import { ROUND_ID_PATTERN } from '../domain/round-public';
 import { PROBLEM_TYPES } from './problem';
 import { limitedPerAddress, ROUTES, type ApplicantScope, type RouteSpec } from './routes';
+import { VersionQuery } from './reference-schemas';
 import { APPLICATION_ID_PATTERN, CalendarDate, CreditCode, IDEMPOTENCY_KEY_PATTERN, PositiveYuan, PROGRAM_ID_PATTERN, Yuan } from './schemas';
 
 type Json = Record<string, unknown>;
@@ -110,6 +111,9 @@ function pathParameter(path: string, name: string): Json {
   if (name === 'id' && /^\/(public\/)?rounds\//.test(path)) {
     return param('A funding round: `<programId>.<label>`', { type: 'string', pattern: ROUND_ID_PATTERN, examples: ['dinghu-emergency-major-project.2026'] });
   }
+  if (name === 'version') {
+    return param('A catalog version, `sha256:` and 16 hex digits (GET /catalog/versions lists them)', { type: 'string', pattern: '^sha256:[0-9a-f]{16}$', examples: ['sha256:0123456789abcdef'] });
+  }
   if (name === 'n') return param(`The ${ORDINAL_OF[before] ?? 'item'}'s number, from 1`, { type: 'integer', minimum: 1, maximum: 999_999 });
   if (name === 'year') return param('A calendar year', { type: 'integer', minimum: 1990, maximum: 2100 });
   throw new Error(`openapi: path parameter :${name} of ${path} is not described`);
@@ -135,7 +139,11 @@ function errorStatuses(route: RouteSpec): number[] {
   // A public record reads the rounds (Temporal); a malformed round id is a 400 naming `id`.
   if (route.publicRecord) statuses.add(503);
   if (route.publicRecord && route.path.includes(':id')) statuses.add(400);
-  if (/:(id|n)\b/.test(route.path)) statuses.add(404); // an unknown year is a 422, not a 404
+  if (/:(id|n|version)\b/.test(route.path)) statuses.add(404); // an unknown year is a 422, not a 404
+  // A past catalog version asked for with ?version= that the engine never kept.
+  if (route.query === VersionQuery) statuses.add(404);
+  // Publishing a catalog: a bad program file or a reused key (422), a stale basedOn (409).
+  if (route.operationId === 'publishCatalogVersion') [409, 422].forEach((s) => statuses.add(s));
   if (route.action || route.applicantScope === 'body') statuses.add(409);
   // Rounds: a label taken before (opening), a line the round's state refuses (the meeting); the
   // meeting's Idempotency-Key is required (428) and stands for one decision (422).

@@ -1,12 +1,11 @@
 /**
- * Reference data and read-only calculators: the working-day calendar, LPR fixings, the policy
- * catalog, award previews, clawback statements and a round's spot-check draw. Staff preview with
- * them; auditors and the public recompute with them; admins maintain calendars and fixings here
+ * Reference data and read-only calculators: the working-day calendar, LPR fixings, clawback
+ * statements and a round's spot-check draw (the policy catalog is api/catalog-routes.ts). Staff
+ * preview with them; auditors and the public recompute with them; admins maintain calendars and fixings here
  * without a deploy. Every answer that involves a rule says which rule and inputs gave it.
  */
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import { evaluateAward, type Facts, type Program } from '../domain/catalog';
 import { shanghaiDate, UnknownCalendarYearError, windowClosesAt, workingDaysFrom } from '../domain/calendar';
 import { InputError } from '../domain/errors';
 import { clawbackCalculation, type ClawbackCalculationRequest } from '../domain/interest';
@@ -14,17 +13,14 @@ import { firstUnconfirmedDate } from '../domain/lpr';
 import { roundDraw } from '../domain/rounds';
 import { INSPECTION_CITATION } from '../domain/spot-check';
 import { type CalendarStore, InvalidCalendarYearError } from '../lib/calendar-store';
-import type { CatalogStore } from '../lib/catalog-store';
 import type { LprStore } from '../lib/lpr-store';
 import { type AccessLocals, guardedActor } from './access';
 import { Problem, validationProblem } from './problem';
-import { factsSchema } from './program-schemas';
 import { CalendarYearBody, ClawbackCalculationBody, LprFixingBody, RoundDrawCalculationBody, WorkingDaysQuery } from './reference-schemas';
 
 export interface ReferenceDeps {
   calendar: CalendarStore;
   lpr: LprStore;
-  catalog: CatalogStore;
   /**
    * Called after an admin supplied a calendar year, so that applications waiting for it resume
    * (the app signals them). Best effort: a failure is logged by the callee, never fails the PUT.
@@ -54,12 +50,6 @@ function unknownYear(err: UnknownCalendarYearError): Problem {
     year: err.year,
     errors: [{ field: 'year', reason: `no working-day calendar for ${err.year}` }],
   });
-}
-
-/** A program's facts as JSON Schema, so an integrating system can build its form: the schema the server validates with. */
-function factsJsonSchema(program: Program): Record<string, unknown> {
-  const { $schema: _ignored, ...schema } = z.toJSONSchema(factsSchema(program), { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-  return schema;
 }
 
 export function referenceRoutes(deps: ReferenceDeps): Router {
@@ -164,39 +154,6 @@ export function referenceRoutes(deps: ReferenceDeps): Router {
     if (!body.success) throw validationProblem(body.error);
     const { seed, applications, ...spotCheck } = body.data;
     res.json(roundDraw(seed, applications, spotCheck, INSPECTION_CITATION));
-  });
-
-  // ---- Policy catalog -------------------------------------------------------------------------
-
-  const programOr404 = (id: string): Program => {
-    const program = deps.catalog.getProgram(id);
-    if (!program) throw new Problem('not-found', `There is no program ${id} (GET /programs lists them)`);
-    return program;
-  };
-
-  router.get('/programs', (_req, res) => {
-    res.json({
-      catalogVersion: deps.catalog.version,
-      programs: deps.catalog.listPrograms().map((p) => ({ ...p, links: { self: `/programs/${p.id}` } })),
-    });
-  });
-
-  router.get('/programs/:id', (req, res) => {
-    const program = programOr404(String(req.params.id));
-    res.json({
-      catalogVersion: deps.catalog.version,
-      programHash: deps.catalog.programHash(program.id),
-      factsSchema: factsJsonSchema(program),
-      ...program,
-    });
-  });
-
-  router.post('/programs/:id/award-preview', (req, res) => {
-    const program = programOr404(String(req.params.id));
-    const parsed = factsSchema(program).safeParse(req.body);
-    if (!parsed.success) throw validationProblem(parsed.error);
-    const facts = parsed.data as Facts;
-    res.json({ catalogVersion: deps.catalog.version, programHash: deps.catalog.programHash(program.id), ...evaluateAward(program, facts) });
   });
 
   return router;

@@ -92,3 +92,26 @@ export const RoundDrawCalculationBody = z
       }),
   })
   .strict();
+
+/** A catalog version id, as GET /programs and GET /catalog/versions give it. */
+export const CatalogVersionParam = z.string().regex(/^sha256:[0-9a-f]{16}$/, 'must be a catalog version such as sha256:0123456789abcdef (GET /catalog/versions lists them)');
+
+/** `?version=`: a past catalog version; without it, the one in force. */
+export const VersionQuery = z.object({ version: CatalogVersionParam.optional() }).strict();
+
+/**
+ * A new catalog version: every program file of the whole catalog, by file name (`<program id>.json`),
+ * each as the JSON the file would hold. Start from GET /catalog/versions/:version and name it in `basedOn`.
+ */
+export const PublishCatalogBody = z
+  .object({
+    programs: z
+      .record(z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}\.json$/, 'must be a program file name such as jianghai-rent-subsidy.json'), z.unknown(), {
+        error: 'must be an object of program files by name, { "<program id>.json": { …program } }',
+      })
+      .refine((files) => Object.keys(files).length > 0, 'must hold at least one program')
+      .refine((files) => Object.keys(files).length <= 200, 'must hold at most 200 programs'),
+    basedOn: CatalogVersionParam.optional(),
+    note: z.string().min(1).max(500).optional(),
+  })
+  .strict();

@@ -50,7 +50,8 @@ export interface OpenRoundBody {
 export interface RoundServiceDeps {
   client: Client;
   taskQueue: string;
-  catalog: ProgramCatalog;
+  /** The catalog version in force: a round pins it when it opens. */
+  catalog: () => Promise<ProgramCatalog>;
   calendar: () => CalendarData;
   clock: () => Date;
 }
@@ -121,7 +122,8 @@ export function roundService(deps: RoundServiceDeps) {
 
     /** POST /rounds: a round entity workflow, from the catalog's defaults and the admin's choices. */
     async open(body: OpenRoundBody, actor: Actor, key?: string): Promise<{ state: RoundState; replayed: boolean }> {
-      const program = deps.catalog.getProgram(body.programId);
+      const catalog = await deps.catalog();
+      const program = catalog.getProgram(body.programId);
       if (!program) throw new Problem('validation', `There is no program ${body.programId}`, { errors: [{ field: 'programId', reason: 'is not a program in the catalog (GET /programs lists them)' }] });
       const today = shanghaiDate(deps.clock().getTime());
       const year = body.year ?? Number((body.window?.opens ?? today).slice(0, 4));
@@ -163,8 +165,8 @@ export function roundService(deps: RoundServiceDeps) {
           source: body.window ? `announced${body.window.announcement ? `: ${body.window.announcement}` : ' by the admin'}` : `catalog: ${byDefault!.rule}`,
         },
         budget: body.budget,
-        catalogVersion: deps.catalog.version,
-        programHash: deps.catalog.programHash(program.id)!,
+        catalogVersion: catalog.version,
+        programHash: catalog.programHash(program.id)!,
         caps: body.caps ?? program.annualCaps.map((c) => ({ id: c.id, scope: c.scope, amount: c.amount, description: c.description })),
         signOff: body.signOff ?? program.rounds.signOff,
         spotCheck: {

@@ -157,16 +157,31 @@ const REFERENCE_ROUTES: readonly RouteSpec[] = [
   },
   {
     method: 'get', path: '/programs', operationId: 'listPrograms', tag: 'Reference data',
-    summary: 'The programs of the policy catalog', audience: EVERYONE, responses: { 200: 'The programs' },
+    summary: 'The programs of the policy catalog in force, or of a past version (`?version=`)', audience: EVERYONE, query: reference.VersionQuery,
+    responses: { 200: 'The programs' },
   },
   {
     method: 'get', path: '/programs/:id', operationId: 'getProgram', tag: 'Reference data',
-    summary: 'One program, with the JSON Schema of its facts', audience: EVERYONE, responses: { 200: 'The program' },
+    summary: 'One program, with the JSON Schema of its facts, as the catalog in force (or `?version=`) has it', audience: EVERYONE, query: reference.VersionQuery,
+    responses: { 200: 'The program' },
   },
   {
     method: 'post', path: '/programs/:id/award-preview', operationId: 'previewAward', tag: 'Reference data',
-    summary: 'Preview the award formula for a set of facts', audience: 'public', calculator: true, readOnly: true, body: reference.FactsBody,
-    responses: { 200: 'The award and how it was computed' },
+    summary: 'Preview the award formula for a set of facts, under the catalog in force (or `?version=`)', audience: 'public', calculator: true, readOnly: true, body: reference.FactsBody,
+    query: reference.VersionQuery, responses: { 200: 'The award and how it was computed' },
+  },
+  {
+    method: 'get', path: '/catalog/versions', operationId: 'listCatalogVersions', tag: 'Reference data',
+    summary: 'Every catalog version published, oldest first, and the one in force', audience: EVERYONE, responses: { 200: 'The publications' },
+  },
+  {
+    method: 'get', path: '/catalog/versions/:version', operationId: 'getCatalogVersion', tag: 'Reference data',
+    summary: 'One catalog version whole: its program files by name, and when it was published', audience: EVERYONE, responses: { 200: 'The version' },
+  },
+  {
+    method: 'post', path: '/catalog/versions', operationId: 'publishCatalogVersion', tag: 'Reference data',
+    summary: 'Publish a new catalog version without a deploy: validated as at start-up, in force for rounds opened from now on', audience: ['admin'],
+    body: reference.PublishCatalogBody, idempotent: true, responses: { 201: 'Published and in force (a retry with the same Idempotency-Key and catalog: the first answer, marked Idempotent-Replayed)' },
   },
 ];
 

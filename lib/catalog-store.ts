@@ -1,8 +1,11 @@
 /**
- * Loads the policy catalog from `data/catalog/*.json` (one program per file, named `<id>.json`),
- * validates its shape (zod) and its consistency (catalog.ts `programProblems`), and fingerprints it.
+ * Validates a policy catalog (one program per file, named `<id>.json`): its shape (zod) and its
+ * consistency (catalog.ts `programProblems`), and fingerprints it. The same check serves the
+ * shipped catalog in `data/catalog/*.json` at start-up and a version an admin publishes at run time
+ * (lib/catalog-versions.ts).
  *
- * A bad catalog stops start-up with a `CatalogError` naming the file, the JSON path and the reason.
+ * A bad catalog is a `CatalogError` naming the file, the JSON path and the reason: at start-up it
+ * stops the process; at run time it refuses the publication.
  * The catalog version (`sha256:` + 16 hex of the canonical JSON of the whole catalog) and each
  * program's own hash let an application record exactly which rules it was filed under.
  */
@@ -52,9 +55,12 @@ export interface ProgramSummary {
 export interface CatalogStore {
   /** `sha256:` + the first 16 hex digits of SHA-256 over the canonical JSON of the whole catalog. */
   version: string;
-  dir: string;
+  /** Where it came from: the catalog directory, or the database (`published <when> by <whom>`). */
+  source: string;
   /** Every program by id (deep-frozen plain JSON). */
   catalog: Catalog;
+  /** Each program's file name as shown, by id. */
+  files: Record<string, string>;
   getProgram(id: string): Program | undefined;
   /** `sha256:` + 16 hex of the canonical JSON of one program. */
   programHash(id: string): string | undefined;
@@ -102,8 +108,20 @@ export interface LoadCatalogOptions {
   calendar?: CalendarData;
 }
 
-/** Reads, validates and fingerprints the catalog; throws `CatalogError` on the first bad file. */
-export function loadCatalog(dir: string = DEFAULT_CATALOG_DIR, options: LoadCatalogOptions = {}): CatalogStore {
+/**
+ * The program files of a catalog, by file name (`<id>.json`), each already parsed from JSON: read
+ * from data/catalog/ at start-up, or given by an admin who publishes a version (POST
+ * /catalog/versions). `shown` names a file in an error.
+ */
+export interface CatalogFiles {
+  files: Record<string, unknown>;
+  shown?: (name: string) => string;
+  /** Where the files came from, for `CatalogStore.source`. */
+  source: string;
+}
+
+/** Reads the `*.json` program files of a directory; throws `CatalogError` when one is not JSON. */
+export function readCatalogDir(dir: string = DEFAULT_CATALOG_DIR): CatalogFiles {
   const shown = (file: string) => relative(process.cwd(), join(dir, file)) || file;
   let names: string[];
   try {
@@ -111,19 +129,39 @@ export function loadCatalog(dir: string = DEFAULT_CATALOG_DIR, options: LoadCata
   } catch (err) {
     throw new CatalogError(dir, '$', `cannot read the catalog directory: ${(err as Error).message}`);
   }
-  if (names.length === 0) throw new CatalogError(dir, '$', 'the catalog directory holds no *.json program files');
+  const files: Record<string, unknown> = {};
+  for (const name of names) {
+    try {
+      files[name] = JSON.parse(readFileSync(join(dir, name), 'utf8'));
+    } catch (err) {
+      throw new CatalogError(shown(name), '$', `not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  return { files, shown, source: dir };
+}
+
+/** Reads, validates and fingerprints the catalog of a directory; throws `CatalogError` on the first bad file. */
+export function loadCatalog(dir: string = DEFAULT_CATALOG_DIR, options: LoadCatalogOptions = {}): CatalogStore {
+  return buildCatalog(readCatalogDir(dir), options);
+}
+
+/**
+ * Validates a catalog's program files, one by one in name order, exactly as at start-up: the
+ * schema (zod), the program's consistency (catalog.ts `programProblems`), announced windows against
+ * the calendar, and the file name against the id. Throws `CatalogError` naming the first bad file,
+ * the JSON path in it and the reason; else the fingerprinted, frozen catalog.
+ */
+export function buildCatalog(input: CatalogFiles, options: LoadCatalogOptions = {}): CatalogStore {
+  const shown = input.shown ?? ((name: string) => name);
+  const names = Object.keys(input.files).sort();
+  if (names.length === 0) throw new CatalogError(input.source, '$', 'the catalog holds no *.json program files');
 
   const catalog: Catalog = {};
   const files: Record<string, string> = {};
   for (const name of names) {
     const file = shown(name);
-    let raw: unknown;
-    try {
-      raw = JSON.parse(readFileSync(join(dir, name), 'utf8'));
-    } catch (err) {
-      throw new CatalogError(file, '$', `not valid JSON: ${(err as Error).message}`);
-    }
-    const parsed = programSchema.safeParse(raw);
+    if (!name.endsWith('.json')) throw new CatalogError(file, '$', 'a program file is named <program id>.json');
+    const parsed = programSchema.safeParse(input.files[name]);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
       throw new CatalogError(file, jsonPath(issue.path), issue.message);
@@ -146,7 +184,11 @@ export function loadCatalog(dir: string = DEFAULT_CATALOG_DIR, options: LoadCata
     catalog[program.id] = program;
     files[program.id] = file;
   }
+  return catalogStoreOf(catalog, files, input.source);
+}
 
+/** The store over a validated catalog: its version, each program's hash, the summaries. */
+export function catalogStoreOf(catalog: Catalog, files: Record<string, string>, source: string): CatalogStore {
   const hashes: Record<string, string> = {};
   for (const [id, program] of Object.entries(catalog)) hashes[id] = contentHash(program);
   const version = contentHash(catalog);
@@ -154,8 +196,9 @@ export function loadCatalog(dir: string = DEFAULT_CATALOG_DIR, options: LoadCata
 
   return {
     version,
-    dir,
+    source,
     catalog,
+    files,
     getProgram: (id) => (Object.prototype.hasOwnProperty.call(catalog, id) ? catalog[id] : undefined),
     programHash: (id) => (Object.prototype.hasOwnProperty.call(hashes, id) ? hashes[id] : undefined),
     listPrograms: () =>

@@ -81,7 +81,7 @@ const trustProxy = z
   .default(false);
 
 /** Never echoed in an error message, even when wrong. */
-const SECRET_VARIABLES = new Set(['EFFECTS_WEBHOOK_SECRET', 'DISHONESTY_LIST_SECRET', 'TEMPORAL_API_KEY', 'PAYLOAD_CODEC_KEYS']);
+const SECRET_VARIABLES = new Set(['DATABASE_URL', 'EFFECTS_WEBHOOK_SECRET', 'DISHONESTY_LIST_SECRET', 'TEMPORAL_API_KEY', 'PAYLOAD_CODEC_KEYS']);
 
 const ORIGIN = /^https?:\/\/[^/\s,]+$/;
 
@@ -90,6 +90,13 @@ const EnvSchema = z
     PORT: port(3000),
     DATA_DIR: z.string().min(1).default('.data'),
     API_KEYS_FILE: z.preprocess(empty, z.string().min(1).optional()),
+    DATABASE_URL: z.preprocess(
+      empty,
+      z
+        .string()
+        .regex(/^(postgres(ql)?:\/\/\S+|sqlite:\S+)$/, 'must be postgres://user:password@host:port/database or sqlite:<file>')
+        .optional(),
+    ),
     TEMPORAL_ADDRESS: z.preprocess(empty, hostPort.optional()),
     TEMPORAL_NAMESPACE: z
       .string()
@@ -275,9 +282,20 @@ export interface PayloadCodecSettings {
   corsOrigins: string[] | undefined;
 }
 
+/** Where reference and admin data live (lib/database.ts): one SQLite file, or PostgreSQL shared by every host. */
+export type DatabaseSettings = { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+
+/** Unset: the embedded SQLite file `$DATA_DIR/engine.db`; `sqlite:<file>` (relative to DATA_DIR); or PostgreSQL. */
+function databaseOf(url: string | undefined, dataDir: string): DatabaseSettings {
+  if (url === undefined) return { kind: 'sqlite', file: join(dataDir, 'engine.db') };
+  if (url.startsWith('sqlite:')) return { kind: 'sqlite', file: resolve(dataDir, url.slice('sqlite:'.length)) };
+  return { kind: 'postgres', url };
+}
+
 export interface Settings {
   port: number;
   dataDir: string;
+  database: DatabaseSettings;
   apiKeysFile: string;
   /** `undefined` means: run the embedded dev server (npm start) on devPort. */
   temporalAddress: string | undefined;
@@ -325,6 +343,7 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
   return {
     port: e.PORT,
     dataDir,
+    database: databaseOf(e.DATABASE_URL, dataDir),
     apiKeysFile: resolve(dataDir, e.API_KEYS_FILE ?? 'dev-keys.json'),
     temporalAddress: e.TEMPORAL_ADDRESS,
     namespace: e.TEMPORAL_NAMESPACE,

@@ -16,10 +16,10 @@ import { after, before, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { addCalendarDays, shanghaiDate } from '../../domain/calendar';
-import type { Role } from '../../domain/roles';
 import { creditCode } from '../helpers/fixtures';
+import { httpStory } from '../helpers/http-story';
 import { storySteps } from '../helpers/story';
-import { type Answer, startTimeSkippingEngine, type TimeSkippingEngine } from '../helpers/time-skipping-engine';
+import { startTimeSkippingEngine, type TimeSkippingEngine } from '../helpers/time-skipping-engine';
 
 const DAY = 86_400_000;
 const RETAIL = 'qianhai-retail-growth';
@@ -36,11 +36,6 @@ const RACER = 6201;
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const fen = (yuan: string) => BigInt(yuan.replace('.', ''));
 const yuanOf = (f: bigint) => `${f / 100n}.${String(f % 100n).padStart(2, '0')}`;
-
-function doc(name: string) {
-  const hash = sha256(`rounds-e2e:${name}`);
-  return { name, sha256: hash, url: `https://files.example.gov.cn/e2e/${hash.slice(0, 12)}.pdf` };
-}
 
 const MATERIALS: Record<string, string[]> = {
   [RETAIL]: ['application-form', 'sales-statements', 'tax-authorisation'],
@@ -65,36 +60,12 @@ describe('funding rounds over HTTP, on the time-skipping server: budget, pro rat
   });
 
   const step = storySteps(() => `--- worker / API / test server output (last part) ---\n${engine.output().slice(-12_000)}`);
-  const ok = (answer: Answer, what: string, status = 200) => assert.equal(answer.status, status, `${what} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
-  let keyNo = 0;
-  const key = () => `rounds-e2e-${++keyNo}`;
-
-  const app = async (id: string) => {
-    const answer = await engine.http('GET', `/applications/${encodeURIComponent(id)}`, 'auditor');
-    ok(answer, `GET ${id}`);
-    return answer.body;
-  };
+  const { key, ok, app, until, act, toReview: reviewWith } = httpStory(() => engine, 'rounds-e2e');
   const round = async (id: string) => {
     const answer = await engine.http('GET', `/rounds/${encodeURIComponent(id)}`, 'auditor');
     ok(answer, `GET /rounds/${id}`);
     return answer.body;
   };
-  async function until<T>(what: string, read: () => Promise<T>, done: (x: T) => boolean, timeoutMs = 30_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const x = await read();
-      if (done(x)) return x;
-      if (Date.now() > deadline) assert.fail(`waited ${timeoutMs / 1000} s for ${what}: ${JSON.stringify(x).slice(0, 1500)}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  const pending = (s: any, action: string) => (s.pending as any[]).some((p) => p.action === action);
-  async function act(id: string, role: Role, path: string, body: unknown, status = 200): Promise<Answer> {
-    const answer = await engine.http('POST', `/applications/${encodeURIComponent(id)}/${path}`, role, body, { 'Idempotency-Key': key() });
-    ok(answer, `POST ${id}/${path} as ${role}`, status);
-    return answer;
-  }
-
   /** Files into `roundId`; answers the id. */
   async function file(roundId: string, programId: string, n: number, facts: Record<string, string>, project?: { code: string; name: string }): Promise<string> {
     const answer = await engine.http('POST', '/applications', 'applicant-system', {
@@ -109,15 +80,7 @@ describe('funding rounds over HTTP, on the time-skipping server: budget, pro rat
     return answer.body.id;
   }
 
-  /** Preliminary record and materials: the application is in review (or inspection) afterwards. */
-  async function toReview(id: string, programId: string): Promise<any> {
-    await until(`${id}: the pending preliminary record`, () => app(id), (s) => pending(s, 'preliminary-record'));
-    await act(id, 'intake-officer', 'preliminary-record', { decision: 'pass', reason: '注册在前海合作区，独立法人，资格符合' });
-    await until(`${id}: formal submission`, () => app(id), (s) => pending(s, 'materials'));
-    const documents = MATERIALS[programId]!.map((materialId) => ({ ...doc(`${id} ${materialId}`), materialId }));
-    await act(id, 'applicant-system', 'materials', { documents });
-    return until(`${id}: review or inspection`, () => app(id), (s) => ['review', 'inspection'].includes(s.stage));
-  }
+  const toReview = (id: string, programId: string) => reviewWith(id, MATERIALS[programId]!);
 
   /** Inspection when required, then the recommendation of the formula's amount: at sign-off afterwards. */
   async function toSignOff(id: string): Promise<any> {

@@ -11,8 +11,8 @@ import { createAuthenticator } from '../../api/credentials';
 import { createLogger } from '../../api/log';
 import { ROLES, type Role } from '../../domain/roles';
 import { createCalendarStore } from '../../lib/calendar-store';
-import { loadCatalog } from '../../lib/catalog-store';
 import { createLprStore } from '../../lib/lpr-store';
+import { shippedCatalogs } from './catalogs';
 import { tempDir } from './temporal';
 
 export interface RunningApp {
@@ -34,12 +34,13 @@ export async function startApp(
   const connection = Connection.lazy({ address: '127.0.0.1:1' });
   const keys = Object.fromEntries(ROLES.map((role) => [role, `test-key-of-${role}-0123456789`])) as Record<Role, string>;
   const logs: Array<Record<string, unknown>> = [];
+  const { catalogs, database } = await shippedCatalogs(dir, calendar);
   const app = createApp({
     client: new Client({ connection, ...(dataConverter ? { dataConverter } : {}) }),
     taskQueue: 'unused',
     authenticator: createAuthenticator({ devKeys: keys }),
     temporalHealthy: async () => false,
-    catalog: loadCatalog(undefined, { calendar: calendar.data() }),
+    catalogs,
     calendar,
     lpr: createLprStore(dir),
     logger: createLogger({ write: (line) => logs.push(JSON.parse(line) as Record<string, unknown>) }),
@@ -58,6 +59,7 @@ export async function startApp(
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await connection.close().catch(() => undefined);
+      await database.destroy();
     },
   };
 }

@@ -13,7 +13,7 @@ import { createLogger } from '../../api/log';
 import { renderRoleMatrix } from '../../api/openapi';
 import { ROUTES } from '../../api/routes';
 import { createCalendarStore } from '../../lib/calendar-store';
-import { loadCatalog } from '../../lib/catalog-store';
+import { shippedCatalogs } from '../helpers/catalogs';
 import { createLprStore } from '../../lib/lpr-store';
 import { tempDir, testDataConverter } from '../helpers/temporal';
 
@@ -40,12 +40,13 @@ test('every route the app exposes is in the route table, and every route in the 
   const calendar = createCalendarStore(dir);
   // Nothing is called: the lazy connection never dials.
   const connection = Connection.lazy({ address: '127.0.0.1:1' });
+  const { catalogs, database } = await shippedCatalogs(dir, calendar);
   const app = createApp({
     client: new Client({ connection, dataConverter: testDataConverter() }),
     taskQueue: 'unused',
     authenticator: createAuthenticator({}),
     temporalHealthy: async () => false,
-    catalog: loadCatalog(undefined, { calendar: calendar.data() }),
+    catalogs,
     calendar,
     lpr: createLprStore(dir),
     logger: createLogger({ write: () => undefined }),
@@ -57,6 +58,7 @@ test('every route the app exposes is in the route table, and every route in the 
   assert.deepEqual([...answered].filter((r) => !table.has(r)).sort(), [], 'answered but not in api/routes.ts');
   assert.deepEqual([...table].filter((r) => !answered.has(r)).sort(), [], 'in api/routes.ts but not answered');
   await connection.close().catch(() => undefined);
+  await database.destroy();
 });
 
 test('docs/api.md carries the role × endpoint matrix as the route table renders it', () => {

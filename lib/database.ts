@@ -1,0 +1,120 @@
+/**
+ * The engine's database for reference and admin data: what every API and worker process must see
+ * alike, but which has no lifecycle of its own (that is Temporal's part). Today it holds the
+ * catalog versions (lib/catalog-versions.ts).
+ *
+ * One interface, two engines, chosen by `DATABASE_URL` (lib/settings.ts):
+ * - unset: the embedded default, one SQLite file `$DATA_DIR/engine.db` (libsql, no server to
+ *   install); every process on the machine opens the same file;
+ * - `postgres://…`: PostgreSQL, shared by every host of a multi-host deployment.
+ *
+ * Queries are built with Kysely, so the same code runs on both; the schema is kept by Kysely's
+ * migrator, each migration applied once and recorded in the database itself.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'libsql';
+import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect, SqliteDialect, type Generated } from 'kysely';
+import { Pool } from 'pg';
+import type { DatabaseSettings } from './settings';
+
+/** A catalog's content, once per version id. */
+export interface CatalogVersionTable {
+  /** `sha256:` + 16 hex of the canonical JSON of the whole catalog (lib/catalog-store.ts). */
+  version: string;
+  /** The canonical JSON of the catalog: every program by id. */
+  catalog: string;
+  /** The file name of each program, `{ "<id>": "<id>.json" }`, as JSON. */
+  files: string;
+  created_at: string;
+}
+
+/** Each time a version was put in force; the latest is the catalog in force. */
+export interface CatalogPublicationTable {
+  seq: Generated<number>;
+  version: string;
+  published_at: string;
+  /** The admin who published it (JSON actor), or the engine for the shipped files. */
+  published_by: string;
+  /** `files`: the catalog shipped in data/catalog/, seen for the first time; `api`: POST /catalog/versions. */
+  source: string;
+  note: string | null;
+  /** The version in force when the publisher started from it, if given. */
+  based_on: string | null;
+  /** SHA-256 of the caller and its Idempotency-Key, and of what it published: one key, one publication. */
+  key_hash: string | null;
+  body_hash: string | null;
+}
+
+export interface EngineTables {
+  catalog_versions: CatalogVersionTable;
+  catalog_publications: CatalogPublicationTable;
+}
+
+export type EngineDatabase = Kysely<EngineTables>;
+
+/** The migrations, by name; names sort in the order they apply. Never edit one that has shipped. */
+const MIGRATIONS: Record<string, (dialect: DatabaseSettings['kind']) => Migration> = {
+  '2026-12-03-catalog-versions': (dialect) => ({
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('catalog_versions')
+        .addColumn('version', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('catalog', 'text', (c) => c.notNull())
+        .addColumn('files', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('catalog_publications')
+        .addColumn('seq', dialect === 'postgres' ? 'serial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('version', 'varchar(64)', (c) => c.notNull().references('catalog_versions.version'))
+        .addColumn('published_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('published_by', 'text', (c) => c.notNull())
+        .addColumn('source', 'varchar(16)', (c) => c.notNull())
+        .addColumn('note', 'text')
+        .addColumn('based_on', 'varchar(64)')
+        .addColumn('key_hash', 'varchar(64)', (c) => c.unique())
+        .addColumn('body_hash', 'varchar(64)')
+        .execute();
+      await db.schema.createIndex('catalog_publications_version').on('catalog_publications').column('version').execute();
+    },
+  }),
+};
+
+function migrationsFor(dialect: DatabaseSettings['kind']): MigrationProvider {
+  return { getMigrations: async () => Object.fromEntries(Object.entries(MIGRATIONS).map(([name, m]) => [name, m(dialect)])) };
+}
+
+/** Opens the database and brings its schema up to date; a failed migration stops start-up with its reason. */
+export async function openDatabase(settings: DatabaseSettings): Promise<EngineDatabase> {
+  let db: EngineDatabase;
+  if (settings.kind === 'postgres') {
+    db = new Kysely<EngineTables>({ dialect: new PostgresDialect({ pool: new Pool({ connectionString: settings.url, max: 10 }) }) });
+  } else {
+    if (settings.file !== ':memory:') mkdirSync(dirname(settings.file), { recursive: true });
+    const sqlite = new Database(settings.file);
+    // Several processes share the file: wait for another's write instead of failing at once.
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('busy_timeout = 5000');
+    db = new Kysely<EngineTables>({ dialect: new SqliteDialect({ database: sqlite as unknown as ConstructorParameters<typeof SqliteDialect>[0]['database'] }) });
+  }
+  const migrator = new Migrator({ db, provider: migrationsFor(settings.kind) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`the database (${describeDatabase(settings)}) could not be migrated${failed ? ` at ${failed}` : ''}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return db;
+}
+
+/** Where the database is, for logs: never the password. */
+export function describeDatabase(settings: DatabaseSettings): string {
+  if (settings.kind === 'sqlite') return `SQLite ${settings.file}`;
+  try {
+    const u = new URL(settings.url);
+    return `PostgreSQL ${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return 'PostgreSQL';
+  }
+}

@@ -1,0 +1,16 @@
+/**
+ * The catalog versions of a test app: a SQLite file of its own in a temporary folder, with the
+ * shipped catalog in force, as api/main.ts sets them up.
+ */
+import { join } from 'node:path';
+import type { CalendarStore } from '../../lib/calendar-store';
+import { loadCatalog } from '../../lib/catalog-store';
+import { type CatalogVersions, catalogVersions } from '../../lib/catalog-versions';
+import { type EngineDatabase, openDatabase } from '../../lib/database';
+
+export async function shippedCatalogs(dir: string, calendar: CalendarStore): Promise<{ catalogs: CatalogVersions; database: EngineDatabase }> {
+  const database = await openDatabase({ kind: 'sqlite', file: join(dir, 'engine.db') });
+  const catalogs = catalogVersions(database);
+  await catalogs.adoptShipped(loadCatalog(undefined, { calendar: calendar.data() }), new Date());
+  return { catalogs, database };
+}
