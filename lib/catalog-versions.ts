@@ -152,8 +152,14 @@ export function catalogVersions(db: EngineDatabase, clock: () => Date = () => ne
       const bodyHash = createHash('sha256').update(canonicalJson({ catalog: store.version, note: request.note ?? null, basedOn: request.basedOn ?? null }), 'utf8').digest('hex');
       const at = clock().toISOString();
       const result = await db.transaction().execute(async (trx) => {
-        // One publisher at a time across hosts (PostgreSQL); SQLite's write lock does the same.
+        // One publisher at a time across hosts: PostgreSQL's table lock; on SQLite, a write first
+        // takes the file's write lock before anything is read (kept only if the rest commits).
         if (postgres) await sql`lock table catalog_publications in share row exclusive mode`.execute(trx);
+        await trx
+          .insertInto('catalog_versions')
+          .values({ version: store.version, catalog: canonicalJson(store.catalog), files: canonicalJson(Object.fromEntries(Object.keys(store.catalog).map((id) => [id, `${id}.json`]))), created_at: at })
+          .onConflict((oc) => oc.column('version').doNothing())
+          .execute();
         if (request.keyHash) {
           const earlier = (await trx.selectFrom('catalog_publications').selectAll().where('key_hash', '=', request.keyHash).executeTakeFirst()) as PublicationRow | undefined;
           if (earlier) {
@@ -163,11 +169,6 @@ export function catalogVersions(db: EngineDatabase, clock: () => Date = () => ne
         }
         const inForce = (await trx.selectFrom('catalog_publications').select('version').orderBy('seq', 'desc').limit(1).executeTakeFirst())?.version;
         if (request.basedOn !== undefined && inForce !== undefined && request.basedOn !== inForce) throw new StaleBaseError(request.basedOn, inForce);
-        await trx
-          .insertInto('catalog_versions')
-          .values({ version: store.version, catalog: canonicalJson(store.catalog), files: canonicalJson(Object.fromEntries(Object.keys(store.catalog).map((id) => [id, `${id}.json`]))), created_at: at })
-          .onConflict((oc) => oc.column('version').doNothing())
-          .execute();
         const row = (await trx
           .insertInto('catalog_publications')
           .values({

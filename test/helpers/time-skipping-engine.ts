@@ -83,6 +83,7 @@ const INHERITED_SETTINGS = [
   'TEMPORAL_API_KEY',
   'TEMPORAL_UI_URL',
   'API_KEYS_FILE',
+  'DATABASE_URL',
   'WORKFLOW_BUNDLE_PATH',
   'WORKER_WORKFLOW_CACHE_SIZE',
   'EFFECTS_WEBHOOK_URL',
@@ -208,6 +209,8 @@ export async function startTimeSkippingEngine(
       DATA_DIR: dataDir,
       PORT: String(apiPort),
       LOG_LEVEL: 'WARN',
+      // The engine's database: the SQLite file in DATA_DIR, or the PostgreSQL the tests are given.
+      ...(process.env.TEST_DATABASE_URL ? { DATABASE_URL: process.env.TEST_DATABASE_URL } : {}),
       ...options.env,
     });
     if (options.prebundle) {

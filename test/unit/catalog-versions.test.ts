@@ -1,0 +1,124 @@
+/**
+ * Catalog versions in the engine's database (lib/catalog-versions.ts), on the embedded SQLite
+ * file, and on PostgreSQL too when TEST_DATABASE_URL names one (`postgres://…`; the tables are
+ * dropped first, so give it a database of its own).
+ *
+ * Two connections to one database stand for two API processes: what one publishes, the other
+ * reads. Publication is validated as at start-up; the shipped files go in force only when new.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { CatalogError, loadCatalog, readCatalogDir } from '../../lib/catalog-store';
+import { catalogVersions, KeyReusedError, StaleBaseError } from '../../lib/catalog-versions';
+import { type EngineDatabase, openDatabase } from '../../lib/database';
+import type { DatabaseSettings } from '../../lib/settings';
+import { tempDir } from '../helpers/temporal';
+
+const ADMIN = { id: 'admin-1', role: 'admin', name: '管理员' };
+const RENT = 'jianghai-rent-subsidy.json';
+
+const engines: Array<[string, () => Promise<DatabaseSettings>]> = [['SQLite', async () => ({ kind: 'sqlite', file: join(tempDir('catalog-versions'), 'engine.db') })]];
+const pgUrl = process.env.TEST_DATABASE_URL;
+if (pgUrl) {
+  engines.push([
+    'PostgreSQL',
+    async () => {
+      const db = await openDatabase({ kind: 'postgres', url: pgUrl });
+      for (const table of ['catalog_publications', 'catalog_versions', 'kysely_migration', 'kysely_migration_lock']) await sql`drop table if exists ${sql.table(table)}`.execute(db);
+      await db.destroy();
+      return { kind: 'postgres', url: pgUrl };
+    },
+  ]);
+}
+
+function withRate(rate: string): Record<string, unknown> {
+  const files = readCatalogDir().files as Record<string, any>;
+  const rent = structuredClone(files[RENT]);
+  rent.formula.rate = rate;
+  return { ...files, [RENT]: rent };
+}
+
+for (const [name, settingsOf] of engines) {
+  describe(`catalog versions on ${name}`, () => {
+    it('two processes share the versions: the shipped files go in force once, a publication is seen by both, a restart with the same files changes nothing', async () => {
+      const settings = await settingsOf();
+      const dbs: EngineDatabase[] = [await openDatabase(settings), await openDatabase(settings)];
+      try {
+        const [a, b] = dbs.map((db) => catalogVersions(db));
+        const shipped = loadCatalog();
+        const adopted = [await a!.adoptShipped(shipped, new Date()), await b!.adoptShipped(shipped, new Date())];
+        assert.deepEqual(adopted.map((p) => p?.source ?? null), ['files', null], 'two hosts starting publish the shipped files once');
+        assert.equal((await b!.current()).version, shipped.version);
+
+        const published = await a!.publish({ files: withRate('4.00'), by: ADMIN, basedOn: shipped.version, note: '租金标准调整（测试）' });
+        assert.equal(published.replayed, false);
+        assert.equal(published.publication.seq, 2);
+        assert.equal((await b!.current()).version, published.store.version, 'the other process sees the new version at once');
+        assert.equal((await b!.current()).getProgram('jianghai-rent-subsidy')!.formula.kind, 'unit-rate');
+        assert.equal((await b!.get(shipped.version))!.programHash('jianghai-rent-subsidy'), shipped.programHash('jianghai-rent-subsidy'));
+
+        // A restart (or another host) with the shipped files: seen before, so the admin's version stays in force.
+        assert.equal(await b!.adoptShipped(shipped, new Date()), null);
+        assert.equal((await a!.current()).version, published.store.version);
+        const history = await b!.publications();
+        assert.deepEqual(history.map((p) => [p.seq, p.version, p.source]), [[1, shipped.version, 'files'], [2, published.store.version, 'api']]);
+        assert.equal(history[1]!.publishedBy.name, ADMIN.name);
+        assert.equal(history[1]!.basedOn, shipped.version);
+      } finally {
+        await Promise.all(dbs.map((db) => db.destroy()));
+      }
+    });
+
+    it('validates as at start-up, naming the file, the path and the reason; refuses a stale base and a reused key; answers a retry once', async () => {
+      const db = await openDatabase(await settingsOf());
+      try {
+        const versions = catalogVersions(db);
+        const shipped = loadCatalog();
+        await versions.adoptShipped(shipped, new Date());
+
+        const bad = withRate('5');
+        await assert.rejects(versions.publish({ files: bad, by: ADMIN }), (err: unknown) => {
+          assert.ok(err instanceof CatalogError);
+          assert.equal(err.file, RENT);
+          assert.equal(err.path, '$.formula.rate');
+          assert.match(err.reason, /two decimals/);
+          return true;
+        });
+        const misnamed = { ...readCatalogDir().files, 'jianghai-rent.json': readCatalogDir().files[RENT] };
+        await assert.rejects(versions.publish({ files: misnamed, by: ADMIN }), (err: unknown) => err instanceof CatalogError && err.path === '$.id');
+        assert.equal((await versions.publications()).length, 1, 'nothing is kept of a refused catalog');
+
+        const request = { files: withRate('4.50'), by: ADMIN, basedOn: shipped.version, keyHash: 'a'.repeat(64) };
+        const first = await versions.publish(request);
+        const retried = await versions.publish(request);
+        assert.equal(retried.replayed, true);
+        assert.equal(retried.publication.seq, first.publication.seq);
+        await assert.rejects(versions.publish({ ...request, files: withRate('4.60'), basedOn: first.store.version }), KeyReusedError);
+        await assert.rejects(versions.publish({ files: withRate('4.70'), by: ADMIN, basedOn: shipped.version }), StaleBaseError);
+
+        // Publishing an earlier version again puts it back in force, as a new publication.
+        const back = await versions.publish({ files: readCatalogDir().files, by: ADMIN, basedOn: first.store.version, note: 'rolled back' });
+        assert.equal(back.store.version, shipped.version);
+        assert.equal((await versions.current()).version, shipped.version);
+        assert.equal((await versions.publications()).length, 3);
+      } finally {
+        await db.destroy();
+      }
+    });
+
+    it('a version whose stored content was altered is refused when read, not used', async () => {
+      const db = await openDatabase(await settingsOf());
+      try {
+        const versions = catalogVersions(db);
+        const published = await versions.publish({ files: withRate('4.00'), by: ADMIN });
+        const row = await db.selectFrom('catalog_versions').select('catalog').where('version', '=', published.store.version).executeTakeFirstOrThrow();
+        await db.updateTable('catalog_versions').set({ catalog: row.catalog.replace('"4.00"', '"9.00"') }).where('version', '=', published.store.version).execute();
+        await assert.rejects(catalogVersions(db).current(), /was altered/);
+      } finally {
+        await db.destroy();
+      }
+    });
+  });
+}
