@@ -133,7 +133,7 @@ const callsTemporal = (route: RouteSpec) => ['Applications', 'Actions', 'Audit',
 /** The problem statuses a route can answer with. */
 function errorStatuses(route: RouteSpec): number[] {
   const statuses = new Set<number>([500]);
-  if (route.body || route.query || route.idempotent || route.path.includes(':year')) statuses.add(400);
+  if (route.body || route.query || route.idempotent || /:(year|version)\b/.test(route.path)) statuses.add(400);
   if (!isPublic(route)) [401, 403, 429, 503].forEach((s) => statuses.add(s)); // 503: bearer keys unverifiable
   if (limitedPerAddress(route)) statuses.add(429);
   // A public record reads the rounds (Temporal); a malformed round id is a 400 naming `id`.

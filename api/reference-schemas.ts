@@ -110,7 +110,8 @@ export const PublishCatalogBody = z
         error: 'must be an object of program files by name, { "<program id>.json": { …program } }',
       })
       .refine((files) => Object.keys(files).length > 0, 'must hold at least one program')
-      .refine((files) => Object.keys(files).length <= 200, 'must hold at most 200 programs'),
+      .refine((files) => Object.keys(files).length <= 200, 'must hold at most 200 programs')
+      .meta({ minProperties: 1, maxProperties: 200, description: 'Every program file of the catalog, by name; each is checked by the catalog validator as data/catalog/ is at start-up (422 naming the file, the JSON path and the reason)' }),
     basedOn: CatalogVersionParam.optional(),
     note: z.string().min(1).max(500).optional(),
   })
