@@ -152,6 +152,24 @@ describe('review: inspection rule, supplement, deadlines, review clock', () => {
     });
   });
 
+  it("a program's own office settings are used: 30 working days to hand in the materials, 15 to answer the supplement", async () => {
+    // The deadlines are office settings (README, Seed rules and office settings): one program may differ from the others.
+    const h = await lc.file(DRUG, DRUG_FACTS, {
+      program: (p) => ({ ...p, deadlines: { ...p.deadlines, formalSubmissionWorkingDays: 30, supplementAnswerWorkingDays: 15 } }),
+    });
+    let s = await act(h, 'preliminary-record', { actor: actor('intake-officer'), decision: 'pass', reason: '资格符合' });
+    const set = s.audit.find((e) => e.action === 'deadline' && e.details?.for === 'materials')!;
+    assert.equal(set.details!.workingDays, 30);
+    assert.equal((set.details!.days as string[]).length, 30);
+    assert.equal(s.materials.lastDay, (set.details!.days as string[]).at(-1));
+    s = await act(h, 'materials', { actor: actor('applicant-system'), documents: [doc('申请表', 'application-form')] });
+    if (s.stage === 'inspection') s = await act(h, 'inspection', { actor: actor('inspector'), result: 'pass', findings: '现场核查属实' });
+    assert.equal(s.stage, 'review');
+    s = await act(h, 'supplement-request', { actor: actor('reviewer'), items: ['研发合同原件'] });
+    assert.equal(s.review!.supplement!.dueInWorkingDays, 15);
+    assert.equal(s.review!.supplement!.days.length, 15);
+  });
+
   it('formal submission lapsed: no materials by the deadline after the preliminary record', async () => {
     const h = await lc.file(DRUG, DRUG_FACTS);
     let s = await act(h, 'preliminary-record', { actor: actor('intake-officer'), decision: 'pass', reason: '资格符合' });
