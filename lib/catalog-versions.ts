@@ -13,10 +13,10 @@
  * Workers read no catalog: the program travels in the application's input.
  */
 import { createHash } from 'node:crypto';
-import { sql } from 'kysely';
+import { type Insertable, type Kysely, type Selectable, sql } from 'kysely';
 import type { Catalog } from '../domain/catalog';
-import { buildCatalog, canonicalJson, type CatalogStore, catalogStoreOf, type LoadCatalogOptions } from './catalog-store';
-import type { EngineDatabase } from './database';
+import { buildCatalog, canonicalJson, type CatalogStore, catalogStoreOf, DEFAULT_CATALOG_DIR, type LoadCatalogOptions } from './catalog-store';
+import type { CatalogPublicationTable, EngineDatabase, EngineTables } from './database';
 
 /** Who published: an admin (the API's actor) or the engine itself for the shipped files. */
 export interface Publisher {
@@ -88,17 +88,8 @@ export interface CatalogVersions {
 
 const ENGINE_PUBLISHER: Publisher = { id: 'engine', role: 'engine', name: 'the engine, from data/catalog/ at start-up' };
 
-type PublicationRow = {
-  seq: number;
-  version: string;
-  published_at: string;
-  published_by: string;
-  source: string;
-  note: string | null;
-  based_on: string | null;
-  key_hash: string | null;
-  body_hash: string | null;
-};
+/** A row of catalog_publications as read. */
+type PublicationRow = Selectable<CatalogPublicationTable>;
 
 function publicationOf(row: PublicationRow): Publication {
   return {
@@ -110,6 +101,11 @@ function publicationOf(row: PublicationRow): Publication {
     note: row.note,
     basedOn: row.based_on,
   };
+}
+
+/** Records a publication; answers the row with its sequence number. */
+async function insertPublication(db: Kysely<EngineTables>, values: Insertable<CatalogPublicationTable>): Promise<PublicationRow> {
+  return db.insertInto('catalog_publications').values(values).returningAll().executeTakeFirstOrThrow();
 }
 
 export function catalogVersions(db: EngineDatabase, clock: () => Date = () => new Date()): CatalogVersions {
@@ -142,7 +138,7 @@ export function catalogVersions(db: EngineDatabase, clock: () => Date = () => ne
     get: load,
 
     async publications() {
-      const rows = (await db.selectFrom('catalog_publications').selectAll().orderBy('seq', 'asc').execute()) as PublicationRow[];
+      const rows = await db.selectFrom('catalog_publications').selectAll().orderBy('seq', 'asc').execute();
       return rows.map(publicationOf);
     },
 
@@ -161,7 +157,7 @@ export function catalogVersions(db: EngineDatabase, clock: () => Date = () => ne
           .onConflict((oc) => oc.column('version').doNothing())
           .execute();
         if (request.keyHash) {
-          const earlier = (await trx.selectFrom('catalog_publications').selectAll().where('key_hash', '=', request.keyHash).executeTakeFirst()) as PublicationRow | undefined;
+          const earlier = await trx.selectFrom('catalog_publications').selectAll().where('key_hash', '=', request.keyHash).executeTakeFirst();
           if (earlier) {
             if (earlier.body_hash !== bodyHash) throw new KeyReusedError(publicationOf(earlier));
             return { publication: publicationOf(earlier), replayed: true };
@@ -169,20 +165,16 @@ export function catalogVersions(db: EngineDatabase, clock: () => Date = () => ne
         }
         const inForce = (await trx.selectFrom('catalog_publications').select('version').orderBy('seq', 'desc').limit(1).executeTakeFirst())?.version;
         if (request.basedOn !== undefined && inForce !== undefined && request.basedOn !== inForce) throw new StaleBaseError(request.basedOn, inForce);
-        const row = (await trx
-          .insertInto('catalog_publications')
-          .values({
-            version: store.version,
-            published_at: at,
-            published_by: JSON.stringify({ id: request.by.id, role: request.by.role, name: request.by.name }),
-            source: 'api',
-            note: request.note ?? null,
-            based_on: request.basedOn ?? null,
-            key_hash: request.keyHash ?? null,
-            body_hash: bodyHash,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow()) as PublicationRow;
+        const row = await insertPublication(trx, {
+          version: store.version,
+          published_at: at,
+          published_by: JSON.stringify({ id: request.by.id, role: request.by.role, name: request.by.name }),
+          source: 'api',
+          note: request.note ?? null,
+          based_on: request.basedOn ?? null,
+          key_hash: request.keyHash ?? null,
+          body_hash: bodyHash,
+        });
         return { publication: publicationOf(row), replayed: false };
       });
       return { store: (await load(result.publication.version))!, ...result };
@@ -198,20 +190,16 @@ export function catalogVersions(db: EngineDatabase, clock: () => Date = () => ne
           .executeTakeFirst();
         // Seen before (this host's last start, or another host's): what is in force stays in force.
         if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return null;
-        const row = (await trx
-          .insertInto('catalog_publications')
-          .values({
-            version: shipped.version,
-            published_at: at.toISOString(),
-            published_by: JSON.stringify(ENGINE_PUBLISHER),
-            source: 'files',
-            note: `the catalog shipped in ${shipped.source}`,
-            based_on: null,
-            key_hash: null,
-            body_hash: null,
-          })
-          .returningAll()
-          .executeTakeFirstOrThrow()) as PublicationRow;
+        const row = await insertPublication(trx, {
+          version: shipped.version,
+          published_at: at.toISOString(),
+          published_by: JSON.stringify(ENGINE_PUBLISHER),
+          source: 'files',
+          note: `the catalog shipped in ${shipped.source === DEFAULT_CATALOG_DIR ? 'data/catalog/' : shipped.source}`,
+          based_on: null,
+          key_hash: null,
+          body_hash: null,
+        });
         return publicationOf(row);
       });
     },
