@@ -1720,6 +1720,7 @@ export function programProblems(program: Program): ProgramProblem[] {
         c.caps.forEach((cap, k) => {
           if (!factorNames.includes(cap.fact)) out.push({ path: ['formula', 'categories', i, 'caps', k, 'fact'], reason: `${cap.fact} is not a factor of the formula` });
           if (c.caps.findIndex((x) => x.fact === cap.fact) !== k) out.push({ path: ['formula', 'categories', i, 'caps', k, 'fact'], reason: `category ${c.id} caps ${cap.fact} twice` });
+          if (!new Decimal(cap.max).greaterThan(0)) out.push({ path: ['formula', 'categories', i, 'caps', k, 'max'], reason: `category ${c.id}'s cap on ${cap.fact} must be above 0` });
         });
       });
       lineIds = [f.id, ...f.categories.map((c) => c.id), ...f.bases.map((b) => b.id)];

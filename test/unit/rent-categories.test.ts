@@ -89,6 +89,7 @@ describe('unit-rate-by-category: schema and consistency checks', () => {
     f.bases[0]!.rentSharePercent = '50';
     f.categories[0]!.bases.push('quarter-rent');
     f.categories[1]!.caps.push({ fact: 'floors', max: '3', description: 'x' });
+    f.categories[2]!.caps[0]!.max = '0';
     f.categories.pop();
     const reasons = programProblems(p).map((x) => `${x.path.join('.')}: ${x.reason}`);
     assert.deepEqual(reasons, [
@@ -96,6 +97,7 @@ describe('unit-rate-by-category: schema and consistency checks', () => {
       'formula.bases.0: basis subsidy-5-yuan states exactly one of rate or rentSharePercent',
       'formula.categories.0.bases.1: basis quarter-rent is not a basis of the formula',
       'formula.categories.1.caps.2.fact: floors is not a factor of the formula',
+      "formula.categories.2.caps.0.max: category item-3's cap on rentedArea must be above 0",
     ]);
   });
 
