@@ -12,7 +12,7 @@ import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { updateEntity } from '../lib/entities';
 import type { ApplicationState } from '../domain/application';
 import type { Grant } from '../domain/caps';
-import type { QuantityGrant, QuantityRequest } from '../domain/quantity-limits';
+import { quantityCuts, type QuantityGrant, type QuantityRequest } from '../domain/quantity-limits';
 import { actionBinding, keyedUpdateId } from '../domain/idempotency';
 import type { Allocation, BatchLine } from '../domain/rounds';
 import { roundWorkflowId } from '../domain/rounds';
@@ -115,6 +115,7 @@ export function createRoundActivities() {
         outcome: 'approved',
         approvedAfterCaps: state.award.approved ?? '0.00',
         ...(state.roundAward?.caps?.cuts.length ? { capCuts: state.roundAward.caps.cuts } : {}),
+        ...(state.roundAward?.quantities && quantityCuts(state.roundAward.quantities).length ? { quantityCuts: quantityCuts(state.roundAward.quantities) } : {}),
       };
     },
   };

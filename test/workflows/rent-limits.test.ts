@@ -138,6 +138,7 @@ describe('rent: the 36 months and the 5000㎡ a year across one enterprise\'s ap
     const ended = await outcomeOf(lc, third, 'rejected');
     assert.match(ended.outcome!.reason, /limits across the applicant's applications leave nothing for this award/);
     assert.equal(lineOf(ended, 'months-36-per-enterprise').granted, '0');
+    assert.equal(ended.award.approved, '0.00', 'cut to nothing, as the caps do: a batch leaves it out of pro rata');
   });
 
   it('two applications of one year share the 5000㎡; the months are counted across both', async () => {

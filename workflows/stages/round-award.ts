@@ -123,14 +123,14 @@ async function reserveQuantities(app: Application): Promise<boolean> {
   s.roundAward!.quantities = { ...grant, entitlementId };
   app.record({ actor: ENGINE, action: 'quantities-checked', details: { entitlementId, year: grant.year, lines: grant.lines } });
   if (quantityCuts(grant).length === 0) return true;
-  const reason = quantityCutReason(grant);
+  const why = `limits across the applicant's applications (001 四（二）4): ${quantityCutReason(grant)}`;
   const again = await reads.assessAward({ program: app.program, facts: grantedFacts(s.facts as Facts, grant) });
-  if (!again.eligible || compareYuan(again.amount, '0.00') === 0) {
-    app.end('rejected', ENGINE, 'quantities-checked', `the program's limits across the applicant's applications leave nothing for this award: ${reason}`, { grant });
+  // Nothing left (a quantity of 0 fails the program's own ranges): cut to nothing, as the caps do, so a batch leaves it out of pro rata.
+  const allowed = again.eligible ? again.amount : '0.00';
+  if (compareYuan(allowed, s.award.approved!) < 0) cut(app, allowed, why, { quantities: grant, breakdown: again.breakdown });
+  if (compareYuan(allowed, '0.00') === 0) {
+    app.end('rejected', ENGINE, 'quantities-checked', `the program's limits across the applicant's applications leave nothing for this award: ${quantityCutReason(grant)}`, { grant });
     return false;
-  }
-  if (compareYuan(again.amount, s.award.approved!) < 0) {
-    cut(app, again.amount, `limits across the applicant's applications (001 四（二）4): ${reason}`, { quantities: grant, breakdown: again.breakdown });
   }
   return true;
 }
