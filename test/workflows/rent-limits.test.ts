@@ -14,9 +14,9 @@ import { evaluateAward } from '../../domain/catalog';
 import { entitlementWorkflowId, quantityRequest } from '../../domain/quantity-limits';
 import type { ApplicationInput, ApplicationState } from '../../domain/application';
 import { entitlementWorkflow, roundWorkflow } from '../../workflows';
-import { entitlementQuery, registerUpdate, reserveQuantitiesUpdate } from '../../workflows/messages';
+import { batchSignOffUpdate, entitlementQuery, registerUpdate, reserveQuantitiesUpdate, roundStateQuery } from '../../workflows/messages';
 import { actor, creditCode } from '../helpers/fixtures';
-import { type Lifecycle, act, doc, outcomeOf, startLifecycle, toPublicNotice } from '../helpers/lifecycle';
+import { type Lifecycle, act, doc, outcomeOf, sleepPast, startLifecycle, stateWhen, toPublicNotice, toReview, toSignOff } from '../helpers/lifecycle';
 
 const TASK_QUEUE = 'rent-limits';
 const RENT = 'jianghai-rent-subsidy';
@@ -36,10 +36,10 @@ describe('rent: the 36 months and the 5000㎡ a year across one enterprise\'s ap
     await lc?.stop();
   });
 
-  /** A 'single' round of the rent program for budget year `year`, its window open from today. */
-  async function openRound(label: string, year: number): Promise<RoundDefinition> {
+  /** A round of the rent program for budget year `year`, its window open from today for `days` more days. */
+  async function openRound(label: string, year: number, signOff: RoundDefinition['signOff'] = 'single', days = 27): Promise<RoundDefinition> {
     const today = await lc.today();
-    const closes = addCalendarDays(today, 27);
+    const closes = addCalendarDays(today, days);
     const program = lc.catalog.getProgram(RENT)!;
     const definition: RoundDefinition = {
       id: `${RENT}.${label}`,
@@ -52,7 +52,7 @@ describe('rent: the 36 months and the 5000㎡ a year across one enterprise\'s ap
       catalogVersion: lc.catalog.version,
       programHash: lc.catalog.programHash(RENT)!,
       caps: [],
-      signOff: 'single',
+      signOff,
       spotCheck: { ratePercent: '5', threshold: '1000000.00', inclusive: true, seedSha256: seedSha256(SEED) },
       noticeWorkingDays: 5,
       openedBy: actor('admin'),
@@ -170,5 +170,35 @@ describe('rent: the 36 months and the 5000㎡ a year across one enterprise\'s ap
     const next = await toPublicNotice(await file(n, await openRound(`${thisYear + 1}-w2`, thisYear + 1), rent('1000', 36)));
     assert.equal(lineOf(next, 'months-36-per-enterprise').granted, '36');
     assert.equal(next.award.approved, '1800000.00'); // 50 × 1000 × 36, not cut
+  });
+
+  it('a batch round (the rent program\'s own: 报江海区政府审定): the meeting\'s line names the quantity cut, the amount after it goes to the notice', async () => {
+    const n = 4414;
+    await toPublicNotice(await file(n, await openRound(`${thisYear}-b1`, thisYear), rent('1000', 24)));
+    const round = await openRound(`${thisYear + 1}-b2`, thisYear + 1, 'batch', 0);
+    const handle = await file(n, round, rent('1000', 24));
+    await toSignOff(handle, await toReview(handle));
+    // The meeting decides once the window has closed and the round's spot check is drawn.
+    const roundHandle = lc.env.client.workflow.getHandle(roundWorkflowId(round.id));
+    await sleepPast(lc, round.window.closesAt);
+    let drawn = await roundHandle.query(roundStateQuery);
+    for (let i = 0; i < 50 && !drawn.draw; i++) drawn = await roundHandle.query(roundStateQuery);
+    assert.ok(drawn.draw, 'the round drew its spot check');
+    const decision = await roundHandle.executeUpdate(batchSignOffUpdate, {
+      args: [
+        {
+          actor: actor('approver'),
+          key: `rent-limits-${round.label}`,
+          meeting: { reference: `江海区政府常务会议纪要〔${thisYear + 1}〕1号`, date: await lc.today() },
+          decisions: [{ applicationId: handle.workflowId, decision: 'approve', amount: '1200000.00', reason: '同意' }],
+        },
+      ],
+    });
+    const line = decision.lines[0]!;
+    assert.equal(line.outcome, 'approved', JSON.stringify(line));
+    assert.equal(line.approvedAfterCaps, '600000.00'); // 50 × 1000 × 12
+    assert.deepEqual((line.quantityCuts as Array<{ limitId: string; granted: string }>).map((c) => [c.limitId, c.granted]), [['months-36-per-enterprise', '12']]);
+    const noticed = await stateWhen(lc, handle, (x) => x.notice !== null);
+    assert.equal(noticed.award.approved, '600000.00');
   });
 });
