@@ -1,6 +1,7 @@
 /**
  * The activities that reach other workflows on behalf of a round or an application (issue 16):
- * an application reserves its award in its applicant's year (workflows/ledger.ts) and asks its
+ * an application reserves its quantities in its applicant's entitlement (workflows/entitlement.ts)
+ * and its award in its applicant's year (workflows/ledger.ts) and asks its
  * round for budget (single sign-off); a round applies the executive meeting's decision to each
  * application on its list. They use the worker's own client (the same connection, namespace and
  * payload codec), so Temporal retries them and every answer is recorded in the caller's history.
@@ -11,13 +12,21 @@ import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { updateEntity } from '../lib/entities';
 import type { ApplicationState } from '../domain/application';
 import type { Grant } from '../domain/caps';
+import { quantityCuts, type QuantityGrant, type QuantityRequest } from '../domain/quantity-limits';
 import { actionBinding, keyedUpdateId } from '../domain/idempotency';
 import type { Allocation, BatchLine } from '../domain/rounds';
 import { roundWorkflowId } from '../domain/rounds';
 import type { Actor } from '../domain/roles';
 import type { SignOffRequest } from '../domain/actions/sign-off';
 import { ACTION_UPDATES, stateQuery } from '../workflows/messages';
-import { allocateUpdate, reserveUpdate, type AllocationRequest, type MeetingLine, type ReserveRequest } from '../workflows/round-messages';
+import {
+  allocateUpdate,
+  reserveQuantitiesUpdate,
+  reserveUpdate,
+  type AllocationRequest,
+  type MeetingLine,
+  type ReserveRequest,
+} from '../workflows/round-messages';
 
 function client(): Client {
   return Context.current().client;
@@ -39,6 +48,20 @@ export function createRoundActivities() {
         reserveUpdate,
         [input.request],
         callId('reserve'),
+      );
+    },
+
+    /**
+     * Reserves an application's quantities (months, ㎡) within its program's limits across the
+     * applicant's applications, starting the applicant's entitlement when it is the first.
+     */
+    async reserveWithinQuantityLimits(input: { entitlementId: string; programId: string; creditCode: string; request: QuantityRequest }): Promise<QuantityGrant> {
+      return updateEntity(
+        client(),
+        { type: 'entitlementWorkflow', id: input.entitlementId, taskQueue: Context.current().info.taskQueue, args: [{ programId: input.programId, creditCode: input.creditCode }] },
+        reserveQuantitiesUpdate,
+        [input.request],
+        callId('reserve-quantities'),
       );
     },
 
@@ -92,6 +115,7 @@ export function createRoundActivities() {
         outcome: 'approved',
         approvedAfterCaps: state.award.approved ?? '0.00',
         ...(state.roundAward?.caps?.cuts.length ? { capCuts: state.roundAward.caps.cuts } : {}),
+        ...(state.roundAward?.quantities && quantityCuts(state.roundAward.quantities).length ? { quantityCuts: quantityCuts(state.roundAward.quantities) } : {}),
       };
     },
   };

@@ -9,6 +9,7 @@ import type { InterestLine } from './interest';
 import type { Yuan } from './money';
 import type { SpotCheckDraw } from './spot-check';
 import type { Grant } from './caps';
+import type { QuantityGrant } from './quantity-limits';
 import type { ClaimVerdict, ProjectDeclaration } from './projects';
 import type { RoundCap, RoundDefinition } from './rounds';
 import type { ScaledAward } from './pro-rata';
@@ -52,6 +53,11 @@ export interface RoundTerms {
 
 /** What the round decided for this application, as the application shows it. */
 export interface RoundAward {
+  /**
+   * The program's quantity limits across the applicant's applications (months, ㎡: domain/quantity-limits.ts),
+   * checked at sign-off before the caps, with the entity that holds them; absent when the program has none.
+   */
+  quantities?: QuantityGrant & { entitlementId: string };
   /** The annual caps checked at sign-off, and what they cut (domain/caps.ts). */
   caps: Grant | null;
   /** How the round's budget scaled the award (domain/pro-rata.ts), when it did or when it was checked. */

@@ -135,6 +135,32 @@ const formula = z.discriminatedUnion('kind', [
     split,
   }),
   z.strictObject({
+    kind: z.literal('unit-rate-by-category'),
+    id,
+    description: text,
+    categoryFact: text,
+    basisFact: text,
+    rentFact: text.optional(),
+    rateUnit: text,
+    factors: z.array(z.strictObject({ fact: text, description: text })).min(1),
+    // Exactly one of rate or rentSharePercent, and the cross-references: catalog.ts programProblems.
+    bases: z.array(z.strictObject({ id, description: text, rate: yuan.optional(), rentSharePercent: percent.optional(), citation })).min(1),
+    categories: z
+      .array(
+        z.strictObject({
+          id,
+          description: text,
+          bases: z.array(id).min(1),
+          caps: z.array(z.strictObject({ fact: text, max: decimal, description: text })),
+          citation,
+        }),
+      )
+      .min(1),
+    cap: cap.optional(),
+    citation,
+    split,
+  }),
+  z.strictObject({
     kind: z.literal('multi-fact-tiers'),
     tiers: z
       .array(
@@ -257,6 +283,19 @@ export const programSchema = z.strictObject({
       citation,
     }),
   ),
+  quantityLimits: z
+    .array(
+      z.strictObject({
+        id,
+        fact: text,
+        max: decimal,
+        per: z.enum(['applicant-lifetime', 'applicant-year']),
+        when: z.strictObject({ fact: text, in: z.array(text).min(1) }).optional(),
+        description: text,
+        citation,
+      }),
+    )
+    .optional(),
   // The note-or-citation and projectLabel rules are in catalog.ts programProblems.
   support: z.strictObject({
     nature: id,

@@ -127,6 +127,27 @@ export interface Band {
   citation: Citation;
 }
 
+/** A basis of a unit-rate-by-category formula: a fixed rate, or a share of the actual rent (exactly one). */
+export interface RateBasis {
+  id: string;
+  description: string;
+  /** Yuan per unit and period, e.g. "5.00" (元/㎡/月). */
+  rate?: Yuan;
+  /** Percent of the rent fact, e.g. "50" (租金50%优惠) or "100" (免租). */
+  rentSharePercent?: string;
+  citation: Citation;
+}
+
+/** A category of a unit-rate-by-category formula: the bases it allows and the caps on its factors. */
+export interface RateCategory {
+  id: string;
+  description: string;
+  bases: string[];
+  caps: Array<{ fact: string; max: string; description: string }>;
+  /** The seed's words for the item; its quote is shown as what decided the category. */
+  citation: Citation;
+}
+
 type FormulaKind =
   /** rate × basis, by the first (and only, tiers are disjoint) matching tier, capped. */
   | {
@@ -150,6 +171,29 @@ type FormulaKind =
       rate: Yuan;
       rateUnit: string;
       factors: Array<{ fact: string; cap?: string; description: string }>;
+      cap?: Cap;
+      citation: Citation;
+    }
+  /**
+   * One unit rate of several, chosen by two text facts (001 四（二）4 用房扶持): the category the
+   * applicant claims under (`categoryFact`, the seed's item) and the basis it asks for (`basisFact`):
+   * a fixed rate (5元/㎡/月) or a share of the actual rent (`rentFact`, e.g. 元/㎡/月: 50 % or 100 %
+   * for 场地租金50%优惠或免租). The award is rate × Π min(factor, the category's cap on it), rounded
+   * half-up to the fen once. Each category allows some bases and caps some factors: the caps are
+   * the category's own (item (7) has no area cap), so the difference between items is data.
+   */
+  | {
+      kind: 'unit-rate-by-category';
+      id: string;
+      description: string;
+      categoryFact: string;
+      basisFact: string;
+      /** The actual rent per unit and period (a yuan fact), for bases that pay a share of it. */
+      rentFact?: string;
+      rateUnit: string;
+      factors: Array<{ fact: string; description: string }>;
+      bases: RateBasis[];
+      categories: RateCategory[];
       cap?: Cap;
       citation: Citation;
     }
@@ -355,6 +399,25 @@ export interface AnnualCap {
   citation: Citation;
 }
 
+/**
+ * A limit on a quantity (months, ㎡) across one applicant's applications under the program
+ * (001 四（二）4: 最长不超过36个月; 单个法人企业每年享受补助租赁面积上限为5000平方米): enforced at
+ * sign-off by the applicant's entitlement entity (domain/quantity-limits.ts), not by evaluateAward,
+ * which keeps its per-application min() for one application.
+ */
+export interface QuantityLimit {
+  id: string;
+  /** The numeric fact whose value an application uses up. */
+  fact: string;
+  max: string;
+  /** Over every application of the applicant under the program, or per the round's year. */
+  per: 'applicant-lifetime' | 'applicant-year';
+  /** Only applications whose text fact has one of these values count and are limited; absent: all. */
+  when?: { fact: string; in: string[] };
+  description: string;
+  citation: Citation;
+}
+
 /** What kind of support a program gives and what one application is for: double dipping is judged on it. */
 export interface SupportSettings {
   /**
@@ -406,6 +469,8 @@ export interface Program {
   deadlines: ProgramDeadlines;
   clawback: ClawbackSettings;
   annualCaps: AnnualCap[];
+  /** Limits on quantities across the applicant's applications (absent: none). */
+  quantityLimits?: QuantityLimit[];
   support: SupportSettings;
   rounds: RoundSettings;
   /** How the seed's words were read where that was a choice (a formula's reading, a window the seed leaves open). */
@@ -623,7 +688,9 @@ export type StepExplanation =
   | { kind: 'band'; band: string; reached: boolean; boundaries: BoundaryCheck[]; part: string }
   | { kind: 'threshold'; boundaries: BoundaryCheck[] }
   | { kind: 'cap'; cap: Yuan; applied: boolean }
-  | { kind: 'payee'; payee: string; amount: Yuan };
+  | { kind: 'payee'; payee: string; amount: Yuan }
+  /** The category (the seed's item) and basis chosen, and the seed's words for that item. */
+  | { kind: 'category'; category: string; basis: string; words: string };
 
 /** 'applicant', or the id of a payee share (PayeeShare.payee). */
 export interface PayeePart {
@@ -1072,6 +1139,8 @@ function computeFormula(program: Program, facts: Facts, breakdown: BreakdownStep
       return rateAboveThreshold(program, f, facts, breakdown);
     case 'multi-fact-tiers':
       return multiFactTiers(program, f, facts, breakdown);
+    case 'unit-rate-by-category':
+      return unitRateByCategory(program, f, facts, breakdown);
   }
 }
 
@@ -1209,6 +1278,53 @@ function multiFactTiers(program: Program, f: FormulaOf<'multi-fact-tiers'>, fact
   });
   breakdown.push({ rule, description: `the amount of tier ${t.id} (a maximum: the reviewer recommends at most this)`, inputs: { tier: t.id }, result: t.amount });
   return { lines: [{ id: t.id, amount: parseYuan(t.amount) }] };
+}
+
+function unitRateByCategory(program: Program, f: FormulaOf<'unit-rate-by-category'>, facts: Facts, breakdown: BreakdownStep[]): Computed {
+  // factProblems checked both text facts against their options, which programProblems ties to the ids.
+  const category = f.categories.find((c) => c.id === facts[f.categoryFact]);
+  const basis = f.bases.find((b) => b.id === facts[f.basisFact]);
+  if (!category || !basis) return { ineligible: `${f.categoryFact} and ${f.basisFact} must name a category and a basis of the formula` };
+  const rule = ref(program, category.id, category.citation);
+  const words = category.citation.quote ?? category.citation.section;
+  breakdown.push({
+    rule,
+    description: `category: ${category.description}`,
+    inputs: { [f.categoryFact]: category.id, [f.basisFact]: basis.id, 'bases of the category': category.bases.join(', '), 'seed words': words },
+    result: category.bases.includes(basis.id) ? `${category.id}, ${basis.id}` : `${basis.id} is not a basis of ${category.id}`,
+    explains: { kind: 'category', category: category.id, basis: basis.id, words },
+  });
+  if (!category.bases.includes(basis.id)) {
+    return { ineligible: `${category.description}: ${f.basisFact} ${basis.id} is not available under this item, which allows ${category.bases.join(' or ')}`, rule };
+  }
+  const inputs: Record<string, string> = {};
+  let raw: Decimal;
+  if (basis.rentSharePercent !== undefined) {
+    // programProblems: a basis that shares the rent needs the formula's rentFact.
+    const rent = numericFact(facts, f.rentFact!);
+    raw = rent.times(basis.rentSharePercent).dividedBy(100);
+    inputs[f.rentFact!] = shown(facts, f.rentFact!);
+    inputs.rate = `${basis.rentSharePercent} % of ${f.rentFact} = ${raw.toFixed()} ${f.rateUnit}`;
+  } else {
+    raw = parseYuan(basis.rate!);
+    inputs.rate = `${basis.rate} ${f.rateUnit}`;
+  }
+  for (const factor of f.factors) {
+    const value = numericFact(facts, factor.fact);
+    const cap = category.caps.find((c) => c.fact === factor.fact);
+    const used = cap !== undefined && value.greaterThan(cap.max) ? new Decimal(cap.max) : value;
+    inputs[factor.fact] = shown(facts, factor.fact);
+    if (cap !== undefined) inputs[`${factor.fact} used (at most ${cap.max})`] = used.toFixed();
+    raw = raw.times(used);
+  }
+  const amount = roundFen(raw);
+  breakdown.push({
+    rule: ref(program, basis.id, basis.citation),
+    description: `${f.description}: ${basis.description}`,
+    inputs: { ...inputs, unrounded: raw.toFixed() },
+    result: formatYuan(amount),
+  });
+  return cappedLine(program, breakdown, f.id, amount, f.cap);
 }
 
 /** Splits `award` by percentage shares, rounding each half-up to the fen; the last takes the remainder. */
@@ -1573,6 +1689,43 @@ export function programProblems(program: Program): ProgramProblem[] {
       });
       lineIds = f.tiers.map((t) => t.id);
       break;
+    case 'unit-rate-by-category': {
+      needFact(['formula', 'categoryFact'], f.categoryFact, ['text']);
+      needFact(['formula', 'basisFact'], f.basisFact, ['text']);
+      const sameAsOptions = (key: 'categories' | 'bases', fact: string, ids: string[]) => {
+        const options = facts.get(fact)?.options;
+        if (!options || options.length !== ids.length || !ids.every((x) => options.includes(x))) {
+          out.push({ path: ['formula', key], reason: `${key} (${ids.join(', ')}) must equal the options of fact ${fact}` });
+        }
+      };
+      sameAsOptions('categories', f.categoryFact, f.categories.map((c) => c.id));
+      sameAsOptions('bases', f.basisFact, f.bases.map((b) => b.id));
+      f.factors.forEach((x, i) => needFact(['formula', 'factors', i, 'fact'], x.fact, ['integer', 'decimal']));
+      f.bases.forEach((b, i) => {
+        if ((b.rate === undefined) === (b.rentSharePercent === undefined)) {
+          out.push({ path: ['formula', 'bases', i], reason: `basis ${b.id} states exactly one of rate or rentSharePercent` });
+        }
+        if (b.rentSharePercent !== undefined) {
+          if (f.rentFact === undefined) out.push({ path: ['formula', 'rentFact'], reason: `basis ${b.id} pays a share of the rent: the formula names its rentFact` });
+          else needFact(['formula', 'rentFact'], f.rentFact, ['yuan']);
+          if (new Decimal(b.rentSharePercent).greaterThan(100)) out.push({ path: ['formula', 'bases', i, 'rentSharePercent'], reason: 'a basis pays at most the whole (100 %) of the rent' });
+        }
+      });
+      const factorNames = f.factors.map((x) => x.fact);
+      f.categories.forEach((c, i) => {
+        if (c.bases.length === 0) out.push({ path: ['formula', 'categories', i, 'bases'], reason: `category ${c.id} allows no basis` });
+        c.bases.forEach((b, k) => {
+          if (!f.bases.some((x) => x.id === b)) out.push({ path: ['formula', 'categories', i, 'bases', k], reason: `basis ${b} is not a basis of the formula` });
+        });
+        c.caps.forEach((cap, k) => {
+          if (!factorNames.includes(cap.fact)) out.push({ path: ['formula', 'categories', i, 'caps', k, 'fact'], reason: `${cap.fact} is not a factor of the formula` });
+          if (c.caps.findIndex((x) => x.fact === cap.fact) !== k) out.push({ path: ['formula', 'categories', i, 'caps', k, 'fact'], reason: `category ${c.id} caps ${cap.fact} twice` });
+          if (!new Decimal(cap.max).greaterThan(0)) out.push({ path: ['formula', 'categories', i, 'caps', k, 'max'], reason: `category ${c.id}'s cap on ${cap.fact} must be above 0` });
+        });
+      });
+      lineIds = [f.id, ...f.categories.map((c) => c.id), ...f.bases.map((b) => b.id)];
+      break;
+    }
   }
   const payees = new Set<string>();
   let shares = new Decimal(0);
@@ -1672,6 +1825,22 @@ export function programProblems(program: Program): ProgramProblem[] {
       out.push({ path: [key, 'note'], reason: `${key} without a citation needs a note saying why its values are an office setting` });
     }
   }
+
+  const limitIds = new Set<string>();
+  (program.quantityLimits ?? []).forEach((l, i) => {
+    const path = ['quantityLimits', i];
+    if (limitIds.has(l.id)) out.push({ path: [...path, 'id'], reason: `quantity limit id ${l.id} is used twice` });
+    limitIds.add(l.id);
+    needFact([...path, 'fact'], l.fact, ['integer', 'decimal']);
+    if (!new Decimal(l.max).greaterThan(0)) out.push({ path: [...path, 'max'], reason: 'a quantity limit is above 0' });
+    if (l.when) {
+      needFact([...path, 'when', 'fact'], l.when.fact, ['text']);
+      const options = facts.get(l.when.fact)?.options ?? [];
+      l.when.in.forEach((v, k) => {
+        if (!options.includes(v)) out.push({ path: [...path, 'when', 'in', k], reason: `${JSON.stringify(v)} is not an option of fact ${l.when!.fact}` });
+      });
+    }
+  });
 
   program.obligations.forEach((o, i) => {
     if ((o.years === undefined) !== (o.runsFrom === undefined)) {

@@ -250,6 +250,8 @@ export interface BatchLine {
   outcome: 'approved' | 'returned' | 'rejected' | 'refused';
   approvedAfterCaps?: Yuan;
   capCuts?: unknown[];
+  /** The program's limits on quantities (months, ㎡) that cut the award before the caps (domain/quantity-limits.ts). */
+  quantityCuts?: unknown[];
   problem?: { type: string; detail: string };
 }
 

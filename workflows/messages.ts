@@ -63,16 +63,18 @@ export const ACTION_UPDATE_ALIASES = Object.fromEntries(
  */
 export const calendarUpdatedSignal = defineSignal<[{ year: number }]>('calendarUpdated');
 
-/** The messages of the round, the applicant's year and the project that callers send (issue 16; workflows/round-messages.ts). */
+/** The messages of the round, the applicant's year, its entitlement and the project that callers send (issue 16; workflows/round-messages.ts). */
 export {
   allocateUpdate,
   batchSignOffUpdate,
   claimUpdate,
+  entitlementQuery,
   entryChangedSignal,
   ledgerQuery,
   projectQuery,
   registerUpdate,
   releaseClaimSignal,
+  reserveQuantitiesUpdate,
   reserveUpdate,
   roundStateQuery,
 } from './round-messages';

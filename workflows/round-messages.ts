@@ -6,6 +6,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Grant, Reservation } from '../domain/caps';
+import type { QuantityGrant, QuantityHolding, QuantityRequest } from '../domain/quantity-limits';
 import type { ClaimVerdict, ProjectClaim } from '../domain/projects';
 import type { Yuan } from '../domain/money';
 import type { RoundCap, RoundEntry, RoundState, BatchDecision, Allocation, NoticeEntry } from '../domain/rounds';
@@ -87,6 +88,14 @@ export const reserveUpdate = defineUpdate<Grant, [ReserveRequest]>('reserve');
 /** Lower what an application holds (pro rata, an upheld objection), or release it (amount "0.00"). */
 export const adjustReservationSignal = defineSignal<[{ applicationId: string; amount: Yuan; why: string }]>('adjustReservation');
 export const ledgerQuery = defineQuery<{ creditCode: string; year: number; reservations: Reservation[] }>('ledger');
+
+// ---- the applicant's entitlement under a program (quantity limits) ------------------------------
+
+/** Reserve quantities (months, ㎡) within the program's limits: answers what each limit grants. */
+export const reserveQuantitiesUpdate = defineUpdate<QuantityGrant, [QuantityRequest]>('reserveQuantities');
+/** The application ended without money: what it held no longer counts. */
+export const releaseQuantitiesSignal = defineSignal<[{ applicationId: string; why: string }]>('releaseQuantities');
+export const entitlementQuery = defineQuery<{ programId: string; creditCode: string; holdings: QuantityHolding[] }>('entitlement');
 
 // ---- the project (double dipping) ---------------------------------------------------------------
 

@@ -29,7 +29,7 @@ describe('rounds read through visibility, on the dev server', { timeout: 300_000
     }
   }
   const file = (n: number, role: Role = 'applicant-system') =>
-    call('POST', '/applications', { role, body: { programId: PROGRAM, applicant: { creditCode: creditCode(n), name: `江海示例企业${n}` }, facts: { rentedArea: '800', months: 12 } } });
+    call('POST', '/applications', { role, body: { programId: PROGRAM, applicant: { creditCode: creditCode(n), name: `江海示例企业${n}` }, facts: { item: 'item-1', support: 'subsidy-5-yuan', rentedArea: '800', months: 12, rentPerSquareMetre: '18.00' } } });
 
   before(async () => {
     engine = await startEngine(dataDir, undefined, { DEV_API_KEYS: 'true' });

@@ -39,7 +39,15 @@ export interface Lifecycle {
   file(
     programId: string,
     facts: ApplicationInput['facts'],
-    options?: { n?: number; round?: string; spotCheckSeed?: string; historyLimit?: number; program?: (p: ApplicationInput['program']) => ApplicationInput['program'] },
+    options?: {
+      n?: number;
+      round?: string;
+      spotCheckSeed?: string;
+      historyLimit?: number;
+      program?: (p: ApplicationInput['program']) => ApplicationInput['program'];
+      /** Filed into a round (as the API does after registering it there); the round's workflow is the test's. */
+      roundTerms?: ApplicationInput['roundTerms'];
+    },
   ): Promise<WorkflowHandle<typeof applicationWorkflow>>;
   state(handle: WorkflowHandle): Promise<ApplicationState>;
   /** Lists the dishonesty list file's entries. */
@@ -142,6 +150,7 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
         filedBy: actor('applicant-system'),
         spotCheckSeed: options.spotCheckSeed ?? `test-seed-${id}`,
         ...(options.historyLimit ? { historyLimit: options.historyLimit } : {}),
+        ...(options.roundTerms ? { roundTerms: options.roundTerms } : {}),
       };
       filed.push(id);
       return env.client.workflow.start(applicationWorkflow, { workflowId: id, taskQueue, args: [input] });

@@ -70,12 +70,24 @@ describe('awards never exceed their caps (property)', () => {
     );
   });
 
-  it('jianghai-rent-subsidy: at most 5 × 5000 × 36 = 90万', () => {
+  it('jianghai-rent-subsidy: at most 5 × 5000 × 36 = 90万 on the 5元 items; at most the rent of 5000㎡ for 36 months on the others but (7)', () => {
     const p = get('jianghai-rent-subsidy');
     const area = fc.integer({ min: 0, max: 10_000_000 }).map((n) => new Decimal(n).dividedBy(1000).toFixed());
+    const rent = fc.integer({ min: 0, max: 20_000 }).map((fen) => formatYuan(new Decimal(fen).dividedBy(100)));
+    const choice = fc.constantFrom(
+      ['item-1', 'subsidy-5-yuan'],
+      ['item-4', 'subsidy-5-yuan'],
+      ['item-6', 'subsidy-5-yuan'],
+      ['item-2', 'half-rent'],
+      ['item-3', 'free-rent'],
+      ['item-5', 'half-rent'],
+      ['item-8', 'free-rent'],
+    );
     fc.assert(
-      fc.property(area, fc.integer({ min: 0, max: 120 }), (rentedArea, months) => {
-        return compareYuan(evaluateAward(p, { rentedArea, months }).amount, '900000.00') <= 0;
+      fc.property(area, fc.integer({ min: 0, max: 120 }), rent, choice, (rentedArea, months, rentPerSquareMetre, [item, support]) => {
+        const amount = evaluateAward(p, { item, support, rentedArea, months, rentPerSquareMetre }).amount;
+        const most = support === 'subsidy-5-yuan' ? '900000.00' : formatYuan(new Decimal(rentPerSquareMetre).times(5000 * 36));
+        return compareYuan(amount, most) <= 0;
       }),
     );
   });

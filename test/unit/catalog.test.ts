@@ -335,17 +335,19 @@ describe('jianghai-major-project (001 四（二）3): 0.3 % / 0.3 % / 0.4 % of t
   });
 });
 
-describe('jianghai-rent-subsidy (001 四（二）4): 5元/㎡/月, ≤ 5000㎡, ≤ 36 months', () => {
+describe('jianghai-rent-subsidy (001 四（二）4): 5元/㎡/月, ≤ 5000㎡, ≤ 36 months (the categories: test/unit/rent-categories.test.ts)', () => {
   const id = 'jianghai-rent-subsidy';
+  /** Item (1), the 5元/㎡/月 subsidy. */
+  const item1 = (rentedArea: string | number, months: string | number): Facts => ({ item: 'item-1', support: 'subsidy-5-yuan', rentedArea, months, rentPerSquareMetre: '18.00' });
 
   it('computes 5 × area × months', () => {
-    assert.equal(amountOf(id, { rentedArea: '1000', months: 12 }), '60000.00'); // 5 × 1000 × 12
-    assert.equal(amountOf(id, { rentedArea: '1234.5', months: '7' }), '43207.50'); // 5 × 1234.5 × 7
+    assert.equal(amountOf(id, item1('1000', 12)), '60000.00'); // 5 × 1000 × 12
+    assert.equal(amountOf(id, item1('1234.5', '7')), '43207.50'); // 5 × 1234.5 × 7
   });
 
   it('caps area at 5000㎡ and months at 36, inclusive', () => {
-    assert.equal(amountOf(id, { rentedArea: '5000', months: 36 }), '900000.00');
-    const r = award(id, { rentedArea: '6000', months: 40 });
+    assert.equal(amountOf(id, item1('5000', 36)), '900000.00');
+    const r = award(id, item1('6000', 40));
     assert.equal(r.amount, '900000.00'); // 5 × 5000 × 36
     assert.equal(r.breakdown.at(-1)!.inputs['rentedArea used (at most 5000)'], '5000');
     assert.equal(r.breakdown.at(-1)!.inputs['months used (at most 36)'], '36');
@@ -353,13 +355,13 @@ describe('jianghai-rent-subsidy (001 四（二）4): 5元/㎡/月, ≤ 5000㎡, 
 
   it('rounds half-up to the fen once at the end', () => {
     // 5 × 1000.333 × 1 = 5001.665 → 5001.67
-    assert.equal(amountOf(id, { rentedArea: '1000.333', months: 1 }), '5001.67');
+    assert.equal(amountOf(id, item1('1000.333', 1)), '5001.67');
   });
 
   it('refuses zero area or zero months, and floats', () => {
-    assert.equal(award(id, { rentedArea: '0', months: 12 }).failedRule?.ruleId, 'area-positive');
-    assert.equal(award(id, { rentedArea: '10', months: 0 }).failedRule?.ruleId, 'months-at-least-1');
-    const r = award(id, { rentedArea: 1000.5, months: 12 });
+    assert.equal(award(id, item1('0', 12)).failedRule?.ruleId, 'area-positive');
+    assert.equal(award(id, item1('10', 0)).failedRule?.ruleId, 'months-at-least-1');
+    const r = award(id, item1(1000.5, 12));
     assert.equal(r.eligible, false);
     assert.match(r.reason ?? '', /rentedArea must be a decimal string/);
   });
@@ -488,10 +490,10 @@ describe('facts', () => {
     assert.deepEqual(factProblems(emergency, { fixedInvestment: forty }), ['fixedInvestment must be at most 999999999999.99']);
     assert.deepEqual(factProblems(emergency, { fixedInvestment: '999999999999.99' }), []);
     const rent = program('jianghai-rent-subsidy');
-    assert.match(factProblems(rent, { rentedArea: '9'.repeat(40), months: 12 }).join('\n'), /rentedArea must have at most 15 digits/);
-    assert.match(factProblems(rent, { rentedArea: '1.12345678901', months: 12 }).join('\n'), /rentedArea must have at most 15 digits before the decimal point and 10 after/);
-    assert.match(factProblems(rent, { rentedArea: '1200.5', months: '9'.repeat(40) }).join('\n'), /months must be a whole number from 0 to 9007199254740991/);
-    assert.deepEqual(factProblems(rent, { rentedArea: '1200.5', months: '12' }), []);
+    assert.match(factProblems(rent, { item: 'item-1', support: 'subsidy-5-yuan', rentPerSquareMetre: '18.00', rentedArea: '9'.repeat(40), months: 12 }).join('\n'), /rentedArea must have at most 15 digits/);
+    assert.match(factProblems(rent, { item: 'item-1', support: 'subsidy-5-yuan', rentPerSquareMetre: '18.00', rentedArea: '1.12345678901', months: 12 }).join('\n'), /rentedArea must have at most 15 digits before the decimal point and 10 after/);
+    assert.match(factProblems(rent, { item: 'item-1', support: 'subsidy-5-yuan', rentPerSquareMetre: '18.00', rentedArea: '1200.5', months: '9'.repeat(40) }).join('\n'), /months must be a whole number from 0 to 9007199254740991/);
+    assert.deepEqual(factProblems(rent, { item: 'item-1', support: 'subsidy-5-yuan', rentPerSquareMetre: '18.00', rentedArea: '1200.5', months: '12' }), []);
     for (const [name, reason] of [
       ['\u0000', /control characters/],
       ['\u200B\u200D', /visible characters/],

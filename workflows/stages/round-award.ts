@@ -2,8 +2,11 @@
  * What an application filed into a round (issue 16) does with its round, its applicant's year and
  * its project, around steps 3–5 of the procedure:
  * - the round's spot-check draw arrives by signal and decides the inspection (001 §（三）4);
- * - once signed off, the award is reserved within the applicant's annual caps (002 第六条) and,
- *   in a 'single' round, within what is left of the round's budget;
+ * - once signed off, the quantities the award pays for (months, ㎡) are reserved within the
+ *   program's limits across the applicant's applications (001 四（二）4: 36 months, 5000㎡ a
+ *   year) and the award re-evaluated on what was granted; then the award is reserved within the
+ *   applicant's annual caps (002 第六条) and, in a 'single' round, within what is left of the
+ *   round's budget;
  * - in a 'batch' round the notice is the round's one list (002 第二十九条（二）): the application
  *   waits for it, takes its amount after pro rata (002 第五条), and asks the round to notice a
  *   reduction again;
@@ -13,6 +16,8 @@ import { getExternalWorkflowHandle, log, setHandler } from '@temporalio/workflow
 import { ENGINE, type RoundDrawResult } from '../../domain/application';
 import { compareYuan } from '../../domain/money';
 import { cutReason } from '../../domain/caps';
+import type { Facts } from '../../domain/catalog';
+import { entitlementWorkflowId, grantedFacts, quantityCutReason, quantityCuts, quantityRequest } from '../../domain/quantity-limits';
 import { INSPECTION_CITATION } from '../../domain/spot-check';
 import { reads } from '../activities';
 import type { Application } from '../machinery';
@@ -21,6 +26,7 @@ import {
   adjustReservationSignal,
   entryChangedSignal,
   releaseClaimSignal,
+  releaseQuantitiesSignal,
   roundDrawSignal,
   roundNoticeSignal,
   type RoundNoticeMessage,
@@ -58,12 +64,14 @@ export function decideByRoundDraw(app: Application, result: RoundDrawResult): vo
 }
 
 /**
- * After sign-off: the award within the applicant's annual caps, then (single rounds) within the
- * round's budget. Cuts are recorded with their reasons; nothing grows.
+ * After sign-off: the quantities within the program's limits across the applicant's applications,
+ * then the award within the applicant's annual caps, then (single rounds) within the round's
+ * budget. Cuts are recorded with their reasons; nothing grows.
  */
 export async function reserveRoundAward(app: Application): Promise<void> {
   const s = app.state;
   const terms = s.roundTerms!;
+  if (!(await reserveQuantities(app))) return;
   const wanted = s.award.approved!;
   const grant = await reads.reserveWithinCaps({
     ledgerId: terms.ledgerId,
@@ -94,6 +102,37 @@ export async function reserveRoundAward(app: Application): Promise<void> {
     }
   }
   app.changed();
+}
+
+/**
+ * The program's quantity limits across the applicant's applications (001 四（二）4), before the
+ * caps: the applicant's entitlement grants what is left of each (months of 36 over the years, ㎡
+ * of 5000 in the round's year); when it grants less than the facts claim, the award is evaluated
+ * again on the granted quantities and the approved amount becomes the lower of the two. A program
+ * without limits calls nothing here, so its recorded histories replay unchanged (and a running
+ * application carries the program it was filed under, so one filed before the limits never
+ * reaches the call either). Returns false when the application ended (nothing left).
+ */
+async function reserveQuantities(app: Application): Promise<boolean> {
+  const s = app.state;
+  const terms = s.roundTerms!;
+  const request = quantityRequest(app.program, s.facts as Facts, s.id, terms.year);
+  if (!request) return true;
+  const entitlementId = entitlementWorkflowId(s.programId, s.applicant.creditCode);
+  const grant = await reads.reserveWithinQuantityLimits({ entitlementId, programId: s.programId, creditCode: s.applicant.creditCode, request });
+  s.roundAward!.quantities = { ...grant, entitlementId };
+  app.record({ actor: ENGINE, action: 'quantities-checked', details: { entitlementId, year: grant.year, lines: grant.lines } });
+  if (quantityCuts(grant).length === 0) return true;
+  const why = `limits across the applicant's applications (001 四（二）4): ${quantityCutReason(grant)}`;
+  const again = await reads.assessAward({ program: app.program, facts: grantedFacts(s.facts as Facts, grant) });
+  // Nothing left (a quantity of 0 fails the program's own ranges): cut to nothing, as the caps do, so a batch leaves it out of pro rata.
+  const allowed = again.eligible ? again.amount : '0.00';
+  if (compareYuan(allowed, s.award.approved!) < 0) cut(app, allowed, why, { quantities: grant, breakdown: again.breakdown });
+  if (compareYuan(allowed, '0.00') === 0) {
+    app.end('rejected', ENGINE, 'quantities-checked', `the program's limits across the applicant's applications leave nothing for this award: ${quantityCutReason(grant)}`, { grant });
+    return false;
+  }
+  return true;
 }
 
 function cut(app: Application, amount: string, why: string, details: Record<string, unknown>): void {
@@ -158,8 +197,8 @@ async function signalQuietly(app: Application, target: string, send: () => Promi
 
 /**
  * An application that ended before any money was paid releases what it held: its place on the
- * round's list (noticed again as removed), its reservation in the applicant's year, its claim on
- * the project.
+ * round's list (noticed again as removed), its reservation in the applicant's year, its quantities
+ * in the applicant's entitlement, its claim on the project.
  */
 export async function releaseRoundHolds(app: Application): Promise<void> {
   const s = app.state;
@@ -171,6 +210,12 @@ export async function releaseRoundHolds(app: Application): Promise<void> {
   if (s.roundAward?.caps) {
     await signalQuietly(app, terms.ledgerId, () =>
       getExternalWorkflowHandle(terms.ledgerId).signal(adjustReservationSignal, { applicationId: s.id, amount: '0.00', why }),
+    );
+  }
+  const quantities = s.roundAward?.quantities;
+  if (quantities) {
+    await signalQuietly(app, quantities.entitlementId, () =>
+      getExternalWorkflowHandle(quantities.entitlementId).signal(releaseQuantitiesSignal, { applicationId: s.id, why }),
     );
   }
   await signalQuietly(app, terms.projectId, () => getExternalWorkflowHandle(terms.projectId).signal(releaseClaimSignal, { applicationId: s.id, reason: why }));
