@@ -17,7 +17,7 @@ import type { DatabaseSettings } from '../../lib/settings';
 import { tempDir } from '../helpers/temporal';
 
 const ADMIN = { id: 'admin-1', role: 'admin', name: '管理员' };
-const RENT = 'jianghai-rent-subsidy.json';
+const MAJOR = 'jianghai-major-project.json';
 
 const engines: Array<[string, () => Promise<DatabaseSettings>]> = [['SQLite', async () => ({ kind: 'sqlite', file: join(tempDir('catalog-versions'), 'engine.db') })]];
 const pgUrl = process.env.TEST_DATABASE_URL;
@@ -33,11 +33,12 @@ if (pgUrl) {
   ]);
 }
 
-function withRate(rate: string): Record<string, unknown> {
+/** The shipped catalog with the last milestone of 四（二）3 paying `ratePercent` of the agreed investment. */
+function withRate(ratePercent: string): Record<string, unknown> {
   const files = readCatalogDir().files as Record<string, any>;
-  const rent = structuredClone(files[RENT]);
-  rent.formula.rate = rate;
-  return { ...files, [RENT]: rent };
+  const major = structuredClone(files[MAJOR]);
+  major.formula.lines[2].ratePercent = ratePercent;
+  return { ...files, [MAJOR]: major };
 }
 
 for (const [name, settingsOf] of engines) {
@@ -52,12 +53,13 @@ for (const [name, settingsOf] of engines) {
         assert.deepEqual(adopted.map((p) => p?.source ?? null), ['files', null], 'two hosts starting publish the shipped files once');
         assert.equal((await b!.current()).version, shipped.version);
 
-        const published = await a!.publish({ files: withRate('4.00'), by: ADMIN, basedOn: shipped.version, note: '租金标准调整（测试）' });
+        const published = await a!.publish({ files: withRate('0.2'), by: ADMIN, basedOn: shipped.version, note: '租金标准调整（测试）' });
         assert.equal(published.replayed, false);
         assert.equal(published.publication.seq, 2);
         assert.equal((await b!.current()).version, published.store.version, 'the other process sees the new version at once');
-        assert.equal((await b!.current()).getProgram('jianghai-rent-subsidy')!.formula.kind, 'unit-rate');
-        assert.equal((await b!.get(shipped.version))!.programHash('jianghai-rent-subsidy'), shipped.programHash('jianghai-rent-subsidy'));
+        const formula = (await b!.current()).getProgram('jianghai-major-project')!.formula as { lines: Array<{ ratePercent: string }> };
+        assert.equal(formula.lines[2]!.ratePercent, '0.2');
+        assert.equal((await b!.get(shipped.version))!.programHash('jianghai-major-project'), shipped.programHash('jianghai-major-project'));
 
         // A restart (or another host) with the shipped files: seen before, so the admin's version stays in force.
         assert.equal(await b!.adoptShipped(shipped, new Date()), null);
@@ -78,25 +80,25 @@ for (const [name, settingsOf] of engines) {
         const shipped = loadCatalog();
         await versions.adoptShipped(shipped, new Date());
 
-        const bad = withRate('5');
+        const bad = withRate('zero point two');
         await assert.rejects(versions.publish({ files: bad, by: ADMIN }), (err: unknown) => {
           assert.ok(err instanceof CatalogError);
-          assert.equal(err.file, RENT);
-          assert.equal(err.path, '$.formula.rate');
-          assert.match(err.reason, /two decimals/);
+          assert.equal(err.file, MAJOR);
+          assert.equal(err.path, '$.formula.lines[2].ratePercent');
+          assert.ok(err.reason.length > 0);
           return true;
         });
-        const misnamed = { ...readCatalogDir().files, 'jianghai-rent.json': readCatalogDir().files[RENT] };
+        const misnamed = { ...readCatalogDir().files, 'jianghai-major.json': readCatalogDir().files[MAJOR] };
         await assert.rejects(versions.publish({ files: misnamed, by: ADMIN }), (err: unknown) => err instanceof CatalogError && err.path === '$.id');
         assert.equal((await versions.publications()).length, 1, 'nothing is kept of a refused catalog');
 
-        const request = { files: withRate('4.50'), by: ADMIN, basedOn: shipped.version, keyHash: 'a'.repeat(64) };
+        const request = { files: withRate('0.25'), by: ADMIN, basedOn: shipped.version, keyHash: 'a'.repeat(64) };
         const first = await versions.publish(request);
         const retried = await versions.publish(request);
         assert.equal(retried.replayed, true);
         assert.equal(retried.publication.seq, first.publication.seq);
-        await assert.rejects(versions.publish({ ...request, files: withRate('4.60'), basedOn: first.store.version }), KeyReusedError);
-        await assert.rejects(versions.publish({ files: withRate('4.70'), by: ADMIN, basedOn: shipped.version }), StaleBaseError);
+        await assert.rejects(versions.publish({ ...request, files: withRate('0.26'), basedOn: first.store.version }), KeyReusedError);
+        await assert.rejects(versions.publish({ files: withRate('0.27'), by: ADMIN, basedOn: shipped.version }), StaleBaseError);
 
         // Publishing an earlier version again puts it back in force, as a new publication.
         const back = await versions.publish({ files: readCatalogDir().files, by: ADMIN, basedOn: first.store.version, note: 'rolled back' });
@@ -112,9 +114,10 @@ for (const [name, settingsOf] of engines) {
       const db = await openDatabase(await settingsOf());
       try {
         const versions = catalogVersions(db);
-        const published = await versions.publish({ files: withRate('4.00'), by: ADMIN });
+        const published = await versions.publish({ files: withRate('0.2'), by: ADMIN });
         const row = await db.selectFrom('catalog_versions').select('catalog').where('version', '=', published.store.version).executeTakeFirstOrThrow();
-        await db.updateTable('catalog_versions').set({ catalog: row.catalog.replace('"4.00"', '"9.00"') }).where('version', '=', published.store.version).execute();
+        assert.ok(row.catalog.includes('"ratePercent":"0.2"'));
+        await db.updateTable('catalog_versions').set({ catalog: row.catalog.replace('"ratePercent":"0.2"', '"ratePercent":"0.9"') }).where('version', '=', published.store.version).execute();
         await assert.rejects(catalogVersions(db).current(), /was altered/);
       } finally {
         await db.destroy();
