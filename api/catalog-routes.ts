@@ -12,6 +12,7 @@
  */
 import { Router, type Response } from 'express';
 import { z } from 'zod';
+import { explainAward } from '../domain/award-explanation';
 import { evaluateAward, type Facts, type Program } from '../domain/catalog';
 import { sha256Hex } from '../domain/idempotency';
 import type { CalendarStore } from '../lib/calendar-store';
@@ -103,7 +104,9 @@ export function catalogRoutes(deps: CatalogRouteDeps): Router {
     const program = programOr404(store, String(req.params.id));
     const parsed = factsSchema(program).safeParse(req.body);
     if (!parsed.success) throw validationProblem(parsed.error);
-    res.json({ catalogVersion: store.version, programHash: store.programHash(program.id), ...evaluateAward(program, parsed.data as Facts) });
+    // Every step says what it decided; the explanation gathers it (domain/award-explanation.ts).
+    const evaluation = evaluateAward(program, parsed.data as Facts, { explain: true });
+    res.json({ catalogVersion: store.version, programHash: store.programHash(program.id), ...evaluation, explanation: explainAward(evaluation) });
   });
 
   router.get('/catalog/versions', async (_req, res) => {

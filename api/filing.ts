@@ -4,6 +4,7 @@
  * and the facts are eligible under the program as the round pinned it. Nothing is started from
  * input that fails any of these.
  */
+import { explainAward } from '../domain/award-explanation';
 import { evaluateAward, factProblems, type Facts, type Program } from '../domain/catalog';
 import type { RoundDefinition } from '../domain/rounds';
 import { shanghaiDate } from '../domain/calendar';
@@ -60,11 +61,12 @@ export function checkFiling(round: FilingRound, filing: FilingBody, now: Date): 
     });
   }
 
-  const award = evaluateAward(program, facts);
+  const award = evaluateAward(program, facts, { explain: true });
   if (!award.eligible) {
     throw new Problem('unprocessable', `Not eligible for ${program.id}: ${award.reason ?? 'the facts do not meet the conditions'}`, {
       errors: [{ field: 'facts', reason: award.reason ?? 'the facts do not meet the program conditions' }],
       breakdown: award.breakdown,
+      explanation: explainAward(award),
     });
   }
 

@@ -690,7 +690,18 @@ export type StepExplanation =
   | { kind: 'cap'; cap: Yuan; applied: boolean }
   | { kind: 'payee'; payee: string; amount: Yuan }
   /** The category (the seed's item) and basis chosen, and the seed's words for that item. */
-  | { kind: 'category'; category: string; basis: string; words: string };
+  | { kind: 'category'; category: string; basis?: string; words: string }
+  /** A cap on a quantity fact (㎡, months) used by the formula, and whether it cut the fact. */
+  | { kind: 'quantity-cap'; fact: string; cap: string; applied: boolean };
+
+/**
+ * How an evaluation is asked for. `explain`: every step also says what it decided (`explains`),
+ * for an award preview; without it the older formula kinds' steps stay exactly as running
+ * applications recorded them (the newer kinds always explain).
+ */
+export interface EvaluationOptions {
+  explain?: boolean;
+}
 
 /** 'applicant', or the id of a payee share (PayeeShare.payee). */
 export interface PayeePart {
@@ -783,11 +794,12 @@ function ineligible(
  * The award the facts qualify for under `program`, how it was computed, and how it is paid.
  * Never throws for ineligible or malformed facts: `eligible: false` says why.
  */
-export function evaluateAward(program: Program, facts: Facts): AwardEvaluation {
-  return evaluate(program, facts).evaluation;
+export function evaluateAward(program: Program, facts: Facts, options: EvaluationOptions = {}): AwardEvaluation {
+  return evaluate(program, facts, options).evaluation;
 }
 
-function evaluate(program: Program, facts: Facts): { evaluation: AwardEvaluation; lines: Line[] } {
+function evaluate(program: Program, facts: Facts, options: EvaluationOptions = {}): { evaluation: AwardEvaluation; lines: Line[] } {
+  const explain = options.explain === true;
   const breakdown: BreakdownStep[] = [];
   const officerChecks = program.eligibility.flatMap((c) =>
     c.kind === 'officer-check' ? [{ rule: ref(program, c.id, c.citation), description: c.description }] : [],
@@ -812,11 +824,12 @@ function evaluate(program: Program, facts: Facts): { evaluation: AwardEvaluation
       description: c.description,
       inputs: { [c.fact]: shown(facts, c.fact), required: wanted },
       result: ok ? 'met' : 'not met',
+      ...(explain ? { explains: { kind: 'threshold' as const, boundaries: boundaryChecks(c.fact, value, shown(facts, c.fact), c.range) } } : {}),
     });
     if (!ok) return no(`${c.description}: ${c.fact} ${shown(facts, c.fact)} is not ${wanted}`, r);
   }
 
-  const computed = computeFormula(program, facts, breakdown);
+  const computed = computeFormula(program, facts, breakdown, explain);
   if ('ineligible' in computed) return no(computed.ineligible, computed.rule);
 
   const amount = computed.lines.reduce((acc, l) => acc.plus(l.amount), new Decimal(0));
@@ -1008,13 +1021,21 @@ function boundaryChecks(fact: string, value: Decimal, given: string, range: Rang
   return out;
 }
 
-function computeFormula(program: Program, facts: Facts, breakdown: BreakdownStep[]): Computed {
+/** `explain`: the older kinds' steps say what they decided too (EvaluationOptions). */
+function computeFormula(program: Program, facts: Facts, breakdown: BreakdownStep[], explain: boolean): Computed {
   const f = program.formula;
   switch (f.kind) {
     case 'tiered-rate': {
       const basis = numericFact(facts, f.basisFact);
       const selector = f.selectorFact !== undefined ? numericFact(facts, f.selectorFact) : undefined;
       const tier = f.tiers.find((t) => inRange(basis, t.basis) && (selector === undefined || inRange(selector, t.selector)));
+      // The bounds of each tier tried, up to the one chosen: the words that decided it.
+      const tried = f.tiers.slice(0, tier ? f.tiers.indexOf(tier) + 1 : f.tiers.length);
+      const boundaries = tried.flatMap((t) => [
+        ...boundaryChecks(f.basisFact, basis, shown(facts, f.basisFact), t.basis, t.id),
+        ...(selector !== undefined && f.selectorFact ? boundaryChecks(f.selectorFact, selector, shown(facts, f.selectorFact), t.selector, t.id) : []),
+      ]);
+      const tierExplains = (chosen: string | null) => (explain ? { explains: { kind: 'tier' as const, chosen, boundaries } } : {});
       const inputs: Record<string, string> = { [f.basisFact]: shown(facts, f.basisFact) };
       if (f.selectorFact !== undefined) inputs[f.selectorFact] = shown(facts, f.selectorFact);
       if (!tier) {
@@ -1029,6 +1050,7 @@ function computeFormula(program: Program, facts: Facts, breakdown: BreakdownStep
               .join('; '),
           },
           result: 'no tier applies',
+          ...tierExplains(null),
         });
         return { ineligible: f.noTierReason, rule };
       }
@@ -1042,6 +1064,7 @@ function computeFormula(program: Program, facts: Facts, breakdown: BreakdownStep
           ...(f.selectorFact ? { [`${f.selectorFact} range`]: describeRange(tier.selector, factUnit(program, f.selectorFact)) } : {}),
         },
         result: tier.id,
+        ...tierExplains(tier.id),
       });
       const raw = basis.times(tier.ratePercent).dividedBy(100);
       let amount = roundFen(raw);
@@ -1053,12 +1076,12 @@ function computeFormula(program: Program, facts: Facts, breakdown: BreakdownStep
       });
       let cap: Yuan | undefined;
       if (tier.cap !== undefined) {
-        const r = applyCap(program, breakdown, tier.id, tier.citation, amount, tier.cap);
+        const r = applyCap(program, breakdown, tier.id, tier.citation, amount, tier.cap, explain);
         amount = r.amount;
         cap = tier.cap;
       }
       if (f.cap) {
-        const r = applyCap(program, breakdown, 'cap', f.cap.citation, amount, f.cap.amount);
+        const r = applyCap(program, breakdown, 'cap', f.cap.citation, amount, f.cap.amount, explain);
         amount = r.amount;
         if (cap === undefined || parseYuan(f.cap.amount).lessThan(parseYuan(cap))) cap = f.cap.amount;
       }
@@ -1100,13 +1123,15 @@ function computeFormula(program: Program, facts: Facts, breakdown: BreakdownStep
         raw = raw.times(used);
       }
       let amount = roundFen(raw);
+      const rule = ref(program, f.id, f.citation);
+      if (explain) for (const factor of f.factors) if (factor.cap !== undefined) quantityCapStep(breakdown, rule, factor.fact, shown(facts, factor.fact), factor.cap, factor.description);
       breakdown.push({
-        rule: ref(program, f.id, f.citation),
+        rule,
         description: f.description,
         inputs: { ...inputs, unrounded: raw.toFixed() },
         result: formatYuan(amount),
       });
-      if (f.cap) amount = applyCap(program, breakdown, 'cap', f.cap.citation, amount, f.cap.amount).amount;
+      if (f.cap) amount = applyCap(program, breakdown, 'cap', f.cap.citation, amount, f.cap.amount, explain).amount;
       return { lines: [{ id: f.id, amount }], ...(f.cap ? { cap: f.cap.amount } : {}) };
     }
 
@@ -1122,6 +1147,7 @@ function computeFormula(program: Program, facts: Facts, breakdown: BreakdownStep
         description: category.description,
         inputs: { [f.categoryFact]: category.id },
         result: category.amount,
+        ...(explain ? { explains: { kind: 'category' as const, category: category.id, words: category.citation.quote ?? category.citation.section } } : {}),
       });
       return { lines: [{ id: category.id, amount: parseYuan(category.amount) }] };
     }
@@ -1314,7 +1340,10 @@ function unitRateByCategory(program: Program, f: FormulaOf<'unit-rate-by-categor
     const cap = category.caps.find((c) => c.fact === factor.fact);
     const used = cap !== undefined && value.greaterThan(cap.max) ? new Decimal(cap.max) : value;
     inputs[factor.fact] = shown(facts, factor.fact);
-    if (cap !== undefined) inputs[`${factor.fact} used (at most ${cap.max})`] = used.toFixed();
+    if (cap !== undefined) {
+      inputs[`${factor.fact} used (at most ${cap.max})`] = used.toFixed();
+      quantityCapStep(breakdown, rule, factor.fact, shown(facts, factor.fact), cap.max, `${category.id}: at most ${cap.max}`);
+    }
     raw = raw.times(used);
   }
   const amount = roundFen(raw);
@@ -1325,6 +1354,18 @@ function unitRateByCategory(program: Program, f: FormulaOf<'unit-rate-by-categor
     result: formatYuan(amount),
   });
   return cappedLine(program, breakdown, f.id, amount, f.cap);
+}
+
+/** A step for a cap on a quantity fact (㎡, months): the value given, the cap, and whether it cut. */
+function quantityCapStep(breakdown: BreakdownStep[], rule: RuleRef, fact: string, given: string, cap: string, description: string): void {
+  const applied = new Decimal(given).greaterThan(cap);
+  breakdown.push({
+    rule,
+    description: `cap on ${fact}: ${description}`,
+    inputs: { [fact]: given, cap },
+    result: applied ? `${fact} capped to ${cap}` : `${given} (within the cap)`,
+    explains: { kind: 'quantity-cap', fact, cap, applied },
+  });
 }
 
 /** Splits `award` by percentage shares, rounding each half-up to the fen; the last takes the remainder. */
