@@ -15,15 +15,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { getHeapStatistics } from 'node:v8';
 import { Client, Connection, WorkflowIdReusePolicy } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { creditCodeCheckCharacter } from '../domain/credit-code';
 import type { ApplicationInput } from '../domain/application';
 import { actionBinding, keyedUpdateId } from '../domain/idempotency';
@@ -43,6 +44,8 @@ const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     concurrency: { type: 'string', default: '8' },
+    /** WORKER_WORKFLOW_CACHE_SIZE for the engine's worker; unset: the SDK's default. */
+    'cache-size': { type: 'string' },
   },
 });
 const QUICK = values.quick;
@@ -51,9 +54,20 @@ if (!Number.isInteger(CONCURRENCY) || CONCURRENCY < 1 || CONCURRENCY > 64) {
   console.error(`--concurrency must be a whole number from 1 to 64 (got ${JSON.stringify(values.concurrency)})`);
   process.exit(2);
 }
+const CACHE_SIZE = values['cache-size'];
+if (CACHE_SIZE !== undefined && !/^\d{1,6}$/.test(CACHE_SIZE)) {
+  console.error(`--cache-size must be a whole number of workflows (got ${JSON.stringify(CACHE_SIZE)})`);
+  process.exit(2);
+}
+/**
+ * How many workflows the engine's worker caches: the setting, or the SDK's default (1.24, with
+ * reuseV8Context on: 600 per GiB of V8 heap above 200 MiB), from this process's heap limit, which
+ * the worker shares (same node, same flags, same host).
+ */
+const WORKER_CACHE = CACHE_SIZE !== undefined ? Number(CACHE_SIZE) : Math.max(Math.floor((Math.max(getHeapStatistics().heap_size_limit / 2 ** 20 - 200, 0) * 600) / 1024), 10);
 /** The sizes of each mode: quick fits in 3 minutes on 2 cores, the full mode is the issue's table. */
 const SIZES = QUICK
-  ? { filingRounds: 3, filingsPerRound: 40, actionRounds: 3, actionsPerRound: 12, inFlight: 1000, listingSamples: 12, replays: 10 }
+  ? { filingRounds: 3, filingsPerRound: 40, actionRounds: 3, actionsPerRound: 20, inFlight: 1000, listingSamples: 12, replays: 10 }
   : { filingRounds: 5, filingsPerRound: 80, actionRounds: 5, actionsPerRound: 30, inFlight: 10_000, listingSamples: 30, replays: 20 };
 /** Staff actions are timed one at a time: their latency, not a queue behind other callers. */
 const ACTION_CONCURRENCY = 1;
@@ -140,10 +154,13 @@ function machine() {
 }
 
 async function main(): Promise<void> {
+  let summaryLine = '';
   const started = new Date();
   const host = machine();
   say(`${QUICK ? 'quick' : 'full'} mode, concurrency ${CONCURRENCY}, on ${host.nproc} cores (load ${host.loadAverageAtStart})`);
-  const engine = await startBenchEngine({ say });
+  // The replayer runs in this process: its worker says only what matters.
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const engine = await startBenchEngine({ say, ...(CACHE_SIZE !== undefined ? { workerEnv: { WORKER_WORKFLOW_CACHE_SIZE: CACHE_SIZE } } : {}) });
   let stopping: Promise<void> | undefined;
   const stopEngine = () => (stopping ??= engine.stop());
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -173,18 +190,23 @@ async function main(): Promise<void> {
         sizes: SIZES,
         temporal: 'Temporal CLI dev server, in memory, on this host; one engine worker, one API process, one bare worker',
         payloads: 'both sides encrypted with the engine\'s AES-256-GCM codec (the same development key)',
-        worker: engine.workerSettings,
+        worker: { ...engine.workerSettings, cachedWorkflowsAtMost: WORKER_CACHE },
         program: PROGRAM,
       },
       ...results,
     });
     say(`report: ${join(dir, 'report.md')}`);
-    console.log(report.summaryLine);
+    summaryLine = report.summaryLine;
+  } catch (err) {
+    const dead = engine.casualties();
+    throw dead ? new Error(`${(err as Error).message}\n${dead}`) : err;
   } finally {
     await connection.close().catch(() => undefined);
     say('stopping every process the bench started...');
     await stopEngine();
   }
+  // The last line, for scripts reading the output.
+  console.log(summaryLine);
 }
 
 async function measure(engine: BenchEngine, client: Client, http: Http, procedure: Procedure) {
@@ -348,8 +370,11 @@ async function measure(engine: BenchEngine, client: Client, http: Http, procedur
   await delay(2000);
   inFlight = await runningOnEngine();
   const memoryAfter = { rssBytes: residentBytes(engine.pids.worker), running: inFlight };
-  const cachedAdded = memoryAfter.running - memoryBefore.running;
+  // Past the cache size, the worker evicts: at most that many are held in memory.
+  const cachedAdded = Math.min(memoryAfter.running, WORKER_CACHE) - Math.min(memoryBefore.running, WORKER_CACHE);
   const applications = await applicationsInFlight();
+  const dead = engine.casualties();
+  if (dead) throw new Error(dead);
 
   say(`listing and inbox with ${applications} applications in flight, ${SIZES.listingSamples} requests each, one at a time...`);
   const reads = { listing: emptyMeasure(), inbox: emptyMeasure() };
@@ -391,7 +416,8 @@ async function measure(engine: BenchEngine, client: Client, http: Http, procedur
       after: memoryAfter,
       cachedWorkflowsAdded: cachedAdded,
       bytesPerCachedWorkflow: cachedAdded > 0 ? Math.round((memoryAfter.rssBytes - memoryBefore.rssBytes) / cachedAdded) : null,
-      measure: 'VmRSS of the worker process (/proc/<pid>/status) before the measured filings and after the fill, divided by the running workflows added on its task queue (applications and their project entities)',
+      cacheSize: WORKER_CACHE,
+      measure: 'VmRSS of the worker process (/proc/<pid>/status) before the measured filings and after the fill, divided by the running workflows added on its task queue (applications and their project entities), counting at most the cache size',
     },
     listing: { applicationsInFlight: applications, runningOnEngineQueue: inFlight, ...summaries(reads), statuses },
   };

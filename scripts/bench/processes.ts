@@ -42,6 +42,8 @@ export interface BenchEngine {
   pids: { worker: number; api: number; bareWorker: number; devServer: number };
   /** The settings the worker was started with that shape what is measured. */
   workerSettings: Record<string, string>;
+  /** A sentence naming each process that has exited (with its last output), or undefined while all run. */
+  casualties(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -167,6 +169,12 @@ export async function startBenchEngine(options: { say: (line: string) => void; w
       workflowBundleCode: readFileSync(bundlePath, 'utf8'),
       pids: { worker: worker.process.pid!, api: api.process.pid!, bareWorker: bareWorker.process.pid!, devServer: devServer.process.pid! },
       workerSettings: { WORKER_WORKFLOW_CACHE_SIZE: options.workerEnv?.WORKER_WORKFLOW_CACHE_SIZE ?? '(SDK default)' },
+      casualties: () => {
+        const dead = children.filter((c) => !alive(c.process));
+        if (devServer && !alive(devServer.process)) dead.push({ name: 'Temporal dev server', process: devServer.process, exited: Promise.resolve(), tail: [] });
+        if (dead.length === 0) return undefined;
+        return dead.map((c) => `the ${c.name} exited (${c.process.signalCode ?? c.process.exitCode}) during the bench:\n${c.tail.join('').slice(-2000)}`).join('\n');
+      },
       stop,
     };
   } catch (err) {

@@ -20,7 +20,7 @@ export interface BenchResults {
   filings: Kinds;
   actions: Kinds;
   history: { application: string; events: number; bytes: number; bytesMeasure: string; updateAnswers: number; updateAnswerBytes: number; warmReplay: Summary; coldReplayMs: number };
-  memory: { bytesPerCachedWorkflow: number | null; cachedWorkflowsAdded: number; before: { rssBytes: number }; after: { rssBytes: number }; measure: string };
+  memory: { bytesPerCachedWorkflow: number | null; cachedWorkflowsAdded: number; cacheSize: number; before: { rssBytes: number }; after: { rssBytes: number }; measure: string };
   listing: { applicationsInFlight: number; listing: Summary; inbox: Summary; statuses: Record<string, Record<number, number>> };
 }
 
@@ -132,7 +132,7 @@ export function writeReport(dir: string, results: BenchResults): { summaryLine: 
     '',
     m.bytesPerCachedWorkflow === null
       ? 'Not measured: no workflow was added.'
-      : `**${mib(m.bytesPerCachedWorkflow)}** per workflow: RSS ${mib(m.before.rssBytes)} → ${mib(m.after.rssBytes)} for ${m.cachedWorkflowsAdded} running workflows added (${m.measure}). RSS includes garbage not yet collected, so this is an upper bound.`,
+      : `**${mib(m.bytesPerCachedWorkflow)}** per workflow: RSS ${mib(m.before.rssBytes)} → ${mib(m.after.rssBytes)} for ${m.cachedWorkflowsAdded} workflows added to a cache of at most ${m.cacheSize} (${m.measure}). RSS includes garbage not yet collected, so this is an upper bound.`,
     '',
     `## Listing and inbox with ${l.applicationsInFlight} applications in flight`,
     '',
