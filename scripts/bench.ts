@@ -272,11 +272,36 @@ async function measure(engine: BenchEngine, client: Client, http: Http, procedur
   const warmIds = [await fileDirect(), await fileDirect(), await startBare(), await startBare()];
   await settleAll(client, warmIds);
 
+  // The worker's resident memory every 5 s, with the phase the bench is in.
+  let phase = 'warm-up';
+  const rssSamples: Array<{ atSeconds: number; phase: string; rssMiB: number }> = [];
+  const sampleStart = Date.now();
+  const sampler = setInterval(() => rssSamples.push({ atSeconds: Math.round((Date.now() - sampleStart) / 1000), phase, rssMiB: Math.round(residentBytes(engine.pids.worker) / 2 ** 20) }), 5000);
+  try {
+    return await measurePhases(engine, client, http, procedure, { fileOverHttp, fileDirect, startBare, runningOnEngine, setPhase: (p: string) => void (phase = p), rssSamples });
+  } finally {
+    clearInterval(sampler);
+  }
+}
+
+interface Starters {
+  fileOverHttp: () => Promise<string>;
+  fileDirect: () => Promise<string>;
+  startBare: () => Promise<string>;
+  runningOnEngine: () => Promise<number>;
+  setPhase: (phase: string) => void;
+  rssSamples: Array<{ atSeconds: number; phase: string; rssMiB: number }>;
+}
+
+async function measurePhases(engine: BenchEngine, client: Client, http: Http, procedure: Procedure, starters: Starters) {
+  const { fileOverHttp, fileDirect, startBare, runningOnEngine, setPhase, rssSamples } = starters;
+  let serial = 0;
   // Worker memory before the applications of this run are cached.
   await delay(1000);
   const memoryBefore = { rssBytes: residentBytes(engine.pids.worker), running: await runningOnEngine() };
 
   // 1. Filings, interleaved.
+  setPhase('filings');
   say(`filings: ${SIZES.filingRounds} interleaved rounds of ${SIZES.filingsPerRound} per kind, ${CONCURRENCY} at a time...`);
   const filings = { http: emptyMeasure(), direct: emptyMeasure(), bare: emptyMeasure() };
   const filedOverHttp: string[] = [];
@@ -302,6 +327,7 @@ async function measure(engine: BenchEngine, client: Client, http: Http, procedur
   // 2. A staff action: preliminary-record over HTTP, the direct Update with the same request, a bare Update.
   const perKind = SIZES.actionRounds * SIZES.actionsPerRound;
   if (filedOverHttp.length < 2 * perKind) throw new Error(`only ${filedOverHttp.length} applications filed, ${2 * perKind} needed for the actions`);
+  setPhase('staff action');
   say(`staff action: ${SIZES.actionRounds} interleaved rounds of ${SIZES.actionsPerRound} per kind, one at a time...`);
   const bareTargets: string[] = [];
   await pool(Array.from({ length: perKind }), CONCURRENCY, async () => {
@@ -345,6 +371,7 @@ async function measure(engine: BenchEngine, client: Client, http: Http, procedur
   await pool(bareTargets, CONCURRENCY, async (id) => client.workflow.getHandle(id).signal(bareDone));
 
   // 3. History and replay of an application taken to its public notice (six actions, filing included).
+  setPhase('history');
   say('history: one application of dinghu-generic-drug-consistency taken to its public notice...');
   await procedure.openRound(1);
   const noticed = await procedure.file(9_000_001);
@@ -370,19 +397,30 @@ async function measure(engine: BenchEngine, client: Client, http: Http, procedur
   const applicationsQuery = `TaskQueue = '${ENGINE_TASK_QUEUE}' AND ExecutionStatus = 'Running' AND ${SEARCH_ATTRIBUTES.stage.name} IS NOT NULL`;
   const applicationsInFlight = async () => (await client.workflow.count(applicationsQuery)).count;
   let memoryAfter: { rssBytes: number; running: number } | undefined;
-  const listing = [];
+  const listing: Array<Record<string, unknown> & { applicationsInFlight: number }> = [];
   for (const level of SIZES.inFlight) {
     const missing = Math.max(level - (await applicationsInFlight()), 0);
+    setPhase(`fill to ${level}`);
     say(`filling to ${level} applications in flight: ${missing} more, started directly with the same input...`);
     const filled: string[] = [];
-    await pool(Array.from({ length: missing }), CONCURRENCY, async () => void filled.push(await fileDirect()));
-    await settleAll(client, filled);
+    try {
+      await pool(Array.from({ length: missing }), CONCURRENCY, async () => void filled.push(await fileDirect()));
+      await settleAll(client, filled);
+    } catch (err) {
+      // The engine could not keep up at this level: said in the report, and the figures so far kept.
+      const dead = engine.casualties();
+      const reason = `${(err as Error).message}${dead ? `\n${dead}` : ''}`;
+      say(`the engine did not settle ${level} applications in flight: ${reason.split('\n')[0]}`);
+      listing.push({ applicationsInFlight: await applicationsInFlight(), notReached: { level, started: filled.length, reason } });
+      break;
+    }
     await delay(2000);
     memoryAfter ??= { rssBytes: residentBytes(engine.pids.worker), running: await runningOnEngine() };
     const applications = await applicationsInFlight();
     const dead = engine.casualties();
     if (dead) throw new Error(dead);
 
+    setPhase(`listing at ${level}`);
     say(`listing and inbox with ${applications} applications in flight, ${SIZES.listingSamples} requests each, one at a time...`);
     const reads = { listing: emptyMeasure(), inbox: emptyMeasure() };
     const statuses = { listing: {} as Record<number, number>, inbox: {} as Record<number, number> };
@@ -425,6 +463,8 @@ async function measure(engine: BenchEngine, client: Client, http: Http, procedur
       cachedWorkflowsAdded: cachedAdded,
       bytesPerCachedWorkflow: cachedAdded > 0 ? Math.round((after.rssBytes - memoryBefore.rssBytes) / cachedAdded) : null,
       cacheSize: WORKER_CACHE,
+      peakRssMiB: Math.max(...rssSamples.map((x) => x.rssMiB), 0),
+      rssSamples,
       measure: 'VmRSS of the worker process (/proc/<pid>/status) before the measured filings and after the fill to the first level of applications in flight, divided by the running workflows added on its task queue (applications and their project entities), counting at most the cache size',
     },
     listing,
