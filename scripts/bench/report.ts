@@ -49,7 +49,7 @@ function ratioChart(bars: ReadonlyArray<{ label: string; value: number; target?:
   const top = 40;
   const height = top + bars.length * (barHeight + 12) + 30;
   const max = Math.max(2, ...bars.map((b) => (Number.isFinite(b.value) ? b.value : 0)), ...bars.map((b) => b.target ?? 0)) * 1.1;
-  const x = (v: number) => left + ((width - left - 60) * v) / max;
+  const x = (v: number) => Math.round((left + ((width - left - 60) * v) / max) * 10) / 10;
   const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const rows = bars.map((b, i) => {
     const y = top + i * (barHeight + 12);
