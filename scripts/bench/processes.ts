@@ -83,6 +83,8 @@ export async function startBenchEngine(options: { say: (line: string) => void; w
 
   const stop = async () => {
     process.removeListener('exit', killAll);
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     await Promise.all(
       children.map(async (c) => {
         if (!alive(c.process)) return;
@@ -102,6 +104,14 @@ export async function startBenchEngine(options: { say: (line: string) => void; w
     if (devServer && alive(devServer.process)) devServer.process.kill('SIGKILL');
   };
   process.once('exit', killAll);
+  // Interrupted while starting: nothing started may outlive the bench (once started, the bench stops them in order).
+  const onSignal = () => {
+    killAll();
+    rmSync(dataDir, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
 
   try {
     const binaries = provisionTemporal();
@@ -160,6 +170,8 @@ export async function startBenchEngine(options: { say: (line: string) => void; w
     }
     await connection.close();
     connection = undefined;
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
     return {
       apiUrl,
       temporalAddress: devServer.address,
