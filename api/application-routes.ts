@@ -23,7 +23,8 @@ import { checkFiling } from './filing';
 import type { RoundService } from './rounds';
 import { historyReport, rawHistoryJson } from './history';
 import { HistoryQuery } from './history-query';
-import { decodeToken, fingerprint, InboxQuery, listAll, ListQuery, type ListItem, literal, pageOf, type Sort, visibilityQuery } from './listing';
+import { decodeToken, fingerprint, InboxQuery, ListQuery, type ListItem, literal, type Sort, visibilityQuery } from './listing';
+import { findPage, totalOf } from './listing-windows';
 import type { Metrics } from './observability';
 import { Problem, validationProblem } from './problem';
 import { callTemporal, idempotencyKeyOf, updateProblem } from './temporal-calls';
@@ -203,7 +204,7 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
     }
     const sort: Sort = filters.sort ?? '-filedAt';
     const query = visibilityQuery(filters, applicants ? { applicants } : {});
-    const page = await listPage(query, sort, filters.pageSize, filters.pageToken);
+    const page = await listPage(query, sort, filters.pageSize, filters.pageToken, filters.open === 'true');
     res.json({ ...page, sort, items: page.items.map((item) => ({ ...item, links: deps.linksFor(item.id) })) });
   });
 
@@ -215,7 +216,7 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
     const roles: Role[] = req.get('x-act-as') ? [res.locals.actor!.role] : principal.roles;
     const applicants = res.locals.applicants;
     const query = visibilityQuery({}, { pendingRoles: roles, ...(applicants ? { applicants } : {}) });
-    const page = await listPage(query, 'dueAt', parsed.data.pageSize, parsed.data.pageToken);
+    const page = await listPage(query, 'dueAt', parsed.data.pageSize, parsed.data.pageToken, true);
     // What exactly is pending for these roles, from each application on the page.
     const items = await Promise.all(
       page.items.map(async (item) => ({ ...item, pending: await pendingFor(item, roles), links: deps.linksFor(item.id) })),
@@ -268,11 +269,15 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
     });
   });
 
-  async function listPage(query: string, sort: Sort, pageSize = 20, token?: string) {
+  /** One page (found in windows of the sort key, api/listing-windows.ts) and how many match in all. */
+  async function listPage(query: string, sort: Sort, pageSize = 20, token?: string, openOnly = false) {
     const print = fingerprint(query, sort);
     const after = token === undefined ? undefined : decodeToken(token, print);
-    const all = await timed('list', () => callTemporal(client, () => listAll(client, query)));
-    return pageOf(all, sort, pageSize, print, after);
+    const request = { query, sort, pageSize, print, now: deps.clock(), ...(after ? { after } : {}) };
+    const [page, total] = await timed('list', () =>
+      callTemporal(client, () => Promise.all([findPage(client, request), totalOf(client, query, openOnly)])),
+    );
+    return { ...page, total };
   }
 
   async function pendingFor(item: ListItem, roles: readonly Role[]): Promise<PendingItem[] | null> {
