@@ -160,7 +160,7 @@ export function listItemOf(info: WorkflowExecutionInfo): ListItem {
 }
 
 /** The sort key of an item; missing values sort last whichever the direction. */
-export function keyOf(item: ListItem, sort: Sort): string | null {
+function keyOf(item: ListItem, sort: Sort): string | null {
   return sort.endsWith('dueAt') ? item.nextDueAt : item.filedAt;
 }
 
@@ -242,7 +242,7 @@ export function pageOf(candidates: ListItem[], sort: Sort, pageSize: number, pri
 }
 
 /** True when the item comes after the cursor in the sort order. */
-export function isAfter(item: ListItem, sort: Sort, after: Cursor): boolean {
+function isAfter(item: ListItem, sort: Sort, after: Cursor): boolean {
   return compareItems(sort)(item, { ...item, id: after.id, ...keyFields(sort, after.k) }) > 0;
 }
 
