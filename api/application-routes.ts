@@ -44,6 +44,8 @@ export interface ApplicationRouteDeps {
   linksFor: (id: string) => Record<string, string>;
   /** The Web UI page of one run, when a Web UI is known. */
   runLink: (id: string, runId: string) => string | undefined;
+  /** How long the inbox waits for one application's pending items before answering it without them. */
+  inboxDetailTimeoutMs: number;
 }
 
 /** What the memo of an application remembers about the request that filed it. */
@@ -280,12 +282,19 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
     return { ...page, total };
   }
 
+  /**
+   * What is pending for these roles, from the application's state, or `null` when it cannot be read
+   * within INBOX_DETAIL_TIMEOUT_MS (no worker, a workflow being replayed): visibility already says
+   * it waits for these roles, so the item is listed all the same, and a slow or stuck application
+   * never holds up the whole inbox.
+   */
   async function pendingFor(item: ListItem, roles: readonly Role[]): Promise<PendingItem[] | null> {
     try {
-      const state: ApplicationState = await callTemporal(client, () => readApplication(client, item.id, deps.clock()));
+      const state: ApplicationState = await client.withDeadline(Date.now() + deps.inboxDetailTimeoutMs, () =>
+        readApplication(client, item.id, deps.clock()),
+      );
       return state.pending.filter((p) => roles.includes(p.role));
     } catch {
-      // Visibility already says it waits for these roles; the detail is best effort.
       return null;
     }
   }
