@@ -110,7 +110,8 @@ export function visibilityQuery(filters: ListQuery, scope: ListScope = {}): stri
   if (filters.open === 'true') clauses.push(`ExecutionStatus = 'Running'`);
   if (filters.open === 'false') clauses.push(`ExecutionStatus != 'Running'`);
   if (scope.applicants) {
-    if (scope.applicants.length === 0) clauses.push('1 = 0');
+    // Matches nothing (no workflow id is empty): the dev server refuses `1 = 0` as a clause.
+    if (scope.applicants.length === 0) clauses.push(`WorkflowId = ''`);
     else clauses.push(inList(sa.applicantCreditCode.name, scope.applicants));
   }
   if (scope.pendingRoles) {
