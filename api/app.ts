@@ -53,6 +53,8 @@ export interface AppDeps extends Omit<ReferenceDeps, 'clock'> {
   codecCorsOrigins?: readonly string[];
   /** The funding rounds for the public pages (api/public-routes.ts); by default the round workflows. */
   rounds?: RoundDirectory;
+  /** How long the inbox waits for one application's pending items (`INBOX_DETAIL_TIMEOUT_MS`); default 2 s. */
+  inboxDetailTimeoutMs?: number;
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -116,7 +118,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   const rounds = roundService({ client: deps.client, taskQueue: deps.taskQueue, catalog: () => deps.catalogs.current(), calendar: () => deps.calendar.data(), clock });
-  app.use(applicationRoutes({ client: deps.client, taskQueue: deps.taskQueue, catalog: inForce, rounds, metrics, clock, linksFor, runLink }));
+  app.use(applicationRoutes({ client: deps.client, taskQueue: deps.taskQueue, catalog: inForce, rounds, metrics, clock, linksFor, runLink, inboxDetailTimeoutMs: deps.inboxDetailTimeoutMs ?? 2000 }));
   app.use(roundRoutes({ client: deps.client, rounds }));
   app.use(actionRoutes({ client: deps.client, taskQueue: deps.taskQueue, metrics, linksFor, clock }));
   app.use(codecRoutes({ codecs: deps.client.options.loadedDataConverter.payloadCodecs, namespace }));

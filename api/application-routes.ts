@@ -23,7 +23,8 @@ import { checkFiling } from './filing';
 import type { RoundService } from './rounds';
 import { historyReport, rawHistoryJson } from './history';
 import { HistoryQuery } from './history-query';
-import { decodeToken, fingerprint, InboxQuery, listAll, ListQuery, type ListItem, literal, pageOf, type Sort, visibilityQuery } from './listing';
+import { decodeToken, fingerprint, InboxQuery, ListQuery, type ListItem, literal, type Sort, visibilityQuery } from './listing';
+import { findPage, totalOf } from './listing-windows';
 import type { Metrics } from './observability';
 import { Problem, validationProblem } from './problem';
 import { callTemporal, idempotencyKeyOf, updateProblem } from './temporal-calls';
@@ -43,6 +44,8 @@ export interface ApplicationRouteDeps {
   linksFor: (id: string) => Record<string, string>;
   /** The Web UI page of one run, when a Web UI is known. */
   runLink: (id: string, runId: string) => string | undefined;
+  /** How long the inbox waits for one application's pending items before answering it without them. */
+  inboxDetailTimeoutMs: number;
 }
 
 /** What the memo of an application remembers about the request that filed it. */
@@ -203,7 +206,7 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
     }
     const sort: Sort = filters.sort ?? '-filedAt';
     const query = visibilityQuery(filters, applicants ? { applicants } : {});
-    const page = await listPage(query, sort, filters.pageSize, filters.pageToken);
+    const page = await listPage(query, sort, filters.pageSize, filters.pageToken, filters.open === 'true');
     res.json({ ...page, sort, items: page.items.map((item) => ({ ...item, links: deps.linksFor(item.id) })) });
   });
 
@@ -215,7 +218,7 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
     const roles: Role[] = req.get('x-act-as') ? [res.locals.actor!.role] : principal.roles;
     const applicants = res.locals.applicants;
     const query = visibilityQuery({}, { pendingRoles: roles, ...(applicants ? { applicants } : {}) });
-    const page = await listPage(query, 'dueAt', parsed.data.pageSize, parsed.data.pageToken);
+    const page = await listPage(query, 'dueAt', parsed.data.pageSize, parsed.data.pageToken, true);
     // What exactly is pending for these roles, from each application on the page.
     const items = await Promise.all(
       page.items.map(async (item) => ({ ...item, pending: await pendingFor(item, roles), links: deps.linksFor(item.id) })),
@@ -268,19 +271,30 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
     });
   });
 
-  async function listPage(query: string, sort: Sort, pageSize = 20, token?: string) {
+  /** One page (found in windows of the sort key, api/listing-windows.ts) and how many match in all. */
+  async function listPage(query: string, sort: Sort, pageSize = 20, token?: string, openOnly = false) {
     const print = fingerprint(query, sort);
     const after = token === undefined ? undefined : decodeToken(token, print);
-    const all = await timed('list', () => callTemporal(client, () => listAll(client, query)));
-    return pageOf(all, sort, pageSize, print, after);
+    const request = { query, sort, pageSize, print, now: deps.clock(), ...(after ? { after } : {}) };
+    const [page, total] = await timed('list', () =>
+      callTemporal(client, () => Promise.all([findPage(client, request), totalOf(client, query, openOnly)])),
+    );
+    return { ...page, total };
   }
 
+  /**
+   * What is pending for these roles, from the application's state, or `null` when it cannot be read
+   * within INBOX_DETAIL_TIMEOUT_MS (no worker, a workflow being replayed): visibility already says
+   * it waits for these roles, so the item is listed all the same, and a slow or stuck application
+   * never holds up the whole inbox.
+   */
   async function pendingFor(item: ListItem, roles: readonly Role[]): Promise<PendingItem[] | null> {
     try {
-      const state: ApplicationState = await callTemporal(client, () => readApplication(client, item.id, deps.clock()));
+      const state: ApplicationState = await client.withDeadline(Date.now() + deps.inboxDetailTimeoutMs, () =>
+        readApplication(client, item.id, deps.clock()),
+      );
       return state.pending.filter((p) => roles.includes(p.role));
     } catch {
-      // Visibility already says it waits for these roles; the detail is best effort.
       return null;
     }
   }

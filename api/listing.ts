@@ -2,22 +2,21 @@
  * Finding work: `GET /applications` and `GET /inbox`, through Temporal visibility.
  *
  * Filters become a visibility query built only from validated values, each quoted and escaped, so
- * no caller can change the query's shape. Sorting happens here, over the filtered set, because
- * SQL-backed visibility (the dev server, PostgreSQL and MySQL clusters) refuses `ORDER BY`; the
- * opaque page token is a keyset cursor (last sort value and id), bound to the filters it came from.
+ * no caller can change the query's shape. SQL-backed visibility (the dev server, PostgreSQL and
+ * MySQL clusters) refuses `ORDER BY`, so a page is found in bounded windows of the sort key
+ * (api/listing-windows.ts) and sorted here; the opaque page token is a keyset cursor (last sort
+ * value and id), bound to the filters it came from.
  */
 import { SEARCH_ATTRIBUTES } from '../workflows/messages';
 import { createHash } from 'node:crypto';
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { z } from 'zod';
-import { applicationIdOfWorkflow, isRecoveryCaseId, recoveryCaseId } from '../domain/recovery';
+import { applicationIdOfWorkflow } from '../domain/recovery';
 import { ROLES, type Role } from '../domain/roles';
 import { STAGES, type Stage } from '../domain/stages';
 import { Problem } from './problem';
 import { CalendarDate, CreditCode, PROGRAM_ID_PATTERN } from './schemas';
 
-/** More matches than this: the caller is asked to narrow the filters rather than sorting a part. */
-export const LIST_CAP = 5000;
 export const DEFAULT_PAGE_SIZE = 20;
 export const MAX_PAGE_SIZE = 100;
 
@@ -111,7 +110,8 @@ export function visibilityQuery(filters: ListQuery, scope: ListScope = {}): stri
   if (filters.open === 'true') clauses.push(`ExecutionStatus = 'Running'`);
   if (filters.open === 'false') clauses.push(`ExecutionStatus != 'Running'`);
   if (scope.applicants) {
-    if (scope.applicants.length === 0) clauses.push('1 = 0');
+    // Matches nothing (no workflow id is empty): the dev server refuses `1 = 0` as a clause.
+    if (scope.applicants.length === 0) clauses.push(`WorkflowId = ''`);
     else clauses.push(inList(sa.applicantCreditCode.name, scope.applicants));
   }
   if (scope.pendingRoles) {
@@ -179,13 +179,15 @@ export function compareItems(sort: Sort): (a: ListItem, b: ListItem) => number {
   };
 }
 
-interface Cursor {
+export interface Cursor {
   v: 1;
   /** Fingerprint of the filters and sort the token belongs to. */
   f: string;
   /** The last item returned: its sort key and id. */
   k: string | null;
   id: string;
+  /** The width (ms) of the key window that filled the page: where the next page's search starts. */
+  w?: number;
 }
 
 export function fingerprint(query: string, sort: Sort): string {
@@ -196,7 +198,9 @@ export function encodeToken(cursor: Omit<Cursor, 'v'>): string {
   return Buffer.from(JSON.stringify({ v: 1, ...cursor })).toString('base64url');
 }
 
-const CursorSchema = z.object({ v: z.literal(1), f: z.string(), k: z.string().nullable(), id: z.string() }).strict();
+const CursorSchema = z
+  .object({ v: z.literal(1), f: z.string(), k: z.string().nullable(), id: z.string(), w: z.number().int().positive().optional() })
+  .strict();
 
 function badToken(reason: string): Problem {
   return new Problem('validation', `pageToken ${reason}`, { errors: [{ field: 'pageToken', reason }] });
@@ -218,65 +222,31 @@ export function decodeToken(token: string, expected: string): Cursor {
 export interface Page {
   items: ListItem[];
   nextPageToken: string | null;
-  /** How many applications match in all (the filtered set that was sorted). */
-  total: number;
 }
 
 /**
- * One page of the filtered, sorted set. Keyset paging: the next page starts after the last item
- * by (sort key, id), so an application that changes between pages is neither repeated nor skipped
- * unless its own sort key moved.
+ * One page from a candidate set that holds every item between the cursor and the page's end (a
+ * whole prefix of what follows the cursor, plus one more when there is a next page). Keyset
+ * paging: the next page starts after the last item by (sort key, id), so an application that
+ * changes between pages is neither repeated nor skipped unless its own sort key moved.
  */
-export function pageOf(all: ListItem[], sort: Sort, pageSize: number, print: string, after?: Cursor): Page {
+export function pageOf(candidates: ListItem[], sort: Sort, pageSize: number, print: string, after?: Cursor, width?: number): Page {
   const compare = compareItems(sort);
-  const sorted = [...all].sort(compare);
-  const start = after
-    ? sorted.findIndex((item) => compare(item, { ...item, id: after.id, ...keyFields(sort, after.k) }) > 0)
-    : 0;
-  const from = start < 0 ? sorted.length : start;
-  const items = sorted.slice(from, from + pageSize);
+  const sorted = candidates.filter((item) => !after || isAfter(item, sort, after)).sort(compare);
+  const items = sorted.slice(0, pageSize);
   const last = items[items.length - 1];
-  const more = from + pageSize < sorted.length;
+  const more = sorted.length > pageSize;
   return {
     items,
-    nextPageToken: more && last ? encodeToken({ f: print, k: keyOf(last, sort), id: last.id }) : null,
-    total: sorted.length,
+    nextPageToken: more && last ? encodeToken({ f: print, k: keyOf(last, sort), id: last.id, ...(width ? { w: width } : {}) }) : null,
   };
+}
+
+/** True when the item comes after the cursor in the sort order. */
+function isAfter(item: ListItem, sort: Sort, after: Cursor): boolean {
+  return compareItems(sort)(item, { ...item, id: after.id, ...keyFields(sort, after.k) }) > 0;
 }
 
 function keyFields(sort: Sort, k: string | null): Partial<ListItem> {
   return sort.endsWith('dueAt') ? { nextDueAt: k } : { filedAt: k };
-}
-
-/**
- * Everything visibility holds for the query, up to the cap (then: narrow the filters), one item per
- * application: a recovery case (domain/recovery.ts) stands for its closed application, under the
- * application's id, and a closed application whose case exists but did not match the filters is
- * left out, since its stage, deadlines and pending roles are now the case's.
- */
-export async function listAll(client: Client, query: string): Promise<ListItem[]> {
-  const byId = new Map<string, { item: ListItem; isCase: boolean }>();
-  let count = 0;
-  for await (const info of client.workflow.list({ query, pageSize: 1000 })) {
-    const item = listItemOf(info);
-    const isCase = isRecoveryCaseId(info.workflowId);
-    if (isCase || !byId.has(item.id)) byId.set(item.id, { item, isCase });
-    if ((count += 1) > LIST_CAP) {
-      throw new Problem('unprocessable', `More than ${LIST_CAP} applications match; narrow the filters (stage, programId, round, applicant, pendingRole, dueFrom, dueTo, open)`);
-    }
-  }
-  const closed = [...byId.values()].filter((e) => !e.isCase && e.item.status !== 'RUNNING').map((e) => e.item.id);
-  const withCase = await recoveryCasesOf(client, closed);
-  return [...byId.values()].filter((e) => e.isCase || !withCase.has(e.item.id)).map((e) => e.item);
-}
-
-/** Which of these closed applications have a recovery case, a hundred ids per visibility query. */
-async function recoveryCasesOf(client: Client, ids: readonly string[]): Promise<Set<string>> {
-  const found = new Set<string>();
-  for (let i = 0; i < ids.length; i += 100) {
-    const cases = ids.slice(i, i + 100).map((id) => literal(recoveryCaseId(id)));
-    const query = `WorkflowType = 'recoveryWorkflow' AND WorkflowId IN (${cases.join(', ')})`;
-    for await (const info of client.workflow.list({ query, pageSize: 1000 })) found.add(applicationIdOfWorkflow(info.workflowId));
-  }
-  return found;
 }

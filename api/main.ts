@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     authenticator,
     logger,
     rateLimitPerMinute: settings.auth.rateLimitPerMinute,
+    inboxDetailTimeoutMs: settings.inboxDetailTimeoutMs,
     trustProxy: settings.auth.trustProxy,
     catalogs,
     calendar,

@@ -150,9 +150,9 @@ function errorStatuses(route: RouteSpec): number[] {
   if (route.tag === 'Rounds' && route.method === 'post') statuses.add(409);
   if (route.tag === 'Rounds' && route.idempotent) [422, 428].forEach((s) => statuses.add(s));
   if (route.body) statuses.add(413);
-  // Filing (ineligible, key reused with another body), listings (too many matches), calendars.
+  // Filing (ineligible, key reused with another body), calendars. Listings have no cap on matches.
   // Actions: an Idempotency-Key used before for another action, caller or body.
-  if (route.action || route.applicantScope === 'body' || route.applicantScope === 'listing' || route.path.startsWith('/calendar/')) statuses.add(422);
+  if (route.action || route.applicantScope === 'body' || route.path.startsWith('/calendar/')) statuses.add(422);
   if (route.action && ACTIONS[route.action].movesMoney) statuses.add(428);
   if (route.tag === 'Payload codec') statuses.add(422); // a payload under an unknown key id, or altered
   if (callsTemporal(route)) statuses.add(503);

@@ -167,6 +167,13 @@ const EnvSchema = z
       .default(600),
     /** The proxies whose X-Forwarded-For gives the client address; default none (the socket's address). */
     TRUST_PROXY: trustProxy,
+    /** How long `GET /inbox` waits for one application's pending items before answering it without them (`pending: null`). */
+    INBOX_DETAIL_TIMEOUT_MS: z.coerce
+      .number({ error: 'must be a number of milliseconds' })
+      .int('must be a whole number')
+      .min(1, 'must be at least 1')
+      .max(15_000, 'must be at most 15000')
+      .default(2000),
     /** Payload encryption keys, `id:base64key,…` (32 bytes each); unset: a development key file (development credentials only). */
     PAYLOAD_CODEC_KEYS: z.preprocess(empty, z.string().optional()),
     /** Which of PAYLOAD_CODEC_KEYS encrypts; required when it holds several. */
@@ -315,6 +322,8 @@ export interface Settings {
   dishonestyList: DishonestyListSettings;
   auth: AuthSettings;
   payloadCodec: PayloadCodecSettings;
+  /** INBOX_DETAIL_TIMEOUT_MS. */
+  inboxDetailTimeoutMs: number;
 }
 
 export class SettingsError extends Error {
@@ -395,6 +404,7 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
       devKeyFile: join(dataDir, 'payload-keys.json'),
       corsOrigins: e.PAYLOAD_CODEC_CORS_ORIGINS,
     },
+    inboxDetailTimeoutMs: e.INBOX_DETAIL_TIMEOUT_MS,
   };
 }
 

@@ -138,6 +138,7 @@ describe('settings from the environment', () => {
       (err: unknown) => err instanceof SettingsError && /JWT_AUDIENCE is not set/.test(err.message),
     );
     assert.throws(() => parseSettings({ RATE_LIMIT_PER_MINUTE: '0' }), /RATE_LIMIT_PER_MINUTE must be at least 1/);
+    assert.throws(() => parseSettings({ INBOX_DETAIL_TIMEOUT_MS: 'soon' }), /INBOX_DETAIL_TIMEOUT_MS must be a number of milliseconds/);
   });
 
   it('when TRUST_PROXY is unset, then no proxy is believed; a hop count or the proxies\' addresses are taken as Express takes them', () => {

@@ -1,0 +1,165 @@
+/**
+ * How a listing page is found without reading every match (issue 18): SQL-backed visibility has no
+ * `ORDER BY` on custom search attributes, so the page is looked for in windows of the sort key
+ * (`SubsidyFiledAt` or `SubsidyNextDueAt`), starting at the cursor and going in the sort's
+ * direction. Each window is counted first (CountWorkflowExecutions, cheap); one holding too many
+ * is narrowed, an empty one is skipped and the next one widened, and only windows of a bounded
+ * size are listed, until the page and one item more are found or the matches run out. Items
+ * without a key (no deadline; filed before `SubsidyFiledAt` existed) come last, by id, read from
+ * the cursor's id on. The work per page is about the page, not the whole match.
+ *
+ * A recovery case stands for its closed application (domain/recovery.ts): a case is shown under
+ * the application's id, and a closed application that has a case is left out, whether or not the
+ * case matched the filters (its stage, deadlines and pending roles are now the case's). Both
+ * rules look at one item at a time, so they hold within every window.
+ */
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { applicationIdOfWorkflow, isRecoveryCaseId, recoveryCaseId } from '../domain/recovery';
+import { SEARCH_ATTRIBUTES } from '../workflows/messages';
+import { type Cursor, type ListItem, listItemOf, literal, type Page, pageOf, type Sort } from './listing';
+
+const HOUR_MS = 3_600_000;
+/** The key space searched: beyond these, windows are open-ended. */
+const EARLIEST_MS = Date.parse('1970-01-01T00:00:00Z');
+const LATEST_MS = Date.parse('9000-01-01T00:00:00Z');
+
+export interface PageRequest {
+  /** The visibility query of the filters (api/listing.ts visibilityQuery). */
+  query: string;
+  sort: Sort;
+  pageSize: number;
+  /** The fingerprint of the filters and sort, written into the next token. */
+  print: string;
+  after?: Cursor;
+  /** The API's clock: where the search for a first page starts. */
+  now: Date;
+}
+
+/**
+ * One page: the windows of the key from the cursor on, then the items without a key. The key is
+ * queried with `>=`/`<=` from the cursor's key, and the items that share it are limited to ids
+ * after the cursor's (`WorkflowId >`); the exact cut (by application id, a case under its
+ * application's id) is made in memory by `pageOf`.
+ */
+export async function findPage(client: Client, request: PageRequest): Promise<Page> {
+  const { query, sort, pageSize, after } = request;
+  const field = sort.endsWith('dueAt') ? SEARCH_ATTRIBUTES.nextDueAt.name : SEARCH_ATTRIBUTES.filedAt.name;
+  // Positions along the sort: s = t ascending, s = -t descending, so "further" is always larger s.
+  const dir = sort.startsWith('-') ? -1 : 1;
+  const need = pageSize + 1;
+  const cap = 4 * need;
+  const found: ListItem[] = [];
+  const count = async (q: string) => (await client.workflow.count(q)).count;
+  const list = (q: string) => itemsOf(client, q);
+
+  const iso = (t: number) => new Date(t).toISOString();
+  /** The clause for positions lo ≤ s < hi (an infinite bound: no clause). */
+  const between = (lo: number, hi: number): string => {
+    const parts: string[] = [];
+    const [tFrom, tTo] = dir === 1 ? [lo, hi] : [-hi, -lo];
+    if (dir === 1) {
+      if (Number.isFinite(tFrom)) parts.push(`${field} >= ${literal(iso(tFrom))}`);
+      if (Number.isFinite(tTo)) parts.push(`${field} < ${literal(iso(tTo))}`);
+    } else {
+      if (Number.isFinite(tFrom)) parts.push(`${field} > ${literal(iso(tFrom))}`);
+      if (Number.isFinite(tTo)) parts.push(`${field} <= ${literal(iso(tTo))}`);
+    }
+    return parts.length ? parts.join(' AND ') : `${field} IS NOT NULL`;
+  };
+  const sMin = dir === 1 ? EARLIEST_MS : -LATEST_MS;
+  const sMax = dir === 1 ? LATEST_MS : -EARLIEST_MS;
+
+  let width = after?.w ?? HOUR_MS;
+  if (!after || after.k !== null) {
+    // Items sharing the cursor's key with an id at or before it are not asked for.
+    const base = after
+      ? `${query} AND (${field} ${dir === 1 ? '>' : '<'} ${literal(after.k!)} OR WorkflowId > ${literal(after.id)})`
+      : query;
+    let lo = after ? dir * Date.parse(after.k!) : await startOf(base);
+    while (found.length < need && lo < sMax) {
+      const hi = lo + width >= sMax ? Infinity : lo + width;
+      const inWindow = `${base} AND ${between(lo, hi)}`;
+      const n = await count(inWindow);
+      if (n > cap && width > 1) {
+        // Too many in this window: narrow it in proportion, at least by half.
+        width = Math.max(1, Math.min(Math.floor(width / 2), Math.floor((width * need) / n)));
+        continue;
+      }
+      if (n === 0) {
+        if (hi === Infinity || (await count(`${base} AND ${between(hi, Infinity)}`)) === 0) break;
+        lo = hi;
+        width *= 8;
+        continue;
+      }
+      found.push(...(await list(inWindow)));
+      if (hi === Infinity) break;
+      lo = hi;
+      // Fewer than a page: the next window wider, in proportion to what this one held.
+      if (n < need) width *= Math.min(16, Math.max(2, Math.ceil(need / n)));
+    }
+  }
+  if (found.length < need) {
+    // No key: last whichever the direction, by id; only the ids after the cursor's when it is there.
+    const cut = after && after.k === null ? ` AND WorkflowId > ${literal(after.id)}` : '';
+    found.push(...(await list(`${query} AND ${field} IS NULL${cut}`)));
+  }
+  return pageOf(found, sort, pageSize, request.print, after, width);
+
+  /**
+   * Where the first page's search starts: at the API's clock when nothing lies before it in the
+   * sort's direction, else at a point found by going back from it by 1 h, 8 h, 64 h, … until
+   * nothing lies before.
+   */
+  async function startOf(base: string): Promise<number> {
+    const pivot = dir * request.now.getTime();
+    let back = 0;
+    let step = HOUR_MS;
+    while (pivot - back > sMin && (await count(`${base} AND ${between(-Infinity, pivot - back)}`)) > 0) {
+      back += step;
+      step *= 8;
+    }
+    return Math.max(sMin, pivot - back);
+  }
+}
+
+/** The items of one window, each application once (a recovery case under its application's id). */
+async function itemsOf(client: Client, query: string): Promise<ListItem[]> {
+  const infos: WorkflowExecutionInfo[] = [];
+  for await (const info of client.workflow.list({ query, pageSize: 1000 })) infos.push(info);
+  const closed = infos.filter((i) => !isRecoveryCaseId(i.workflowId) && i.status.name !== 'RUNNING').map((i) => i.workflowId);
+  const withCase = await recoveryCasesOf(client, closed);
+  return infos.filter((i) => isRecoveryCaseId(i.workflowId) || !withCase.has(i.workflowId)).map(listItemOf);
+}
+
+/** Which of these closed applications have a recovery case, a hundred ids per visibility query. */
+async function recoveryCasesOf(client: Client, ids: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  for (let i = 0; i < ids.length; i += 100) {
+    const cases = ids.slice(i, i + 100).map((id) => literal(recoveryCaseId(id)));
+    const query = `WorkflowType = 'recoveryWorkflow' AND WorkflowId IN (${cases.join(', ')})`;
+    for await (const info of client.workflow.list({ query, pageSize: 1000 })) found.add(applicationIdOfWorkflow(info.workflowId));
+  }
+  return found;
+}
+
+/**
+ * How many applications match: CountWorkflowExecutions of the query, less the closed applications
+ * it counted whose recovery case stands for them. Those are found among the namespace's recovery
+ * cases (one per fraud or breach report on a closed application, so few), a hundred per count; a
+ * query for open workflows only (`openOnly`) counts no closed application and needs none of that.
+ */
+export async function totalOf(client: Client, query: string, openOnly: boolean): Promise<number> {
+  const all = (await client.workflow.count(query)).count;
+  if (openOnly) return all;
+  const applications: string[] = [];
+  for await (const info of client.workflow.list({ query: `WorkflowType = 'recoveryWorkflow'`, pageSize: 1000 })) {
+    applications.push(applicationIdOfWorkflow(info.workflowId));
+  }
+  let superseded = 0;
+  for (let i = 0; i < applications.length; i += 100) {
+    const ids = applications.slice(i, i + 100).map(literal).join(', ');
+    const closedWithCase = `${query} AND WorkflowType = 'applicationWorkflow' AND ExecutionStatus != 'Running' AND WorkflowId IN (${ids})`;
+    superseded += (await client.workflow.count(closedWithCase)).count;
+  }
+  return all - superseded;
+}
