@@ -33,6 +33,7 @@ import { codecsOf, decodePayload } from '../lib/data-converter';
 import { PROJECT_ROOT } from '../lib/settings';
 import { Procedure } from '../test/helpers/procedure';
 import { openRound } from '../test/helpers/rounds';
+import { answerOf } from '../test/helpers/answer';
 import { ACTION_UPDATES, SEARCH_ATTRIBUTES, type PreliminaryRecordRequest } from '../workflows/messages';
 import { emptyMeasure, type Measured, pool, rotation, round } from './bench/load';
 import { BARE_TASK_QUEUE, type BenchEngine, ENGINE_TASK_QUEUE, residentBytes, startBenchEngine } from './bench/processes';
@@ -92,15 +93,7 @@ function httpOn(engine: BenchEngine): Http {
     const sent: Record<string, string> = { ...headers };
     if (role) sent['X-Api-Key'] = engine.keys[role];
     if (body !== undefined) sent['Content-Type'] = 'application/json';
-    const response = await fetch(`${engine.apiUrl}${path}`, { method, headers: sent, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text ? JSON.parse(text) : undefined;
-    } catch {
-      // not JSON
-    }
-    return { status: response.status, body: parsed, headers: response.headers };
+    return answerOf(await fetch(`${engine.apiUrl}${path}`, { method, headers: sent, body: body === undefined ? undefined : JSON.stringify(body) }));
   };
 }
 

@@ -66,7 +66,7 @@ async function main(): Promise<void> {
     deps,
     dataConverter: encryption.dataConverter,
     workflowBundlePath: settings.workflowBundlePath,
-    ...(settings.workflowCacheSize !== undefined ? { overrides: { maxCachedWorkflows: settings.workflowCacheSize } } : {}),
+    overrides: { maxCachedWorkflows: settings.workflowCacheSize },
   });
   console.log(`Worker polling task queue ${settings.taskQueue} on ${options.address} (namespace ${settings.namespace})`);
   for (const line of [...description, `Payloads: ${encryption.description}`]) console.log(`  ${line}`);

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { freePort } from '../../lib/dev-server';
 import { PROJECT_ROOT } from '../../lib/settings';
 import type { Role } from '../../domain/roles';
+import { answerOf, type HttpAnswer } from './answer';
 
 export interface RunningEngine {
   apiUrl: string;
@@ -83,11 +84,7 @@ export async function startEngine(
   };
 }
 
-export interface HttpAnswer {
-  status: number;
-  body: any;
-  headers: Headers;
-}
+export type { HttpAnswer } from './answer';
 
 export async function http(
   engine: RunningEngine,
@@ -103,15 +100,7 @@ export async function http(
     headers['Content-Type'] = 'application/json';
     body = options.rawBody ?? JSON.stringify(options.body);
   }
-  const response = await fetch(`${engine.apiUrl}${path}`, { method, headers, body });
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    // leave as text
-  }
-  return { status: response.status, body: parsed, headers: response.headers };
+  return answerOf(await fetch(`${engine.apiUrl}${path}`, { method, headers, body }));
 }
 
 /** True when something accepts TCP connections on the loopback port. */

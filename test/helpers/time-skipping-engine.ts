@@ -26,6 +26,7 @@ import { provisionTemporal } from '../../lib/provision';
 import { ensureSearchAttributes } from '../../lib/search-attributes';
 import { PROJECT_ROOT } from '../../lib/settings';
 import type { Role } from '../../domain/roles';
+import { answerOf, type HttpAnswer } from './answer';
 
 export interface OutboxLine {
   type: string;
@@ -35,11 +36,8 @@ export interface OutboxLine {
   [field: string]: unknown;
 }
 
-export interface Answer {
-  status: number;
-  body: any;
-  headers: Headers;
-}
+/** An answer of the API (test/helpers/answer.ts). */
+export type Answer = HttpAnswer;
 
 export interface TimeSkippingEngine {
   apiUrl: string;
@@ -272,19 +270,13 @@ export async function startTimeSkippingEngine(
         const sent: Record<string, string> = { ...headers };
         if (role) sent['X-Api-Key'] = keys[role];
         if (body !== undefined) sent['Content-Type'] = 'application/json';
-        const response = await fetch(`${apiUrl}${path}`, {
-          method,
-          headers: sent,
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-        const text = await response.text();
-        let parsed: unknown = text;
-        try {
-          parsed = text ? JSON.parse(text) : undefined;
-        } catch {
-          // not JSON: keep the text
-        }
-        return { status: response.status, body: parsed, headers: response.headers };
+        return answerOf(
+          await fetch(`${apiUrl}${path}`, {
+            method,
+            headers: sent,
+            body: body === undefined ? undefined : JSON.stringify(body),
+          }),
+        );
       },
       async advance(ms) {
         if (!(ms > 0)) throw new Error(`advance needs a positive duration, got ${ms}`);
