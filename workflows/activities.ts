@@ -2,13 +2,20 @@
  * The workflow's handles on its activities, defined once with their timeouts and retry policy.
  * Activity options are not part of replay, so they may be tuned; activity names may not.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 
 const retry = { initialInterval: '5 seconds', maximumInterval: '10 minutes' } as const;
 
 /** Reads and computations: quick, retried until they answer. */
 export const reads = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry });
+
+/**
+ * The same reads as local activities: run by the worker that runs the workflow task, with no
+ * round trip through the server's task queues, and recorded in history as markers. For pure,
+ * quick computations on the worker's own reference data (working days), which an action waits for.
+ */
+export const localReads = proxyLocalActivities<Activities>({ startToCloseTimeout: '1 minute', retry });
 
 /** External effects: retried with backoff for as long as it takes (a receiver may be down for a day). */
 export const effects = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', retry });

@@ -15,6 +15,8 @@
  * Patches in force (see docs/changing-workflow-code.md):
  * - `instruct-before-continue-as-new` (workflows/stages/disbursement.ts): instruct verified tranches first.
  * - `refresh-before-overdue` (workflows/clawback.ts): refresh the statement before escalating.
+ * - `2026-12-working-days-local` (workflows/machinery.ts `workingDays`): working days are read by a
+ *   local activity, so an action that sets a deadline answers without a server round trip.
  */
 import { ENGINE, type ApplicationInput, type ApplicationState } from '../domain/application';
 import type { Stage } from '../domain/stages';

@@ -5,9 +5,9 @@
  * attributes that keep the listing current. Stages and action handlers use it; they never touch
  * Temporal directly.
  */
-import { allHandlersFinished, condition, continueAsNew, log, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, patched, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { WorkingDaysAnswer } from '../domain/effects';
-import { effects, reads } from './activities';
+import { effects, localReads, reads } from './activities';
 import { ENGINE, type ApplicationInput, type ApplicationState, type AuditEntry, type EngineActor } from '../domain/application';
 import type { KeyRecord } from '../domain/idempotency';
 import type { LprTable } from '../domain/lpr';
@@ -19,6 +19,9 @@ import { statementNow } from '../domain/clawback-statement';
 import type { ApplicationRun, Deadline } from '../domain/run';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 import type { RoundNoticeMessage } from './round-messages';
+
+/** Patch (docs/changing-workflow-code.md): working days are read by a local activity from 2026-12 on. */
+const WORKING_DAYS_LOCAL = '2026-12-working-days-local';
 
 /** How often an application waiting for a calendar year looks again without being told. */
 const CALENDAR_RECHECK_MS = 86_400_000;
@@ -167,7 +170,8 @@ export class Application implements ApplicationRun {
     stillNeeded: () => boolean = () => true,
   ): Promise<Extract<WorkingDaysAnswer, { ok: true }> | null> {
     for (;;) {
-      const answer = await reads.workingDays({ from, count });
+      // Since 2026-12 a local activity (no server round trip while an action waits for its deadline).
+      const answer = patched(WORKING_DAYS_LOCAL) ? await localReads.workingDays({ from, count }) : await reads.workingDays({ from, count });
       if (answer.ok) {
         if (this.state.calendarWait) {
           this.record({ actor: ENGINE, action: 'calendar-resumed', details: { year: this.state.calendarWait.year, purpose } });
