@@ -20,10 +20,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import type { UpdateDefinition } from '@temporalio/common';
+import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import type { z } from 'zod';
 import { ACTION_NAMES, ACTIONS, type ActionName } from '../domain/actions';
+import { opensRecovery } from '../domain/recovery';
 import type { ApplicationState } from '../domain/application';
 import { type AccessLocals, guardedActor } from './access';
 import type { Metrics } from './observability';
@@ -87,10 +88,15 @@ export function actionRoutes(deps: ActionRouteDeps): Router {
 }
 
 /**
- * One action on application `id`, as its endpoint takes it: to the application while it runs, or
- * once it has closed to its recovery case, which a report opens (api/recovery.ts); a key sent
- * before (`sent`) is looked up first, a retry answered without applying it again and a key of
- * another action refused (422). Answers the state once the engine has reacted, as of today.
+ * One action on application `id`, as its endpoint takes it. Answers the state once the engine has
+ * reacted, as of today, and whether the answer is the first one given again to a retry.
+ *
+ * Most actions go straight to the running application: one Update, whose id binds the key
+ * (domain/idempotency.ts), so the workflow itself answers a retry with its first outcome and
+ * refuses the key with another action; the outcome names the attempt that applied it, so a
+ * retry is told apart without asking first. Anything else takes the long way (`routedAction`):
+ * a report (it may open the recovery case), an application whose workflow has closed, or one that
+ * has reached an end stage (its recovery case may hold the action).
  */
 export async function sendAction<R extends ActionRequest>(
   deps: Pick<ActionRouteDeps, 'client' | 'taskQueue' | 'clock'>,
@@ -100,6 +106,41 @@ export async function sendAction<R extends ActionRequest>(
   idempotency: { key: string; sent: boolean },
 ): Promise<{ state: ApplicationState; replayed: boolean }> {
   const update = ACTION_UPDATES[actionName] as unknown as UpdateDefinition<ActionOutcome, [R]>;
+  const attempt = randomUUID();
+  const updateId = keyedUpdateId(idempotency.key, actionBinding(actionName, request));
+  const tried = { ...request, attempt };
+  if (!opensRecovery(actionName)) {
+    try {
+      const outcome = await deps.client.workflow.getHandle(id).executeUpdate(update, { args: [tried], updateId });
+      return { state: await readApplication(deps.client, id, deps.clock()), replayed: outcome.attempt !== attempt };
+    } catch (err) {
+      if (!takesTheLongWay(err)) throw err;
+    }
+  }
+  return routedAction(deps, id, actionName, update, tried, updateId, idempotency);
+}
+
+/** A closed workflow (or none), or an application at an end stage: the action may belong to its recovery case. */
+function takesTheLongWay(err: unknown): boolean {
+  if (err instanceof WorkflowNotFoundError) return true;
+  const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
+  return cause instanceof ApplicationFailure && cause.type === 'WrongStage';
+}
+
+/**
+ * The action to the application while it runs, or once it has closed to its recovery case, which
+ * a report opens (api/recovery.ts); a key sent before (`sent`) is looked up first, a retry
+ * answered without applying it again and a key of another action refused (422).
+ */
+async function routedAction<R extends ActionRequest>(
+  deps: Pick<ActionRouteDeps, 'client' | 'taskQueue' | 'clock'>,
+  id: string,
+  actionName: ActionName,
+  update: UpdateDefinition<ActionOutcome, [R]>,
+  request: R,
+  updateId: string,
+  idempotency: { key: string; sent: boolean },
+): Promise<{ state: ApplicationState; replayed: boolean }> {
   const { key } = idempotency;
   const binding = actionBinding(actionName, request);
   // The application while it runs; once closed, its recovery case (api/recovery.ts).
@@ -111,7 +152,7 @@ export async function sendAction<R extends ActionRequest>(
   if (!replayed) {
     await target.open?.();
     try {
-      await target.handle.executeUpdate(update, { args: [request], updateId: keyedUpdateId(key, binding) });
+      await target.handle.executeUpdate(update, { args: [request], updateId });
     } catch (err) {
       if (target.handle.workflowId !== id && err instanceof WorkflowNotFoundError) throw await endedCaseProblem(deps.client, id);
       throw err;

@@ -24,7 +24,7 @@ export interface KeyRecord {
   /** When it was applied (workflow time). */
   at: string;
   /** The first answer (an `ActionOutcome`, domain/outcome.ts), given again to a retry; `null` while the action runs. */
-  outcome: { update: string; after: object } | null;
+  outcome: { update: string; after: object; attempt?: string } | null;
 }
 
 /** JSON with keys sorted at every level, so that key order does not make two bodies differ. */
@@ -43,9 +43,12 @@ export function sha256Hex(text: string): string {
   return bytesToHex(sha256(utf8ToBytes(text)));
 }
 
-/** The binding of an action's request: which action, which caller (id and role), and the rest of the request. */
-export function actionBinding<R extends { actor: Actor }>(action: string, request: R): string {
-  const { actor, ...rest } = request;
+/**
+ * The binding of an action's request: which action, which caller (id and role), and the rest of
+ * the request but its `attempt` (each try of the same request has its own, domain/actions/define.ts).
+ */
+export function actionBinding<R extends { actor: Actor; attempt?: string }>(action: string, request: R): string {
+  const { actor, attempt: _attempt, ...rest } = request;
   return sha256Hex(canonicalJson({ action, caller: { id: actor.id, role: actor.role }, request: rest }));
 }
 

@@ -27,6 +27,8 @@ export interface ActionOutcome {
   update: string;
   /** The watched fields once the engine had reacted to the action. */
   after: StateView;
+  /** The API's attempt that applied it (a retry is answered with this first outcome, naming the first attempt). */
+  attempt?: string;
 }
 
 /** The watched part of the state. */

@@ -59,7 +59,7 @@ export function installHandlers(app: ApplicationRun): void {
       app.changed();
       await app.settled(app.acted());
       // A compact answer (stored in history); the caller reads the state after it.
-      const outcome: ActionOutcome = { update: name, after: stateView(state) };
+      const outcome: ActionOutcome = { update: name, after: stateView(state), ...(request.attempt ? { attempt: request.attempt } : {}) };
       if (record) record.outcome = outcome;
       return outcome;
     };

@@ -19,6 +19,12 @@ import type { ActionContext, Refusal } from './rules';
 export interface ActionRequest {
   actor: Actor;
   comment?: string;
+  /**
+   * A fresh id for each attempt the API makes (not the caller's, not part of the key's binding):
+   * the outcome names the attempt that applied the action, so an answer naming another attempt is
+   * the first answer given again to a retry.
+   */
+  attempt?: string;
 }
 
 export interface ActionDefinition<R extends ActionRequest> {

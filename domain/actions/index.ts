@@ -112,8 +112,8 @@ export function refusalOf(
 ): Refusal | null {
   const byTable = actionRefusal(action, request.actor, state);
   if (byTable) return byTable;
-  // The body, by the same schema the API validates it with: the request without the actor and `n`.
-  const { actor: _actor, n: _n, ...body } = request;
+  // The body, by the same schema the API validates it with: the request without the actor, `n` and the API's attempt.
+  const { actor: _actor, n: _n, attempt: _attempt, ...body } = request;
   for (const field of ACTIONS[action].engineFields ?? []) delete body[field];
   const parsed = ACTIONS[action].body.safeParse(body);
   if (!parsed.success) {
