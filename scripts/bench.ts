@@ -5,7 +5,8 @@
  * In one run, interleaved so both sides meet the same machine: filings (HTTP, the direct client
  * with the same input, a trivial workflow), a staff action (`preliminary-record` over HTTP, the
  * direct Update with the same request, a bare Update), the history of an application taken to its
- * public notice (events, bytes, warm replay), worker memory per cached workflow, and listing and
+ * public notice (events, bytes, warm replay) and of the paid lifecycle `paid-and-kept` on the
+ * time-skipping server (scripts/bench/paid-lifecycle.ts), worker memory per cached workflow, and listing and
  * inbox latency with 1 000 applications in flight (10 000 in the full mode). The lifecycle through
  * three tranches is missing: it needs a catalog without waiting periods (see the report).
  *
@@ -37,6 +38,7 @@ import { answerOf } from '../test/helpers/answer';
 import { ACTION_UPDATES, SEARCH_ATTRIBUTES, type PreliminaryRecordRequest } from '../workflows/messages';
 import { emptyMeasure, type Measured, pool, rotation, round } from './bench/load';
 import { BARE_TASK_QUEUE, type BenchEngine, ENGINE_TASK_QUEUE, residentBytes, startBenchEngine } from './bench/processes';
+import { paidLifecycle } from './bench/paid-lifecycle';
 import { writeReport } from './bench/report';
 import { summarise } from './bench/stats';
 import { bareDone, bareUpdate, type bareUpdateWorkflow, type bareWorkflow } from './bench/bare-workflows';
@@ -386,6 +388,11 @@ async function measurePhases(engine: BenchEngine, client: Client, http: Http, pr
   }
   const coldReplayMs = replayMs.shift()!;
 
+  // 3b. The paid lifecycle of the issue's table, on the time-skipping server (its waits pass at once).
+  setPhase('paid lifecycle');
+  say('history: the paid lifecycle (paid-and-kept) on the time-skipping server, then its warm replays...');
+  const paid = await paidLifecycle({ replays: SIZES.replays, dataConverter: engine.dataConverter, workflowBundleCode: engine.workflowBundleCode });
+
   // 4. For each level of applications in flight: fill up to it, then listing and inbox; worker memory at the first.
   const applicationsQuery = `TaskQueue = '${ENGINE_TASK_QUEUE}' AND ExecutionStatus = 'Running' AND ${SEARCH_ATTRIBUTES.stage.name} IS NOT NULL`;
   const applicationsInFlight = async () => (await client.workflow.count(applicationsQuery)).count;
@@ -450,6 +457,7 @@ async function measurePhases(engine: BenchEngine, client: Client, http: Http, pr
       warmReplay: summarise(replayMs, replayMs.reduce((a, b) => a + b, 0)),
       coldReplayMs: Math.round(coldReplayMs),
     },
+    paidLifecycle: paid,
     memory: {
       before: memoryBefore,
       after,

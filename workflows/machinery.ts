@@ -44,7 +44,8 @@ export class Application implements ApplicationRun {
   readonly program: ApplicationInput['program'];
   private epoch = 0;
   private settledEpoch = 0;
-  private lastAttributes = '';
+  /** The listing fields as last written to visibility in this run (name → JSON), none yet at its start. */
+  private listed: Map<string, string> | null = null;
   readonly send: ApplicationRun['send'] = {
     notifyApplicant: (message) => effects.notifyApplicant(message),
     notifyObjector: (message) => effects.notifyObjector(message),
@@ -306,15 +307,16 @@ export class Application implements ApplicationRun {
     this.state.audit.push({ at: this.now(), ...entry });
   }
 
-  /** Recomputes what is pending and keeps the listing fields in visibility current. */
+  /**
+   * Recomputes what is pending and keeps the listing fields in visibility current. The first
+   * upsert of a run writes every listing field; later ones only those that changed (an upsert
+   * merges), so a history carries each value once rather than all of them at every move.
+   */
   changed(): void {
     this.state.pending = pendingOf(this.state, this.today());
     const dueDates = this.state.pending.flatMap((p) => (p.dueAt ? [p.dueAt] : [])).sort();
     const roles = [...new Set(this.state.pending.map((p) => p.role))].sort();
-    const key = JSON.stringify([this.state.stage, roles, dueDates[0] ?? null]);
-    if (key === this.lastAttributes) return;
-    this.lastAttributes = key;
-    upsertSearchAttributes([
+    const fields = [
       { key: SEARCH_ATTRIBUTES.stage, value: this.state.stage },
       { key: SEARCH_ATTRIBUTES.programId, value: this.state.programId },
       { key: SEARCH_ATTRIBUTES.round, value: this.state.round },
@@ -322,7 +324,12 @@ export class Application implements ApplicationRun {
       { key: SEARCH_ATTRIBUTES.filedAt, value: new Date(this.state.filedAt) },
       { key: SEARCH_ATTRIBUTES.pendingRoles, value: roles },
       { key: SEARCH_ATTRIBUTES.nextDueAt, value: dueDates[0] ? new Date(dueDates[0]) : null },
-    ]);
+    ] as const;
+    const listed = this.listed;
+    const changes = fields.filter((f) => listed?.get(f.key.name) !== JSON.stringify(f.value));
+    if (changes.length === 0) return;
+    this.listed = new Map(fields.map((f) => [f.key.name, JSON.stringify(f.value)]));
+    upsertSearchAttributes([...changes] as Parameters<typeof upsertSearchAttributes>[0]);
   }
 
   /** Workflow time: deterministic on replay. */
