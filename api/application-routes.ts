@@ -23,7 +23,7 @@ import { checkFiling } from './filing';
 import type { RoundService } from './rounds';
 import { historyReport, rawHistoryJson } from './history';
 import { HistoryQuery } from './history-query';
-import { decodeToken, fingerprint, InboxQuery, ListQuery, type ListItem, literal, type Sort, visibilityQuery } from './listing';
+import { decodeToken, fingerprint, InboxQuery, ListQuery, type ListedItem, literal, publicItem, type Sort, visibilityQuery } from './listing';
 import { findPage, totalOf } from './listing-windows';
 import type { Metrics } from './observability';
 import { Problem, validationProblem } from './problem';
@@ -207,7 +207,7 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
     const sort: Sort = filters.sort ?? '-filedAt';
     const query = visibilityQuery(filters, applicants ? { applicants } : {});
     const page = await listPage(query, sort, filters.pageSize, filters.pageToken, filters.open === 'true');
-    res.json({ ...page, sort, items: page.items.map((item) => ({ ...item, links: deps.linksFor(item.id) })) });
+    res.json({ ...page, sort, items: page.items.map((item) => ({ ...publicItem(item), links: deps.linksFor(item.id) })) });
   });
 
   router.get('/inbox', async (req, res: Response<unknown, Locals>) => {
@@ -219,9 +219,9 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
     const applicants = res.locals.applicants;
     const query = visibilityQuery({}, { pendingRoles: roles, ...(applicants ? { applicants } : {}) });
     const page = await listPage(query, 'dueAt', parsed.data.pageSize, parsed.data.pageToken, true);
-    // What exactly is pending for these roles, from each application on the page.
+    // What exactly is pending for these roles: listed with each application (its memo), else asked.
     const items = await Promise.all(
-      page.items.map(async (item) => ({ ...item, pending: await pendingFor(item, roles), links: deps.linksFor(item.id) })),
+      page.items.map(async (item) => ({ ...publicItem(item), pending: await pendingFor(item, roles), links: deps.linksFor(item.id) })),
     );
     res.json({ ...page, roles, sort: 'dueAt', items });
   });
@@ -283,17 +283,21 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
   }
 
   /**
-   * What is pending for these roles, from the application's state, or `null` when it cannot be read
-   * within INBOX_DETAIL_TIMEOUT_MS (no worker, a workflow being replayed): visibility already says
-   * it waits for these roles, so the item is listed all the same, and a slow or stuck application
-   * never holds up the whole inbox.
+   * What is pending for these roles. An application keeps its pending items in its memo (patch
+   * `2026-12-pending-memo`), listed with it: the same items its state shows, no query. One without
+   * (a run started before the patch) is asked with the state query, or shown with `null` when it
+   * cannot answer within INBOX_DETAIL_TIMEOUT_MS (no worker, a workflow being replayed): visibility
+   * already says it waits for these roles, so the item is listed all the same, and a slow or stuck
+   * application never holds up the whole inbox.
    */
-  async function pendingFor(item: ListItem, roles: readonly Role[]): Promise<PendingItem[] | null> {
+  async function pendingFor(item: ListedItem, roles: readonly Role[]): Promise<PendingItem[] | null> {
+    const forRoles = (pending: readonly PendingItem[]) => pending.filter((p) => roles.includes(p.role));
+    if (item.pendingInMemo) return forRoles(item.pendingInMemo);
     try {
       const state: ApplicationState = await client.withDeadline(Date.now() + deps.inboxDetailTimeoutMs, () =>
         readApplication(client, item.id, deps.clock()),
       );
-      return state.pending.filter((p) => roles.includes(p.role));
+      return forRoles(state.pending);
     } catch {
       return null;
     }

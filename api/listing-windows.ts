@@ -16,7 +16,7 @@
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { applicationIdOfWorkflow, isRecoveryCaseId, recoveryCaseId } from '../domain/recovery';
 import { SEARCH_ATTRIBUTES } from '../workflows/messages';
-import { type Cursor, type ListItem, listItemOf, literal, type Page, pageOf, type Sort } from './listing';
+import { type Cursor, type ListedItem, listedItemOf, literal, type Page, pageOf, type Sort } from './listing';
 
 const HOUR_MS = 3_600_000;
 /** The key space searched: beyond these, windows are open-ended. */
@@ -41,14 +41,14 @@ export interface PageRequest {
  * after the cursor's (`WorkflowId >`); the exact cut (by application id, a case under its
  * application's id) is made in memory by `pageOf`.
  */
-export async function findPage(client: Client, request: PageRequest): Promise<Page> {
+export async function findPage(client: Client, request: PageRequest): Promise<Page<ListedItem>> {
   const { query, sort, pageSize, after } = request;
   const field = sort.endsWith('dueAt') ? SEARCH_ATTRIBUTES.nextDueAt.name : SEARCH_ATTRIBUTES.filedAt.name;
   // Positions along the sort: s = t ascending, s = -t descending, so "further" is always larger s.
   const dir = sort.startsWith('-') ? -1 : 1;
   const need = pageSize + 1;
   const cap = 4 * need;
-  const found: ListItem[] = [];
+  const found: ListedItem[] = [];
   const count = async (q: string) => (await client.workflow.count(q)).count;
   const list = (q: string) => itemsOf(client, q);
 
@@ -122,13 +122,16 @@ export async function findPage(client: Client, request: PageRequest): Promise<Pa
   }
 }
 
-/** The items of one window, each application once (a recovery case under its application's id). */
-async function itemsOf(client: Client, query: string): Promise<ListItem[]> {
+/**
+ * The items of one window, each application once (a recovery case under its application's id),
+ * with the pending items each one's memo holds (listed with it: no query per item).
+ */
+async function itemsOf(client: Client, query: string): Promise<ListedItem[]> {
   const infos: WorkflowExecutionInfo[] = [];
   for await (const info of client.workflow.list({ query, pageSize: 1000 })) infos.push(info);
   const closed = infos.filter((i) => !isRecoveryCaseId(i.workflowId) && i.status.name !== 'RUNNING').map((i) => i.workflowId);
   const withCase = await recoveryCasesOf(client, closed);
-  return infos.filter((i) => isRecoveryCaseId(i.workflowId) || !withCase.has(i.workflowId)).map(listItemOf);
+  return infos.filter((i) => isRecoveryCaseId(i.workflowId) || !withCase.has(i.workflowId)).map(listedItemOf);
 }
 
 /** Which of these closed applications have a recovery case, a hundred ids per visibility query. */

@@ -15,6 +15,8 @@ import { applicationIdOfWorkflow } from '../domain/recovery';
 import { ROLES, type Role } from '../domain/roles';
 import { STAGES, type Stage } from '../domain/stages';
 import { Problem } from './problem';
+import type { PendingItem } from '../domain/application';
+import { pendingInMemo } from './pending-memo';
 import { CalendarDate, CreditCode, PROGRAM_ID_PATTERN } from './schemas';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -141,7 +143,7 @@ export interface ListItem {
   runId: string;
 }
 
-export function listItemOf(info: WorkflowExecutionInfo): ListItem {
+function listItemOf(info: WorkflowExecutionInfo): ListItem {
   const get = info.typedSearchAttributes;
   const due = get.get(SEARCH_ATTRIBUTES.nextDueAt);
   const filed = get.get(SEARCH_ATTRIBUTES.filedAt);
@@ -158,6 +160,24 @@ export function listItemOf(info: WorkflowExecutionInfo): ListItem {
     status: info.status.name,
     runId: info.runId,
   };
+}
+
+/**
+ * A listed execution as the listing finds it: its item, and the pending items its memo holds
+ * (`null` when it holds none: a run started before patch `2026-12-pending-memo`). The memo is for
+ * the inbox's `pending`; `publicItem` is what a listing answers.
+ */
+export interface ListedItem extends ListItem {
+  pendingInMemo: PendingItem[] | null;
+}
+
+export function listedItemOf(info: WorkflowExecutionInfo): ListedItem {
+  return { ...listItemOf(info), pendingInMemo: pendingInMemo(info.memo) };
+}
+
+/** The item as `GET /applications` and `GET /inbox` show it: without what the memo held. */
+export function publicItem({ pendingInMemo: _memo, ...item }: ListedItem): ListItem {
+  return item;
 }
 
 /** The sort key of an item; missing values sort last whichever the direction. */
@@ -219,8 +239,8 @@ export function decodeToken(token: string, expected: string): Cursor {
   return cursor.data;
 }
 
-export interface Page {
-  items: ListItem[];
+export interface Page<T extends ListItem = ListItem> {
+  items: T[];
   nextPageToken: string | null;
 }
 
@@ -230,7 +250,7 @@ export interface Page {
  * paging: the next page starts after the last item by (sort key, id), so an application that
  * changes between pages is neither repeated nor skipped unless its own sort key moved.
  */
-export function pageOf(candidates: ListItem[], sort: Sort, pageSize: number, print: string, after?: Cursor, width?: number): Page {
+export function pageOf<T extends ListItem>(candidates: T[], sort: Sort, pageSize: number, print: string, after?: Cursor, width?: number): Page<T> {
   const compare = compareItems(sort);
   const sorted = candidates.filter((item) => !after || isAfter(item, sort, after)).sort(compare);
   const items = sorted.slice(0, pageSize);

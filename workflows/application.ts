@@ -17,6 +17,8 @@
  * - `refresh-before-overdue` (workflows/clawback.ts): refresh the statement before escalating.
  * - `2026-12-working-days-local` (workflows/machinery.ts `workingDays`): working days are read by a
  *   local activity, so an action that sets a deadline answers without a server round trip.
+ * - `2026-12-pending-memo` (workflows/machinery.ts `upsertPendingMemo`): the pending items are kept
+ *   in the memo too, so `GET /inbox` lists them without a state query per application.
  */
 import { ENGINE, type ApplicationInput, type ApplicationState } from '../domain/application';
 import type { Stage } from '../domain/stages';

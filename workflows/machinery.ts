@@ -5,7 +5,7 @@
  * attributes that keep the listing current. Stages and action handlers use it; they never touch
  * Temporal directly.
  */
-import { allHandlersFinished, condition, continueAsNew, log, patched, sleep, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, patched, sleep, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { WorkingDaysAnswer } from '../domain/effects';
 import { effects, localReads, reads } from './activities';
 import { ENGINE, type ApplicationInput, type ApplicationState, type AuditEntry, type EngineActor } from '../domain/application';
@@ -18,10 +18,13 @@ import { isEndStage, type Stage } from '../domain/stages';
 import { statementNow } from '../domain/clawback-statement';
 import type { ApplicationRun, Deadline } from '../domain/run';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
+import { PENDING_MEMO_KEY, pendingMemoOf } from './pending-memo';
 import type { RoundNoticeMessage } from './round-messages';
 
 /** Patch (docs/changing-workflow-code.md): working days are read by a local activity from 2026-12 on. */
 const WORKING_DAYS_LOCAL = '2026-12-working-days-local';
+/** Patch: the pending items are kept in the memo too (workflows/pending-memo.ts) from 2026-12 on. */
+const PENDING_MEMO = '2026-12-pending-memo';
 
 /** How often an application waiting for a calendar year looks again without being told. */
 const CALENDAR_RECHECK_MS = 86_400_000;
@@ -46,6 +49,7 @@ export class Application implements ApplicationRun {
   private settledEpoch = 0;
   /** The listing fields as last written to visibility in this run (name → JSON), none yet at its start. */
   private listed: Map<string, string> | null = null;
+  private lastPendingMemo = '';
   readonly send: ApplicationRun['send'] = {
     notifyApplicant: (message) => effects.notifyApplicant(message),
     notifyObjector: (message) => effects.notifyObjector(message),
@@ -307,13 +311,19 @@ export class Application implements ApplicationRun {
     this.state.audit.push({ at: this.now(), ...entry });
   }
 
-  /**
-   * Recomputes what is pending and keeps the listing fields in visibility current. The first
-   * upsert of a run writes every listing field; later ones only those that changed (an upsert
-   * merges), so a history carries each value once rather than all of them at every move.
-   */
+  /** Recomputes what is pending and keeps the listing (search attributes and memo) current. */
   changed(): void {
     this.state.pending = pendingOf(this.state, this.today());
+    this.upsertListingAttributes();
+    this.upsertPendingMemo();
+  }
+
+  /**
+   * The search attributes the listing filters and sorts by, when one of them changed. The first
+   * upsert of a run writes every one; later ones only those that changed (an upsert merges), so a
+   * history carries each value once rather than all of them at every move.
+   */
+  private upsertListingAttributes(): void {
     const dueDates = this.state.pending.flatMap((p) => (p.dueAt ? [p.dueAt] : [])).sort();
     const roles = [...new Set(this.state.pending.map((p) => p.role))].sort();
     const fields = [
@@ -330,6 +340,19 @@ export class Application implements ApplicationRun {
     if (changes.length === 0) return;
     this.listed = new Map(fields.map((f) => [f.key.name, JSON.stringify(f.value)]));
     upsertSearchAttributes([...changes] as Parameters<typeof upsertSearchAttributes>[0]);
+  }
+
+  /**
+   * The pending items in the memo, for the inbox (workflows/pending-memo.ts), when they changed:
+   * the same items the state query answers, so the inbox shows what the application shows.
+   * Histories recorded before the patch upserted no memo; their inbox items are read by a query.
+   */
+  private upsertPendingMemo(): void {
+    const memo = pendingMemoOf(this.state.pending);
+    const key = JSON.stringify(memo);
+    if (key === this.lastPendingMemo || !patched(PENDING_MEMO)) return;
+    this.lastPendingMemo = key;
+    upsertMemo({ [PENDING_MEMO_KEY]: memo });
   }
 
   /** Workflow time: deterministic on replay. */

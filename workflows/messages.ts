@@ -27,6 +27,9 @@ export type { ActionOutcome, StateView } from '../domain/outcome';
 /** The search attributes the workflow keeps, which the API lists and filters by. */
 export { SEARCH_ATTRIBUTES } from './search-attributes';
 
+/** Where the workflow keeps its pending items for the inbox (workflows/pending-memo.ts). */
+export { PENDING_MEMO_KEY, type PendingMemo } from './pending-memo';
+
 /**
  * How a caller reads the state: `asOf`, the Asia/Shanghai date of the moment it reads (the API
  * sends today's). A query sees workflow time as of the workflow's last task, which can be days old

@@ -4,7 +4,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareItems, decodeToken, fingerprint, type ListItem, ListQuery, literal, pageOf, visibilityQuery } from '../../api/listing';
+import { compareItems, decodeToken, fingerprint, type ListItem, ListQuery, literal, pageOf, publicItem, visibilityQuery } from '../../api/listing';
+import { pendingInMemo } from '../../api/pending-memo';
 import { Problem } from '../../api/problem';
 import { creditCode } from '../helpers/fixtures';
 
@@ -140,5 +141,27 @@ describe('sorting and the page token', () => {
     refused(() => decodeToken(token, fingerprint('q', 'dueAt')), /other filters/);
     refused(() => decodeToken('bm90IGpzb24', fingerprint('q', 'filedAt')), /not a page token/);
     refused(() => decodeToken(Buffer.from('{"v":2}').toString('base64url'), fingerprint('q', 'filedAt')), /not a page token/);
+  });
+});
+
+describe("the pending items in an application's memo (for the inbox)", () => {
+  const items = [
+    { role: 'reviewer' as const, action: 'recommendation', path: 'recommendation', dueAt: '2026-06-30T16:00:00.000Z' },
+    { role: 'approver' as const, action: 'repayment-overdue', path: null, dueAt: null, reason: 'repayment overdue' },
+  ];
+
+  it('reads the items the workflow wrote, and publicItem shows none of them in a listing', () => {
+    assert.deepEqual(pendingInMemo({ filing: { keyHash: 'h' }, pending: { v: 1, items } }), items);
+    assert.deepEqual(pendingInMemo({ pending: { v: 1, items: [] } }), []);
+    const listed = { ...item('a', null, null), pendingInMemo: items };
+    assert.deepEqual(publicItem(listed), item('a', null, null));
+  });
+
+  it('gives null (the inbox then asks the workflow) for no memo, another version, or an item it does not know', () => {
+    assert.equal(pendingInMemo(undefined), null);
+    assert.equal(pendingInMemo({ filing: {} }), null);
+    assert.equal(pendingInMemo({ pending: { v: 2, items } }), null);
+    assert.equal(pendingInMemo({ pending: { v: 1, items: [{ ...items[0], extra: 'x' }] } }), null);
+    assert.equal(pendingInMemo({ pending: { v: 1, items: [{ ...items[0], role: 'janitor' }] } }), null);
   });
 });
