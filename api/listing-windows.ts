@@ -5,8 +5,9 @@
  * direction. Each window is counted first (CountWorkflowExecutions, cheap); one holding too many
  * is narrowed, an empty one is skipped and the next one widened, and only windows of a bounded
  * size are listed, until the page and one item more are found or the matches run out. Items
- * without a key (no deadline; filed before `SubsidyFiledAt` existed) come last, by id, read from
- * the cursor's id on. The work per page is about the page, not the whole match.
+ * without a key (no deadline; filed before `SubsidyFiledAt` existed) come last, by id, in windows
+ * of the id found by bisecting it with counts. The work per page is about the page, not the whole
+ * match.
  *
  * A recovery case stands for its closed application (domain/recovery.ts): a case is shown under
  * the application's id, and a closed application that has a case is left out, whether or not the
@@ -100,8 +101,12 @@ export async function findPage(client: Client, request: PageRequest): Promise<Pa
   }
   if (found.length < need) {
     // No key: last whichever the direction, by id; only the ids after the cursor's when it is there.
-    const cut = after && after.k === null ? ` AND WorkflowId > ${literal(after.id)}` : '';
-    found.push(...(await list(`${query} AND ${field} IS NULL${cut}`)));
+    const tail = `${query} AND ${field} IS NULL${after && after.k === null ? ` AND WorkflowId > ${literal(after.id)}` : ''}`;
+    const anyId = async (q: string) => {
+      for await (const info of client.workflow.list({ query: q, pageSize: 1 })) return info.workflowId;
+      return undefined;
+    };
+    found.push(...(await list(`${tail}${await idWindowEnd(tail, need - found.length, cap, count, anyId)}`)));
   }
   return pageOf(found, sort, pageSize, request.print, after, width);
 
@@ -120,6 +125,78 @@ export async function findPage(client: Client, request: PageRequest): Promise<Pa
     }
     return Math.max(sMin, pivot - back);
   }
+}
+
+/**
+ * The characters of a workflow id here (api/schemas.ts APPLICATION_ID_PATTERN, and `.recovery`),
+ * in ASCII order, so that comparing numbers compares ids as visibility does. Digit 0 is the end of
+ * the id: a shorter id sorts first. Only these characters are ever written into a query.
+ */
+const ID_ALPHABET = '-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
+const ID_BASE = BigInt(ID_ALPHABET.length + 1);
+/** How many characters of an id the bisection tells apart. */
+const ID_DIGITS = 128;
+
+/** An id as a number of ID_DIGITS digits (a character outside the alphabet counts as the next one in it). */
+function idNumber(id: string): bigint {
+  let n = 0n;
+  for (let i = 0; i < ID_DIGITS; i++) {
+    const c = id[i];
+    const digit = c === undefined ? 0 : [...ID_ALPHABET].findIndex((a) => a >= c) + 1 || ID_ALPHABET.length;
+    n = n * ID_BASE + BigInt(digit);
+  }
+  return n;
+}
+
+/** The id a number stands for, up to its first end digit. */
+function idString(n: bigint): string {
+  const digits: number[] = [];
+  for (let i = 0; i < ID_DIGITS; i++) {
+    digits.unshift(Number(n % ID_BASE));
+    n /= ID_BASE;
+  }
+  const end = digits.indexOf(0);
+  return (end < 0 ? digits : digits.slice(0, end)).map((d) => ID_ALPHABET[d - 1]).join('');
+}
+
+/**
+ * The clause that ends the window of the keyless items after `from`, so that it holds at least
+ * `need` and at most `cap` of them; '' when all of them fit. One of them (any) bounds the search,
+ * so the bisection between ids that share a prefix (a program's, a round's) starts within it; the
+ * counts then halve the id range until the window fits. A page of the tail reads about a page,
+ * however many items have no key.
+ */
+async function idWindowEnd(query: string, need: number, cap: number, count: (q: string) => Promise<number>, anyId: (q: string) => Promise<string | undefined>): Promise<string> {
+  const all = await count(query);
+  if (all <= cap) return '';
+  const sample = (await anyId(query))?.slice(0, ID_DIGITS);
+  if (sample === undefined) return '';
+  const upToSample = await count(`${query} AND WorkflowId <= ${literal(sample)}`);
+  if (upToSample >= need && upToSample <= cap) return ` AND WorkflowId <= ${literal(sample)}`;
+  // Every item shares some prefix with the sample (a program's id, a round's label): search within it.
+  let known = 0;
+  let unknown = sample.length + 1;
+  while (unknown - known > 1) {
+    const length = Math.floor((known + unknown) / 2);
+    const prefix = sample.slice(0, length);
+    const sharing = await count(`${query} AND WorkflowId >= ${literal(prefix)} AND WorkflowId <= ${literal(prefix + 'z'.repeat(ID_DIGITS - length))}`);
+    if (sharing === all) known = length;
+    else unknown = length;
+  }
+  const prefix = sample.slice(0, known);
+  // Below the sample when too many are up to it, else above it.
+  let lo = upToSample > cap ? idNumber(prefix) : idNumber(sample);
+  let hi = upToSample > cap ? idNumber(sample) : idNumber(prefix + 'z'.repeat(ID_DIGITS - known));
+  for (let step = 0; step < 8 * ID_DIGITS; step++) {
+    const mid = idString((lo + hi) / 2n);
+    const at = idNumber(mid);
+    if (at <= lo || at >= hi) break;
+    const n = await count(`${query} AND WorkflowId < ${literal(mid)}`);
+    if (n > cap) hi = at;
+    else if (n < need) lo = at;
+    else return ` AND WorkflowId < ${literal(mid)}`;
+  }
+  return ` AND WorkflowId < ${literal(idString(hi))}`;
 }
 
 /**
