@@ -327,11 +327,11 @@ async function filingMemo(client: Client, id: string): Promise<FilingMemo | unde
 /** An application filed earlier by this caller with this key, found through visibility. */
 async function filedWithKey(client: Client, keyHash: string): Promise<FilingMemo | undefined> {
   const query = `${SEARCH_ATTRIBUTES.filingKey.name} = ${literal(keyHash)}`;
-  const found = await callTemporal(client, async () => {
-    for await (const info of client.workflow.list({ query, pageSize: 1 })) return info.workflowId;
+  // The listing carries the memo the application was started with: no describe after it.
+  return callTemporal(client, async () => {
+    for await (const info of client.workflow.list({ query, pageSize: 1 })) return info.memo?.[MEMO_KEY] as FilingMemo | undefined;
     return undefined;
   });
-  return found ? filingMemo(client, found) : undefined;
 }
 
 function notFound(id: string) {
