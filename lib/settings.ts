@@ -84,7 +84,7 @@ const trustProxy = z
 const SECRET_VARIABLES = new Set(['DATABASE_URL', 'EFFECTS_WEBHOOK_SECRET', 'DISHONESTY_LIST_SECRET', 'TEMPORAL_API_KEY', 'PAYLOAD_CODEC_KEYS']);
 
 /** Workflows a worker keeps cached unless WORKER_WORKFLOW_CACHE_SIZE says otherwise (measured: README, Performance). */
-const DEFAULT_WORKFLOW_CACHE_SIZE = 1000;
+export const DEFAULT_WORKFLOW_CACHE_SIZE = 1000;
 
 const ORIGIN = /^https?:\/\/[^/\s,]+$/;
 

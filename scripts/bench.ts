@@ -21,7 +21,6 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { getHeapStatistics } from 'node:v8';
 import { Client, Connection, WorkflowIdReusePolicy } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
@@ -31,7 +30,7 @@ import type { ApplicationInput } from '../domain/application';
 import { actionBinding, keyedUpdateId } from '../domain/idempotency';
 import type { Role } from '../domain/roles';
 import { codecsOf, decodePayload } from '../lib/data-converter';
-import { PROJECT_ROOT } from '../lib/settings';
+import { DEFAULT_WORKFLOW_CACHE_SIZE, PROJECT_ROOT } from '../lib/settings';
 import { Procedure } from '../test/helpers/procedure';
 import { openRound } from '../test/helpers/rounds';
 import { answerOf } from '../test/helpers/answer';
@@ -47,7 +46,7 @@ const { values } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     concurrency: { type: 'string', default: '8' },
-    /** WORKER_WORKFLOW_CACHE_SIZE for the engine's worker; unset: the SDK's default. */
+    /** WORKER_WORKFLOW_CACHE_SIZE for the engine's worker; unset: the engine's default. */
     'cache-size': { type: 'string' },
   },
 });
@@ -62,12 +61,8 @@ if (CACHE_SIZE !== undefined && !/^\d{1,6}$/.test(CACHE_SIZE)) {
   console.error(`--cache-size must be a whole number of workflows (got ${JSON.stringify(CACHE_SIZE)})`);
   process.exit(2);
 }
-/**
- * How many workflows the engine's worker caches: the setting, or the SDK's default (1.24, with
- * reuseV8Context on: 600 per GiB of V8 heap above 200 MiB), from this process's heap limit, which
- * the worker shares (same node, same flags, same host).
- */
-const WORKER_CACHE = CACHE_SIZE !== undefined ? Number(CACHE_SIZE) : Math.max(Math.floor((Math.max(getHeapStatistics().heap_size_limit / 2 ** 20 - 200, 0) * 600) / 1024), 10);
+/** How many workflows the engine's worker caches: the option, or the engine's default (lib/settings.ts). */
+const WORKER_CACHE = CACHE_SIZE !== undefined ? Number(CACHE_SIZE) : DEFAULT_WORKFLOW_CACHE_SIZE;
 /** The sizes of each mode: quick fits in 3 minutes on 2 cores, the full mode is the issue's table. */
 const SIZES = QUICK
   ? { filingRounds: 3, filingsPerRound: 40, actionRounds: 3, actionsPerRound: 20, inFlight: [1000], listingSamples: 12, replays: 10 }

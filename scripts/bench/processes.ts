@@ -19,7 +19,7 @@ import { freePort, startDevServer } from '../../lib/dev-server';
 import { provisionTemporal } from '../../lib/provision';
 import { quietLogger } from '../../lib/quiet-logger';
 import { ensureSearchAttributes } from '../../lib/search-attributes';
-import { parseSettings, PROJECT_ROOT } from '../../lib/settings';
+import { DEFAULT_WORKFLOW_CACHE_SIZE, parseSettings, PROJECT_ROOT } from '../../lib/settings';
 import { WORKFLOWS_PATH } from '../../worker/worker';
 import type { DataConverter } from '@temporalio/common';
 
@@ -180,7 +180,7 @@ export async function startBenchEngine(options: { say: (line: string) => void; w
       dataConverter,
       workflowBundleCode: readFileSync(bundlePath, 'utf8'),
       pids: { worker: worker.process.pid!, api: api.process.pid!, bareWorker: bareWorker.process.pid!, devServer: devServer.process.pid! },
-      workerSettings: { WORKER_WORKFLOW_CACHE_SIZE: options.workerEnv?.WORKER_WORKFLOW_CACHE_SIZE ?? '(SDK default)' },
+      workerSettings: { WORKER_WORKFLOW_CACHE_SIZE: options.workerEnv?.WORKER_WORKFLOW_CACHE_SIZE ?? `(the engine's default, ${DEFAULT_WORKFLOW_CACHE_SIZE})` },
       casualties: () => {
         const dead = children.filter((c) => !alive(c.process));
         if (devServer && !alive(devServer.process)) dead.push({ name: 'Temporal dev server', process: devServer.process, exited: Promise.resolve(), tail: [] });
