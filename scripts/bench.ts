@@ -37,6 +37,7 @@ import { answerOf } from '../test/helpers/answer';
 import { ACTION_UPDATES, SEARCH_ATTRIBUTES, type PreliminaryRecordRequest } from '../workflows/messages';
 import { emptyMeasure, type Measured, pool, rotation, round } from './bench/load';
 import { BARE_TASK_QUEUE, type BenchEngine, ENGINE_TASK_QUEUE, residentBytes, startBenchEngine } from './bench/processes';
+import { measureLifecycles } from './bench/lifecycle';
 import { paidLifecycle } from './bench/paid-lifecycle';
 import { writeReport } from './bench/report';
 import { summarise } from './bench/stats';
@@ -65,8 +66,8 @@ if (CACHE_SIZE !== undefined && !/^\d{1,6}$/.test(CACHE_SIZE)) {
 const WORKER_CACHE = CACHE_SIZE !== undefined ? Number(CACHE_SIZE) : DEFAULT_WORKFLOW_CACHE_SIZE;
 /** The sizes of each mode: quick fits in 3 minutes on 2 cores, the full mode is the table. */
 const SIZES = QUICK
-  ? { filingRounds: 3, filingsPerRound: 40, actionRounds: 3, actionsPerRound: 20, inFlight: [1000], listingSamples: 12, replays: 10 }
-  : { filingRounds: 5, filingsPerRound: 80, actionRounds: 5, actionsPerRound: 30, inFlight: [1000, 10_000], listingSamples: 20, replays: 20 };
+  ? { filingRounds: 3, filingsPerRound: 40, actionRounds: 3, actionsPerRound: 20, lifecycleRounds: 2, lifecyclesPerRound: 8, inFlight: [1000], listingSamples: 12, replays: 10 }
+  : { filingRounds: 5, filingsPerRound: 80, actionRounds: 5, actionsPerRound: 30, lifecycleRounds: 3, lifecyclesPerRound: 16, inFlight: [1000, 10_000], listingSamples: 20, replays: 20 };
 /** Staff actions are timed one at a time: their latency, not a queue behind other callers. */
 const ACTION_CONCURRENCY = 1;
 const PROGRAM = 'dinghu-emergency-major-project';
@@ -163,7 +164,8 @@ async function main(): Promise<void> {
   try {
     const client = new Client({ connection, namespace: 'default', dataConverter: engine.dataConverter });
     const http = httpOn(engine);
-    const procedure = new Procedure({ http, now: async () => new Date(), advance: async () => Promise.reject(new Error('the dev server keeps real time')) });
+    // Polled every 50 ms: a caller waiting for the engine's own step (a payment instruction) sees it soon after.
+    const procedure = new Procedure({ http, now: async () => new Date(), advance: async () => Promise.reject(new Error('the dev server keeps real time')) }, { pollMs: 50 });
     const results = await measure(engine, client, http, procedure);
     const finished = new Date();
     const dir = join(PROJECT_ROOT, '.bench', started.toISOString().replace(/[:.]/g, '-'));
@@ -360,10 +362,25 @@ async function measurePhases(engine: BenchEngine, client: Client, http: Http, pr
   }
   await pool(bareTargets, CONCURRENCY, async (id) => client.workflow.getHandle(id).signal(bareDone));
 
-  // 3. History and replay of an application taken to its public notice (six actions, filing included).
+  // 3. The whole lifecycle through three tranches, and its bare baseline, interleaved. One round
+  // of the procedure's program for every application of the lifecycles and the history below.
+  setPhase('lifecycle');
+  await procedure.openRound(SIZES.lifecycleRounds * SIZES.lifecyclesPerRound + 3);
+  const lifecycleTemplate = await inputOf(client, engine, await procedure.file(8_000_001));
+  const lifecycles = await measureLifecycles({
+    client,
+    procedure,
+    template: lifecycleTemplate,
+    creditCodeOf: benchCreditCode,
+    rounds: SIZES.lifecycleRounds,
+    perRound: SIZES.lifecyclesPerRound,
+    concurrency: CONCURRENCY,
+    say,
+  });
+
+  // 3a. History and replay of an application taken to its public notice (six actions, filing included).
   setPhase('history');
   say('history: one application of dinghu-generic-drug-consistency taken to its public notice...');
-  await procedure.openRound(1);
   const noticed = await procedure.file(9_000_001);
   await procedure.toNotice(noticed);
   await settleAll(client, [noticed]);
@@ -442,6 +459,7 @@ async function measurePhases(engine: BenchEngine, client: Client, http: Http, pr
   return {
     filings: summaries(filings),
     actions: summaries(actions),
+    lifecycles: { ...summaries({ engine: lifecycles.engine, bare: lifecycles.bare }), shape: lifecycles.shape },
     history: {
       application: 'dinghu-generic-drug-consistency at public-notice: filing, preliminary-record, materials, inspection, recommendation, sign-off',
       events: events.length,

@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     namespace: settings.namespace,
     taskQueue,
     workflowsPath: require.resolve('./bare-workflows'),
+    activities: { noop: async (n: number) => n },
     dataConverter: payloadEncryptionOf(settings).dataConverter,
   });
   console.log(`Bare worker polling task queue ${taskQueue}`);

@@ -65,7 +65,7 @@ export class Procedure {
    */
   constructor(
     private readonly engine: EngineHandle,
-    private readonly options: { timeoutMs?: number; filingKeys?: boolean } = {},
+    private readonly options: { timeoutMs?: number; filingKeys?: boolean; pollMs?: number } = {},
   ) {}
 
   private get timeoutMs() {
@@ -127,7 +127,7 @@ export class Procedure {
             (s ? `stage ${s.stage}, pending ${JSON.stringify(s.pending?.map((p: any) => p.action))}, tranches ${JSON.stringify(s.tranches?.map((t: any) => t.status))}` : failed),
         );
       }
-      await delay(300);
+      await delay(this.options.pollMs ?? 300);
     }
   }
 
@@ -212,7 +212,8 @@ export class Procedure {
     await this.act(id, 'recommendation', 'reviewer', { decision: 'approve', amount: AWARD, reason: '符合四（二）1，按三个节点合计350万元' });
     await this.until(id, 'sign-off', (s) => this.pending(s, 'sign-off'));
     await this.act(id, 'sign-off', 'approver', { decision: 'approve', amount: AWARD, reason: '同意' });
-    await this.until(id, 'the notice published', (s) => s.stage === 'public-notice' && s.notice);
+    // Published (a bench-only program without a notice period is past it at once).
+    await this.until(id, 'the notice published', (s) => Boolean(s.notice));
   }
 
   /** Advances the server clock past the latest notice close, until every application has left public-notice. */

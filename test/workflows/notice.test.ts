@@ -17,6 +17,8 @@ import {
   startLifecycle,
   stateWhen,
   toPublicNotice,
+  toReview,
+  toSignOff,
   type Lifecycle,
 } from '../helpers/lifecycle';
 
@@ -34,6 +36,17 @@ describe('public notice and objections', () => {
     lc = await startLifecycle('notice');
   });
   after(async () => lc.stop());
+
+  it("a program without a notice period (the bench's, scripts/bench/lifecycle.ts): the notice closes as it is published, and the agreement is pending", async () => {
+    const h = await lc.file(DRUG, { drugName: '阿莫西林胶囊' }, { program: (p) => ({ ...p, notice: { ...p.notice, workingDays: 0 } }) });
+    let s = await toReview(h);
+    s = await toSignOff(h, s);
+    s = await act(h, 'sign-off', { actor: actor('approver'), decision: 'approve', amount: s.award.recommended!, reason: '同意' });
+    assert.equal(s.notice!.days.length, 0);
+    assert.equal(s.notice!.closed, true);
+    assert.equal(s.stage, 'agreement');
+    assert.ok(s.audit.some((e) => e.action === 'notice-published') && s.audit.some((e) => e.action === 'notice-closed'));
+  });
 
   it('an objection upheld with a reduced amount: the award is reduced and noticed again for a new window; the tranches follow', async () => {
     const h = await lc.file(DRUG, { drugName: '头孢克肟片' });

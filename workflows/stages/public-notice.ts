@@ -47,7 +47,7 @@ async function publish(app: Application): Promise<boolean> {
   app.republishRequested = false;
   const workingDays = app.program.notice.workingDays;
   // Full working days, starting the day after publication (民法典 第二百零一条).
-  let window = await app.workingDays(app.tomorrow(), workingDays, 'the public-notice window');
+  let window = workingDays === 0 ? noWindow(app) : await app.workingDays(app.tomorrow(), workingDays, 'the public-notice window');
   // Fix: waiting for a calendar year can take days, and the notice is published only now; a
   // window counted from the day after the sign-off would include days before publication.
   while (window && window.from !== app.tomorrow()) window = await app.workingDays(app.tomorrow(), workingDays, 'the public-notice window');
@@ -120,4 +120,13 @@ function noticeAgain(app: Application, window: { publishedOn: string; lastDay: s
       : [],
   };
   return app.state.notice;
+}
+
+/**
+ * No notice period: closed as it is published. Only a bench-only program has it (the catalog
+ * schema requires at least 5 working days, a seed rule; scripts/bench/lifecycle.ts), so that a
+ * whole lifecycle runs on a server keeping real time with the same actions and activities.
+ */
+function noWindow(app: Application) {
+  return { ok: true as const, from: app.tomorrow(), count: 0, days: [], lastDay: app.today(), closesAt: app.now(), sources: {} };
 }
