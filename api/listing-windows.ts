@@ -136,6 +136,8 @@ const ID_ALPHABET = '-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrst
 const ID_BASE = BigInt(ID_ALPHABET.length + 1);
 /** How many characters of an id the bisection tells apart. */
 const ID_DIGITS = 128;
+/** At most this many counts halve the range; then the window ends at the tightest bound found. */
+const ID_WINDOW_STEPS = 16;
 
 /** An id as a number of ID_DIGITS digits (a character outside the alphabet counts as the next one in it). */
 function idNumber(id: string): bigint {
@@ -161,33 +163,40 @@ function idString(n: bigint): string {
 
 /**
  * The clause that ends the window of the keyless items after `from`, so that it holds at least
- * `need` and at most `cap` of them; '' when all of them fit. One of them (any) bounds the search,
- * so the bisection between ids that share a prefix (a program's, a round's) starts within it; the
- * counts then halve the id range until the window fits. A page of the tail reads about a page,
- * however many items have no key.
+ * `need` and at most `cap` of them; '' when all of them fit. One of them (any) bounds the search:
+ * the longest prefix of it with fewer than a page before it starts the bisection within the ids
+ * that share it (a program's, a round's), where the page lies; the
+ * counts then halve the id range until the window fits, at most ID_WINDOW_STEPS times: ids in
+ * several bands far apart (two programs) are cut at the tightest bound found, which reads a band.
  */
-async function idWindowEnd(query: string, need: number, cap: number, count: (q: string) => Promise<number>, anyId: (q: string) => Promise<string | undefined>): Promise<string> {
+export async function idWindowEnd(query: string, need: number, cap: number, count: (q: string) => Promise<number>, anyId: (q: string) => Promise<string | undefined>): Promise<string> {
   const all = await count(query);
   if (all <= cap) return '';
   const sample = (await anyId(query))?.slice(0, ID_DIGITS);
   if (sample === undefined) return '';
   const upToSample = await count(`${query} AND WorkflowId <= ${literal(sample)}`);
   if (upToSample >= need && upToSample <= cap) return ` AND WorkflowId <= ${literal(sample)}`;
-  // Every item shares some prefix with the sample (a program's id, a round's label): search within it.
-  let known = 0;
-  let unknown = sample.length + 1;
-  while (unknown - known > 1) {
-    const length = Math.floor((known + unknown) / 2);
-    const prefix = sample.slice(0, length);
-    const sharing = await count(`${query} AND WorkflowId >= ${literal(prefix)} AND WorkflowId <= ${literal(prefix + 'z'.repeat(ID_DIGITS - length))}`);
-    if (sharing === all) known = length;
-    else unknown = length;
+  let lo: bigint;
+  let hi: bigint;
+  if (upToSample > cap) {
+    // The longest prefix of the sample with fewer than a page before it: the page lies among the
+    // ids that start with it (and the few before), so the halving starts there, not at ''.
+    let known = 0;
+    let unknown = sample.length + 1;
+    while (unknown - known > 1) {
+      const length = Math.floor((known + unknown) / 2);
+      if ((await count(`${query} AND WorkflowId < ${literal(sample.slice(0, length))}`)) < need) known = length;
+      else unknown = length;
+    }
+    lo = idNumber(sample.slice(0, known));
+    hi = idNumber(sample);
+  } else {
+    // Fewer than a page up to the sample: the page ends somewhere above it.
+    lo = idNumber(sample);
+    hi = idNumber('z'.repeat(ID_DIGITS));
   }
-  const prefix = sample.slice(0, known);
-  // Below the sample when too many are up to it, else above it.
-  let lo = upToSample > cap ? idNumber(prefix) : idNumber(sample);
-  let hi = upToSample > cap ? idNumber(sample) : idNumber(prefix + 'z'.repeat(ID_DIGITS - known));
-  for (let step = 0; step < 8 * ID_DIGITS; step++) {
+  // Bounded: ids in several bands (two programs) can need more halvings than reading the band costs.
+  for (let step = 0; step < ID_WINDOW_STEPS; step++) {
     const mid = idString((lo + hi) / 2n);
     const at = idNumber(mid);
     if (at <= lo || at >= hi) break;
