@@ -7,8 +7,8 @@
  * direct Update with the same request, a bare Update), the history of an application taken to its
  * public notice (events, bytes, warm replay) and of the paid lifecycle `paid-and-kept` on the
  * time-skipping server (scripts/bench/paid-lifecycle.ts), worker memory per cached workflow, and listing and
- * inbox latency with 1 000 applications in flight (10 000 in the full mode). The lifecycle through
- * three tranches is missing: it needs a catalog without waiting periods (see the report).
+ * inbox latency with 1 000 applications in flight (10 000 in the full mode), and the whole
+ * lifecycle through three tranches beside its bare baseline (scripts/bench/lifecycle.ts).
  *
  * Writes JSON, a markdown report and an SVG chart to `.bench/<timestamp>/` (git-ignored), and
  * prints last `ratio=<…> api_p99_overhead_ms=<…>`. It asserts nothing about speed; it fails only
