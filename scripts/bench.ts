@@ -21,7 +21,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { Client, Connection, WorkflowIdReusePolicy } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
@@ -37,6 +37,7 @@ import { answerOf } from '../test/helpers/answer';
 import { ACTION_UPDATES, SEARCH_ATTRIBUTES, type PreliminaryRecordRequest } from '../workflows/messages';
 import { emptyMeasure, type Measured, pool, rotation, round } from './bench/load';
 import { BARE_TASK_QUEUE, type BenchEngine, ENGINE_TASK_QUEUE, residentBytes, startBenchEngine } from './bench/processes';
+import { startApplication } from './bench/direct-start';
 import { measureLifecycles } from './bench/lifecycle';
 import { paidLifecycle } from './bench/paid-lifecycle';
 import { writeReport } from './bench/report';
@@ -233,20 +234,8 @@ async function measure(engine: BenchEngine, client: Client, http: Http, procedur
     const n = ++serial;
     const creditCode = benchCreditCode(n);
     const id = `${PROGRAM}.${roundLabel}.${creditCode}.BENCH-COPY-${n}`;
-    await client.workflow.start('applicationWorkflow', {
-      workflowId: id,
-      taskQueue: ENGINE_TASK_QUEUE,
-      args: [{ ...template!, id }],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: [
-        { key: SEARCH_ATTRIBUTES.stage, value: 'preliminary-record' },
-        { key: SEARCH_ATTRIBUTES.programId, value: PROGRAM },
-        { key: SEARCH_ATTRIBUTES.round, value: roundLabel },
-        { key: SEARCH_ATTRIBUTES.applicantCreditCode, value: template!.applicant.creditCode },
-        { key: SEARCH_ATTRIBUTES.pendingRoles, value: ['intake-officer'] },
-        { key: SEARCH_ATTRIBUTES.filedAt, value: new Date() },
-      ],
-    });
+    // The template's identity replaced: its applicant's credit code stays (the listing shows it).
+    await startApplication(client, { ...template!, id });
     return id;
   };
   const startBare = async (): Promise<string> => {

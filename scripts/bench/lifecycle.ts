@@ -14,15 +14,15 @@
  * running as many activities as it schedules (counted from a lifecycle's history), driven by the
  * same number of concurrent callers.
  */
-import { Client, WorkflowIdReusePolicy } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { ApplicationInput } from '../../domain/application';
 import { MILESTONES, type Procedure } from '../../test/helpers/procedure';
 import { ledgerWorkflowId, roundWorkflowId } from '../../domain/rounds';
-import { SEARCH_ATTRIBUTES } from '../../workflows/messages';
 import { registerUpdate } from '../../workflows/round-messages';
 import { type bareLifecycle, bareStep } from './bare-workflows';
 import { emptyMeasure, type Measured, rotation, round } from './load';
-import { BARE_TASK_QUEUE, ENGINE_TASK_QUEUE } from './processes';
+import { startApplication } from './direct-start';
+import { BARE_TASK_QUEUE } from './processes';
 
 export interface LifecycleShape {
   /** Actions over HTTP, after the start. */
@@ -76,20 +76,7 @@ export async function measureLifecycles(options: {
     await client.workflow.getHandle(roundWorkflowId(terms.id)).executeUpdate(registerUpdate, {
       args: [{ applicationId: id, applicant, project: template.project ?? null, amountByFormula, filedAt: new Date().toISOString() }],
     });
-    await client.workflow.start('applicationWorkflow', {
-      workflowId: id,
-      taskQueue: ENGINE_TASK_QUEUE,
-      args: [input],
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: [
-        { key: SEARCH_ATTRIBUTES.stage, value: 'preliminary-record' },
-        { key: SEARCH_ATTRIBUTES.programId, value: template.programId },
-        { key: SEARCH_ATTRIBUTES.round, value: template.round },
-        { key: SEARCH_ATTRIBUTES.applicantCreditCode, value: creditCode },
-        { key: SEARCH_ATTRIBUTES.pendingRoles, value: ['intake-officer'] },
-        { key: SEARCH_ATTRIBUTES.filedAt, value: new Date() },
-      ],
-    });
+    await startApplication(client, input);
     await procedure.until(id, 'the preliminary record pending', (s) => s.pending.some((p: { action: string }) => p.action === 'preliminary-record'));
     return id;
   };
