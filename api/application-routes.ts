@@ -14,7 +14,7 @@ import {
 } from '@temporalio/client';
 import { type ApplicationInput, type ApplicationState, type PendingItem, applicationId } from '../domain/application';
 import type { Role } from '../domain/roles';
-import { SEARCH_ATTRIBUTES } from '../workflows/messages';
+import { SEARCH_ATTRIBUTES, startingAttributes } from '../workflows/messages';
 import { fetchRunHistoryOfApplication, fetchRunsOfApplication, readApplication } from './recovery';
 import type { AccessLocals } from './access';
 import { applicationIdParam } from './action-routes';
@@ -170,15 +170,15 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
             // One application per program, round and applicant, even after the first one ended.
             workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
             ...(keyHash ? { memo: { [MEMO_KEY]: { keyHash, bodyHash, answer } satisfies FilingMemo } } : {}),
-            typedSearchAttributes: [
-              { key: SEARCH_ATTRIBUTES.stage, value: 'preliminary-record' },
-              { key: SEARCH_ATTRIBUTES.programId, value: filing.programId },
-              { key: SEARCH_ATTRIBUTES.round, value: round },
-              { key: SEARCH_ATTRIBUTES.applicantCreditCode, value: filing.applicant.creditCode },
-              { key: SEARCH_ATTRIBUTES.pendingRoles, value: ['intake-officer'] },
-              { key: SEARCH_ATTRIBUTES.filedAt, value: filedAt },
-              ...(keyHash ? [{ key: SEARCH_ATTRIBUTES.filingKey, value: keyHash }] : []),
-            ],
+            typedSearchAttributes: startingAttributes({
+              stage: 'preliminary-record',
+              programId: filing.programId,
+              round,
+              creditCode: filing.applicant.creditCode,
+              pendingRoles: ['intake-officer'],
+              filedAt,
+              ...(keyHash ? { filingKey: keyHash } : {}),
+            }),
           }),
         ),
       );

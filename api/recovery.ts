@@ -18,7 +18,7 @@ import type { ApplicationInput, ApplicationState } from '../domain/application';
 import type { KeyRecord } from '../domain/idempotency';
 import { recoveryCaseId, recoveryRefusal, opensRecovery } from '../domain/recovery';
 import { isEndStage, type Stage } from '../domain/stages';
-import { idempotencyKeyQuery, SEARCH_ATTRIBUTES, type ActionRequest } from '../workflows/messages';
+import { idempotencyKeyQuery, SEARCH_ATTRIBUTES, startingAttributes, type ActionRequest } from '../workflows/messages';
 import { fetchRunHistory, fetchRuns, type Run } from './history';
 import { first } from './history-render';
 import { Problem } from './problem';
@@ -136,13 +136,7 @@ async function openRecoveryCase(client: Client, taskQueue: string, id: string, a
       taskQueue,
       args: [caseInput],
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      typedSearchAttributes: [
-        { key: SEARCH_ATTRIBUTES.stage, value: 'recovery' },
-        { key: SEARCH_ATTRIBUTES.programId, value: final.programId },
-        { key: SEARCH_ATTRIBUTES.round, value: final.round },
-        { key: SEARCH_ATTRIBUTES.applicantCreditCode, value: final.applicant.creditCode },
-        { key: SEARCH_ATTRIBUTES.filedAt, value: new Date(final.filedAt) },
-      ],
+      typedSearchAttributes: startingAttributes({ stage: 'recovery', programId: final.programId, round: final.round, creditCode: final.applicant.creditCode, filedAt: new Date(final.filedAt) }),
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

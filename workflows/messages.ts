@@ -25,7 +25,7 @@ export type * from '../domain/requests';
 export type { ActionOutcome, StateView } from '../domain/outcome';
 
 /** The search attributes the workflow keeps, which the API lists and filters by. */
-export { SEARCH_ATTRIBUTES } from './search-attributes';
+export { SEARCH_ATTRIBUTES, startingAttributes } from './search-attributes';
 
 /** Where the workflow keeps its pending items for the inbox (workflows/pending-memo.ts). */
 export { PENDING_MEMO_KEY, type PendingMemo } from './pending-memo';

@@ -12,7 +12,7 @@
  * applicant's files by it. Names of enterprises or people, facts, findings and amounts are never
  * here; test/e2e/encryption.test.ts checks a known applicant name is absent from them.
  */
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, type SearchAttributePair, SearchAttributeType } from '@temporalio/common';
 
 export const SEARCH_ATTRIBUTES = {
   stage: defineSearchAttributeKey('SubsidyStage', SearchAttributeType.KEYWORD),
@@ -27,3 +27,28 @@ export const SEARCH_ATTRIBUTES = {
   /** The earliest deadline among pending items, when any has one. */
   nextDueAt: defineSearchAttributeKey('SubsidyNextDueAt', SearchAttributeType.DATETIME),
 } as const;
+
+/**
+ * The listing fields a workflow starts with, so it is listed from its first moment (the workflow
+ * upserts them as they change): an application filed (`preliminary-record`, pending for the
+ * intake officer, its filing key when it has one) or a recovery case opened (`recovery`).
+ */
+export function startingAttributes(a: {
+  stage: string;
+  programId: string;
+  round: string;
+  creditCode: string;
+  filedAt: Date;
+  pendingRoles?: string[];
+  filingKey?: string;
+}): SearchAttributePair[] {
+  return [
+    { key: SEARCH_ATTRIBUTES.stage, value: a.stage },
+    { key: SEARCH_ATTRIBUTES.programId, value: a.programId },
+    { key: SEARCH_ATTRIBUTES.round, value: a.round },
+    { key: SEARCH_ATTRIBUTES.applicantCreditCode, value: a.creditCode },
+    ...(a.pendingRoles ? [{ key: SEARCH_ATTRIBUTES.pendingRoles, value: a.pendingRoles }] : []),
+    { key: SEARCH_ATTRIBUTES.filedAt, value: a.filedAt },
+    ...(a.filingKey ? [{ key: SEARCH_ATTRIBUTES.filingKey, value: a.filingKey }] : []),
+  ];
+}

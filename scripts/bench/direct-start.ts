@@ -5,7 +5,7 @@
  */
 import { type Client, WorkflowIdReusePolicy } from '@temporalio/client';
 import type { ApplicationInput } from '../../domain/application';
-import { SEARCH_ATTRIBUTES } from '../../workflows/messages';
+import { startingAttributes } from '../../workflows/messages';
 import { ENGINE_TASK_QUEUE } from './processes';
 
 export async function startApplication(client: Client, input: ApplicationInput): Promise<void> {
@@ -14,13 +14,13 @@ export async function startApplication(client: Client, input: ApplicationInput):
     taskQueue: ENGINE_TASK_QUEUE,
     args: [input],
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-    typedSearchAttributes: [
-      { key: SEARCH_ATTRIBUTES.stage, value: 'preliminary-record' },
-      { key: SEARCH_ATTRIBUTES.programId, value: input.programId },
-      { key: SEARCH_ATTRIBUTES.round, value: input.round },
-      { key: SEARCH_ATTRIBUTES.applicantCreditCode, value: input.applicant.creditCode },
-      { key: SEARCH_ATTRIBUTES.pendingRoles, value: ['intake-officer'] },
-      { key: SEARCH_ATTRIBUTES.filedAt, value: new Date() },
-    ],
+    typedSearchAttributes: startingAttributes({
+      stage: 'preliminary-record',
+      programId: input.programId,
+      round: input.round,
+      creditCode: input.applicant.creditCode,
+      pendingRoles: ['intake-officer'],
+      filedAt: new Date(),
+    }),
   });
 }
