@@ -70,7 +70,7 @@ export function installHandlers(app: ApplicationRun): void {
         if (earlier.binding === keyed.binding) return; // a retry: answered with the first outcome
         throw ApplicationFailure.create({
           type: 'IdempotencyConflict',
-          message: `Idempotency-Key ${keyed.key} was used for ${earlier.action === name ? 'this action with another caller or body' : `the action ${earlier.action}`} at ${earlier.at}; send a new key for a new action`,
+          message: `Idempotency-Key ${keyed.key} was used before for ${earlier.action === name ? 'this action with another caller or body' : `the action ${earlier.action}`} (at ${earlier.at}); send a new key for a new action`,
           nonRetryable: true,
         });
       }

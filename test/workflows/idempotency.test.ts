@@ -51,7 +51,7 @@ describe('one Idempotency-Key, one action', () => {
     const materials = { actor: actor('applicant-system'), documents: [doc('申请表', 'application-form')] };
     const refusal = await refusalOf(keyed(h, 'materials', materials, 'pr-1'));
     assert.equal(refusal.type, 'IdempotencyConflict');
-    assert.match(refusal.message, /pr-1 was used for the action preliminary-record/);
+    assert.match(refusal.message, /pr-1 was used before for the action preliminary-record/);
     const s = await lc.state(h);
     assert.equal(s.stage, 'formal-submission');
     assert.equal(s.materials.submissions.length, 0, 'nothing was recorded');
