@@ -107,7 +107,8 @@ export async function sendAction<R extends ActionRequest>(
 ): Promise<{ state: ApplicationState; replayed: boolean }> {
   const update = ACTION_UPDATES[actionName] as unknown as UpdateDefinition<ActionOutcome, [R]>;
   const attempt = randomUUID();
-  const updateId = keyedUpdateId(idempotency.key, actionBinding(actionName, request));
+  const binding = actionBinding(actionName, request);
+  const updateId = keyedUpdateId(idempotency.key, binding);
   const tried = { ...request, attempt };
   if (!opensRecovery(actionName)) {
     try {
@@ -117,7 +118,7 @@ export async function sendAction<R extends ActionRequest>(
       if (!takesTheLongWay(err)) throw err;
     }
   }
-  return routedAction(deps, id, actionName, update, tried, updateId, idempotency);
+  return routedAction(deps, id, actionName, update, tried, binding, idempotency);
 }
 
 /** A closed workflow (or none), or an application at an end stage: the action may belong to its recovery case. */
@@ -138,11 +139,10 @@ async function routedAction<R extends ActionRequest>(
   actionName: ActionName,
   update: UpdateDefinition<ActionOutcome, [R]>,
   request: R,
-  updateId: string,
+  binding: string,
   idempotency: { key: string; sent: boolean },
 ): Promise<{ state: ApplicationState; replayed: boolean }> {
   const { key } = idempotency;
-  const binding = actionBinding(actionName, request);
   // The application while it runs; once closed, its recovery case (api/recovery.ts).
   const target = await actionTarget(deps.client, deps.taskQueue, id, actionName, request, deps.clock());
   // A key the caller chose may have been used before: a retry, or a mistake.
@@ -152,7 +152,7 @@ async function routedAction<R extends ActionRequest>(
   if (!replayed) {
     await target.open?.();
     try {
-      await target.handle.executeUpdate(update, { args: [request], updateId });
+      await target.handle.executeUpdate(update, { args: [request], updateId: keyedUpdateId(key, binding) });
     } catch (err) {
       if (target.handle.workflowId !== id && err instanceof WorkflowNotFoundError) throw await endedCaseProblem(deps.client, id);
       throw err;

@@ -133,7 +133,8 @@ export async function findPage(client: Client, request: PageRequest): Promise<Pa
  * the id: a shorter id sorts first. Only these characters are ever written into a query.
  */
 const ID_ALPHABET = '-.0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz';
-const ID_BASE = BigInt(ID_ALPHABET.length + 1);
+const ID_CHARS = [...ID_ALPHABET];
+const ID_BASE = BigInt(ID_CHARS.length + 1);
 /** How many characters of an id the bisection tells apart. */
 const ID_DIGITS = 128;
 /** At most this many counts halve the range; then the window ends at the tightest bound found. */
@@ -144,7 +145,7 @@ function idNumber(id: string): bigint {
   let n = 0n;
   for (let i = 0; i < ID_DIGITS; i++) {
     const c = id[i];
-    const digit = c === undefined ? 0 : [...ID_ALPHABET].findIndex((a) => a >= c) + 1 || ID_ALPHABET.length;
+    const digit = c === undefined ? 0 : ID_CHARS.findIndex((a) => a >= c) + 1 || ID_CHARS.length;
     n = n * ID_BASE + BigInt(digit);
   }
   return n;
@@ -158,7 +159,7 @@ function idString(n: bigint): string {
     n /= ID_BASE;
   }
   const end = digits.indexOf(0);
-  return (end < 0 ? digits : digits.slice(0, end)).map((d) => ID_ALPHABET[d - 1]).join('');
+  return (end < 0 ? digits : digits.slice(0, end)).map((d) => ID_CHARS[d - 1]).join('');
 }
 
 /**

@@ -3,8 +3,8 @@
  * year): a long-lived entity, one per program and credit code (`entitlement.<program>.<credit
  * code>`), holding what each signed-off application uses of the program's quantity limits. Updates
  * run one at a time, so two sign-offs that race are granted one after the other and no limit is
- * ever exceeded (domain/quantity-limits.ts). Started by the first reservation (update-with-start,
- * lib/entities.ts); continues as new when its history grows long, like the ledger.
+ * ever exceeded (domain/quantity-limits.ts). Started by the first reservation (lib/entities.ts:
+ * started when not running, then updated); continues as new when its history grows long, like the ledger.
  */
 import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import { grantWithinLimits, type QuantityHolding } from '../domain/quantity-limits';

@@ -3,7 +3,7 @@
  * (`ledger.<credit code>.<year>`), holding one reservation per application signed off. Updates run
  * one at a time, so two sign-offs for the same applicant that race are granted one after the
  * other: the total never goes over a cap (domain/caps.ts). Started by the first reservation
- * (update-with-start); continues as new when its history grows long.
+ * (lib/entities.ts: started when not running, then updated); continues as new when its history grows long.
  */
 import { allHandlersFinished, condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import { compareYuan } from '../domain/money';
