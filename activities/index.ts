@@ -31,6 +31,8 @@ import type {
 import type { DishonestyList } from './dishonesty-list';
 import type { EffectAdapter } from './outbox';
 import { createRoundActivities } from './rounds';
+import { createListingActivities } from './listing';
+import type { ListingStore } from '../lib/listing-store';
 import type { RoundNotice } from '../domain/rounds';
 
 export interface ActivityDeps {
@@ -39,6 +41,8 @@ export interface ActivityDeps {
   dishonestyList: DishonestyList;
   /** LPR fixings, shipped and admin-added at run time. */
   lpr: Pick<LprStore, 'table'>;
+  /** The listing table in the engine's database, which the workflows keep current. */
+  listing: Pick<ListingStore, 'write'>;
   clock?: () => Date;
 }
 
@@ -47,6 +51,7 @@ export function createActivities(deps: ActivityDeps) {
   const clock = deps.clock ?? (() => new Date());
   return {
     ...createRoundActivities(),
+    ...createListingActivities(deps.listing, clock),
 
     /** Publishes a round's notice list 公示 (one list per round; a correction lists the changed entries). */
     async publishRoundNotice(notice: RoundNotice): Promise<EffectReceipt> {

@@ -1,7 +1,9 @@
 /**
  * The engine's database for reference and admin data: what every API and worker process must see
  * alike, but which has no lifecycle of its own (that is Temporal's part). Today it holds the
- * catalog versions (lib/catalog-versions.ts).
+ * catalog versions (lib/catalog-versions.ts) and the listing table, the read model of
+ * `GET /applications` and `GET /inbox` that the applications' workflows keep
+ * (lib/listing-store.ts).
  *
  * One interface, two engines, chosen by `DATABASE_URL` (lib/settings.ts):
  * - unset: the embedded default, one SQLite file `$DATA_DIR/engine.db` (libsql, no server to
@@ -46,9 +48,45 @@ export interface CatalogPublicationTable {
   body_hash: string | null;
 }
 
+/** One row per application (domain/listing-row.ts), written by its workflow. */
+export interface ListedApplicationTable {
+  id: string;
+  workflow_id: string;
+  run_id: string;
+  status: string;
+  stage: string;
+  program_id: string;
+  round: string;
+  applicant: string;
+  filed_at: string;
+  next_due_at: string | null;
+  /** The pending items, JSON; null for a row caught up from visibility without them. */
+  pending: string | null;
+  version: string;
+  written_at: string;
+}
+
+/** The roles each application waits for, one row each: what the inbox filters by. */
+export interface ListedPendingRoleTable {
+  id: string;
+  role: string;
+}
+
+/** Each catch-up of the listing table from visibility (lib/listing-catch-up.ts). */
+export interface ListingCatchUpTable {
+  seq: Generated<number>;
+  started_at: string;
+  finished_at: string;
+  seen: number;
+  added: number;
+}
+
 export interface EngineTables {
   catalog_versions: CatalogVersionTable;
   catalog_publications: CatalogPublicationTable;
+  listed_applications: ListedApplicationTable;
+  listed_pending_roles: ListedPendingRoleTable;
+  listing_catch_ups: ListingCatchUpTable;
 }
 
 export type EngineDatabase = Kysely<EngineTables>;
@@ -77,6 +115,54 @@ const MIGRATIONS: Record<string, (dialect: DatabaseSettings['kind']) => Migratio
         .addColumn('body_hash', 'varchar(64)')
         .execute();
       await db.schema.createIndex('catalog_publications_version').on('catalog_publications').column('version').execute();
+    },
+  }),
+  '2026-12-04-listing-table': (dialect) => ({
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('listed_applications')
+        .addColumn('id', 'varchar(200)', (c) => c.primaryKey())
+        .addColumn('workflow_id', 'varchar(220)', (c) => c.notNull())
+        .addColumn('run_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('stage', 'varchar(32)', (c) => c.notNull())
+        .addColumn('program_id', 'varchar(100)', (c) => c.notNull())
+        .addColumn('round', 'varchar(32)', (c) => c.notNull())
+        .addColumn('applicant', 'varchar(32)', (c) => c.notNull())
+        .addColumn('filed_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('next_due_at', 'varchar(32)')
+        .addColumn('pending', 'text')
+        .addColumn('version', 'varchar(32)', (c) => c.notNull())
+        .addColumn('written_at', 'varchar(32)', (c) => c.notNull())
+        .execute();
+      // Every filter with the sorts it is paged by; the id breaks ties in every order.
+      for (const [name, columns] of [
+        ['listed_filed', ['filed_at', 'id']],
+        ['listed_due', ['next_due_at', 'id']],
+        ['listed_stage_filed', ['stage', 'filed_at', 'id']],
+        ['listed_stage_due', ['stage', 'next_due_at', 'id']],
+        ['listed_status_due', ['status', 'next_due_at', 'id']],
+        ['listed_program_filed', ['program_id', 'filed_at', 'id']],
+        ['listed_round_filed', ['round', 'filed_at', 'id']],
+        ['listed_applicant_filed', ['applicant', 'filed_at', 'id']],
+      ] as const) {
+        await db.schema.createIndex(name).on('listed_applications').columns([...columns]).execute();
+      }
+      await db.schema
+        .createTable('listed_pending_roles')
+        .addColumn('role', 'varchar(32)', (c) => c.notNull())
+        .addColumn('id', 'varchar(200)', (c) => c.notNull().references('listed_applications.id'))
+        .addPrimaryKeyConstraint('listed_pending_roles_pk', ['role', 'id'])
+        .execute();
+      await db.schema.createIndex('listed_pending_roles_id').on('listed_pending_roles').column('id').execute();
+      await db.schema
+        .createTable('listing_catch_ups')
+        .addColumn('seq', dialect === 'postgres' ? 'serial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('started_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('finished_at', 'varchar(32)', (c) => c.notNull())
+        .addColumn('seen', 'integer', (c) => c.notNull())
+        .addColumn('added', 'integer', (c) => c.notNull())
+        .execute();
     },
   }),
 };

@@ -25,6 +25,8 @@ import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@t
 import { createActivities } from '../activities';
 import { createFileDishonestyList } from '../activities/dishonesty-list';
 import { createOutbox } from '../activities/outbox';
+import { openDatabase } from '../lib/database';
+import { listingStore } from '../lib/listing-store';
 import { checkFiling, type FilingRound } from '../api/filing';
 import type { ApplicationInput, ApplicationState, Document } from '../domain/application';
 import { addCalendarDays, shanghaiDate, windowClosesAt } from '../domain/calendar';
@@ -365,6 +367,7 @@ export async function createRunner(
     calendar,
     dishonestyList: createFileDishonestyList(join(dataDir, 'dishonesty-list.json')),
     lpr,
+    listing: listingStore(await openDatabase({ kind: 'sqlite', file: join(dataDir, 'engine.db') })),
   });
   // Each server's clock starts at the real time when its scenario starts: an hour covers a run.
   const years = storyYears(WRITTEN_YEARS, SCENARIOS.map((s) => s.start), Date.now(), { marginMs: 3_600_000 });

@@ -10,6 +10,8 @@ import { createOutbox } from '../activities/outbox';
 import { createWebhookAdapter, redactUrl } from '../activities/webhook';
 import { createCalendarStore } from '../lib/calendar-store';
 import { createLprStore } from '../lib/lpr-store';
+import { describeDatabase, type EngineDatabase, openDatabase } from '../lib/database';
+import { listingStore } from '../lib/listing-store';
 import { payloadEncryptionOf } from '../lib/data-converter';
 import { ensureSearchAttributes } from '../lib/search-attributes';
 import { loadSettingsOrExit, type Settings } from '../lib/settings';
@@ -17,7 +19,7 @@ import { connectionOptions } from '../lib/temporal-connection';
 import { createWorker } from './worker';
 
 /** The real adapters the settings name, and one line per adapter saying which (never a secret). */
-function activityDeps(settings: Settings): { deps: ActivityDeps; description: string[] } {
+function activityDeps(settings: Settings, database: EngineDatabase): { deps: ActivityDeps; description: string[] } {
   const fx = settings.effects;
   const list = settings.dishonestyList;
   return {
@@ -28,6 +30,7 @@ function activityDeps(settings: Settings): { deps: ActivityDeps; description: st
           : createOutbox(fx.path),
       calendar: createCalendarStore(settings.dataDir),
       lpr: createLprStore(settings.dataDir),
+      listing: listingStore(database),
       dishonestyList:
         list.kind === 'http'
           ? createHttpDishonestyList({ url: list.url, ...(list.secret ? { secret: list.secret } : {}) })
@@ -40,6 +43,7 @@ function activityDeps(settings: Settings): { deps: ActivityDeps; description: st
       list.kind === 'http'
         ? `Dishonesty list: ${redactUrl(list.url)} (${list.secret ? 'signed' : 'unsigned'})`
         : `Dishonesty list: file ${list.path}`,
+      `Listing table: ${describeDatabase(settings.database)}`,
     ],
   };
 }
@@ -56,7 +60,9 @@ async function main(): Promise<void> {
   await client.close();
   if (sa.added.length) console.log(`Registered search attributes: ${sa.added.join(', ')}`);
 
-  const { deps, description } = activityDeps(settings);
+  // The listing table the workflows keep (lib/listing-store.ts): the database every API process reads.
+  const database = await openDatabase(settings.database);
+  const { deps, description } = activityDeps(settings, database);
   const encryption = payloadEncryptionOf(settings);
   const connection = await NativeConnection.connect(options);
   const worker = await createWorker({
@@ -75,6 +81,7 @@ async function main(): Promise<void> {
   await worker.run();
   console.log('Worker stopped: its in-flight tasks are done.');
   await connection.close();
+  await database.destroy();
 }
 
 main().catch((err) => {

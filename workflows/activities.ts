@@ -22,3 +22,14 @@ export const effects = proxyActivities<Activities>({ startToCloseTimeout: '2 min
 
 /** Payment instructions give up after a day of failures and tell finance, then try again. */
 export const payments = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', scheduleToCloseTimeout: '1 day', retry });
+
+/**
+ * The listing table's writes (activities/listing.ts): local, so that an action's answer leaves
+ * the listing already current; quick retries, and the workflow looks again later if the database
+ * stays away (workflows/machinery.ts).
+ */
+export const listingWrites = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  scheduleToCloseTimeout: '1 minute',
+  retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds' },
+});

@@ -7,7 +7,7 @@
  */
 import { allHandlersFinished, condition, continueAsNew, log, patched, sleep, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { WorkingDaysAnswer } from '../domain/effects';
-import { effects, localReads, reads } from './activities';
+import { effects, listingWrites, localReads, reads } from './activities';
 import { ENGINE, type ApplicationInput, type ApplicationState, type AuditEntry, type EngineActor } from '../domain/application';
 import type { KeyRecord } from '../domain/idempotency';
 import type { LprTable } from '../domain/lpr';
@@ -20,14 +20,22 @@ import type { ApplicationRun, Deadline } from '../domain/run';
 import { SEARCH_ATTRIBUTES } from './search-attributes';
 import { PENDING_MEMO_KEY, pendingMemoOf } from './pending-memo';
 import type { RoundNoticeMessage } from './round-messages';
+import { type ListingRow, listingVersion, nextDueOf, pendingRolesOf } from '../domain/listing-row';
 
 /** Patch (docs/changing-workflow-code.md): working days are read by a local activity from 2026-12 on. */
 const WORKING_DAYS_LOCAL = '2026-12-working-days-local';
 /** Patch: the pending items are kept in the memo too (workflows/pending-memo.ts) from 2026-12 on. */
 const PENDING_MEMO = '2026-12-pending-memo';
+/**
+ * Patch: the application writes its row of the listing table (domain/listing-row.ts) from 2026-12
+ * on, which `GET /inbox` reads its pending items from; the memo is no longer kept up then.
+ */
+const LISTING_TABLE = '2026-12-listing-table';
 
 /** How often an application waiting for a calendar year looks again without being told. */
 const CALENDAR_RECHECK_MS = 86_400_000;
+/** How soon the listing row is written again when the database stayed away for a minute. */
+const LISTING_RETRY_MS = 60_000;
 /** How soon a refused notice or notification is delivered again. */
 const EFFECT_RETRY_MS = 3_600_000;
 
@@ -66,11 +74,16 @@ export class Application implements ApplicationRun {
   readonly queue: Array<{ what: string; send: () => Promise<unknown> }> = [];
   private finished = false;
   private readonly courierDone: Promise<void>;
+  /** The listing row is to be written (patch `2026-12-listing-table`); `closing`: as the run finishes. */
+  private listingDirty = false;
+  private closing = false;
+  private readonly listingDone: Promise<void>;
   constructor(readonly input: ApplicationInput) {
     this.program = input.program;
     this.state = input.resume ? input.resume.state : initialState(input);
     this.keys = { ...(input.resume?.keys ?? {}) };
     this.courierDone = this.courier();
+    this.listingDone = this.listingWriter();
   }
 
   /** Tells the applicant how its application ended (once). */
@@ -89,8 +102,14 @@ export class Application implements ApplicationRun {
   async allSettled(): Promise<void> {
     this.settledEpoch = this.epoch;
     await condition(allHandlersFinished);
+    if (patched(LISTING_TABLE)) {
+      // The last row of the run says it finished: the listing's `open=false`.
+      this.closing = true;
+      this.listingDirty = true;
+    }
     this.finished = true;
     await this.courierDone;
+    await this.listingDone;
   }
 
   /**
@@ -125,6 +144,45 @@ export class Application implements ApplicationRun {
       await this.effect(job.what, job.send);
       this.queue.shift();
     }
+  }
+
+  /**
+   * Writes the listing row whenever it is due, one write at a time and always the state as it is
+   * then (changes made meanwhile are in it). A write the database refuses for a minute is tried
+   * again a minute later: the application never waits on the listing.
+   */
+  private async listingWriter(): Promise<void> {
+    for (;;) {
+      await condition(() => this.listingDirty || this.finished);
+      if (!this.listingDirty) return;
+      this.listingDirty = false;
+      try {
+        await listingWrites.recordListing(this.listingRow());
+      } catch (err) {
+        log.warn('listing row not written', { id: this.state.id, problem: (err as Error).message });
+        this.listingDirty = true;
+        await sleep(LISTING_RETRY_MS, { summary: 'the listing row, written again (the database did not answer)' });
+      }
+    }
+  }
+
+  private listingRow(): ListingRow {
+    const info = workflowInfo();
+    const due = nextDueOf(this.state.pending);
+    return {
+      id: this.state.id,
+      workflowId: info.workflowId,
+      runId: info.runId,
+      status: this.closing ? 'Completed' : 'Running',
+      stage: this.state.stage,
+      programId: this.state.programId,
+      round: this.state.round,
+      applicant: this.state.applicant.creditCode,
+      filedAt: new Date(this.state.filedAt).toISOString(),
+      nextDueAt: due ? new Date(due).toISOString() : null,
+      pending: this.state.pending,
+      version: listingVersion(Date.now(), info.historyLength),
+    };
   }
 
   // Shared machinery
@@ -311,11 +369,12 @@ export class Application implements ApplicationRun {
     this.state.audit.push({ at: this.now(), ...entry });
   }
 
-  /** Recomputes what is pending and keeps the listing (search attributes and memo) current. */
+  /** Recomputes what is pending and keeps the listing (search attributes, and the listing table or the memo) current. */
   changed(): void {
     this.state.pending = pendingOf(this.state, this.today());
     this.upsertListingAttributes();
-    this.upsertPendingMemo();
+    if (patched(LISTING_TABLE)) this.listingDirty = true;
+    else this.upsertPendingMemo();
   }
 
   /**
@@ -324,16 +383,15 @@ export class Application implements ApplicationRun {
    * history carries each value once rather than all of them at every move.
    */
   private upsertListingAttributes(): void {
-    const dueDates = this.state.pending.flatMap((p) => (p.dueAt ? [p.dueAt] : [])).sort();
-    const roles = [...new Set(this.state.pending.map((p) => p.role))].sort();
+    const due = nextDueOf(this.state.pending);
     const fields = [
       { key: SEARCH_ATTRIBUTES.stage, value: this.state.stage },
       { key: SEARCH_ATTRIBUTES.programId, value: this.state.programId },
       { key: SEARCH_ATTRIBUTES.round, value: this.state.round },
       { key: SEARCH_ATTRIBUTES.applicantCreditCode, value: this.state.applicant.creditCode },
       { key: SEARCH_ATTRIBUTES.filedAt, value: new Date(this.state.filedAt) },
-      { key: SEARCH_ATTRIBUTES.pendingRoles, value: roles },
-      { key: SEARCH_ATTRIBUTES.nextDueAt, value: dueDates[0] ? new Date(dueDates[0]) : null },
+      { key: SEARCH_ATTRIBUTES.pendingRoles, value: pendingRolesOf(this.state.pending) },
+      { key: SEARCH_ATTRIBUTES.nextDueAt, value: due ? new Date(due) : null },
     ] as const;
     const listed = this.listed;
     const changes = fields.filter((f) => listed?.get(f.key.name) !== JSON.stringify(f.value));
@@ -346,6 +404,7 @@ export class Application implements ApplicationRun {
    * The pending items in the memo, for the inbox (workflows/pending-memo.ts), when they changed:
    * the same items the state query answers, so the inbox shows what the application shows.
    * Histories recorded before the patch upserted no memo; their inbox items are read by a query.
+   * From patch `2026-12-listing-table` on, the listing row holds them instead.
    */
   private upsertPendingMemo(): void {
     const memo = pendingMemoOf(this.state.pending);

@@ -28,6 +28,8 @@ import type { ActionName } from '../../domain/actions';
 import type { RequestByAction } from '../../domain/requests';
 import { actor, creditCode } from './fixtures';
 import { tempDir, testDataConverter, timeSkippingEnvironment, workflowBundle } from './temporal';
+import { openDatabase } from '../../lib/database';
+import { type ListingStore, listingStore } from '../../lib/listing-store';
 
 export interface Lifecycle {
   env: TestWorkflowEnvironment;
@@ -35,6 +37,8 @@ export interface Lifecycle {
   outbox: ReturnType<typeof createOutbox>;
   calendar: ReturnType<typeof createCalendarStore>;
   catalog: ReturnType<typeof loadCatalog>;
+  /** The listing table the workflows write (lib/listing-store.ts), in the data folder's engine.db. */
+  listing: ListingStore;
   /** Starts an application as the API would after its filing checks. */
   file(
     programId: string,
@@ -109,12 +113,14 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
   const calendar = createCalendarStore(dataDir);
   const catalog = loadCatalog();
   const dishonestyPath = join(dataDir, 'dishonesty-list.json');
+  const database = await openDatabase({ kind: 'sqlite', file: join(dataDir, 'engine.db') });
+  const listing = listingStore(database);
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
     dataConverter: testDataConverter(),
-    activities: createActivities({ effects: delayed(outbox, options.effectDelayMs), calendar, dishonestyList: createFileDishonestyList(dishonestyPath), lpr: createLprStore(dataDir) }),
+    activities: createActivities({ effects: delayed(outbox, options.effectDelayMs), calendar, dishonestyList: createFileDishonestyList(dishonestyPath), lpr: createLprStore(dataDir), listing }),
     // A cache as in production: a query sent right after an update (as the API reads the state)
     // waits for the task in progress instead of being dropped when an uncached run is evicted.
     // Determinism is checked at `stop`: every workflow the test ran is replayed from its history.
@@ -133,6 +139,7 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
     outbox,
     calendar,
     catalog,
+    listing,
     async file(programId, facts, options = {}) {
       const code = creditCode(options.n ?? 5000 + (counter += 1) + Math.floor(Math.random() * 1_000_000));
       const round = options.round ?? (await today()).slice(0, 4);
@@ -171,6 +178,7 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
       }
       worker.shutdown();
       await running;
+      await database.destroy();
       const failures: string[] = [];
       for await (const result of Worker.runReplayHistories({ workflowBundle: await workflowBundle(), dataConverter: testDataConverter() }, histories)) {
         if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);

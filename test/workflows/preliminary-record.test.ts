@@ -21,6 +21,8 @@ import { stateQuery, ACTION_UPDATES } from '../../workflows/messages';
 import { shanghaiDate } from '../../domain/calendar';
 import { actor, creditCode } from '../helpers/fixtures';
 import { supplyIllustrativeYears } from '../helpers/lifecycle';
+import { openDatabase } from '../../lib/database';
+import { listingStore } from '../../lib/listing-store';
 import { tempDir, testDataConverter, timeSkippingEnvironment, workflowBundle } from '../helpers/temporal';
 
 const TASK_QUEUE = 'preliminary-record-tests';
@@ -52,6 +54,7 @@ describe('preliminary record (time-skipping server)', () => {
         calendar,
         dishonestyList: createFileDishonestyList(join(tempDir('list'), 'dishonesty-list.json')),
         lpr: createLprStore(tempDir('lpr')),
+        listing: listingStore(await openDatabase({ kind: 'sqlite', file: ':memory:' })),
       }),
       // Every task replays the whole history: catches non-determinism in these tests.
       maxCachedWorkflows: 0,

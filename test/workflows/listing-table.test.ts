@@ -1,0 +1,65 @@
+/**
+ * The listing table (issue 18, patch `2026-12-listing-table`): each application writes its own row
+ * (lib/listing-store.ts) as it changes, so that `GET /applications` and `GET /inbox` page an
+ * indexed table. Here on the time-skipping server: the row is there when the filing's first task
+ * is done, is current when an action's answer arrives (the write is a local activity in the same
+ * workflow task), holds exactly the state's pending items, and says `Completed` once the
+ * application has finished. Determinism is checked at `stop` (every history replayed).
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { actor } from '../helpers/fixtures';
+import { act, outcomeOf, startLifecycle, stateWhen, type Lifecycle } from '../helpers/lifecycle';
+import { nextDueOf } from '../../domain/listing-row';
+
+const DRUG = 'dinghu-generic-drug-consistency';
+
+describe('the listing table, written by each application', () => {
+  let lc: Lifecycle;
+  before(async () => {
+    lc = await startLifecycle('listing-table');
+  });
+  after(async () => lc.stop());
+
+  it('follows the application action by action, with its pending items, and says when it finished', async () => {
+    const h = await lc.file(DRUG, { drugName: '布洛芬缓释胶囊' });
+    let s = await stateWhen(lc, h, (x) => x.pending.length > 0);
+    const filed = await lc.listing.get(s.id);
+    assert.ok(filed, 'the row is written with the first task');
+    assert.equal(filed.stage, 'preliminary-record');
+    assert.equal(filed.status, 'Running');
+    assert.equal(filed.workflowId, h.workflowId);
+    assert.deepEqual(filed.pending, s.pending);
+    assert.equal(filed.filedAt, s.filedAt);
+    assert.equal(await lc.listing.count({ pendingRoleIn: ['intake-officer'], open: true, applicant: s.applicant.creditCode }), 1);
+
+    s = await act(h, 'preliminary-record', { actor: actor('intake-officer'), decision: 'pass', reason: '资格符合' });
+    // Current as the action's answer arrives: no waiting for an eventually consistent index.
+    const moved = await lc.listing.get(s.id);
+    assert.equal(moved!.stage, s.stage);
+    assert.deepEqual(moved!.pending, s.pending);
+    assert.equal(moved!.nextDueAt, nextDueOf(s.pending), 'the materials deadline is the next due');
+    assert.ok(moved!.nextDueAt, 'the materials have a deadline');
+    assert.ok(moved!.version > filed.version, 'each write is newer than the last');
+    assert.equal(await lc.listing.count({ pendingRoleIn: ['intake-officer'], applicant: s.applicant.creditCode }), 0);
+    assert.equal(await lc.listing.count({ pendingRoleIn: ['applicant-system'], applicant: s.applicant.creditCode }), 1);
+
+    await act(h, 'withdrawal', { actor: actor('applicant-system'), reason: '放弃' });
+    const final = await outcomeOf(lc, h, 'withdrawn');
+    await h.result();
+    const closed = await lc.listing.get(final.id);
+    assert.equal(closed!.stage, 'withdrawn');
+    assert.equal(closed!.status, 'Completed');
+    assert.deepEqual(closed!.pending, []);
+    assert.equal(await lc.listing.count({ open: false, applicant: final.applicant.creditCode }), 1);
+  });
+
+  it('never takes an older write over a newer one (a retried or late local activity)', async () => {
+    const h = await lc.file(DRUG, { drugName: '对乙酰氨基酚片' });
+    const s = await stateWhen(lc, h, (x) => x.pending.length > 0);
+    const row = (await lc.listing.get(s.id))!;
+    const stale = { ...row, status: 'Running' as const, stage: 'review', pending: [], version: '0'.repeat(15) + '.' + '0'.repeat(9) };
+    assert.equal(await lc.listing.write(stale, new Date()), false);
+    assert.equal((await lc.listing.get(s.id))!.stage, 'preliminary-record');
+  });
+});
