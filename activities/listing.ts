@@ -5,12 +5,12 @@
  * written, so a retried or late write never undoes a newer one.
  */
 import type { ListingRow } from '../domain/listing-row';
-import type { ListingStore } from '../lib/listing-store';
+import { type ListingStore, storedRowOf } from '../lib/listing-store';
 
 export function createListingActivities(store: Pick<ListingStore, 'write'>, clock: () => Date) {
   return {
     async recordListing(row: ListingRow): Promise<{ written: boolean }> {
-      return { written: await store.write(row, clock()) };
+      return { written: await store.write(storedRowOf(row), clock()) };
     },
   };
 }

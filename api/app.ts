@@ -29,10 +29,13 @@ import { rateLimits, type RateLimitStores } from './rate-limits';
 import { referenceRoutes, type ReferenceDeps } from './reference-routes';
 import { limitedPerAddress, ROUTES } from './routes';
 import { jsonBody, parserProblem, strictQuery } from './strict-input';
+import type { ListingStore } from '../lib/listing-store';
 
 export interface AppDeps extends Omit<ReferenceDeps, 'clock'> {
   /** The catalog versions, kept in the engine's database (lib/catalog-versions.ts). */
   catalogs: CatalogVersions;
+  /** The listing table in the same database (lib/listing-store.ts), which the workflows keep. */
+  listing: ListingStore;
   client: Client;
   taskQueue: string;
   authenticator: Authenticator;
@@ -118,7 +121,7 @@ export function createApp(deps: AppDeps): express.Express {
   });
 
   const rounds = roundService({ client: deps.client, taskQueue: deps.taskQueue, catalog: () => deps.catalogs.current(), calendar: () => deps.calendar.data(), clock });
-  app.use(applicationRoutes({ client: deps.client, taskQueue: deps.taskQueue, catalog: inForce, rounds, metrics, clock, linksFor, runLink, inboxDetailTimeoutMs: deps.inboxDetailTimeoutMs ?? 2000 }));
+  app.use(applicationRoutes({ client: deps.client, taskQueue: deps.taskQueue, catalog: inForce, rounds, metrics, clock, linksFor, runLink, inboxDetailTimeoutMs: deps.inboxDetailTimeoutMs ?? 2000, listing: deps.listing }));
   app.use(roundRoutes({ client: deps.client, rounds }));
   app.use(actionRoutes({ client: deps.client, taskQueue: deps.taskQueue, metrics, linksFor, clock }));
   app.use(codecRoutes({ codecs: deps.client.options.loadedDataConverter.payloadCodecs, namespace }));

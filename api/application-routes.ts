@@ -23,11 +23,11 @@ import { checkFiling } from './filing';
 import type { RoundService } from './rounds';
 import { historyReport, rawHistoryJson } from './history';
 import { HistoryQuery } from './history-query';
-import { decodeToken, fingerprint, InboxQuery, ListQuery, type ListedItem, literal, publicItem, type Sort, visibilityQuery } from './listing';
-import { findPage, totalOf } from './listing-windows';
+import { InboxQuery, ListQuery, type ListedItem, listingFilterOf, listingPage, publicItem, type Sort } from './listing';
+import type { ListingFilter, ListingStore } from '../lib/listing-store';
 import type { Metrics } from './observability';
 import { Problem, validationProblem } from './problem';
-import { callTemporal, idempotencyKeyOf, updateProblem } from './temporal-calls';
+import { callTemporal, idempotencyKeyOf, literal, updateProblem } from './temporal-calls';
 import { canonicalJson, sha256Hex } from '../domain/idempotency';
 
 type Locals = AccessLocals & { requestId: string };
@@ -46,6 +46,8 @@ export interface ApplicationRouteDeps {
   runLink: (id: string, runId: string) => string | undefined;
   /** How long the inbox waits for one application's pending items before answering it without them. */
   inboxDetailTimeoutMs: number;
+  /** The listing table (lib/listing-store.ts) that `GET /applications` and `GET /inbox` page. */
+  listing: ListingStore;
 }
 
 /** What the memo of an application remembers about the request that filed it. */
@@ -205,8 +207,8 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
       throw new Problem('forbidden', `This credential may see only the applicants it is bound to; ${filters.applicant} is not one of them`);
     }
     const sort: Sort = filters.sort ?? '-filedAt';
-    const query = visibilityQuery(filters, applicants ? { applicants } : {});
-    const page = await listPage(query, sort, filters.pageSize, filters.pageToken, filters.open === 'true');
+    const filter = listingFilterOf(filters, applicants ? { applicants } : {});
+    const page = await listPage(filter, sort, filters.pageSize, filters.pageToken);
     res.json({ ...page, sort, items: page.items.map((item) => ({ ...publicItem(item), links: deps.linksFor(item.id) })) });
   });
 
@@ -217,9 +219,9 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
     // X-Act-As narrows the inbox to one role; otherwise every role the credential holds.
     const roles: Role[] = req.get('x-act-as') ? [res.locals.actor!.role] : principal.roles;
     const applicants = res.locals.applicants;
-    const query = visibilityQuery({}, { pendingRoles: roles, ...(applicants ? { applicants } : {}) });
-    const page = await listPage(query, 'dueAt', parsed.data.pageSize, parsed.data.pageToken, true);
-    // What exactly is pending for these roles: listed with each application (its memo), else asked.
+    const filter = listingFilterOf({}, { pendingRoles: roles, ...(applicants ? { applicants } : {}) });
+    const page = await listPage(filter, 'dueAt', parsed.data.pageSize, parsed.data.pageToken);
+    // What exactly is pending for these roles: listed with each application, else asked.
     const items = await Promise.all(
       page.items.map(async (item) => ({ ...publicItem(item), pending: await pendingFor(item, roles), links: deps.linksFor(item.id) })),
     );
@@ -271,28 +273,22 @@ export function applicationRoutes(deps: ApplicationRouteDeps): Router {
     });
   });
 
-  /** One page (found in windows of the sort key, api/listing-windows.ts) and how many match in all. */
-  async function listPage(query: string, sort: Sort, pageSize = 20, token?: string, openOnly = false) {
-    const print = fingerprint(query, sort);
-    const after = token === undefined ? undefined : decodeToken(token, print);
-    const request = { query, sort, pageSize, print, now: deps.clock(), ...(after ? { after } : {}) };
-    const [page, total] = await timed('list', () =>
-      callTemporal(client, () => Promise.all([findPage(client, request), totalOf(client, query, openOnly)])),
-    );
-    return { ...page, total };
+  /** One page of the listing table and how many match in all. */
+  async function listPage(filter: ListingFilter, sort: Sort, pageSize = 20, token?: string) {
+    return timed('list', () => listingPage(deps.listing, filter, sort, pageSize, token));
   }
 
   /**
-   * What is pending for these roles. An application keeps its pending items in its memo (patch
-   * `2026-12-pending-memo`), listed with it: the same items its state shows, no query. One without
-   * (a run started before the patch) is asked with the state query, or shown with `null` when it
+   * What is pending for these roles. An application writes its pending items with its listing row
+   * (patch `2026-12-listing-table`): the same items its state shows, no query. A row without them
+   * (caught up from a run older than the patches) is asked with the state query, or shown with `null` when it
    * cannot answer within INBOX_DETAIL_TIMEOUT_MS (no worker, a workflow being replayed): visibility
    * already says it waits for these roles, so the item is listed all the same, and a slow or stuck
    * application never holds up the whole inbox.
    */
   async function pendingFor(item: ListedItem, roles: readonly Role[]): Promise<PendingItem[] | null> {
     const forRoles = (pending: readonly PendingItem[]) => pending.filter((p) => roles.includes(p.role));
-    if (item.pendingInMemo) return forRoles(item.pendingInMemo);
+    if (item.pending) return forRoles(item.pending);
     try {
       const state: ApplicationState = await client.withDeadline(Date.now() + deps.inboxDetailTimeoutMs, () =>
         readApplication(client, item.id, deps.clock()),

@@ -1,22 +1,18 @@
 /**
- * Finding work: `GET /applications` and `GET /inbox`, through Temporal visibility.
- *
- * Filters become a visibility query built only from validated values, each quoted and escaped, so
- * no caller can change the query's shape. SQL-backed visibility (the dev server, PostgreSQL and
- * MySQL clusters) refuses `ORDER BY`, so a page is found in bounded windows of the sort key
- * (api/listing-windows.ts) and sorted here; the opaque page token is a keyset cursor (last sort
- * value and id), bound to the filters it came from.
+ * Finding work: `GET /applications` and `GET /inbox`, from the listing table (issue 18,
+ * lib/listing-store.ts): one row per application, written by its workflow as it changes, paged
+ * with indexes in the engine's database, so a page costs about the page however many applications
+ * there are. Filters are validated here and become a query built by Kysely, never SQL text; the
+ * opaque page token is a keyset cursor (last sort value and id), bound to the filters it came from.
  */
-import { SEARCH_ATTRIBUTES } from '../workflows/messages';
 import { createHash } from 'node:crypto';
-import type { WorkflowExecutionInfo } from '@temporalio/client';
 import { z } from 'zod';
-import { applicationIdOfWorkflow } from '../domain/recovery';
 import { ROLES, type Role } from '../domain/roles';
 import { STAGES, type Stage } from '../domain/stages';
+import { shanghaiStartOfDay } from '../domain/calendar';
 import { Problem } from './problem';
 import type { PendingItem } from '../domain/application';
-import { pendingInMemo } from './pending-memo';
+import type { ListingCursor, ListingFilter, ListingSort, ListingStore, StoredListingRow } from '../lib/listing-store';
 import { CalendarDate, CreditCode, PROGRAM_ID_PATTERN } from './schemas';
 
 export const DEFAULT_PAGE_SIZE = 20;
@@ -45,9 +41,6 @@ const stageList = z
  * is accepted (400 otherwise); its format is all a schema can say.
  */
 const PAGE_TOKEN_PATTERN = /^[A-Za-z0-9_-]{1,2000}$/;
-
-/** Where in Shanghai a calendar day starts: the bounds of a `dueFrom`/`dueTo` day. */
-const shanghaiStart = (date: string) => `${date}T00:00:00+08:00`;
 
 export const ListQuery = z
   .object({
@@ -80,14 +73,6 @@ export const InboxQuery = z
   .object({ pageSize: ListQuery.shape.pageSize, pageToken: ListQuery.shape.pageToken })
   .strict();
 
-/**
- * A string literal for the visibility query. Values are validated before they get here; quoting
- * still escapes backslashes and quotes, so a value can never end the literal early.
- */
-export function literal(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
 export interface ListScope {
   /** An applicant system bound to these credit codes sees only them. */
   applicants?: readonly string[];
@@ -95,32 +80,20 @@ export interface ListScope {
   pendingRoles?: readonly Role[];
 }
 
-/** The visibility query for validated filters and the caller's scope. */
-export function visibilityQuery(filters: ListQuery, scope: ListScope = {}): string {
-  const sa = SEARCH_ATTRIBUTES;
-  // Applications and recovery cases alike: a case shows its application (listAll).
-  const clauses = [`WorkflowType IN ('applicationWorkflow', 'recoveryWorkflow')`];
-  const inList = (name: string, values: readonly string[]) =>
-    values.length === 1 ? `${name} = ${literal(values[0]!)}` : `${name} IN (${values.map(literal).join(', ')})`;
-  if (filters.stage) clauses.push(inList(sa.stage.name, filters.stage));
-  if (filters.programId) clauses.push(`${sa.programId.name} = ${literal(filters.programId)}`);
-  if (filters.round) clauses.push(`${sa.round.name} = ${literal(filters.round)}`);
-  if (filters.applicant) clauses.push(`${sa.applicantCreditCode.name} = ${literal(filters.applicant)}`);
-  if (filters.pendingRole) clauses.push(`${sa.pendingRoles.name} = ${literal(filters.pendingRole)}`);
-  if (filters.dueFrom) clauses.push(`${sa.nextDueAt.name} >= ${literal(shanghaiStart(filters.dueFrom))}`);
-  if (filters.dueTo) clauses.push(`${sa.nextDueAt.name} < ${literal(shanghaiStart(nextDay(filters.dueTo)))}`);
-  if (filters.open === 'true') clauses.push(`ExecutionStatus = 'Running'`);
-  if (filters.open === 'false') clauses.push(`ExecutionStatus != 'Running'`);
-  if (scope.applicants) {
-    // Matches nothing (no workflow id is empty): the dev server refuses `1 = 0` as a clause.
-    if (scope.applicants.length === 0) clauses.push(`WorkflowId = ''`);
-    else clauses.push(inList(sa.applicantCreditCode.name, scope.applicants));
-  }
-  if (scope.pendingRoles) {
-    clauses.push(`ExecutionStatus = 'Running'`);
-    clauses.push(inList(sa.pendingRoles.name, scope.pendingRoles));
-  }
-  return clauses.join(' AND ');
+/** The listing table's filter for validated filters and the caller's scope. */
+export function listingFilterOf(filters: ListQuery, scope: ListScope = {}): ListingFilter {
+  return {
+    ...(filters.stage ? { stages: filters.stage } : {}),
+    ...(filters.programId ? { programId: filters.programId } : {}),
+    ...(filters.round ? { round: filters.round } : {}),
+    ...(filters.applicant ? { applicant: filters.applicant } : {}),
+    ...(scope.applicants ? { applicantIn: scope.applicants } : {}),
+    ...(filters.pendingRole ? { pendingRoleIn: [filters.pendingRole] } : {}),
+    ...(scope.pendingRoles ? { pendingRoleIn: scope.pendingRoles, open: true } : {}),
+    ...(filters.dueFrom ? { dueFrom: shanghaiStartOfDay(filters.dueFrom) } : {}),
+    ...(filters.dueTo ? { dueBefore: shanghaiStartOfDay(nextDay(filters.dueTo)) } : {}),
+    ...(filters.open ? { open: filters.open === 'true' } : {}),
+  };
 }
 
 function nextDay(date: string): string {
@@ -129,7 +102,7 @@ function nextDay(date: string): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** One application as a listing shows it: what visibility knows, no personal data. */
+/** One application as a listing shows it: no personal data. */
 export interface ListItem {
   id: string;
   stage: Stage | null;
@@ -139,88 +112,60 @@ export interface ListItem {
   pendingRoles: string[];
   nextDueAt: string | null;
   filedAt: string | null;
+  /** As Temporal names a run's status: `RUNNING`, `COMPLETED`, … */
   status: string;
   runId: string;
 }
 
-function listItemOf(info: WorkflowExecutionInfo): ListItem {
-  const get = info.typedSearchAttributes;
-  const due = get.get(SEARCH_ATTRIBUTES.nextDueAt);
-  const filed = get.get(SEARCH_ATTRIBUTES.filedAt);
+/** A listed application with its pending items (null: a row caught up without them), for the inbox. */
+export interface ListedItem extends ListItem {
+  pending: PendingItem[] | null;
+}
+
+function listedItemOf(row: StoredListingRow): ListedItem {
   return {
-    id: applicationIdOfWorkflow(info.workflowId),
-    stage: (get.get(SEARCH_ATTRIBUTES.stage) as Stage | undefined) ?? null,
-    programId: get.get(SEARCH_ATTRIBUTES.programId) ?? null,
-    round: get.get(SEARCH_ATTRIBUTES.round) ?? null,
-    applicant: get.get(SEARCH_ATTRIBUTES.applicantCreditCode) ?? null,
-    pendingRoles: [...(get.get(SEARCH_ATTRIBUTES.pendingRoles) ?? [])],
-    nextDueAt: due ? due.toISOString() : null,
-    // Older applications were filed before the attribute existed: their first run's start is it.
-    filedAt: filed ? filed.toISOString() : null,
-    status: info.status.name,
-    runId: info.runId,
+    id: row.id,
+    stage: row.stage as Stage,
+    programId: row.programId,
+    round: row.round,
+    applicant: row.applicant,
+    pendingRoles: row.pendingRoles,
+    nextDueAt: row.nextDueAt,
+    filedAt: row.filedAt,
+    status: row.status,
+    runId: row.runId,
+    pending: row.pending,
   };
 }
 
-/**
- * A listed execution as the listing finds it: its item, and the pending items its memo holds
- * (`null` when it holds none: a run started before patch `2026-12-pending-memo`). The memo is for
- * the inbox's `pending`; `publicItem` is what a listing answers.
- */
-export interface ListedItem extends ListItem {
-  pendingInMemo: PendingItem[] | null;
-}
-
-export function listedItemOf(info: WorkflowExecutionInfo): ListedItem {
-  return { ...listItemOf(info), pendingInMemo: pendingInMemo(info.memo) };
-}
-
-/** The item as `GET /applications` and `GET /inbox` show it: without what the memo held. */
-export function publicItem({ pendingInMemo: _memo, ...item }: ListedItem): ListItem {
+/** The item as `GET /applications` and `GET /inbox` show it: without the pending items. */
+export function publicItem({ pending: _pending, ...item }: ListedItem): ListItem {
   return item;
 }
 
-/** The sort key of an item; missing values sort last whichever the direction. */
-function keyOf(item: ListItem, sort: Sort): string | null {
-  return sort.endsWith('dueAt') ? item.nextDueAt : item.filedAt;
-}
+const SORT_KEYS: Record<Sort, ListingSort> = {
+  filedAt: { key: 'filed_at', descending: false },
+  '-filedAt': { key: 'filed_at', descending: true },
+  dueAt: { key: 'next_due_at', descending: false },
+  '-dueAt': { key: 'next_due_at', descending: true },
+};
 
-export function compareItems(sort: Sort): (a: ListItem, b: ListItem) => number {
-  const descending = sort.startsWith('-');
-  return (a, b) => {
-    const ka = keyOf(a, sort);
-    const kb = keyOf(b, sort);
-    if (ka !== kb) {
-      if (ka === null) return 1;
-      if (kb === null) return -1;
-      return (ka < kb ? -1 : 1) * (descending ? -1 : 1);
-    }
-    return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-  };
-}
-
-export interface Cursor {
+export interface Cursor extends ListingCursor {
   v: 1;
   /** Fingerprint of the filters and sort the token belongs to. */
   f: string;
-  /** The last item returned: its sort key and id. */
-  k: string | null;
-  id: string;
-  /** The width (ms) of the key window that filled the page: where the next page's search starts. */
-  w?: number;
 }
 
-export function fingerprint(query: string, sort: Sort): string {
-  return createHash('sha256').update(`${sort}\n${query}`).digest('base64url').slice(0, 16);
+/** The filters and sort a token belongs to, as a short hash. */
+export function fingerprint(filter: ListingFilter, sort: Sort): string {
+  return createHash('sha256').update(`${sort}\n${JSON.stringify(filter)}`).digest('base64url').slice(0, 16);
 }
 
 export function encodeToken(cursor: Omit<Cursor, 'v'>): string {
   return Buffer.from(JSON.stringify({ v: 1, ...cursor })).toString('base64url');
 }
 
-const CursorSchema = z
-  .object({ v: z.literal(1), f: z.string(), k: z.string().nullable(), id: z.string(), w: z.number().int().positive().optional() })
-  .strict();
+const CursorSchema = z.object({ v: z.literal(1), f: z.string(), k: z.string().nullable(), id: z.string() }).strict();
 
 function badToken(reason: string): Problem {
   return new Problem('validation', `pageToken ${reason}`, { errors: [{ field: 'pageToken', reason }] });
@@ -239,34 +184,29 @@ export function decodeToken(token: string, expected: string): Cursor {
   return cursor.data;
 }
 
-export interface Page<T extends ListItem = ListItem> {
-  items: T[];
+export interface Page {
+  items: ListedItem[];
   nextPageToken: string | null;
+  /** How many match in all. */
+  total: number;
 }
 
 /**
- * One page from a candidate set that holds every item between the cursor and the page's end (a
- * whole prefix of what follows the cursor, plus one more when there is a next page). Keyset
- * paging: the next page starts after the last item by (sort key, id), so an application that
- * changes between pages is neither repeated nor skipped unless its own sort key moved.
+ * One page, keyset-paged: the next page starts after the last item by (sort key, id), so an
+ * application that changes between pages is neither repeated nor skipped unless its own sort key
+ * moved. No key sorts last whichever the direction; ties by id.
  */
-export function pageOf<T extends ListItem>(candidates: T[], sort: Sort, pageSize: number, print: string, after?: Cursor, width?: number): Page<T> {
-  const compare = compareItems(sort);
-  const sorted = candidates.filter((item) => !after || isAfter(item, sort, after)).sort(compare);
-  const items = sorted.slice(0, pageSize);
-  const last = items[items.length - 1];
-  const more = sorted.length > pageSize;
+export async function listingPage(store: ListingStore, filter: ListingFilter, sort: Sort, pageSize: number, token?: string): Promise<Page> {
+  const print = fingerprint(filter, sort);
+  const after = token === undefined ? undefined : decodeToken(token, print);
+  const order = SORT_KEYS[sort];
+  const [rows, total] = await Promise.all([store.page(filter, order, pageSize + 1, after), store.count(filter)]);
+  const items = rows.slice(0, pageSize).map(listedItemOf);
+  const last = items.at(-1);
+  const key = (item: ListItem) => (order.key === 'filed_at' ? item.filedAt : item.nextDueAt);
   return {
     items,
-    nextPageToken: more && last ? encodeToken({ f: print, k: keyOf(last, sort), id: last.id, ...(width ? { w: width } : {}) }) : null,
+    total,
+    nextPageToken: rows.length > pageSize && last ? encodeToken({ f: print, k: key(last), id: last.id }) : null,
   };
-}
-
-/** True when the item comes after the cursor in the sort order. */
-function isAfter(item: ListItem, sort: Sort, after: Cursor): boolean {
-  return compareItems(sort)(item, { ...item, id: after.id, ...keyFields(sort, after.k) }) > 0;
-}
-
-function keyFields(sort: Sort, k: string | null): Partial<ListItem> {
-  return sort.endsWith('dueAt') ? { nextDueAt: k } : { filedAt: k };
 }

@@ -16,6 +16,8 @@ import { createCalendarStore } from '../lib/calendar-store';
 import { loadCatalog } from '../lib/catalog-store';
 import { catalogVersions } from '../lib/catalog-versions';
 import { describeDatabase, openDatabase } from '../lib/database';
+import { listingStore } from '../lib/listing-store';
+import { catchUpOnFirstStart } from './listing-catch-up';
 import { createLprStore } from '../lib/lpr-store';
 import { createDraining } from './shutdown';
 
@@ -51,6 +53,7 @@ async function main(): Promise<void> {
   // Reference and admin data every host shares; the shipped catalog is in force if never seen before.
   const database = await openDatabase(settings.database);
   const catalogs = catalogVersions(database);
+  const listing = listingStore(database);
   const adopted = await catalogs.adoptShipped(shipped, new Date());
   const inForce = await catalogs.current();
   logger.info(adopted ? 'the shipped catalog is now in force' : 'catalog version in force', {
@@ -73,6 +76,7 @@ async function main(): Promise<void> {
     inboxDetailTimeoutMs: settings.inboxDetailTimeoutMs,
     trustProxy: settings.auth.trustProxy,
     catalogs,
+    listing,
     calendar,
     lpr,
     webUiUrl: webUiUrlOf(settings),
@@ -96,6 +100,10 @@ async function main(): Promise<void> {
       payloadKey: encryption.keyId,
     });
   });
+  // Applications from before the listing table, listed from visibility once per database.
+  void catchUpOnFirstStart(database, client, listing, () => new Date())
+    .then((done) => done && logger.info('listing table caught up with visibility', { ...done }))
+    .catch((err: unknown) => logger.warn('listing table not caught up with visibility; it is tried again at the next start', { problem: err instanceof Error ? err.message : String(err) }));
   const stop = (signal: NodeJS.Signals) => {
     logger.info(`${signal}: stopping; answering the requests in flight (at most ${SHUTDOWN_GRACE_MS} ms)`);
     void draining

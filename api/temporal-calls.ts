@@ -110,3 +110,12 @@ export async function updateProblem(client: Client, id: string, err: unknown): P
   }
   return undefined;
 }
+
+/**
+ * A string literal for a visibility query (the filing-key lookup). Values are validated before
+ * they get here; quoting still escapes backslashes and quotes, so a value can never end the
+ * literal early.
+ */
+export function literal(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}

@@ -18,8 +18,8 @@ export interface ListingRow {
   /** The workflow that wrote it: the application's, or its recovery case's. */
   workflowId: string;
   runId: string;
-  /** `Running` while the workflow runs; `Completed` when it finished (written as it finishes). */
-  status: 'Running' | 'Completed';
+  /** As Temporal names it: `RUNNING`, then `COMPLETED` written as the run finishes (a run ended otherwise, e.g. terminated by an operator, is set by the catch-up, api/listing-catch-up.ts). */
+  status: 'RUNNING' | 'COMPLETED';
   stage: string;
   programId: string;
   round: string;

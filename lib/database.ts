@@ -60,6 +60,8 @@ export interface ListedApplicationTable {
   applicant: string;
   filed_at: string;
   next_due_at: string | null;
+  /** The roles pending, a JSON array (listed_pending_roles indexes them). */
+  pending_roles: string;
   /** The pending items, JSON; null for a row caught up from visibility without them. */
   pending: string | null;
   version: string;
@@ -78,7 +80,7 @@ export interface ListingCatchUpTable {
   started_at: string;
   finished_at: string;
   seen: number;
-  added: number;
+  written: number;
 }
 
 export interface EngineTables {
@@ -131,6 +133,7 @@ const MIGRATIONS: Record<string, (dialect: DatabaseSettings['kind']) => Migratio
         .addColumn('applicant', 'varchar(32)', (c) => c.notNull())
         .addColumn('filed_at', 'varchar(32)', (c) => c.notNull())
         .addColumn('next_due_at', 'varchar(32)')
+        .addColumn('pending_roles', 'text', (c) => c.notNull())
         .addColumn('pending', 'text')
         .addColumn('version', 'varchar(32)', (c) => c.notNull())
         .addColumn('written_at', 'varchar(32)', (c) => c.notNull())
@@ -161,7 +164,7 @@ const MIGRATIONS: Record<string, (dialect: DatabaseSettings['kind']) => Migratio
         .addColumn('started_at', 'varchar(32)', (c) => c.notNull())
         .addColumn('finished_at', 'varchar(32)', (c) => c.notNull())
         .addColumn('seen', 'integer', (c) => c.notNull())
-        .addColumn('added', 'integer', (c) => c.notNull())
+        .addColumn('written', 'integer', (c) => c.notNull())
         .execute();
     },
   }),

@@ -10,6 +10,11 @@
 import { type ExpressionBuilder, type SelectQueryBuilder, sql } from 'kysely';
 import type { PendingItem } from '../domain/application';
 import { type ListingRow, pendingRolesOf } from '../domain/listing-row';
+
+/** The row an application's workflow sends, as stored. */
+export function storedRowOf(row: ListingRow): StoredListingRow {
+  return { ...row, pendingRoles: pendingRolesOf(row.pending) };
+}
 import type { EngineDatabase, EngineTables } from './database';
 
 /** What a page is filtered by; every field optional, all of them together (AND). */
@@ -42,14 +47,18 @@ export interface ListingCursor {
   id: string;
 }
 
-/** A row as read back: its pending items are null when it was caught up without them. */
-export type StoredListingRow = Omit<ListingRow, 'pending' | 'status'> & { status: string; pending: PendingItem[] | null };
+/**
+ * A row as stored and read back: any status Temporal names (a catch-up records a run terminated by
+ * hand), the roles pending, and the pending items themselves, null when a catch-up from visibility
+ * found the roles but not the items (a run from before patch `2026-12-pending-memo`).
+ */
+export type StoredListingRow = Omit<ListingRow, 'pending' | 'status'> & { status: string; pendingRoles: string[]; pending: PendingItem[] | null };
 
 export interface ListingStore {
   /** Writes the row unless a newer one (by version) is there; true when it was written. */
-  write(row: ListingRow, now: Date): Promise<boolean>;
-  /** Adds a row only when none is there for its id (a catch-up from visibility); true when added. */
-  addIfMissing(row: Omit<StoredListingRow, 'pending'> & { pending: PendingItem[] | null }, now: Date): Promise<boolean>;
+  write(row: StoredListingRow, now: Date): Promise<boolean>;
+  /** Sets the status of a row still written by this run as running, when the run ended otherwise (terminated by hand). */
+  markEnded(id: string, runId: string, status: string, now: Date): Promise<boolean>;
   /** Up to `limit` rows after the cursor, in the sort's order (no key last, ties by id ascending). */
   page(filter: ListingFilter, sort: ListingSort, limit: number, after?: ListingCursor): Promise<StoredListingRow[]>;
   count(filter: ListingFilter): Promise<number>;
@@ -79,6 +88,7 @@ export function listingStore(db: EngineDatabase): ListingStore {
                 applicant: eb.ref('excluded.applicant'),
                 filed_at: eb.ref('excluded.filed_at'),
                 next_due_at: eb.ref('excluded.next_due_at'),
+                pending_roles: eb.ref('excluded.pending_roles'),
                 pending: eb.ref('excluded.pending'),
                 version: eb.ref('excluded.version'),
                 written_at: eb.ref('excluded.written_at'),
@@ -88,24 +98,21 @@ export function listingStore(db: EngineDatabase): ListingStore {
           .executeTakeFirst();
         if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) return false;
         await trx.deleteFrom('listed_pending_roles').where('id', '=', row.id).execute();
-        const roles = pendingRolesOf(row.pending);
-        if (roles.length) await trx.insertInto('listed_pending_roles').values(roles.map((role) => ({ role, id: row.id }))).execute();
+        if (row.pendingRoles.length) await trx.insertInto('listed_pending_roles').values(row.pendingRoles.map((role) => ({ role, id: row.id }))).execute();
         return true;
       });
     },
 
-    async addIfMissing(row, now) {
-      return db.transaction().execute(async (trx) => {
-        const result = await trx
-          .insertInto('listed_applications')
-          .values(columnsOf(row, now))
-          .onConflict((oc) => oc.column('id').doNothing())
-          .executeTakeFirst();
-        if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) return false;
-        const roles = row.pending ? pendingRolesOf(row.pending) : [];
-        if (roles.length) await trx.insertInto('listed_pending_roles').values(roles.map((role) => ({ role, id: row.id }))).execute();
-        return true;
-      });
+    async markEnded(id, runId, status, now) {
+      const result = await db
+        .updateTable('listed_applications')
+        .set({ status, written_at: now.toISOString() })
+        .where('id', '=', id)
+        .where('run_id', '=', runId)
+        .where('status', '=', 'RUNNING')
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) > 0) await db.deleteFrom('listed_pending_roles').where('id', '=', id).execute();
+      return Number(result.numUpdatedRows) > 0;
     },
 
     async page(filter, sort, limit, after) {
@@ -151,8 +158,8 @@ function filtered<O>(q: SelectQueryBuilder<Tables, 'listed_applications', O>, f:
   if (f.applicantIn) out = f.applicantIn.length ? out.where('applicant', 'in', [...f.applicantIn]) : out.where(sql<boolean>`1 = 0`);
   if (f.dueFrom !== undefined) out = out.where('next_due_at', '>=', f.dueFrom);
   if (f.dueBefore !== undefined) out = out.where('next_due_at', '<', f.dueBefore);
-  if (f.open === true) out = out.where('status', '=', 'Running');
-  if (f.open === false) out = out.where('status', '!=', 'Running');
+  if (f.open === true) out = out.where('status', '=', 'RUNNING');
+  if (f.open === false) out = out.where('status', '!=', 'RUNNING');
   if (f.pendingRoleIn) {
     const roles = [...f.pendingRoleIn];
     out = roles.length
@@ -164,7 +171,7 @@ function filtered<O>(q: SelectQueryBuilder<Tables, 'listed_applications', O>, f:
   return out;
 }
 
-function columnsOf(row: Omit<StoredListingRow, 'pending'> & { pending: PendingItem[] | null }, now: Date) {
+function columnsOf(row: StoredListingRow, now: Date) {
   return {
     id: row.id,
     workflow_id: row.workflowId,
@@ -176,6 +183,7 @@ function columnsOf(row: Omit<StoredListingRow, 'pending'> & { pending: PendingIt
     applicant: row.applicant,
     filed_at: row.filedAt,
     next_due_at: row.nextDueAt,
+    pending_roles: JSON.stringify(row.pendingRoles),
     pending: row.pending ? JSON.stringify(row.pending) : null,
     version: row.version,
     written_at: now.toISOString(),
@@ -194,6 +202,7 @@ function rowOf(r: Tables['listed_applications']): StoredListingRow {
     applicant: r.applicant,
     filedAt: r.filed_at,
     nextDueAt: r.next_due_at,
+    pendingRoles: JSON.parse(r.pending_roles) as string[],
     pending: r.pending === null ? null : (JSON.parse(r.pending) as PendingItem[]),
     version: r.version,
   };

@@ -173,7 +173,7 @@ export class Application implements ApplicationRun {
       id: this.state.id,
       workflowId: info.workflowId,
       runId: info.runId,
-      status: this.closing ? 'Completed' : 'Running',
+      status: this.closing ? 'COMPLETED' : 'RUNNING',
       stage: this.state.stage,
       programId: this.state.programId,
       round: this.state.round,

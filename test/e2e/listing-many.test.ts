@@ -1,10 +1,12 @@
 /**
  * End to end, issue 18: `GET /applications` and `GET /inbox` over more than 5 000 matching
- * applications, on the dev server (`npm start`, SQLite visibility), page by page.
+ * applications, on the dev server (`npm start`), page by page, from the listing table.
  *
- * Cheap seeding: 5 150 application workflows started on a task queue no worker polls, with the
- * engine's search attributes set at start. They stay Running and never run a task, so the listing
- * sees exactly the attributes given here: filing times a few seconds apart in groups of three with
+ * Cheap seeding, as applications from before the listing table: 5 150 application workflows
+ * started on a task queue no worker polls, with the engine's search attributes set at start, then
+ * brought into the listing table by `npm run listing:catch-up` (api/listing-catch-up.ts), the
+ * way an upgraded engine lists its older applications. They stay Running and never run a task,
+ * so the listing sees exactly the attributes given here: filing times a few seconds apart in groups of three with
  * the very same instant, a few filed long ago, due dates spread over two days with many equal,
  * some overdue, every fifth with none. Each sort is paged through, 100 at a time, and must give
  * every id once, in the order computed here from the same attributes (no deadline last, ties by
@@ -17,6 +19,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Client, Connection } from '@temporalio/client';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { readKeyFile } from '../../lib/codec-keys';
 import { dataConverterFor } from '../../lib/data-converter';
@@ -24,12 +27,24 @@ import { SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 import { creditCode } from '../helpers/fixtures';
 import { http, type HttpAnswer, type RunningEngine, startEngine } from '../helpers/engine';
 import { tempDir } from '../helpers/temporal';
+import { PROJECT_ROOT } from '../../lib/settings';
 import type { Role } from '../../domain/roles';
 
 const PROGRAM = 'listing-many-program';
 const ROUND = '2026';
 const COUNT = 5150;
 const MINUTE = 60_000;
+/** The one an operator terminates. */
+const TERMINATED = 4000;
+
+/** `npm run listing:catch-up` against the engine: what it printed. */
+function catchUp(engine: RunningEngine): string {
+  return execFileSync(process.execPath, ['--import', 'tsx', 'scripts/listing-catch-up.ts'], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, DATA_DIR: engine.dataDir, TEMPORAL_ADDRESS: `127.0.0.1:${engine.ports.temporal}` },
+    encoding: 'utf8',
+  });
+}
 
 interface Seeded {
   id: string;
@@ -119,6 +134,16 @@ describe(`listing over ${COUNT} matching applications, on the dev server`, { tim
     const read: string[] = [];
     for await (const info of client.workflow.list({ query, pageSize: 1000 })) read.push(info.workflowId);
     console.log(`# reading all ${read.length} matches once (every page before issue 18): ${(performance.now() - started).toFixed(0)} ms`);
+    const first = catchUp(engine);
+    assert.match(first, new RegExp(`${COUNT} executions read, ${COUNT} rows written, 0 marked ended`), first);
+    // The one an operator terminates: listed as it ended once caught up again; nothing else changes.
+    await client.workflow.getHandle(seeded[TERMINATED]!.id).terminate('listing-many: ended by hand');
+    while ((await client.workflow.count(`${query} AND ExecutionStatus = 'Terminated'`)).count < 1) {
+      if (Date.now() > deadline + 30_000) assert.fail('visibility did not show the terminated one');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const second = catchUp(engine);
+    assert.match(second, new RegExp(`${COUNT} executions read, 0 rows written, 1 marked ended`), second);
   });
   after(async () => {
     await connection?.close();
@@ -160,16 +185,23 @@ describe(`listing over ${COUNT} matching applications, on the dev server`, { tim
     });
   }
 
-  it('the inbox: every application pending for the reviewer once, due first, no deadline last, its pending items from its memo', async () => {
+  it('the inbox: every application pending for the reviewer once, due first, no deadline last, its pending items from its memo (caught up)', async () => {
     const { ids, totals, msPerPage, items } = await walk('/inbox?pageSize=100', 'reviewer');
-    assert.deepEqual(ids, expectedOrder(seeded, 'dueAt'));
-    assert.deepEqual([...new Set(totals)], [COUNT]);
+    const open = seeded.filter((s) => s !== seeded[TERMINATED]);
+    assert.deepEqual(ids, expectedOrder(open, 'dueAt'));
+    assert.deepEqual([...new Set(totals)], [COUNT - 1]);
     // No worker: the pending items come from the memo, or are null (no memo, and the query unanswered).
     const seededById = new Map(seeded.map((s) => [s.id, s]));
     for (const item of items) assert.deepEqual(item.pending, seededById.get(item.id)!.pending, item.id);
     assert.equal(items.filter((i) => i.pending === null).length, seeded.filter((s) => s.pending === null).length);
     const slowest = [...msPerPage].sort((a, b) => a - b).at(-1)!;
     console.log(`# inbox: ${msPerPage.length} pages, median ${median(msPerPage).toFixed(0)} ms a page, slowest ${slowest.toFixed(0)} ms (not asserted)`);
+  });
+
+  it('open=false: the one an operator terminated, as Temporal names its end', async () => {
+    const closed = await get(`/applications?programId=${PROGRAM}&open=false`);
+    assert.deepEqual(closed.body.items.map((i: { id: string; status: string }) => [i.id, i.status]), [[seeded[TERMINATED]!.id, 'TERMINATED']]);
+    assert.equal(closed.body.total, 1);
   });
 
   it('the default sort is -filedAt, and a page token is refused with other filters or another sort', async () => {

@@ -3,6 +3,7 @@
  * it: the connection is lazy and never dials. For what the app decides before any workflow is
  * reached (access, rate limits, refused input), over real HTTP.
  */
+import { listingStore } from '../../lib/listing-store';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
@@ -41,6 +42,7 @@ export async function startApp(
     authenticator: createAuthenticator({ devKeys: keys }),
     temporalHealthy: async () => false,
     catalogs,
+    listing: listingStore(database),
     calendar,
     lpr: createLprStore(dir),
     logger: createLogger({ write: (line) => logs.push(JSON.parse(line) as Record<string, unknown>) }),

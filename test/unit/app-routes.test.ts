@@ -2,6 +2,7 @@
  * The route table (api/routes.ts) is the whole API: every route the Express app answers is in it
  * (so in the OpenAPI document and the role matrix), and every route in it is answered.
  */
+import { listingStore } from '../../lib/listing-store';
 import { test } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -47,6 +48,7 @@ test('every route the app exposes is in the route table, and every route in the 
     authenticator: createAuthenticator({}),
     temporalHealthy: async () => false,
     catalogs,
+    listing: listingStore(database),
     calendar,
     lpr: createLprStore(dir),
     logger: createLogger({ write: () => undefined }),

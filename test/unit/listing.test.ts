@@ -1,37 +1,48 @@
 /**
- * Finding work: filters become a visibility query only through validation and quoting, and the
- * opaque page token walks a sorted set once, bound to the filters it came from.
+ * Finding work: validated filters become the listing table's filter (never query text), and the
+ * opaque page token walks the table once, in the contract's order, bound to the filters it came
+ * from. The paging runs on a real SQLite database in memory (lib/listing-store.ts).
  */
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareItems, decodeToken, fingerprint, type ListItem, ListQuery, literal, pageOf, publicItem, visibilityQuery } from '../../api/listing';
+import { decodeToken, fingerprint, ListQuery, listingFilterOf, listingPage, publicItem, type Sort } from '../../api/listing';
 import { pendingInMemo } from '../../api/pending-memo';
 import { Problem } from '../../api/problem';
+import { literal } from '../../api/temporal-calls';
+import { type EngineDatabase, openDatabase } from '../../lib/database';
+import { type ListingStore, listingStore, type StoredListingRow } from '../../lib/listing-store';
+import { listingVersion } from '../../domain/listing-row';
 import { creditCode } from '../helpers/fixtures';
 
-const item = (id: string, filedAt: string | null, nextDueAt: string | null): ListItem => ({
+const row = (id: string, filedAt: string, nextDueAt: string | null, more: Partial<StoredListingRow> = {}): StoredListingRow => ({
   id,
+  workflowId: id,
+  runId: `run-${id}`,
+  status: 'RUNNING',
   stage: 'review',
   programId: 'p',
   round: '2026',
-  applicant: null,
-  pendingRoles: [],
-  nextDueAt,
+  applicant: creditCode(1),
   filedAt,
-  status: 'RUNNING',
-  runId: 'r',
+  nextDueAt,
+  pendingRoles: ['reviewer'],
+  pending: [{ role: 'reviewer', action: 'recommendation', path: 'recommendation', dueAt: nextDueAt }],
+  version: listingVersion(1, 1),
+  ...more,
 });
 
-describe('the visibility query', () => {
+describe('the visibility literal (the filing-key lookup)', () => {
   it('quotes every value and escapes quotes and backslashes, so a value cannot end its literal', () => {
     assert.equal(literal("it's"), "'it\\'s'");
     assert.equal(literal('a\\'), "'a\\\\'");
     assert.equal(literal("x' OR '1'='1"), "'x\\' OR \\'1\\'=\\'1'");
   });
+});
 
-  it('has one clause per filter, with the stage list as IN and due dates as Shanghai days', () => {
+describe('the listing filter', () => {
+  it('has one condition per filter, the stage list deduplicated, due dates as Shanghai days', () => {
     const filters = ListQuery.parse({
-      stage: 'review,sign-off',
+      stage: 'review,sign-off,review',
       programId: 'dinghu-emergency-major-project',
       round: '2026',
       applicant: creditCode(1),
@@ -40,33 +51,22 @@ describe('the visibility query', () => {
       dueTo: '2026-12-31',
       open: 'true',
     });
-    assert.equal(
-      visibilityQuery(filters),
-      [
-        "WorkflowType IN ('applicationWorkflow', 'recoveryWorkflow')",
-        "SubsidyStage IN ('review', 'sign-off')",
-        "SubsidyProgramId = 'dinghu-emergency-major-project'",
-        "SubsidyRound = '2026'",
-        `SubsidyApplicantCreditCode = '${creditCode(1)}'`,
-        "SubsidyPendingRoles = 'reviewer'",
-        "SubsidyNextDueAt >= '2026-12-01T00:00:00+08:00'",
-        // dueTo is inclusive: before the start of the next Shanghai day (across a year end too).
-        "SubsidyNextDueAt < '2027-01-01T00:00:00+08:00'",
-        "ExecutionStatus = 'Running'",
-      ].join(' AND '),
-    );
+    assert.deepEqual(listingFilterOf(filters), {
+      stages: ['review', 'sign-off'],
+      programId: 'dinghu-emergency-major-project',
+      round: '2026',
+      applicant: creditCode(1),
+      pendingRoleIn: ['reviewer'],
+      dueFrom: '2026-11-30T16:00:00.000Z',
+      // dueTo is inclusive: before the start of the next Shanghai day (across a year end too).
+      dueBefore: '2026-12-31T16:00:00.000Z',
+      open: true,
+    });
   });
 
-  it('limits an applicant system to its credit codes, and one bound to none to nothing', () => {
-    assert.match(visibilityQuery({}, { applicants: [creditCode(1), creditCode(2)] }), /SubsidyApplicantCreditCode IN \('[0-9A-Z]{18}', '[0-9A-Z]{18}'\)$/);
-    assert.match(visibilityQuery({}, { applicants: [] }), / AND WorkflowId = ''$/);
-  });
-
-  it('the inbox: open applications pending for any of the roles', () => {
-    assert.equal(
-      visibilityQuery({}, { pendingRoles: ['reviewer', 'approver'] }),
-      "WorkflowType IN ('applicationWorkflow', 'recoveryWorkflow') AND ExecutionStatus = 'Running' AND SubsidyPendingRoles IN ('reviewer', 'approver')",
-    );
+  it("keeps an applicant system to its credit codes, and the inbox to open applications pending for the caller's roles", () => {
+    assert.deepEqual(listingFilterOf({}, { applicants: [creditCode(1)] }), { applicantIn: [creditCode(1)] });
+    assert.deepEqual(listingFilterOf({}, { pendingRoles: ['reviewer', 'approver'] }), { pendingRoleIn: ['reviewer', 'approver'], open: true });
   });
 });
 
@@ -87,74 +87,92 @@ describe('filter validation', () => {
     const unknown = ListQuery.safeParse({ query: "1=1" });
     assert.equal(unknown.success, false);
   });
-
-  it('accepts a stage list, deduplicated', () => {
-    assert.deepEqual(ListQuery.parse({ stage: 'review,review,sign-off' }).stage, ['review', 'sign-off']);
-  });
 });
 
-describe('sorting and the page token', () => {
-  const items = [
-    item('c', '2026-01-03T00:00:00.000Z', null),
-    item('a', '2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z'),
-    item('b', '2026-01-02T00:00:00.000Z', '2026-01-15T00:00:00.000Z'),
-    item('d', '2026-01-02T00:00:00.000Z', '2026-01-15T00:00:00.000Z'),
+describe('the listing table: sorting and the page token', () => {
+  let db: EngineDatabase;
+  let store: ListingStore;
+  const rows = [
+    row('c', '2026-01-03T00:00:00.000Z', null),
+    row('a', '2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z'),
+    row('b', '2026-01-02T00:00:00.000Z', '2026-01-15T00:00:00.000Z'),
+    row('d', '2026-01-02T00:00:00.000Z', '2026-01-15T00:00:00.000Z'),
+    row('e', '2026-01-04T00:00:00.000Z', null, { status: 'COMPLETED', stage: 'rejected', pendingRoles: [], pending: [] }),
   ];
-
-  it('sorts by due date with no deadline last whichever the direction, ties by id', () => {
-    assert.deepEqual([...items].sort(compareItems('dueAt')).map((i) => i.id), ['b', 'd', 'a', 'c']);
-    assert.deepEqual([...items].sort(compareItems('-dueAt')).map((i) => i.id), ['a', 'b', 'd', 'c']);
-    assert.deepEqual([...items].sort(compareItems('-filedAt')).map((i) => i.id), ['c', 'b', 'd', 'a']);
+  before(async () => {
+    db = await openDatabase({ kind: 'sqlite', file: ':memory:' });
+    store = listingStore(db);
+    for (const r of rows) assert.equal(await store.write(r, new Date()), true);
   });
+  after(async () => db.destroy());
 
-  it('walks every item once, in order, two at a time', () => {
-    const print = fingerprint('q', 'filedAt');
+  /** Every page of a sort, `size` at a time: the ids in order, and the totals. */
+  async function walk(sort: Sort, size: number, filter = {}) {
     const seen: string[] = [];
-    let page = pageOf(items, 'filedAt', 2, print);
-    seen.push(...page.items.map((i) => i.id));
-    while (page.nextPageToken) {
-      page = pageOf(items, 'filedAt', 2, print, decodeToken(page.nextPageToken, print));
+    const totals = new Set<number>();
+    let token: string | undefined;
+    do {
+      const page = await listingPage(store, filter, sort, size, token);
       seen.push(...page.items.map((i) => i.id));
+      totals.add(page.total);
+      token = page.nextPageToken ?? undefined;
+    } while (token);
+    return { seen, totals: [...totals] };
+  }
+
+  it('sorts by due date with no deadline last whichever the direction, ties by id, one page or many', async () => {
+    for (const size of [1, 2, 100]) {
+      assert.deepEqual((await walk('dueAt', size)).seen, ['b', 'd', 'a', 'c', 'e']);
+      assert.deepEqual((await walk('-dueAt', size)).seen, ['a', 'b', 'd', 'c', 'e']);
+      assert.deepEqual((await walk('filedAt', size)).seen, ['a', 'b', 'd', 'c', 'e']);
+      assert.deepEqual((await walk('-filedAt', size)).seen, ['e', 'c', 'b', 'd', 'a']);
     }
-    assert.deepEqual(seen, ['a', 'b', 'd', 'c']);
+    assert.deepEqual((await walk('dueAt', 2)).totals, [5]);
   });
 
-  it('gives a next token only when the candidates hold one item more than the page', () => {
-    const print = fingerprint('q', 'dueAt');
-    assert.equal(pageOf(items.slice(0, 2), 'dueAt', 2, print).nextPageToken, null);
-    const token = pageOf(items.slice(0, 3), 'dueAt', 2, print, undefined, 5000).nextPageToken!;
-    assert.deepEqual(decodeToken(token, print), { v: 1, f: print, k: '2026-02-01T00:00:00.000Z', id: 'a', w: 5000 });
+  it('filters: open, stage, the inbox (pending roles of open applications)', async () => {
+    assert.deepEqual((await walk('filedAt', 2, { open: true })).seen, ['a', 'b', 'd', 'c']);
+    assert.deepEqual((await walk('filedAt', 2, { open: false })).seen, ['e']);
+    assert.deepEqual((await walk('filedAt', 2, { stages: ['rejected'] })).seen, ['e']);
+    assert.deepEqual((await walk('dueAt', 2, listingFilterOf({}, { pendingRoles: ['reviewer'] }))).seen, ['b', 'd', 'a', 'c']);
+    assert.deepEqual((await walk('dueAt', 2, listingFilterOf({}, { pendingRoles: ['approver'] }))).seen, []);
+    assert.deepEqual((await walk('dueAt', 2, listingFilterOf({}, { applicants: [] }))).seen, []);
+    assert.deepEqual((await walk('dueAt', 2, { dueFrom: '2026-01-16T00:00:00.000Z' })).seen, ['a']);
   });
 
-  it('keeps its place when an earlier item disappears between pages', () => {
-    const print = fingerprint('q', 'filedAt');
-    const first = pageOf(items, 'filedAt', 2, print);
-    const rest = pageOf(items.filter((i) => i.id !== 'a'), 'filedAt', 2, print, decodeToken(first.nextPageToken!, print));
-    assert.deepEqual(rest.items.map((i) => i.id), ['d', 'c']);
+  it('keeps its place when an earlier item moves away between pages', async () => {
+    const first = await listingPage(store, {}, 'filedAt', 2);
+    assert.deepEqual(first.items.map((i) => i.id), ['a', 'b']);
+    await store.write(row('a', '2026-01-01T00:00:00.000Z', null, { stage: 'sign-off', version: listingVersion(2, 1) }), new Date());
+    const rest = await listingPage(store, { stages: ['review'] }, 'filedAt', 2);
+    assert.deepEqual(rest.items.map((i) => i.id), ['b', 'd']);
+    const next = await listingPage(store, {}, 'filedAt', 2, first.nextPageToken!);
+    assert.deepEqual(next.items.map((i) => i.id), ['d', 'c']);
+    // A listing shows no pending items, only the roles.
+    const { pending: _pending, ...shown } = next.items[0]!;
+    assert.deepEqual(publicItem(next.items[0]!), shown);
   });
 
-  it('refuses a token of other filters, and anything that is not a token', () => {
-    const token = pageOf(items, 'filedAt', 1, fingerprint('q', 'filedAt')).nextPageToken!;
+  it('refuses a token of other filters, and anything that is not a token', async () => {
+    const token = (await listingPage(store, {}, 'filedAt', 1)).nextPageToken!;
     const refused = (fn: () => unknown, reason: RegExp) =>
       assert.throws(fn, (err: unknown) => err instanceof Problem && err.type === 'validation' && reason.test(err.detail));
-    refused(() => decodeToken(token, fingerprint('other', 'filedAt')), /other filters/);
-    refused(() => decodeToken(token, fingerprint('q', 'dueAt')), /other filters/);
-    refused(() => decodeToken('bm90IGpzb24', fingerprint('q', 'filedAt')), /not a page token/);
-    refused(() => decodeToken(Buffer.from('{"v":2}').toString('base64url'), fingerprint('q', 'filedAt')), /not a page token/);
+    refused(() => decodeToken(token, fingerprint({ open: true }, 'filedAt')), /other filters/);
+    refused(() => decodeToken(token, fingerprint({}, 'dueAt')), /other filters/);
+    refused(() => decodeToken('bm90IGpzb24', fingerprint({}, 'filedAt')), /not a page token/);
+    refused(() => decodeToken(Buffer.from('{"v":2}').toString('base64url'), fingerprint({}, 'filedAt')), /not a page token/);
   });
 });
 
-describe("the pending items in an application's memo (for the inbox)", () => {
+describe("the pending items in an application's memo (patch 2026-12-pending-memo, read by the catch-up)", () => {
   const items = [
     { role: 'reviewer' as const, action: 'recommendation', path: 'recommendation', dueAt: '2026-06-30T16:00:00.000Z' },
     { role: 'approver' as const, action: 'repayment-overdue', path: null, dueAt: null, reason: 'repayment overdue' },
   ];
 
-  it('reads the items the workflow wrote, and publicItem shows none of them in a listing', () => {
+  it('reads the items the workflow wrote (what a catch-up lists a run by)', () => {
     assert.deepEqual(pendingInMemo({ filing: { keyHash: 'h' }, pending: { v: 1, items } }), items);
     assert.deepEqual(pendingInMemo({ pending: { v: 1, items: [] } }), []);
-    const listed = { ...item('a', null, null), pendingInMemo: items };
-    assert.deepEqual(publicItem(listed), item('a', null, null));
   });
 
   it('gives null (the inbox then asks the workflow) for no memo, another version, or an item it does not know', () => {
