@@ -60,16 +60,27 @@ function rowFromVisibility(info: WorkflowExecutionInfo): StoredListingRow | unde
   };
 }
 
-/** Reads every listed execution from visibility and brings the table up to it. */
+/** How many rows a catch-up writes in one transaction. */
+const BATCH = 500;
+
+/** Reads every listed execution from visibility and brings the table up to it, a batch at a time. */
 async function catchUpListing(client: Client, store: ListingStore, now: () => Date): Promise<CatchUp> {
   const result: CatchUp = { seen: 0, written: 0, ended: 0 };
+  let batch: StoredListingRow[] = [];
+  const flush = async () => {
+    result.written += await store.writeAll(batch, now());
+    // A run that ended otherwise than by finishing: its own last row still says running.
+    for (const row of batch) if (row.status !== 'RUNNING' && (await store.markEnded(row.id, row.runId, row.status, now()))) result.ended += 1;
+    batch = [];
+  };
   for await (const info of client.workflow.list({ query: LISTED_TYPES, pageSize: 1000 })) {
     result.seen += 1;
     const row = rowFromVisibility(info);
     if (!row || info.status.name === 'CONTINUED_AS_NEW') continue;
-    if (await store.write(row, now())) result.written += 1;
-    if (row.status !== 'RUNNING' && (await store.markEnded(row.id, row.runId, row.status, now()))) result.ended += 1;
+    batch.push(row);
+    if (batch.length >= BATCH) await flush();
   }
+  await flush();
   return result;
 }
 

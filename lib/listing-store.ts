@@ -7,7 +7,7 @@
  *
  * Every query is built with Kysely from validated values; nothing is glued into SQL text.
  */
-import { type ExpressionBuilder, type SelectQueryBuilder, sql } from 'kysely';
+import { type ExpressionBuilder, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
 import type { PendingItem } from '../domain/application';
 import { type ListingRow, pendingRolesOf } from '../domain/listing-row';
 
@@ -57,6 +57,8 @@ export type StoredListingRow = Omit<ListingRow, 'pending' | 'status'> & { status
 export interface ListingStore {
   /** Writes the row unless a newer one (by version) is there; true when it was written. */
   write(row: StoredListingRow, now: Date): Promise<boolean>;
+  /** The same for many rows in one transaction (a catch-up's page); how many were written. */
+  writeAll(rows: readonly StoredListingRow[], now: Date): Promise<number>;
   /** Sets the status of a row still written by this run as running, when the run ended otherwise (terminated by hand). */
   markEnded(id: string, runId: string, status: string, now: Date): Promise<boolean>;
   /** Up to `limit` rows after the cursor, in the sort's order (no key last, ties by id ascending). */
@@ -70,36 +72,14 @@ type Tables = EngineTables;
 export function listingStore(db: EngineDatabase): ListingStore {
   return {
     async write(row, now) {
-      const values = columnsOf(row, now);
+      return db.transaction().execute((trx) => writeRow(trx, row, now));
+    },
+
+    async writeAll(rows, now) {
       return db.transaction().execute(async (trx) => {
-        const result = await trx
-          .insertInto('listed_applications')
-          .values(values)
-          .onConflict((oc) =>
-            oc
-              .column('id')
-              .doUpdateSet((eb) => ({
-                workflow_id: eb.ref('excluded.workflow_id'),
-                run_id: eb.ref('excluded.run_id'),
-                status: eb.ref('excluded.status'),
-                stage: eb.ref('excluded.stage'),
-                program_id: eb.ref('excluded.program_id'),
-                round: eb.ref('excluded.round'),
-                applicant: eb.ref('excluded.applicant'),
-                filed_at: eb.ref('excluded.filed_at'),
-                next_due_at: eb.ref('excluded.next_due_at'),
-                pending_roles: eb.ref('excluded.pending_roles'),
-                pending: eb.ref('excluded.pending'),
-                version: eb.ref('excluded.version'),
-                written_at: eb.ref('excluded.written_at'),
-              }))
-              .where('listed_applications.version', '<', (eb) => eb.ref('excluded.version')),
-          )
-          .executeTakeFirst();
-        if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) return false;
-        await trx.deleteFrom('listed_pending_roles').where('id', '=', row.id).execute();
-        if (row.pendingRoles.length) await trx.insertInto('listed_pending_roles').values(row.pendingRoles.map((role) => ({ role, id: row.id }))).execute();
-        return true;
+        let written = 0;
+        for (const row of rows) if (await writeRow(trx, row, now)) written += 1;
+        return written;
       });
     },
 
@@ -147,6 +127,38 @@ export function listingStore(db: EngineDatabase): ListingStore {
       return row ? rowOf(row) : undefined;
     },
   };
+}
+
+/** Upserts one row within a transaction unless a newer one is there, and its pending roles with it. */
+async function writeRow(trx: Transaction<Tables>, row: StoredListingRow, now: Date): Promise<boolean> {
+  const result = await trx
+    .insertInto('listed_applications')
+    .values(columnsOf(row, now))
+    .onConflict((oc) =>
+      oc
+        .column('id')
+        .doUpdateSet((eb) => ({
+          workflow_id: eb.ref('excluded.workflow_id'),
+          run_id: eb.ref('excluded.run_id'),
+          status: eb.ref('excluded.status'),
+          stage: eb.ref('excluded.stage'),
+          program_id: eb.ref('excluded.program_id'),
+          round: eb.ref('excluded.round'),
+          applicant: eb.ref('excluded.applicant'),
+          filed_at: eb.ref('excluded.filed_at'),
+          next_due_at: eb.ref('excluded.next_due_at'),
+          pending_roles: eb.ref('excluded.pending_roles'),
+          pending: eb.ref('excluded.pending'),
+          version: eb.ref('excluded.version'),
+          written_at: eb.ref('excluded.written_at'),
+        }))
+        .where('listed_applications.version', '<', (eb) => eb.ref('excluded.version')),
+    )
+    .executeTakeFirst();
+  if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) return false;
+  await trx.deleteFrom('listed_pending_roles').where('id', '=', row.id).execute();
+  if (row.pendingRoles.length) await trx.insertInto('listed_pending_roles').values(row.pendingRoles.map((role) => ({ role, id: row.id }))).execute();
+  return true;
 }
 
 function filtered<O>(q: SelectQueryBuilder<Tables, 'listed_applications', O>, f: ListingFilter): SelectQueryBuilder<Tables, 'listed_applications', O> {

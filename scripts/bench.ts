@@ -39,6 +39,7 @@ import { emptyMeasure, type Measured, pool, rotation, round } from './bench/load
 import { BARE_TASK_QUEUE, type BenchEngine, ENGINE_TASK_QUEUE, residentBytes, startBenchEngine } from './bench/processes';
 import { startApplication } from './bench/direct-start';
 import { measureLifecycles } from './bench/lifecycle';
+import { writeClosedApplications } from './bench/closed-applications';
 import { paidLifecycle } from './bench/paid-lifecycle';
 import { writeReport } from './bench/report';
 import { summarise } from './bench/stats';
@@ -67,8 +68,8 @@ if (CACHE_SIZE !== undefined && !/^\d{1,6}$/.test(CACHE_SIZE)) {
 const WORKER_CACHE = CACHE_SIZE !== undefined ? Number(CACHE_SIZE) : DEFAULT_WORKFLOW_CACHE_SIZE;
 /** The sizes of each mode: quick fits in 3 minutes on 2 cores, the full mode is the issue's table. */
 const SIZES = QUICK
-  ? { filingRounds: 3, filingsPerRound: 40, actionRounds: 3, actionsPerRound: 20, lifecycleRounds: 2, lifecyclesPerRound: 8, inFlight: [1000], listingSamples: 12, replays: 10 }
-  : { filingRounds: 5, filingsPerRound: 80, actionRounds: 5, actionsPerRound: 30, lifecycleRounds: 3, lifecyclesPerRound: 16, inFlight: [1000, 10_000], listingSamples: 20, replays: 20 };
+  ? { filingRounds: 3, filingsPerRound: 40, actionRounds: 3, actionsPerRound: 20, lifecycleRounds: 2, lifecyclesPerRound: 8, inFlight: [1000], closed: 10_000, listingSamples: 12, replays: 10 }
+  : { filingRounds: 5, filingsPerRound: 80, actionRounds: 5, actionsPerRound: 30, lifecycleRounds: 3, lifecyclesPerRound: 16, inFlight: [1000, 10_000], closed: 100_000, listingSamples: 20, replays: 20 };
 /** Staff actions are timed one at a time: their latency, not a queue behind other callers. */
 const ACTION_CONCURRENCY = 1;
 const PROGRAM = 'dinghu-emergency-major-project';
@@ -422,16 +423,34 @@ async function measurePhases(engine: BenchEngine, client: Client, http: Http, pr
     if (dead) throw new Error(dead);
 
     setPhase(`listing at ${level}`);
-    say(`listing and inbox with ${applications} applications in flight, ${SIZES.listingSamples} requests each, one at a time...`);
-    const reads = { listing: emptyMeasure(), inbox: emptyMeasure() };
-    const statuses = { listing: {} as Record<number, number>, inbox: {} as Record<number, number> };
+    listing.push({ applicationsInFlight: applications, ...(await measureReads(applications, 0)) });
+  }
+  if (listing.every((level) => !level.notReached)) {
+    // 5. The closed applications of past years beside those in flight: rows of the listing table as
+    // their workflows' last writes leave them, written through the same store.
+    setPhase(`closed ${SIZES.closed}`);
+    say(`writing ${SIZES.closed} closed applications into the listing table...`);
+    await writeClosedApplications(join(engine.dataDir, 'engine.db'), SIZES.closed);
+    const applications = await applicationsInFlight();
+    setPhase(`listing with ${SIZES.closed} closed`);
+    listing.push({ applicationsInFlight: applications, applicationsClosed: SIZES.closed, ...(await measureReads(applications, SIZES.closed)) });
+  }
+
+  const after = memoryAfter!;
+
+  /** The listing, the listing of closed ones and the inbox, one request at a time, interleaved. */
+  async function measureReads(applications: number, closed: number) {
+    say(`listing and inbox with ${applications} applications in flight and ${closed} closed, ${SIZES.listingSamples} requests each, one at a time...`);
+    const reads = { listing: emptyMeasure(), closedListing: emptyMeasure(), inbox: emptyMeasure() };
+    const statuses = { listing: {} as Record<number, number>, closedListing: {} as Record<number, number>, inbox: {} as Record<number, number> };
     const readKinds: Array<{ name: keyof typeof reads; path: string; role: Role }> = [
       { name: 'listing', path: '/applications?stage=preliminary-record', role: 'auditor' },
+      { name: 'closedListing', path: '/applications?open=false', role: 'auditor' },
       { name: 'inbox', path: '/inbox', role: 'intake-officer' },
     ];
     for (let r = 0; r < SIZES.listingSamples; r++) {
       for (const kind of rotation(readKinds, r)) {
-        // Every answer is timed (a 422 past the listing cap too); only a failure to answer or a 5xx is an error.
+        // Every answer is timed; only a failure to answer or a 5xx is an error.
         await round(reads[kind.name], 1, 1, async () => {
           const answer = await http('GET', kind.path, kind.role);
           statuses[kind.name][answer.status] = (statuses[kind.name][answer.status] ?? 0) + 1;
@@ -439,9 +458,8 @@ async function measurePhases(engine: BenchEngine, client: Client, http: Http, pr
         });
       }
     }
-    listing.push({ applicationsInFlight: applications, ...summaries(reads), statuses });
+    return { ...summaries(reads), statuses };
   }
-  const after = memoryAfter!;
   // Past the cache size, the worker evicts: at most that many are held in memory.
   const cachedAdded = Math.min(after.running, WORKER_CACHE) - Math.min(memoryBefore.running, WORKER_CACHE);
 
