@@ -16,7 +16,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'libsql';
-import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect, SqliteDialect, type Generated } from 'kysely';
+import { Kysely, type Migration, type MigrationLockOptions, type MigrationProvider, Migrator, PostgresDialect, SqliteAdapter, SqliteDialect, type Generated } from 'kysely';
 import { Pool } from 'pg';
 import type { DatabaseSettings } from './settings';
 
@@ -170,6 +170,37 @@ const MIGRATIONS: Record<string, (dialect: DatabaseSettings['kind']) => Migratio
   }),
 };
 
+/**
+ * SQLite shared by several processes (the API and the worker on one machine migrate as they
+ * start): Kysely's SQLite adapter takes no lock and runs migrations outside a transaction, as if
+ * one process had the file. SQLite's DDL is transactional, so here the migrations run in one
+ * transaction that starts by writing the lock row, which takes SQLite's write lock at once: a
+ * second process waits (busy_timeout) and then finds the migrations done, and a process that
+ * dies midway leaves nothing half applied.
+ */
+class SharedSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+  override async acquireMigrationLock(db: Kysely<any>, options: MigrationLockOptions): Promise<void> {
+    await lockRow(db, options, 1);
+  }
+  override async releaseMigrationLock(db: Kysely<any>, options: MigrationLockOptions): Promise<void> {
+    await lockRow(db, options, 0);
+  }
+}
+
+async function lockRow(db: Kysely<any>, options: MigrationLockOptions, locked: 0 | 1): Promise<void> {
+  const scoped = options.lockTableSchema ? db.withSchema(options.lockTableSchema) : db;
+  await scoped.updateTable(options.lockTable).set({ is_locked: locked }).where('id', '=', options.lockRowId).execute();
+}
+
+class SharedSqliteDialect extends SqliteDialect {
+  override createAdapter(): SqliteAdapter {
+    return new SharedSqliteAdapter();
+  }
+}
+
 function migrationsFor(dialect: DatabaseSettings['kind']): MigrationProvider {
   return { getMigrations: async () => Object.fromEntries(Object.entries(MIGRATIONS).map(([name, m]) => [name, m(dialect)])) };
 }
@@ -185,7 +216,7 @@ export async function openDatabase(settings: DatabaseSettings): Promise<EngineDa
     // Several processes share the file: wait for another's write instead of failing at once.
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('busy_timeout = 5000');
-    db = new Kysely<EngineTables>({ dialect: new SqliteDialect({ database: sqlite as unknown as ConstructorParameters<typeof SqliteDialect>[0]['database'] }) });
+    db = new Kysely<EngineTables>({ dialect: new SharedSqliteDialect({ database: sqlite as unknown as ConstructorParameters<typeof SqliteDialect>[0]['database'] }) });
   }
   const migrator = new Migrator({ db, provider: migrationsFor(settings.kind) });
   const { error, results } = await migrator.migrateToLatest();
