@@ -77,6 +77,8 @@ export class Application implements ApplicationRun {
   /** The listing row is to be written (patch `2026-12-listing-table`); `closing`: as the run finishes. */
   private listingDirty = false;
   private closing = false;
+  /** The listing row as last written in this run (without its version): an unchanged row is not written again. */
+  private lastListing = '';
   private readonly listingDone: Promise<void>;
   constructor(readonly input: ApplicationInput) {
     this.program = input.program;
@@ -156,8 +158,12 @@ export class Application implements ApplicationRun {
       await condition(() => this.listingDirty || this.finished);
       if (!this.listingDirty) return;
       this.listingDirty = false;
+      const { version, ...content } = this.listingRow();
+      const key = JSON.stringify(content);
+      if (key === this.lastListing) continue;
       try {
-        await listingWrites.recordListing(this.listingRow());
+        await listingWrites.recordListing({ ...content, version });
+        this.lastListing = key;
       } catch (err) {
         log.warn('listing row not written', { id: this.state.id, problem: (err as Error).message });
         this.listingDirty = true;
