@@ -16,7 +16,21 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'libsql';
-import { Kysely, type Migration, type MigrationLockOptions, type MigrationProvider, Migrator, PostgresDialect, SqliteAdapter, SqliteDialect, type Generated } from 'kysely';
+import {
+  type ColumnDefinitionBuilder,
+  CompiledQuery,
+  type DatabaseConnection,
+  type Generated,
+  Kysely,
+  type Migration,
+  type MigrationProvider,
+  Migrator,
+  PostgresDialect,
+  SqliteAdapter,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+} from 'kysely';
 import { Pool } from 'pg';
 import type { DatabaseSettings } from './settings';
 
@@ -93,6 +107,11 @@ export interface EngineTables {
 
 export type EngineDatabase = Kysely<EngineTables>;
 
+/** A numbered primary key, 1, 2, 3, … in the order rows are added, on either database. */
+function serialKey(dialect: DatabaseSettings['kind']): { type: 'serial' | 'integer'; build: (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder } {
+  return dialect === 'postgres' ? { type: 'serial', build: (c) => c.primaryKey() } : { type: 'integer', build: (c) => c.primaryKey().autoIncrement() };
+}
+
 /** The migrations, by name; names sort in the order they apply. Never edit one that has shipped. */
 const MIGRATIONS: Record<string, (dialect: DatabaseSettings['kind']) => Migration> = {
   '2026-12-03-catalog-versions': (dialect) => ({
@@ -106,7 +125,7 @@ const MIGRATIONS: Record<string, (dialect: DatabaseSettings['kind']) => Migratio
         .execute();
       await db.schema
         .createTable('catalog_publications')
-        .addColumn('seq', dialect === 'postgres' ? 'serial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('seq', serialKey(dialect).type, serialKey(dialect).build)
         .addColumn('version', 'varchar(64)', (c) => c.notNull().references('catalog_versions.version'))
         .addColumn('published_at', 'varchar(32)', (c) => c.notNull())
         .addColumn('published_by', 'text', (c) => c.notNull())
@@ -160,7 +179,7 @@ const MIGRATIONS: Record<string, (dialect: DatabaseSettings['kind']) => Migratio
       await db.schema.createIndex('listed_pending_roles_id').on('listed_pending_roles').column('id').execute();
       await db.schema
         .createTable('listing_catch_ups')
-        .addColumn('seq', dialect === 'postgres' ? 'serial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('seq', serialKey(dialect).type, serialKey(dialect).build)
         .addColumn('started_at', 'varchar(32)', (c) => c.notNull())
         .addColumn('finished_at', 'varchar(32)', (c) => c.notNull())
         .addColumn('seen', 'integer', (c) => c.notNull())
@@ -171,31 +190,32 @@ const MIGRATIONS: Record<string, (dialect: DatabaseSettings['kind']) => Migratio
 };
 
 /**
- * SQLite shared by several processes (the API and the worker on one machine migrate as they
- * start): Kysely's SQLite adapter takes no lock and runs migrations outside a transaction, as if
- * one process had the file. SQLite's DDL is transactional, so here the migrations run in one
- * transaction that starts by writing the lock row, which takes SQLite's write lock at once: a
- * second process waits (busy_timeout) and then finds the migrations done, and a process that
- * dies midway leaves nothing half applied.
+ * SQLite shared by several processes (the API and the worker on one machine; both write, and both
+ * migrate as they start). Kysely's SQLite parts assume one process has the file; here:
+ * - every transaction begins `IMMEDIATE`, taking the write lock at once, so a second process
+ *   waits for it (busy_timeout) instead of failing when its read snapshot went stale;
+ * - migrations run in one such transaction (SQLite's DDL is transactional), so a second process
+ *   finds them done, and a process that dies midway leaves nothing half applied.
  */
 class SharedSqliteAdapter extends SqliteAdapter {
   override get supportsTransactionalDdl(): boolean {
     return true;
   }
-  override async acquireMigrationLock(db: Kysely<any>, options: MigrationLockOptions): Promise<void> {
-    await lockRow(db, options, 1);
-  }
-  override async releaseMigrationLock(db: Kysely<any>, options: MigrationLockOptions): Promise<void> {
-    await lockRow(db, options, 0);
-  }
 }
 
-async function lockRow(db: Kysely<any>, options: MigrationLockOptions, locked: 0 | 1): Promise<void> {
-  const scoped = options.lockTableSchema ? db.withSchema(options.lockTableSchema) : db;
-  await scoped.updateTable(options.lockTable).set({ is_locked: locked }).where('id', '=', options.lockRowId).execute();
+class SharedSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
 }
 
 class SharedSqliteDialect extends SqliteDialect {
+  constructor(private readonly config: SqliteDialectConfig) {
+    super(config);
+  }
+  override createDriver(): SqliteDriver {
+    return new SharedSqliteDriver(this.config);
+  }
   override createAdapter(): SqliteAdapter {
     return new SharedSqliteAdapter();
   }
@@ -216,7 +236,7 @@ export async function openDatabase(settings: DatabaseSettings): Promise<EngineDa
     // Several processes share the file: wait for another's write instead of failing at once.
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('busy_timeout = 5000');
-    db = new Kysely<EngineTables>({ dialect: new SharedSqliteDialect({ database: sqlite as unknown as ConstructorParameters<typeof SqliteDialect>[0]['database'] }) });
+    db = new Kysely<EngineTables>({ dialect: new SharedSqliteDialect({ database: sqlite as unknown as SqliteDialectConfig['database'] }) });
   }
   const migrator = new Migrator({ db, provider: migrationsFor(settings.kind) });
   const { error, results } = await migrator.migrateToLatest();
