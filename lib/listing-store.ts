@@ -59,7 +59,10 @@ export interface ListingStore {
   write(row: StoredListingRow, now: Date): Promise<boolean>;
   /** The same for many rows in one transaction (a catch-up's page); how many were written. */
   writeAll(rows: readonly StoredListingRow[], now: Date): Promise<number>;
-  /** Sets the status of a row still written by this run as running, when the run ended otherwise (terminated by hand). */
+  /**
+   * Sets the status of a row this run last wrote as running, when the run ended otherwise
+   * (terminated by hand): nothing pending, no deadline. True when the row was changed.
+   */
   markEnded(id: string, runId: string, status: string, now: Date): Promise<boolean>;
   /** Up to `limit` rows after the cursor, in the sort's order (no key last, ties by id ascending). */
   page(filter: ListingFilter, sort: ListingSort, limit: number, after?: ListingCursor): Promise<StoredListingRow[]>;
@@ -84,15 +87,19 @@ export function listingStore(db: EngineDatabase): ListingStore {
     },
 
     async markEnded(id, runId, status, now) {
-      const result = await db
-        .updateTable('listed_applications')
-        .set({ status, written_at: now.toISOString() })
-        .where('id', '=', id)
-        .where('run_id', '=', runId)
-        .where('status', '=', 'RUNNING')
-        .executeTakeFirst();
-      if (Number(result.numUpdatedRows) > 0) await db.deleteFrom('listed_pending_roles').where('id', '=', id).execute();
-      return Number(result.numUpdatedRows) > 0;
+      return db.transaction().execute(async (trx) => {
+        // Nothing is pending for a run that ended, and no deadline applies to it any more.
+        const result = await trx
+          .updateTable('listed_applications')
+          .set({ status, next_due_at: null, pending_roles: '[]', pending: '[]', written_at: now.toISOString() })
+          .where('id', '=', id)
+          .where('run_id', '=', runId)
+          .where('status', '=', 'RUNNING')
+          .executeTakeFirst();
+        const ended = Number(result.numUpdatedRows) > 0;
+        if (ended) await trx.deleteFrom('listed_pending_roles').where('id', '=', id).execute();
+        return ended;
+      });
     },
 
     async page(filter, sort, limit, after) {

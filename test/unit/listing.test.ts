@@ -164,6 +164,25 @@ describe('the listing table: sorting and the page token', () => {
   });
 });
 
+describe('a run ended by hand (the catch-up)', () => {
+  it('marks the row of that very run ended, with nothing pending, once; a newer run is left alone', async () => {
+    const db = await openDatabase({ kind: 'sqlite', file: ':memory:' });
+    try {
+      const store = listingStore(db);
+      await store.write(row('f', '2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z'), new Date());
+      assert.equal(await store.markEnded('f', 'another-run', 'TERMINATED', new Date()), false);
+      assert.equal(await store.markEnded('f', 'run-f', 'TERMINATED', new Date()), true);
+      assert.equal(await store.markEnded('f', 'run-f', 'TERMINATED', new Date()), false);
+      const ended = await store.get('f');
+      assert.deepEqual([ended!.status, ended!.pendingRoles, ended!.pending, ended!.nextDueAt], ['TERMINATED', [], [], null]);
+      assert.equal(await store.count(listingFilterOf({}, { pendingRoles: ['reviewer'] })), 0);
+      assert.equal(await store.count({ open: false }), 1);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
 describe("the pending items in an application's memo (patch 2026-12-pending-memo, read by the catch-up)", () => {
   const items = [
     { role: 'reviewer' as const, action: 'recommendation', path: 'recommendation', dueAt: '2026-06-30T16:00:00.000Z' },
