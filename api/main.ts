@@ -18,6 +18,7 @@ import { catalogVersions } from '../lib/catalog-versions';
 import { describeDatabase, openDatabase } from '../lib/database';
 import { listingStore } from '../lib/listing-store';
 import { catchUpOnFirstStart } from './listing-catch-up';
+import { databaseRateLimitStores } from './rate-limit-database';
 import { createLprStore } from '../lib/lpr-store';
 import { createDraining } from './shutdown';
 
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
     authenticator,
     logger,
     rateLimitPerMinute: settings.auth.rateLimitPerMinute,
+    ...(settings.auth.rateLimitStore === 'database' ? { rateLimitStores: databaseRateLimitStores(database) } : {}),
     inboxDetailTimeoutMs: settings.inboxDetailTimeoutMs,
     trustProxy: settings.auth.trustProxy,
     catalogs,
@@ -96,6 +98,7 @@ async function main(): Promise<void> {
       temporal: connectionOptions(settings).address,
       namespace: settings.namespace,
       credentials: authenticator.accepts,
+      rateLimitStore: settings.auth.rateLimitStore,
       devKeys: settings.auth.devKeys,
       payloadKey: encryption.keyId,
     });

@@ -97,12 +97,22 @@ export interface ListingCatchUpTable {
   written: number;
 }
 
+/** Rate-limit counts shared by every API process (api/rate-limit-database.ts): one fixed window per limiter and key. */
+export interface RateLimitCountTable {
+  limiter: string;
+  key: string;
+  /** When the window opened, ms since the epoch. */
+  window_start: number;
+  hits: number;
+}
+
 export interface EngineTables {
   catalog_versions: CatalogVersionTable;
   catalog_publications: CatalogPublicationTable;
   listed_applications: ListedApplicationTable;
   listed_pending_roles: ListedPendingRoleTable;
   listing_catch_ups: ListingCatchUpTable;
+  rate_limit_counts: RateLimitCountTable;
 }
 
 export type EngineDatabase = Kysely<EngineTables>;
@@ -184,6 +194,18 @@ const MIGRATIONS: Record<string, (dialect: DatabaseSettings['kind']) => Migratio
         .addColumn('finished_at', 'varchar(32)', (c) => c.notNull())
         .addColumn('seen', 'integer', (c) => c.notNull())
         .addColumn('written', 'integer', (c) => c.notNull())
+        .execute();
+    },
+  }),
+  '2026-12-05-rate-limit-counts': () => ({
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('rate_limit_counts')
+        .addColumn('limiter', 'varchar(32)', (c) => c.notNull())
+        .addColumn('key', 'varchar(200)', (c) => c.notNull())
+        .addColumn('window_start', 'bigint', (c) => c.notNull())
+        .addColumn('hits', 'integer', (c) => c.notNull())
+        .addPrimaryKeyConstraint('rate_limit_counts_pk', ['limiter', 'key'])
         .execute();
     },
   }),

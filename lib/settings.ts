@@ -163,7 +163,9 @@ const EnvSchema = z
     JWT_NAME_CLAIM: z.string().min(1).default('name'),
     /** Credit codes an applicant system's token may act for. */
     JWT_APPLICANTS_CLAIM: z.string().min(1).default('applicants'),
-    /** Requests per credential per minute, per API process. */
+    /** Where rate-limit counts live: this process's memory, or the engine's database (shared by every API process). */
+    RATE_LIMIT_STORE: z.preprocess(empty, z.enum(['memory', 'database'], { error: 'must be memory or database' }).optional()),
+    /** Requests per credential per minute (per API process with the memory store, per deployment with the database). */
     RATE_LIMIT_PER_MINUTE: z.coerce
       .number({ error: 'must be a number of requests' })
       .int('must be a whole number')
@@ -281,6 +283,8 @@ export interface AuthSettings {
   keyHashesFile: string | undefined;
   jwt: JwtSettings | undefined;
   rateLimitPerMinute: number;
+  /** Where the counts live: `database` by default when the database is PostgreSQL (several API processes), else `memory`. */
+  rateLimitStore: 'memory' | 'database';
   /** Whose X-Forwarded-For names the client address rate limits count by. */
   trustProxy: TrustProxy;
 }
@@ -402,6 +406,7 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
             }
           : undefined,
       rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+      rateLimitStore: e.RATE_LIMIT_STORE ?? (e.DATABASE_URL?.startsWith('postgres') ? 'database' : 'memory'),
       trustProxy: e.TRUST_PROXY,
     },
     payloadCodec: {

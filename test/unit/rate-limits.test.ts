@@ -11,6 +11,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryStore } from 'express-rate-limit';
 import { ANONYMOUS_CALCULATIONS_PER_MINUTE, REFUSED_CREDENTIALS_PER_MINUTE } from '../../api/rate-limits';
+import { databaseRateLimitStores } from '../../api/rate-limit-database';
+import { openDatabase } from '../../lib/database';
 import { freePort } from '../../lib/dev-server';
 import { PROJECT_ROOT } from '../../lib/settings';
 import { startApp } from '../helpers/app';
@@ -202,6 +204,55 @@ describe('X-Forwarded-For and TRUST_PROXY', () => {
     } finally {
       child.kill('SIGTERM');
       await exited;
+    }
+  });
+});
+
+describe('rate limits shared by several API processes (issue 19: RATE_LIMIT_STORE=database)', () => {
+  it('two apps on one database count against one limit: the budget is the deployment’s, not each process’s', async () => {
+    const file = join(tempDir('rate-limit-db'), 'engine.db');
+    // Two connections to one file, as two API processes have.
+    const dbs = [await openDatabase({ kind: 'sqlite', file }), await openDatabase({ kind: 'sqlite', file })];
+    const apis = [
+      await startApp({ rateLimitPerMinute: 3, rateLimitStores: databaseRateLimitStores(dbs[0]!) }),
+      await startApp({ rateLimitPerMinute: 3, rateLimitStores: databaseRateLimitStores(dbs[1]!) }),
+    ];
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const api = apis[i % 2]!;
+        statuses.push((await programs(api.base, { 'X-Api-Key': api.keys.auditor })).status);
+      }
+      assert.deepEqual(statuses, [200, 200, 200, 429, 429]);
+      // Another credential keeps its own budget.
+      assert.equal((await programs(apis[1]!.base, { 'X-Api-Key': apis[1]!.keys.reviewer })).status, 200);
+    } finally {
+      for (const api of apis) await api.close();
+      for (const db of dbs) await db.destroy();
+    }
+  });
+
+  it('a window opens at the first hit and a new one after it; decrement and reset as express-rate-limit asks', async () => {
+    const db = await openDatabase({ kind: 'sqlite', file: ':memory:' });
+    try {
+      let now = 1_000_000_000_000; // any instant: the store's own clock
+      const store = databaseRateLimitStores(db, () => now)('requests');
+      void store.init?.({ windowMs: 60_000 } as Parameters<NonNullable<typeof store.init>>[0]);
+      assert.deepEqual(await store.increment('k'), { totalHits: 1, resetTime: new Date(now + 60_000) });
+      now += 30_000;
+      assert.equal((await store.increment('k')).totalHits, 2);
+      await store.decrement('k');
+      assert.equal((await store.get!('k'))?.totalHits, 1);
+      now += 30_000;
+      assert.equal(await store.get!('k'), undefined, 'the window is over');
+      assert.deepEqual(await store.increment('k'), { totalHits: 1, resetTime: new Date(now + 60_000) });
+      await store.resetKey('k');
+      assert.equal(await store.get!('k'), undefined);
+      // Another limiter's counts are apart.
+      await databaseRateLimitStores(db, () => now)('refused-credentials').increment('k');
+      assert.equal(await store.get!('k'), undefined);
+    } finally {
+      await db.destroy();
     }
   });
 });
