@@ -247,6 +247,23 @@ function migrationsFor(dialect: DatabaseSettings['kind']): MigrationProvider {
   return { getMigrations: async () => Object.fromEntries(Object.entries(MIGRATIONS).map(([name, m]) => [name, m(dialect)])) };
 }
 
+/**
+ * Puts a SQLite file in WAL mode (readers never wait for the writer). Switching a new file takes
+ * an exclusive lock, which SQLite refuses at once, without the busy timeout, while another process
+ * opening the same file holds it: tried again a few times, then the error stands.
+ */
+async function walMode(sqlite: Database.Database): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      sqlite.pragma('journal_mode = WAL');
+      return;
+    } catch (err) {
+      if (attempt >= 50 || !/locked|busy/i.test((err as Error).message)) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+    }
+  }
+}
+
 /** Opens the database and brings its schema up to date; a failed migration stops start-up with its reason. */
 export async function openDatabase(settings: DatabaseSettings): Promise<EngineDatabase> {
   let db: EngineDatabase;
@@ -255,9 +272,10 @@ export async function openDatabase(settings: DatabaseSettings): Promise<EngineDa
   } else {
     if (settings.file !== ':memory:') mkdirSync(dirname(settings.file), { recursive: true });
     const sqlite = new Database(settings.file);
-    // Several processes share the file: wait for another's write instead of failing at once.
-    sqlite.pragma('journal_mode = WAL');
+    // Several processes share the file: wait for another's write instead of failing at once
+    // (set first, so that it covers the switch to WAL below as well).
     sqlite.pragma('busy_timeout = 5000');
+    await walMode(sqlite);
     db = new Kysely<EngineTables>({ dialect: new SharedSqliteDialect({ database: sqlite as unknown as SqliteDialectConfig['database'] }) });
   }
   const migrator = new Migrator({ db, provider: migrationsFor(settings.kind) });
