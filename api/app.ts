@@ -30,6 +30,7 @@ import { referenceRoutes, type ReferenceDeps } from './reference-routes';
 import { limitedPerAddress, ROUTES } from './routes';
 import { jsonBody, parserProblem, strictQuery } from './strict-input';
 import type { ListingStore } from '../lib/listing-store';
+import { operatorRoutes } from './operator-routes';
 
 export interface AppDeps extends Omit<ReferenceDeps, 'clock'> {
   /** The catalog versions, kept in the engine's database (lib/catalog-versions.ts). */
@@ -123,6 +124,7 @@ export function createApp(deps: AppDeps): express.Express {
   const rounds = roundService({ client: deps.client, taskQueue: deps.taskQueue, catalog: () => deps.catalogs.current(), calendar: () => deps.calendar.data(), clock });
   app.use(applicationRoutes({ client: deps.client, taskQueue: deps.taskQueue, catalog: inForce, rounds, metrics, clock, linksFor, runLink, inboxDetailTimeoutMs: deps.inboxDetailTimeoutMs ?? 2000, listing: deps.listing }));
   app.use(roundRoutes({ client: deps.client, rounds }));
+  app.use(operatorRoutes({ client: deps.client, listing: deps.listing, clock, linksFor }));
   app.use(actionRoutes({ client: deps.client, taskQueue: deps.taskQueue, metrics, linksFor, clock }));
   app.use(codecRoutes({ codecs: deps.client.options.loadedDataConverter.payloadCodecs, namespace }));
   // Applications waiting for a calendar year resume as soon as an admin supplies it.

@@ -123,6 +123,13 @@ const APPLICATION_ROUTES: readonly RouteSpec[] = [
     audience: GOVERNMENT, query: historyQuery.HistoryQuery,
     responses: { 200: 'The audit trail, or the raw history of one run' },
   },
+  {
+    method: 'post', path: '/applications/:id/termination', operationId: 'terminateApplication', tag: 'Operations',
+    // Operator repair: the admin and the reason go into Temporal's termination event, the audit trail's entry.
+    summary: "Terminate the application's running workflow (or its recovery case's), naming the admin and the reason in the audit trail",
+    audience: ['admin'], body: body.TerminationBody,
+    responses: { 200: 'Terminated: the run, who terminated it and why' },
+  },
 ];
 
 const REFERENCE_ROUTES: readonly RouteSpec[] = [

@@ -46,3 +46,6 @@ export const FilingBody = z
   })
   .strict();
 export type FilingBody = z.infer<typeof FilingBody>;
+
+/** `POST /applications/:id/termination` (admin): why the workflow is ended by hand, for the audit trail. */
+export const TerminationBody = z.object({ reason: text(2000) }).strict();

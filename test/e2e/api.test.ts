@@ -517,6 +517,31 @@ describe('the API for other systems, staff and auditors, on the dev server', { t
     });
   });
 
+  // ---- Operator repair --------------------------------------------------------------------------
+
+  describe('operator repair (issue 19): an admin terminates an application, audited', () => {
+    it('names the admin and the reason in the audit trail, lists it TERMINATED at once, and refuses a second time', async () => {
+      const filed = await call('POST', '/applications', { role: 'applicant-system', body: filingOf(EMERGENCY, creditCode(7009)) });
+      assert.equal(filed.status, 201, JSON.stringify(filed.body));
+      const id = filed.body.id as string;
+      await stateWhen(id, (s) => s.stage === 'preliminary-record' && s.pending.length > 0, 'the filed application');
+      assertProblem(await call('POST', `/applications/${id}/termination`, { role: 'admin', body: { reason: '' } }), 400, 'validation', 'reason');
+      const ended = await call('POST', `/applications/${id}/termination`, { role: 'admin', body: { reason: '重复申报，经局务会研究终止' } });
+      assert.equal(ended.status, 200, JSON.stringify(ended.body));
+      assert.equal(ended.body.status, 'TERMINATED');
+      assert.equal(ended.body.workflowId, id);
+      assert.equal(ended.body.terminatedBy.role, 'admin');
+      const listed = await call('GET', `/applications?applicant=${creditCode(7009)}&open=false`, { role: 'auditor' });
+      assert.deepEqual(listed.body.items.map((i: any) => [i.id, i.status, i.pendingRoles]), [[id, 'TERMINATED', []]]);
+      const trail = await call('GET', `/applications/${id}/history`, { role: 'auditor' });
+      const terminated = trail.body.entries.find((e: any) => e.kind === 'terminated');
+      assert.ok(terminated, JSON.stringify(trail.body.entries.map((e: any) => e.kind)));
+      assert.match(terminated.summary, new RegExp(`terminated by admin ${ended.body.terminatedBy.id}: 重复申报，经局务会研究终止`));
+      assertProblem(await call('POST', `/applications/${id}/termination`, { role: 'admin', body: { reason: '再次' } }), 409, 'conflict');
+      assertProblem(await call('POST', `/applications/${EMERGENCY}.2026.${creditCode(7999)}/termination`, { role: 'admin', body: { reason: '无' } }), 404, 'not-found');
+    });
+  });
+
   // ---- Idempotent filing ----------------------------------------------------------------------
 
   describe('POST /applications with an Idempotency-Key', () => {
