@@ -1,9 +1,11 @@
 /**
  * Reading the pending items an application keeps in its memo (workflows/pending-memo.ts, patch
- * `2026-12-pending-memo`), which `client.workflow.list()` returns decoded with each execution: the
- * inbox shows them without a state query per item (issue 18). The memo comes from outside the
- * API's process, so it is checked like any input; a memo that is missing (a run started before
- * the patch) or of a shape this API does not know gives `null`, and the inbox asks the workflow.
+ * `2026-12-pending-memo`, kept until patch `2026-12-listing-table` replaced it with the listing
+ * table), which `client.workflow.list()` returns decoded with each execution: the catch-up
+ * (api/listing-catch-up.ts) writes them into the listing rows of runs from that time. The memo
+ * comes from outside the API's process, so it is checked like any input; a memo that is missing
+ * (a run started before the patch) or of a shape this API does not know gives `null`, and the
+ * inbox asks the workflow.
  */
 import { z } from 'zod';
 import type { PendingItem } from '../domain/application';
