@@ -4,7 +4,7 @@
  * changes (patch `2026-12-listing-table`, workflows/machinery.ts) and read by the API from the
  * engine's database (lib/listing-store.ts), with indexes instead of a search of visibility.
  *
- * Writes can arrive twice (a local activity is retried) or late (a workflow task retried on
+ * Writes can arrive twice (an activity is retried) or late (a workflow task retried on
  * another worker); the row keeps the newest by `version`, which only grows along an application:
  * its workflow time, then its history length, both fixed digits so that text order is number
  * order. A recovery case writes under the application's id, later than the closed application
@@ -35,6 +35,9 @@ export interface ListingRow {
 
 const VERSION_TIME_DIGITS = 15;
 const VERSION_LENGTH_DIGITS = 9;
+
+/** The largest history length a version can hold: a row marked ended by hand is newer than any write of that instant. */
+export const LAST_HISTORY_LENGTH = 10 ** VERSION_LENGTH_DIGITS - 1;
 
 /** The version of a write: workflow time (ms) and history length, as fixed-width digits. */
 export function listingVersion(workflowTimeMs: number, historyLength: number): string {

@@ -1,7 +1,7 @@
 /**
  * The listing table (issue 18): the read model of `GET /applications` and `GET /inbox`, in the
  * engine's database (lib/database.ts: SQLite embedded, PostgreSQL shared), one row per application
- * (domain/listing-row.ts). The applications' workflows write it through a local activity
+ * (domain/listing-row.ts). The applications' workflows write it through an activity
  * (activities/listing.ts) each time they change; the API pages it with indexes, so a page costs
  * about the page whatever the number of applications, in flight or closed.
  *
@@ -9,7 +9,7 @@
  */
 import { type ExpressionBuilder, type SelectQueryBuilder, sql, type Transaction } from 'kysely';
 import type { PendingItem } from '../domain/application';
-import { type ListingRow, pendingRolesOf } from '../domain/listing-row';
+import { type ListingRow, LAST_HISTORY_LENGTH, listingVersion, pendingRolesOf } from '../domain/listing-row';
 
 /** The row an application's workflow sends, as stored. */
 export function storedRowOf(row: ListingRow): StoredListingRow {
@@ -91,7 +91,8 @@ export function listingStore(db: EngineDatabase): ListingStore {
         // Nothing is pending for a run that ended, and no deadline applies to it any more.
         const result = await trx
           .updateTable('listed_applications')
-          .set({ status, next_due_at: null, pending_roles: '[]', pending: '[]', written_at: now.toISOString() })
+          // Versioned now, past any write of the ended run still on its way (an activity it scheduled before it ended).
+          .set({ status, next_due_at: null, pending_roles: '[]', pending: '[]', version: listingVersion(now.getTime(), LAST_HISTORY_LENGTH), written_at: now.toISOString() })
           .where('id', '=', id)
           .where('run_id', '=', runId)
           .where('status', '=', 'RUNNING')

@@ -14,6 +14,9 @@
  * and one notice per application in the outbox, no effect twice. It prints
  * `applications N, faults N, inconsistencies N` and exits 1 when there is any inconsistency.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkConsistency, Procedure } from '../test/helpers/procedure';
 import { startTimeSkippingEngine, type TimeSkippingEngine } from '../test/helpers/time-skipping-engine';
@@ -144,6 +147,10 @@ async function main(): Promise<void> {
   } finally {
     await engine.stop();
   }
+  // What the server, the worker and the API said, for whoever looks into it.
+  const file = join(mkdtempSync(join(tmpdir(), 'subsidy-soak-')), 'engine.log');
+  writeFileSync(file, engine.output());
+  say(`the engine's output: ${file}`);
   for (const line of inconsistencies.slice(0, 50)) console.log(`  inconsistency: ${line}`);
   if (inconsistencies.length > 50) console.log(`  … and ${inconsistencies.length - 50} more`);
   say('done');

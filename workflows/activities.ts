@@ -24,12 +24,12 @@ export const effects = proxyActivities<Activities>({ startToCloseTimeout: '2 min
 export const payments = proxyActivities<Activities>({ startToCloseTimeout: '2 minutes', scheduleToCloseTimeout: '1 day', retry });
 
 /**
- * The listing table's writes (activities/listing.ts): local, so that an action's answer leaves
- * the listing already current; quick retries, and the workflow looks again later if the database
- * stays away (workflows/machinery.ts).
+ * The listing table's writes (activities/listing.ts): a regular activity, retried until the
+ * database answers, so that neither an action's answer nor the workflow task waits for it. (A
+ * local activity made the listing current with the answer, but held every workflow task open for
+ * it, and with a worker cache of 0 it left workflows stuck: the soak of 2026-12-03.)
  */
-export const listingWrites = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  scheduleToCloseTimeout: '1 minute',
-  retry: { initialInterval: '200 milliseconds', maximumInterval: '5 seconds' },
+export const listingWrites = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });

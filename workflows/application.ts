@@ -20,7 +20,7 @@
  * - `2026-12-pending-memo` (workflows/machinery.ts `upsertPendingMemo`): the pending items are kept
  *   in the memo too, so `GET /inbox` lists them without a state query per application.
  * - `2026-12-listing-table` (workflows/machinery.ts `listingWriter`): the application writes its
- *   row of the listing table (a local activity) whenever it changes, instead of the memo.
+ *   row of the listing table (an activity) whenever it changes, instead of the memo.
  */
 import { ENGINE, type ApplicationInput, type ApplicationState } from '../domain/application';
 import type { Stage } from '../domain/stages';

@@ -149,13 +149,15 @@ export class Application implements ApplicationRun {
   }
 
   /**
-   * Writes the listing row whenever it is due, one write at a time and always the state as it is
-   * then (changes made meanwhile are in it). A write the database refuses for a minute is tried
-   * again a minute later: the application never waits on the listing.
+   * Writes the listing row whenever it is due and the engine has reacted to the last action, one
+   * write at a time and always the state as it is then (changes made meanwhile are in it). The
+   * write is an activity, so the application never waits on the listing; one refused outright
+   * (not retryable) is tried again a minute later.
    */
   private async listingWriter(): Promise<void> {
     for (;;) {
-      await condition(() => this.listingDirty || this.finished);
+      // Once the engine has reacted to the last action (settled), so that one write carries it all.
+      await condition(() => (this.listingDirty && this.settledEpoch === this.epoch) || this.finished);
       if (!this.listingDirty) return;
       this.listingDirty = false;
       const { version, ...content } = this.listingRow();
