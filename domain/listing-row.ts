@@ -6,8 +6,8 @@
  *
  * Writes can arrive twice (an activity is retried) or late (a workflow task retried on
  * another worker); the row keeps the newest by `version`, which only grows along an application:
- * its workflow time, then its history length, both fixed digits so that text order is number
- * order. A recovery case writes under the application's id, later than the closed application
+ * its workflow time, then its history length, then the write's number in its run, all fixed
+ * digits so that text order is number order. A recovery case writes under the application's id, later than the closed application
  * ever did, so the case is what the listing shows.
  */
 import type { PendingItem } from './application';
@@ -35,13 +35,14 @@ export interface ListingRow {
 
 const VERSION_TIME_DIGITS = 15;
 const VERSION_LENGTH_DIGITS = 9;
+const VERSION_SEQUENCE_DIGITS = 6;
 
 /** The largest history length a version can hold: a row marked ended by hand is newer than any write of that instant. */
 export const LAST_HISTORY_LENGTH = 10 ** VERSION_LENGTH_DIGITS - 1;
 
-/** The version of a write: workflow time (ms) and history length, as fixed-width digits. */
-export function listingVersion(workflowTimeMs: number, historyLength: number): string {
-  return `${String(workflowTimeMs).padStart(VERSION_TIME_DIGITS, '0')}.${String(historyLength).padStart(VERSION_LENGTH_DIGITS, '0')}`;
+/** The version of a write: workflow time (ms), history length and the write's number in its run, as fixed-width digits. */
+export function listingVersion(workflowTimeMs: number, historyLength: number, sequence = 0): string {
+  return `${String(workflowTimeMs).padStart(VERSION_TIME_DIGITS, '0')}.${String(historyLength).padStart(VERSION_LENGTH_DIGITS, '0')}.${String(sequence).padStart(VERSION_SEQUENCE_DIGITS, '0')}`;
 }
 
 /** The earliest deadline among pending items, if any has one. */

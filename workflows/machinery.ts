@@ -34,8 +34,6 @@ const LISTING_TABLE = '2026-12-listing-table';
 
 /** How often an application waiting for a calendar year looks again without being told. */
 const CALENDAR_RECHECK_MS = 86_400_000;
-/** How soon the listing row is written again when the database stayed away for a minute. */
-const LISTING_RETRY_MS = 60_000;
 /** How soon a refused notice or notification is delivered again. */
 const EFFECT_RETRY_MS = 3_600_000;
 
@@ -74,18 +72,19 @@ export class Application implements ApplicationRun {
   readonly queue: Array<{ what: string; send: () => Promise<unknown> }> = [];
   private finished = false;
   private readonly courierDone: Promise<void>;
-  /** The listing row is to be written (patch `2026-12-listing-table`); `closing`: as the run finishes. */
-  private listingDirty = false;
+  /** `closing`: the run's last listing row (patch `2026-12-listing-table`) says it finished. */
   private closing = false;
-  /** The listing row as last written in this run (without its version): an unchanged row is not written again. */
+  /** The listing row as last sent in this run (without its version): an unchanged row is not sent again. */
   private lastListing = '';
-  private readonly listingDone: Promise<void>;
+  /** How many rows this run has sent: the last part of each one's version. */
+  private listingSequence = 0;
+  /** The writes in flight, awaited before the run ends. */
+  private readonly listingSent: Array<Promise<unknown>> = [];
   constructor(readonly input: ApplicationInput) {
     this.program = input.program;
     this.state = input.resume ? input.resume.state : initialState(input);
     this.keys = { ...(input.resume?.keys ?? {}) };
     this.courierDone = this.courier();
-    this.listingDone = this.listingWriter();
   }
 
   /** Tells the applicant how its application ended (once). */
@@ -107,11 +106,11 @@ export class Application implements ApplicationRun {
     if (patched(LISTING_TABLE)) {
       // The last row of the run says it finished: the listing's `open=false`.
       this.closing = true;
-      this.listingDirty = true;
+      this.sendListing();
     }
     this.finished = true;
     await this.courierDone;
-    await this.listingDone;
+    await Promise.all(this.listingSent);
   }
 
   /**
@@ -149,29 +148,24 @@ export class Application implements ApplicationRun {
   }
 
   /**
-   * Writes the listing row whenever it is due and the engine has reacted to the last action, one
-   * write at a time and always the state as it is then (changes made meanwhile are in it). The
-   * write is an activity, so the application never waits on the listing; one refused outright
-   * (not retryable) is tried again a minute later.
+   * Sends the listing row when it changed, as an activity scheduled right here, so that the
+   * commands come in the same order on every replay; the application does not wait for it. Each
+   * write's version ends with its number in the run, so of two sent in one workflow task the later
+   * wins. A write refused outright (not retryable) is logged; the next change writes the row again.
    */
-  private async listingWriter(): Promise<void> {
-    for (;;) {
-      // Once the engine has reacted to the last action (settled), so that one write carries it all.
-      await condition(() => (this.listingDirty && this.settledEpoch === this.epoch) || this.finished);
-      if (!this.listingDirty) return;
-      this.listingDirty = false;
-      const { version, ...content } = this.listingRow();
-      const key = JSON.stringify(content);
-      if (key === this.lastListing) continue;
-      try {
-        await listingWrites.recordListing({ ...content, version });
-        this.lastListing = key;
-      } catch (err) {
+  private sendListing(): void {
+    const { version: _version, ...content } = this.listingRow();
+    const key = JSON.stringify(content);
+    if (key === this.lastListing) return;
+    this.lastListing = key;
+    this.listingSequence += 1;
+    const info = workflowInfo();
+    const version = listingVersion(Date.now(), info.historyLength, this.listingSequence);
+    this.listingSent.push(
+      listingWrites.recordListing({ ...content, version }).catch((err: unknown) => {
         log.warn('listing row not written', { id: this.state.id, problem: (err as Error).message });
-        this.listingDirty = true;
-        await sleep(LISTING_RETRY_MS, { summary: 'the listing row, written again (the database did not answer)' });
-      }
-    }
+      }),
+    );
   }
 
   private listingRow(): ListingRow {
@@ -189,7 +183,7 @@ export class Application implements ApplicationRun {
       filedAt: new Date(this.state.filedAt).toISOString(),
       nextDueAt: due ? new Date(due).toISOString() : null,
       pending: this.state.pending,
-      version: listingVersion(Date.now(), info.historyLength),
+      version: listingVersion(Date.now(), info.historyLength, this.listingSequence),
     };
   }
 
@@ -381,7 +375,7 @@ export class Application implements ApplicationRun {
   changed(): void {
     this.state.pending = pendingOf(this.state, this.today());
     this.upsertListingAttributes();
-    if (patched(LISTING_TABLE)) this.listingDirty = true;
+    if (patched(LISTING_TABLE)) this.sendListing();
     else this.upsertPendingMemo();
   }
 
