@@ -154,7 +154,7 @@ export class Application implements ApplicationRun {
    * wins. A write refused outright (not retryable) is logged; the next change writes the row again.
    */
   private sendListing(): void {
-    const { version: _version, ...content } = this.listingRow();
+    const content = this.listingRow();
     const key = JSON.stringify(content);
     if (key === this.lastListing) return;
     this.lastListing = key;
@@ -168,7 +168,8 @@ export class Application implements ApplicationRun {
     );
   }
 
-  private listingRow(): ListingRow {
+  /** The row as the state is now; its version is given as it is sent. */
+  private listingRow(): Omit<ListingRow, 'version'> {
     const info = workflowInfo();
     const due = nextDueOf(this.state.pending);
     return {
@@ -183,7 +184,6 @@ export class Application implements ApplicationRun {
       filedAt: new Date(this.state.filedAt).toISOString(),
       nextDueAt: due ? new Date(due).toISOString() : null,
       pending: this.state.pending,
-      version: listingVersion(Date.now(), info.historyLength, this.listingSequence),
     };
   }
 
