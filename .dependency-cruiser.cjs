@@ -6,7 +6,8 @@
  * - workflows/ import domain/ and their own runtime (activities only as types, called through
  *   proxies);
  * - api/ imports domain/ and the workflows' public message module (workflows/messages.ts), never
- *   activities or workflow internals.
+ *   activities or workflow internals;
+ * - deploy/ (the local cluster) is imported only by deploy/, scripts/ and test/.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -52,6 +53,13 @@ module.exports = {
       comment: 'The API talks to workflows through workflows/messages.ts only, and never imports activities.',
       from: { path: '^api/' },
       to: { path: ['^workflows/', '^activities/'], pathNot: '^workflows/messages\\.ts$' },
+    },
+    {
+      name: 'deploy-is-tooling',
+      comment: 'deploy/ brings up a local cluster (npm run cluster): the engine never depends on it; only deploy/, scripts/ and test/ import it.',
+      severity: 'error',
+      from: { pathNot: ['^deploy/', '^scripts/', '^test/'] },
+      to: { path: '^deploy/' },
     },
   ],
   options: {
