@@ -78,7 +78,7 @@ async function main(): Promise<void> {
       `  Temporal:        ${c.temporalAddress} (frontend gRPC), namespace ${c.namespace}, task queue ${c.taskQueue}`,
       `  PostgreSQL:      ${hiddenUrl}   (passwords in ${resolve(c.dataDir, 'postgres', 'secrets.json')})`,
       `  Engine data:     ${c.engineDataDir}   (DATA_DIR of every worker and API)`,
-      `  Logs:            ${c.logDir}`,
+      `  Logs:            ${c.logDir}   (PostgreSQL's: ${c.postgresLog})`,
       `  Steps (s):       ${Object.entries(c.timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join('; ')}`,
       '',
       ...(keys

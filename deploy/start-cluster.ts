@@ -76,6 +76,8 @@ export interface Cluster {
   engineDataDir: string;
   apiKeysFile: string;
   logDir: string;
+  /** PostgreSQL's own log (in its folder, which belongs to the `postgres` user when run as root). */
+  postgresLog: string;
   dataDir: string;
   /** Seconds each step took. */
   timings: Record<string, number>;
@@ -233,6 +235,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       engineDataDir,
       apiKeysFile: settings.apiKeysFile,
       logDir,
+      postgresLog: postgres.logFile,
       dataDir,
       timings,
       workers: {
