@@ -31,5 +31,6 @@ export const payments = proxyActivities<Activities>({ startToCloseTimeout: '2 mi
  */
 export const listingWrites = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
+  allowEagerDispatch: false,
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });

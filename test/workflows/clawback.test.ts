@@ -312,7 +312,8 @@ describe('clawback of a pharma award after a move out of the district in year 3'
       ['breach-report', 'clawback-decision', 'deadline', 'repayments', 'repayments', 'clawback-settled'],
     );
 
-    // Nothing more can be repaid: the workflow has finished, with the state as its result.
+    // Nothing more can be repaid: the workflow finishes (once its last listing row is written), with the state as its result.
+    assert.equal((await moved.result()).stage, 'clawed-back');
     assert.equal((await moved.describe()).status.name, 'COMPLETED');
     await assert.rejects(act(moved, 'repayments', { actor: actor('finance-officer'), amount: '1.00', paidOn: d('2030-04-10') }));
   });
