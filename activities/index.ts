@@ -37,10 +37,10 @@ import type { RoundNotice } from '../domain/rounds';
 
 export interface ActivityDeps {
   effects: EffectAdapter;
-  calendar: Pick<CalendarStore, 'data' | 'year'>;
+  calendar: Pick<CalendarStore, 'current'>;
   dishonestyList: DishonestyList;
   /** LPR fixings, shipped and admin-added at run time. */
-  lpr: Pick<LprStore, 'table'>;
+  lpr: Pick<LprStore, 'current'>;
   /** The listing table in the engine's database, which the workflows keep current. */
   listing: Pick<ListingStore, 'write'>;
   clock?: () => Date;
@@ -69,11 +69,13 @@ export function createActivities(deps: ActivityDeps) {
      * which year nobody has supplied: the workflow then waits for an admin, it does not fail.
      */
     async workingDays(input: { from: string; count: number }): Promise<WorkingDaysAnswer> {
-      const data = deps.calendar.data();
+      // The years as the engine's database has them now (an admin's year supplied through any API).
+      const calendar = await deps.calendar.current();
+      const data = calendar.data();
       try {
         const { days, lastDay } = workingDaysFrom(data, input.from, input.count);
         const sources: Record<string, string> = {};
-        for (const y of new Set(days.map(yearOf))) sources[String(y)] = deps.calendar.year(y)?.source ?? 'unknown';
+        for (const y of new Set(days.map(yearOf))) sources[String(y)] = calendar.year(y)?.source ?? 'unknown';
         return { ok: true, from: input.from, count: input.count, days, lastDay, closesAt: windowClosesAt(lastDay), sources };
       } catch (err) {
         if (err instanceof UnknownCalendarYearError) return { ok: false, missingYear: err.year, message: err.message };
@@ -119,7 +121,8 @@ export function createActivities(deps: ActivityDeps) {
 
     /** The LPR fixings in force now (shipped plus admin-added), recorded in history when read. */
     async lprTable(): Promise<LprTable> {
-      return deps.lpr.table();
+      // The fixings as the engine's database has them now (an admin's fixing added through any API).
+      return (await deps.lpr.current()).table();
     },
 
     /** Writes the applicant into credit management 信用管理. */

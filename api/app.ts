@@ -121,7 +121,7 @@ export function createApp(deps: AppDeps): express.Express {
     ...(ui ? { temporalUi: `${ui}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(id)}` } : {}),
   });
 
-  const rounds = roundService({ client: deps.client, taskQueue: deps.taskQueue, catalog: () => deps.catalogs.current(), calendar: () => deps.calendar.data(), clock });
+  const rounds = roundService({ client: deps.client, taskQueue: deps.taskQueue, catalog: () => deps.catalogs.current(), calendar: async () => (await deps.calendar.current()).data(), clock });
   app.use(applicationRoutes({ client: deps.client, taskQueue: deps.taskQueue, catalog: inForce, rounds, metrics, clock, linksFor, runLink, inboxDetailTimeoutMs: deps.inboxDetailTimeoutMs ?? 2000, listing: deps.listing }));
   app.use(roundRoutes({ client: deps.client, rounds }));
   app.use(operatorRoutes({ client: deps.client, listing: deps.listing, clock, linksFor }));

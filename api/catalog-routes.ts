@@ -143,7 +143,7 @@ export function catalogRoutes(deps: CatalogRouteDeps): Router {
           ...(body.data.basedOn !== undefined ? { basedOn: body.data.basedOn } : {}),
           ...(key !== undefined ? { keyHash: sha256Hex(`${actor.id}\n${key}`) } : {}),
         },
-        { calendar: deps.calendar.data() },
+        { calendar: (await deps.calendar.current()).data() },
       );
       const inForce = await deps.catalogs.current();
       if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');

@@ -12,14 +12,14 @@ import { createApp } from './app';
 import { type Authenticator, createAuthenticator, loadKeyHashes } from './credentials';
 import { loadOrCreateDevKeys } from './keys';
 import { createLogger, type Logger } from './log';
-import { createCalendarStore } from '../lib/calendar-store';
+import { createCalendarStore, importCalendarFiles } from '../lib/calendar-store';
 import { loadCatalog } from '../lib/catalog-store';
 import { catalogVersions } from '../lib/catalog-versions';
 import { describeDatabase, openDatabase } from '../lib/database';
 import { listingStore } from '../lib/listing-store';
 import { catchUpOnFirstStart } from './listing-catch-up';
 import { databaseRateLimitStores } from './rate-limit-database';
-import { createLprStore } from '../lib/lpr-store';
+import { createLprStore, importLprFile } from '../lib/lpr-store';
 import { createDraining } from './shutdown';
 
 /** How long a stopping API process waits for the requests in flight before answering them 503. */
@@ -47,12 +47,16 @@ async function main(): Promise<void> {
   const settings = loadSettingsOrExit();
   const logger = createLogger({ base: { process: 'api' } });
   const authenticator = authenticatorOf(settings, logger);
-  const calendar = createCalendarStore(settings.dataDir);
-  // A bad catalog stops start-up here, naming the file, the JSON path and the reason.
-  const shipped = loadCatalog(undefined, { calendar: calendar.data() });
-  const lpr = createLprStore(settings.dataDir);
   // Reference and admin data every host shares; the shipped catalog is in force if never seen before.
   const database = await openDatabase(settings.database);
+  const calendar = createCalendarStore(database);
+  const importedYears = await importCalendarFiles(calendar, database, settings.dataDir);
+  if (importedYears.length > 0) logger.info('calendar years moved from files into the database', { years: importedYears });
+  // A bad catalog stops start-up here, naming the file, the JSON path and the reason.
+  const shipped = loadCatalog(undefined, { calendar: (await calendar.current()).data() });
+  const lpr = createLprStore(database);
+  const importedFixings = await importLprFile(database, settings.dataDir);
+  if (importedFixings.length > 0) logger.info('LPR fixings moved from a file into the database', { fixings: importedFixings });
   const catalogs = catalogVersions(database);
   const listing = listingStore(database);
   const adopted = await catalogs.adoptShipped(shipped, new Date());

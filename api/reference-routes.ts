@@ -57,10 +57,10 @@ export function referenceRoutes(deps: ReferenceDeps): Router {
 
   // ---- Working-day calendar -------------------------------------------------------------------
 
-  router.get('/calendar/years/:year', (req, res) => {
+  router.get('/calendar/years/:year', async (req, res) => {
     const year = YEAR.safeParse(req.params.year);
     if (!year.success) throw validationProblem(year.error, 'year');
-    const known = deps.calendar.year(year.data);
+    const known = (await deps.calendar.current()).year(year.data);
     if (!known) throw unknownYear(new UnknownCalendarYearError(year.data));
     res.json(known);
   });
@@ -72,7 +72,7 @@ export function referenceRoutes(deps: ReferenceDeps): Router {
     const body = CalendarYearBody.safeParse(req.body);
     if (!body.success) throw validationProblem(body.error);
     try {
-      const stored = deps.calendar.putYear(year.data, body.data, actor.id);
+      const stored = await deps.calendar.putYear(year.data, body.data, actor.id);
       // Stored and in force; now wake the applications waiting for it (they also look daily).
       await deps.calendarYearSupplied?.(year.data).catch((err: unknown) => {
         console.error(JSON.stringify({ level: 'warn', message: 'waking applications after a calendar year failed', year: year.data, error: (err as Error)?.message }));
@@ -88,12 +88,13 @@ export function referenceRoutes(deps: ReferenceDeps): Router {
     }
   });
 
-  router.get('/calendar/working-days', (req, res) => {
+  router.get('/calendar/working-days', async (req, res) => {
     const query = WorkingDaysQuery.safeParse(req.query);
     if (!query.success) throw validationProblem(query.error);
     const { from, count } = query.data;
+    const calendar = await deps.calendar.current();
     try {
-      const data = deps.calendar.data();
+      const data = calendar.data();
       const { days, lastDay } = workingDaysFrom(data, from, count);
       const years = [...new Set([from, lastDay].map((d) => Number(d.slice(0, 4))))];
       res.json({
@@ -103,7 +104,7 @@ export function referenceRoutes(deps: ReferenceDeps): Router {
         lastDay,
         closesAt: windowClosesAt(lastDay),
         rule: `the first ${count} working days starting on ${from} (it counts when it is a working day); a window closes at 24:00 Asia/Shanghai of the last one`,
-        sources: Object.fromEntries(years.map((y) => [y, deps.calendar.year(y)?.source])),
+        sources: Object.fromEntries(years.map((y) => [y, calendar.year(y)?.source])),
       });
     } catch (err) {
       if (err instanceof UnknownCalendarYearError) throw unknownYear(err);
@@ -113,21 +114,22 @@ export function referenceRoutes(deps: ReferenceDeps): Router {
 
   // ---- LPR fixings ----------------------------------------------------------------------------
 
-  router.get('/lpr-fixings', (_req, res) => {
-    const table = deps.lpr.table();
+  router.get('/lpr-fixings', async (_req, res) => {
+    const lpr = await deps.lpr.current();
+    const table = lpr.table();
     res.json({
       confirmedThrough: table.confirmedThrough,
       carriedForwardFrom: firstUnconfirmedDate(table),
-      fixings: deps.lpr.list(),
+      fixings: lpr.list(),
     });
   });
 
-  router.post('/lpr-fixings', (req, res: Response<unknown, AccessLocals>) => {
+  router.post('/lpr-fixings', async (req, res: Response<unknown, AccessLocals>) => {
     const actor = guardedActor(res);
     const body = LprFixingBody.safeParse(req.body);
     if (!body.success) throw validationProblem(body.error);
     try {
-      res.status(201).json(deps.lpr.add(body.data, actor));
+      res.status(201).json(await deps.lpr.add(body.data, actor));
     } catch (err) {
       throw inputProblem(err);
     }
@@ -135,13 +137,14 @@ export function referenceRoutes(deps: ReferenceDeps): Router {
 
   // ---- Clawback calculator --------------------------------------------------------------------
 
-  router.post('/calculations/clawback', (req, res) => {
+  router.post('/calculations/clawback', async (req, res) => {
     const body = ClawbackCalculationBody.safeParse(req.body);
     if (!body.success) throw validationProblem(body.error);
+    const lpr = (await deps.lpr.current()).table();
     try {
       // Without a date: as of the moment it is asked, today in Asia/Shanghai.
       const request = { ...body.data, repaidOn: body.data.repaidOn ?? shanghaiDate(deps.clock().getTime()) } as ClawbackCalculationRequest;
-      res.json(clawbackCalculation(request, deps.lpr.table()));
+      res.json(clawbackCalculation(request, lpr));
     } catch (err) {
       throw inputProblem(err);
     }

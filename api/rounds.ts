@@ -52,7 +52,7 @@ export interface RoundServiceDeps {
   taskQueue: string;
   /** The catalog version in force: a round pins it when it opens. */
   catalog: () => Promise<ProgramCatalog>;
-  calendar: () => CalendarData;
+  calendar: () => Promise<CalendarData>;
   clock: () => Date;
 }
 
@@ -138,7 +138,7 @@ export function roundService(deps: RoundServiceDeps) {
       }
       let problems: Array<{ field: string; reason: string }>;
       try {
-        problems = roundWindowProblems(program.filingWindow, window, deps.calendar());
+        problems = roundWindowProblems(program.filingWindow, window, await deps.calendar());
       } catch (err) {
         if (!(err instanceof UnknownCalendarYearError)) throw err;
         problems = [{ field: 'window', reason: `needs the working-day calendar of ${err.year} (PUT /calendar/years/${err.year})` }];

@@ -1,14 +1,17 @@
 /**
  * Working-day calendars: built-in years from the maintained `lunar-typescript` holiday table,
- * overridden year by year by admin-supplied schedules persisted under `<dataDir>/calendar/`.
+ * overridden year by year by the schedules admins supply (PUT /calendar/years/:year), kept in the
+ * engine's database (lib/database.ts, table `calendar_years`): every API and worker process, on
+ * every host, reads the same years, SQLite on one machine or PostgreSQL in a cluster.
  *
- * Admin files are re-read whenever they change on disk (inode/mtime/size), so a year supplied through
- * the API process is seen by a worker process reading the same directory without a restart.
+ * A reader takes `current()`, the years as the database has them at that moment, and reads it
+ * synchronously: an activity or a request takes it once and computes with it.
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HolidayUtil } from 'lunar-typescript';
 import { calendarYearProblems, type CalendarData, type CalendarYear } from '../domain/calendar';
+import type { EngineDatabase } from './database';
 
 /** Keep in step with package.json; a unit test checks the installed version. */
 export const LUNAR_SOURCE = 'lunar-typescript@1.8.6' as const;
@@ -19,15 +22,21 @@ export type StoredCalendarYear = CalendarYear & {
   updatedBy?: string;
 };
 
-export interface CalendarStore {
+/** The calendar years as the database had them when `current()` read it. */
+export interface CalendarView {
   /** The schedule for `year`, admin data first, else the library's; `undefined` when nobody knows it. */
   year(year: number): StoredCalendarYear | undefined;
-  /** Validates, persists atomically and returns the admin schedule for `year`; throws `InvalidCalendarYearError`. */
-  putYear(year: number, payload: unknown, actor?: string): StoredCalendarYear;
   /** Plain JSON for the pure rules: the listed years (unknown ones omitted), or every known year. */
   data(years?: readonly number[]): CalendarData;
   /** Every year with data, ascending. */
   knownYears(): number[];
+}
+
+export interface CalendarStore {
+  /** The years as the database has them now. */
+  current(): Promise<CalendarView>;
+  /** Validates, stores and returns the admin schedule for `year`; throws `InvalidCalendarYearError`. */
+  putYear(year: number, payload: unknown, actor?: string): Promise<StoredCalendarYear>;
 }
 
 export class InvalidCalendarYearError extends Error {
@@ -78,104 +87,93 @@ function libraryYears(): number[] {
   return libraryYearsCache;
 }
 
-export function createCalendarStore(dataDir: string): CalendarStore {
-  const dir = join(dataDir, 'calendar');
-  const adminCache = new Map<number, { stamp: string; value: StoredCalendarYear }>();
-
-  function fileOf(year: number): string {
-    return join(dir, `${year}.json`);
-  }
-
-  function adminYear(year: number): StoredCalendarYear | undefined {
-    const file = fileOf(year);
-    let stamp: string;
-    try {
-      const st = statSync(file);
-      // The inode changes on every atomic rename, so two writes within one mtime tick still differ.
-      stamp = `${st.ino}:${st.mtimeMs}:${st.size}`;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        adminCache.delete(year);
-        return undefined;
-      }
-      throw err;
-    }
-    const cached = adminCache.get(year);
-    if (cached && cached.stamp === stamp) return cached.value;
-    const raw = JSON.parse(readFileSync(file, 'utf8')) as unknown;
-    // A hand-edited file gets the same checks as the API: a bad year must not silently shift deadlines.
-    const problems = calendarYearProblems(year, raw);
-    if (problems.length > 0) throw new InvalidCalendarYearError(year, [`${file}:`, ...problems]);
-    const r = raw as Record<string, unknown>;
-    const value: StoredCalendarYear = {
-      year,
-      holidays: [...(r.holidays as string[])].sort(),
-      workdays: [...(r.workdays as string[])].sort(),
-      source: 'admin',
-      ...(typeof r.updatedAt === 'string' ? { updatedAt: r.updatedAt } : {}),
-      ...(typeof r.updatedBy === 'string' ? { updatedBy: r.updatedBy } : {}),
-    };
-    adminCache.set(year, { stamp, value });
-    return value;
-  }
-
-  function adminYears(): number[] {
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
-    return names.flatMap((n) => (/^\d{4}\.json$/.test(n) ? [Number(n.slice(0, 4))] : []));
-  }
-
-  const store: CalendarStore = {
+/** The years of the library with the admin years over them. */
+function viewOf(admin: ReadonlyMap<number, StoredCalendarYear>): CalendarView {
+  const view: CalendarView = {
     year(year) {
       if (!Number.isInteger(year)) return undefined;
       // An admin year replaces the library's year entirely (a correction, not a patch).
-      return adminYear(year) ?? libraryYear(year);
+      return admin.get(year) ?? libraryYear(year);
     },
-
-    putYear(year, payload, actor) {
-      const problems = calendarYearProblems(year, payload);
-      if (problems.length > 0) throw new InvalidCalendarYearError(year, problems);
-      const p = payload as { holidays: string[]; workdays: string[] };
-      const value: StoredCalendarYear = {
-        year,
-        holidays: [...p.holidays].sort(),
-        workdays: [...p.workdays].sort(),
-        source: 'admin',
-        updatedAt: new Date().toISOString(),
-        ...(actor ? { updatedBy: actor } : {}),
-      };
-      mkdirSync(dir, { recursive: true });
-      const file = fileOf(year);
-      // Write a temp file then rename: a reader sees the old year or the new one, never half a file.
-      const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-      try {
-        writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n', { flush: true });
-        renameSync(tmp, file);
-      } catch (err) {
-        rmSync(tmp, { force: true });
-        throw err;
-      }
-      adminCache.delete(year);
-      return value;
-    },
-
     knownYears() {
-      return [...new Set([...libraryYears(), ...adminYears()])].sort((a, b) => a - b);
+      return [...new Set([...libraryYears(), ...admin.keys()])].sort((a, b) => a - b);
     },
-
     data(years) {
       const out: CalendarData = {};
-      for (const y of years ?? store.knownYears()) {
-        const entry = store.year(y);
+      for (const y of years ?? view.knownYears()) {
+        const entry = view.year(y);
         if (entry) out[String(y)] = { year: entry.year, holidays: entry.holidays, workdays: entry.workdays, source: entry.source };
       }
       return out;
     },
   };
-  return store;
+  return view;
+}
+
+/** The admin's schedule as stored: validated, sorted, with who supplied it when. */
+function adminYearOf(year: number, payload: unknown, updatedAt: string, updatedBy: string | null | undefined, where: string): StoredCalendarYear {
+  const problems = calendarYearProblems(year, payload);
+  if (problems.length > 0) throw new InvalidCalendarYearError(year, where ? [`${where}:`, ...problems] : problems);
+  const p = payload as { holidays: string[]; workdays: string[] };
+  return {
+    year,
+    holidays: [...p.holidays].sort(),
+    workdays: [...p.workdays].sort(),
+    source: 'admin',
+    updatedAt,
+    ...(updatedBy ? { updatedBy } : {}),
+  };
+}
+
+export function createCalendarStore(db: EngineDatabase, clock: () => Date = () => new Date()): CalendarStore {
+  return {
+    async current() {
+      const rows = await db.selectFrom('calendar_years').selectAll().execute();
+      const admin = new Map<number, StoredCalendarYear>();
+      for (const row of rows) {
+        const year = Number(row.year);
+        // A row edited by hand gets the same checks as the API: a bad year must not silently shift deadlines.
+        const payload = { holidays: JSON.parse(row.holidays) as unknown, workdays: JSON.parse(row.workdays) as unknown };
+        admin.set(year, adminYearOf(year, payload, row.updated_at, row.updated_by, `calendar_years row ${year}`));
+      }
+      return viewOf(admin);
+    },
+
+    async putYear(year, payload, actor) {
+      const value = adminYearOf(year, payload, clock().toISOString(), actor, '');
+      const row = { holidays: JSON.stringify(value.holidays), workdays: JSON.stringify(value.workdays), updated_at: value.updatedAt!, updated_by: actor ?? null };
+      await db
+        .insertInto('calendar_years')
+        .values({ year, ...row })
+        .onConflict((oc) => oc.column('year').doUpdateSet(row))
+        .execute();
+      return value;
+    },
+  };
+}
+
+/**
+ * Years supplied before the database held them, as files `<dataDir>/calendar/<year>.json`: each
+ * one the database does not have yet is stored once, as it was (an upgrade loses no admin year).
+ * Returns the years imported.
+ */
+export async function importCalendarFiles(store: CalendarStore, db: EngineDatabase, dataDir: string): Promise<number[]> {
+  const dir = join(dataDir, 'calendar');
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const stored = new Set((await db.selectFrom('calendar_years').select('year').execute()).map((r) => Number(r.year)));
+  const imported: number[] = [];
+  for (const name of names.filter((n) => /^\d{4}\.json$/.test(n)).sort()) {
+    const year = Number(name.slice(0, 4));
+    if (stored.has(year)) continue;
+    const raw = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { updatedBy?: unknown };
+    await store.putYear(year, raw, typeof raw.updatedBy === 'string' ? raw.updatedBy : undefined);
+    imported.push(year);
+  }
+  return imported;
 }

@@ -1,7 +1,8 @@
 /**
  * The engine's database for reference and admin data: what every API and worker process must see
  * alike, but which has no lifecycle of its own (that is Temporal's part). Today it holds the
- * catalog versions (lib/catalog-versions.ts) and the listing table, the read model of
+ * catalog versions (lib/catalog-versions.ts), the working-day calendar years and LPR fixings
+ * admins supply (lib/calendar-store.ts, lib/lpr-store.ts), the rate-limit counts (api/rate-limit-database.ts) and the listing table, the read model of
  * `GET /applications` and `GET /inbox` that the applications' workflows keep
  * (lib/listing-store.ts).
  *
@@ -113,6 +114,29 @@ export interface EngineTables {
   listed_pending_roles: ListedPendingRoleTable;
   listing_catch_ups: ListingCatchUpTable;
   rate_limit_counts: RateLimitCountTable;
+  calendar_years: CalendarYearTable;
+  lpr_fixings: LprFixingTable;
+}
+
+/** An LPR fixing an admin added (lib/lpr-store.ts); one on a shipped date replaces the shipped rates. */
+export interface LprFixingTable {
+  effective_date: string;
+  lpr1y: string;
+  lpr5y: string;
+  /** ISO instant; empty for a fixing moved from an older file without one. */
+  added_at: string;
+  /** The admin (JSON actor), when known. */
+  added_by: string | null;
+}
+
+/** A working-day calendar year an admin supplied (lib/calendar-store.ts); it replaces the library's year. */
+export interface CalendarYearTable {
+  year: number;
+  /** The holidays and the adjusted working days (调休), JSON arrays of dates. */
+  holidays: string;
+  workdays: string;
+  updated_at: string;
+  updated_by: string | null;
 }
 
 export type EngineDatabase = Kysely<EngineTables>;
@@ -206,6 +230,26 @@ const MIGRATIONS: Record<string, (dialect: DatabaseSettings['kind']) => Migratio
         .addColumn('window_start', 'bigint', (c) => c.notNull())
         .addColumn('hits', 'integer', (c) => c.notNull())
         .addPrimaryKeyConstraint('rate_limit_counts_pk', ['limiter', 'key'])
+        .execute();
+    },
+  }),
+  '2026-12-06-calendar-years-and-lpr-fixings': () => ({
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('calendar_years')
+        .addColumn('year', 'integer', (c) => c.primaryKey())
+        .addColumn('holidays', 'text', (c) => c.notNull())
+        .addColumn('workdays', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('updated_by', 'varchar(200)')
+        .execute();
+      await db.schema
+        .createTable('lpr_fixings')
+        .addColumn('effective_date', 'varchar(10)', (c) => c.primaryKey())
+        .addColumn('lpr1y', 'varchar(12)', (c) => c.notNull())
+        .addColumn('lpr5y', 'varchar(12)', (c) => c.notNull())
+        .addColumn('added_at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('added_by', 'text')
         .execute();
     },
   }),

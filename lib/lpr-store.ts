@@ -1,13 +1,12 @@
 /**
  * Where LPR fixings live: the table shipped with the code (`data/lpr.csv`, a copy of the
- * published history) plus fixings an admin adds later without a deploy, persisted as JSON in
- * `<dataDir>/lpr-fixings.json` (domain brief, "LPR reference data").
+ * published history) plus the fixings an admin adds later without a deploy (POST /lpr-fixings),
+ * kept in the engine's database (lib/database.ts, table `lpr_fixings`), so that every API and
+ * worker process on every host computes with the same rates (domain brief, "LPR reference data").
  *
- * Every read goes back to the files: they are a few hundred bytes, and the API (which adds
- * fixings) and the worker (which computes statements) are separate processes, so a cache in one
- * would not see the other's write.
+ * A reader takes `current()`, the table as the database has it at that moment.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
   LprDataError,
@@ -19,6 +18,7 @@ import {
   type LprTable,
 } from '../domain/lpr';
 import type { Actor } from '../domain/roles';
+import type { EngineDatabase } from './database';
 
 export const SHIPPED_LPR_CSV = resolve(__dirname, '..', 'data', 'lpr.csv');
 export const ADMIN_FIXINGS_FILE = 'lpr-fixings.json';
@@ -33,18 +33,23 @@ export interface LprFixingRecord extends LprFixing {
   replaces?: { lpr1y: string; lpr5y: string };
 }
 
-export interface LprStore {
-  readonly shippedPath: string;
-  readonly adminPath: string;
-  /** The shipped table with admin fixings merged in, read afresh. */
+/** The fixings as the database had them when `current()` read it. */
+export interface LprView {
+  /** The shipped table with the admin fixings merged in. */
   table(): LprTable;
   /** The fixings in force, oldest first. */
   list(): LprFixingRecord[];
+}
+
+export interface LprStore {
+  readonly shippedPath: string;
+  /** The fixings as the database has them now. */
+  current(): Promise<LprView>;
   /**
-   * Validates and persists a fixing (replacing an admin fixing, or shadowing a shipped one, on the
-   * same day). Throws `LprInputError` naming the field for a bad fixing or a future date.
+   * Validates and stores a fixing (replacing an admin fixing, or shadowing a shipped one, on the
+   * same day). Rejects with `LprInputError` naming the field for a bad fixing or a future date.
    */
-  add(fixing: unknown, actor?: Actor): LprFixingRecord;
+  add(fixing: unknown, actor?: Actor): Promise<LprFixingRecord>;
 }
 
 export interface LprStoreOptions {
@@ -60,11 +65,6 @@ interface AdminFixing {
   lpr5y: string;
   addedAt: string;
   addedBy?: Actor;
-}
-
-interface AdminFile {
-  version: 1;
-  fixings: AdminFixing[];
 }
 
 /** The shipped table alone. */
@@ -88,109 +88,119 @@ function beijingDate(now: Date): string {
   return new Date(now.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
 }
 
-export function createLprStore(dataDir: string, options: LprStoreOptions = {}): LprStore {
+export function createLprStore(db: EngineDatabase, options: LprStoreOptions = {}): LprStore {
   const shippedPath = options.shippedCsvPath ?? SHIPPED_LPR_CSV;
-  const adminPath = join(dataDir, ADMIN_FIXINGS_FILE);
   const now = options.now ?? (() => new Date());
-  let tempCounter = 0;
 
-  function readAdmin(): AdminFixing[] {
-    let text: string;
-    try {
-      text = readFileSync(adminPath, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw new LprDataError(`cannot read ${adminPath}: ${(err as Error).message}`);
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (err) {
-      throw new LprDataError(`${adminPath} is not valid JSON: ${(err as Error).message}`);
-    }
-    const file = parsed as Partial<AdminFile> | null;
-    if (typeof file !== 'object' || file === null || file.version !== 1 || !Array.isArray(file.fixings)) {
-      throw new LprDataError(`${adminPath} must be {"version": 1, "fixings": [...]}`);
-    }
-    return file.fixings.map((f, i) => {
+  async function readAdmin(): Promise<AdminFixing[]> {
+    const rows = await db.selectFrom('lpr_fixings').selectAll().orderBy('effective_date').execute();
+    return rows.map((row) => {
       try {
-        const fixing = validateFixing(f);
-        const record: AdminFixing = { ...fixing, addedAt: String(f.addedAt ?? '') };
-        if (f.addedBy !== undefined) record.addedBy = f.addedBy;
+        // A row edited by hand gets the same checks as the API.
+        const fixing = validateFixing({ effectiveDate: row.effective_date, lpr1y: row.lpr1y, lpr5y: row.lpr5y });
+        const record: AdminFixing = { ...fixing, addedAt: row.added_at };
+        if (row.added_by) record.addedBy = JSON.parse(row.added_by) as Actor;
         return record;
       } catch (err) {
-        if (err instanceof LprInputError) throw new LprDataError(`${adminPath}: fixings[${i}].${err.message}`);
+        if (err instanceof LprInputError) throw new LprDataError(`lpr_fixings row ${row.effective_date}: ${err.message}`);
         throw err;
       }
     });
   }
 
-  /** Write a temporary file, flush it, then rename: readers see the old file or the new, never half. */
-  function writeAdmin(fixings: AdminFixing[]): void {
-    mkdirSync(dataDir, { recursive: true });
-    const body: AdminFile = { version: 1, fixings };
-    const temp = `${adminPath}.${process.pid}.${++tempCounter}.tmp`;
-    try {
-      const fd = openSync(temp, 'w');
-      try {
-        writeSync(fd, `${JSON.stringify(body, null, 2)}\n`);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
+  function viewOf(admin: AdminFixing[]): LprView {
+    const shipped = readShippedLprTable(shippedPath);
+    return {
+      table() {
+        return mergeFixings(shipped, admin.map(({ effectiveDate, lpr1y, lpr5y }) => ({ effectiveDate, lpr1y, lpr5y, source: 'admin' })));
+      },
+      list() {
+        const byDate = new Map(shipped.fixings.map((f) => [f.effectiveDate, f]));
+        const adminByDate = new Map(admin.map((f) => [f.effectiveDate, f]));
+        const dates = [...new Set([...byDate.keys(), ...adminByDate.keys()])].sort();
+        return dates.map((date) => {
+          const a = adminByDate.get(date);
+          const s = byDate.get(date);
+          if (a === undefined) return { effectiveDate: date, lpr1y: s!.lpr1y, lpr5y: s!.lpr5y, source: 'shipped' as const };
+          const record: LprFixingRecord = { effectiveDate: date, lpr1y: a.lpr1y, lpr5y: a.lpr5y, source: 'admin' };
+          if (a.addedAt !== '') record.addedAt = a.addedAt;
+          if (a.addedBy !== undefined) record.addedBy = a.addedBy;
+          if (s !== undefined) record.replaces = { lpr1y: s.lpr1y, lpr5y: s.lpr5y };
+          return record;
+        });
+      },
+    };
+  }
+
+  return {
+    shippedPath,
+    async current() {
+      return viewOf(await readAdmin());
+    },
+    async add(fixing, actor) {
+      const valid = validateFixing(fixing);
+      const at = now();
+      const today = beijingDate(at);
+      if (valid.effectiveDate > today) {
+        throw new LprInputError(
+          'effectiveDate',
+          `${valid.effectiveDate} is in the future (today is ${today}, Beijing time): add a fixing once it is published`,
+        );
       }
-      renameSync(temp, adminPath);
+      const row = {
+        lpr1y: valid.lpr1y,
+        lpr5y: valid.lpr5y,
+        added_at: at.toISOString(),
+        added_by: actor === undefined ? null : JSON.stringify({ id: actor.id, role: actor.role, name: actor.name }),
+      };
+      await db
+        .insertInto('lpr_fixings')
+        .values({ effective_date: valid.effectiveDate, ...row })
+        .onConflict((oc) => oc.column('effective_date').doUpdateSet(row))
+        .execute();
+      return (await this.current()).list().find((f) => f.effectiveDate === valid.effectiveDate)!;
+    },
+  };
+}
+
+/**
+ * Fixings added before the database held them, in `<dataDir>/lpr-fixings.json`: each one the
+ * database does not have yet is stored once, as it was (an upgrade loses no fixing). Returns the
+ * dates imported.
+ */
+export async function importLprFile(db: EngineDatabase, dataDir: string): Promise<string[]> {
+  const path = join(dataDir, ADMIN_FIXINGS_FILE);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new LprDataError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  const file = JSON.parse(text) as { version?: unknown; fixings?: Array<Record<string, unknown>> };
+  if (file.version !== 1 || !Array.isArray(file.fixings)) throw new LprDataError(`${path} must be {"version": 1, "fixings": [...]}`);
+  const stored = new Set((await db.selectFrom('lpr_fixings').select('effective_date').execute()).map((r) => r.effective_date));
+  const imported: string[] = [];
+  for (const [i, f] of file.fixings.entries()) {
+    let valid: ReturnType<typeof validateFixing>;
+    try {
+      valid = validateFixing(f);
     } catch (err) {
-      rmSync(temp, { force: true });
+      if (err instanceof LprInputError) throw new LprDataError(`${path}: fixings[${i}].${err.message}`);
       throw err;
     }
+    if (stored.has(valid.effectiveDate)) continue;
+    await db
+      .insertInto('lpr_fixings')
+      .values({
+        effective_date: valid.effectiveDate,
+        lpr1y: valid.lpr1y,
+        lpr5y: valid.lpr5y,
+        added_at: typeof f.addedAt === 'string' ? f.addedAt : '',
+        added_by: f.addedBy === undefined ? null : JSON.stringify(f.addedBy),
+      })
+      .execute();
+    imported.push(valid.effectiveDate);
   }
-
-  function table(): LprTable {
-    const admin = readAdmin().map(({ effectiveDate, lpr1y, lpr5y }) => ({ effectiveDate, lpr1y, lpr5y, source: 'admin' }));
-    return mergeFixings(readShippedLprTable(shippedPath), admin);
-  }
-
-  function list(): LprFixingRecord[] {
-    const shipped = new Map(readShippedLprTable(shippedPath).fixings.map((f) => [f.effectiveDate, f]));
-    const admin = new Map(readAdmin().map((f) => [f.effectiveDate, f]));
-    const dates = [...new Set([...shipped.keys(), ...admin.keys()])].sort();
-    return dates.map((date) => {
-      const a = admin.get(date);
-      const s = shipped.get(date);
-      if (a === undefined) {
-        return { effectiveDate: date, lpr1y: s!.lpr1y, lpr5y: s!.lpr5y, source: 'shipped' as const };
-      }
-      const record: LprFixingRecord = { effectiveDate: date, lpr1y: a.lpr1y, lpr5y: a.lpr5y, source: 'admin' };
-      if (a.addedAt !== '') record.addedAt = a.addedAt;
-      if (a.addedBy !== undefined) record.addedBy = a.addedBy;
-      if (s !== undefined) record.replaces = { lpr1y: s.lpr1y, lpr5y: s.lpr5y };
-      return record;
-    });
-  }
-
-  function add(fixing: unknown, actor?: Actor): LprFixingRecord {
-    const valid = validateFixing(fixing);
-    const at = now();
-    const today = beijingDate(at);
-    if (valid.effectiveDate > today) {
-      throw new LprInputError(
-        'effectiveDate',
-        `${valid.effectiveDate} is in the future (today is ${today}, Beijing time): add a fixing once it is published`,
-      );
-    }
-    const record: AdminFixing = {
-      effectiveDate: valid.effectiveDate,
-      lpr1y: valid.lpr1y,
-      lpr5y: valid.lpr5y,
-      addedAt: at.toISOString(),
-    };
-    if (actor !== undefined) record.addedBy = { id: actor.id, role: actor.role, name: actor.name };
-    const fixings = readAdmin().filter((f) => f.effectiveDate !== record.effectiveDate);
-    fixings.push(record);
-    fixings.sort((a, b) => (a.effectiveDate < b.effectiveDate ? -1 : 1));
-    writeAdmin(fixings);
-    return list().find((f) => f.effectiveDate === record.effectiveDate)!;
-  }
-
-  return { shippedPath, adminPath, table, list, add };
+  return imported;
 }

@@ -359,21 +359,22 @@ export async function createRunner(
   const { testServer } = provisionTemporal();
   const outboxPath = join(dataDir, 'outbox.jsonl');
   const outbox = createOutbox(outboxPath);
-  const calendar = createCalendarStore(dataDir);
+  const database = await openDatabase({ kind: 'sqlite', file: join(dataDir, 'engine.db') });
+  const calendar = createCalendarStore(database);
   const catalog = loadCatalog();
-  const lpr = createLprStore(dataDir);
+  const lpr = createLprStore(database);
   const activities = createActivities({
     effects: outbox,
     calendar,
     dishonestyList: createFileDishonestyList(join(dataDir, 'dishonesty-list.json')),
     lpr,
-    listing: listingStore(await openDatabase({ kind: 'sqlite', file: join(dataDir, 'engine.db') })),
+    listing: listingStore(database),
   });
   // Each server's clock starts at the real time when its scenario starts: an hour covers a run.
   const years = storyYears(WRITTEN_YEARS, SCENARIOS.map((s) => s.start), Date.now(), { marginMs: 3_600_000 });
   for (let year = years.run.from; year <= years.run.to; year++) {
     if (libraryYear(year)) continue; // never shadow a year the library knows
-    calendar.putYear(year, illustrativeCalendar(year), `${PEOPLE.admin.id} (illustrative data)`);
+    await calendar.putYear(year, illustrativeCalendar(year), `${PEOPLE.admin.id} (illustrative data)`);
   }
   log(`calendar years ${years.run.from}–${years.run.to} supplied by the admin through the calendar store (PUT /calendar/years/<year>)`);
   const bundle: WorkflowBundleWithSourceMap = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger });
@@ -482,7 +483,7 @@ function stageOn(env: TestWorkflowEnvironment, taskQueue: string, catalog: Retur
           dayCount: c.dayCount,
           tenor: c.tenor,
           repayments: c.repayments.map((r) => ({ amount: r.amount, paidOn: r.paidOn })),
-          lpr: lpr.table(),
+          lpr: (await lpr.current()).table(),
         },
         date,
       );

@@ -28,8 +28,8 @@ function activityDeps(settings: Settings, database: EngineDatabase): { deps: Act
         fx.kind === 'webhook'
           ? createWebhookAdapter({ url: fx.url, secret: fx.secret, timeoutMs: fx.timeoutMs })
           : createOutbox(fx.path),
-      calendar: createCalendarStore(settings.dataDir),
-      lpr: createLprStore(settings.dataDir),
+      calendar: createCalendarStore(database),
+      lpr: createLprStore(database),
       listing: listingStore(database),
       dishonestyList:
         list.kind === 'http'

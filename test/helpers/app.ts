@@ -11,7 +11,6 @@ import { createApp, type AppDeps } from '../../api/app';
 import { createAuthenticator } from '../../api/credentials';
 import { createLogger } from '../../api/log';
 import { ROLES, type Role } from '../../domain/roles';
-import { createCalendarStore } from '../../lib/calendar-store';
 import { createLprStore } from '../../lib/lpr-store';
 import { shippedCatalogs } from './catalogs';
 import { tempDir } from './temporal';
@@ -31,11 +30,10 @@ export async function startApp(
 ): Promise<RunningApp> {
   const { dataConverter, ...deps } = options;
   const dir = tempDir('app');
-  const calendar = createCalendarStore(dir);
   const connection = Connection.lazy({ address: '127.0.0.1:1' });
   const keys = Object.fromEntries(ROLES.map((role) => [role, `test-key-of-${role}-0123456789`])) as Record<Role, string>;
   const logs: Array<Record<string, unknown>> = [];
-  const { catalogs, database } = await shippedCatalogs(dir, calendar);
+  const { catalogs, database, calendar } = await shippedCatalogs(dir);
   const app = createApp({
     client: new Client({ connection, ...(dataConverter ? { dataConverter } : {}) }),
     taskQueue: 'unused',
@@ -44,7 +42,7 @@ export async function startApp(
     catalogs,
     listing: listingStore(database),
     calendar,
-    lpr: createLprStore(dir),
+    lpr: createLprStore(database),
     logger: createLogger({ write: (line) => logs.push(JSON.parse(line) as Record<string, unknown>) }),
     calendarYearSupplied: async () => undefined,
     ...deps,

@@ -110,17 +110,17 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
   const env = await timeSkippingEnvironment();
   const dataDir = tempDir('lifecycle');
   const outbox = createOutbox(join(dataDir, 'outbox.jsonl'));
-  const calendar = createCalendarStore(dataDir);
   const catalog = loadCatalog();
   const dishonestyPath = join(dataDir, 'dishonesty-list.json');
   const database = await openDatabase({ kind: 'sqlite', file: join(dataDir, 'engine.db') });
+  const calendar = createCalendarStore(database);
   const listing = listingStore(database);
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
     workflowBundle: await workflowBundle(),
     dataConverter: testDataConverter(),
-    activities: createActivities({ effects: delayed(outbox, options.effectDelayMs), calendar, dishonestyList: createFileDishonestyList(dishonestyPath), lpr: createLprStore(dataDir), listing }),
+    activities: createActivities({ effects: delayed(outbox, options.effectDelayMs), calendar, dishonestyList: createFileDishonestyList(dishonestyPath), lpr: createLprStore(database), listing }),
     // A cache as in production: a query sent right after an update (as the API reads the state)
     // waits for the task in progress instead of being dropped when an uncached run is evicted.
     // Determinism is checked at `stop`: every workflow the test ran is replayed from its history.
@@ -132,7 +132,7 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
   const today = async () => shanghaiDate(await env.currentTimeMs());
   const thisYear = Number((await today()).slice(0, 4));
   const years = options.calendarYears ?? { from: thisYear, to: thisYear + 1 };
-  if (years) supplyIllustrativeYears({ calendar }, years.from, years.to);
+  if (years) await supplyIllustrativeYears({ calendar }, years.from, years.to);
   return {
     env,
     dataDir,
@@ -378,7 +378,7 @@ export async function outcomeOf(lc: Lifecycle, handle: WorkflowHandle, stage: st
  * ILLUSTRATIVE calendar (scripts/illustrative-calendar.ts: any year, not the official schedule),
  * as the admin would (PUT /calendar/years/<year>). Tests count their working days against it.
  */
-export function supplyIllustrativeYears(lc: Pick<Lifecycle, 'calendar'>, from: number, to: number): void {
-  const known = lc.calendar.knownYears();
-  for (let y = from; y <= to; y++) if (!known.includes(y)) lc.calendar.putYear(y, illustrativeCalendar(y), 'admin');
+export async function supplyIllustrativeYears(lc: Pick<Lifecycle, 'calendar'>, from: number, to: number): Promise<void> {
+  const known = (await lc.calendar.current()).knownYears();
+  for (let y = from; y <= to; y++) if (!known.includes(y)) await lc.calendar.putYear(y, illustrativeCalendar(y), 'admin');
 }

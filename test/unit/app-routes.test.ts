@@ -13,7 +13,6 @@ import { createAuthenticator } from '../../api/credentials';
 import { createLogger } from '../../api/log';
 import { renderRoleMatrix } from '../../api/openapi';
 import { ROUTES } from '../../api/routes';
-import { createCalendarStore } from '../../lib/calendar-store';
 import { shippedCatalogs } from '../helpers/catalogs';
 import { createLprStore } from '../../lib/lpr-store';
 import { tempDir, testDataConverter } from '../helpers/temporal';
@@ -38,10 +37,9 @@ function exposed(stack: Layer[]): Set<string> {
 
 test('every route the app exposes is in the route table, and every route in the table is exposed', async () => {
   const dir = tempDir('app-routes');
-  const calendar = createCalendarStore(dir);
   // Nothing is called: the lazy connection never dials.
   const connection = Connection.lazy({ address: '127.0.0.1:1' });
-  const { catalogs, database } = await shippedCatalogs(dir, calendar);
+  const { catalogs, database, calendar } = await shippedCatalogs(dir);
   const app = createApp({
     client: new Client({ connection, dataConverter: testDataConverter() }),
     taskQueue: 'unused',
@@ -50,7 +48,7 @@ test('every route the app exposes is in the route table, and every route in the 
     catalogs,
     listing: listingStore(database),
     calendar,
-    lpr: createLprStore(dir),
+    lpr: createLprStore(database),
     logger: createLogger({ write: () => undefined }),
   });
   const answered = exposed((app as unknown as { router: { stack: Layer[] } }).router.stack);

@@ -4,7 +4,11 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, renameSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CatalogError, DEFAULT_CATALOG_DIR, canonicalJson, contentHash, jsonPath, loadCatalog } from '../../lib/catalog-store';
-import { createCalendarStore } from '../../lib/calendar-store';
+import { libraryYear } from '../../lib/calendar-store';
+import type { CalendarData } from '../../domain/calendar';
+
+/** The library's years alone (no admin year). */
+const libraryCalendar = (years: number[]): CalendarData => Object.fromEntries(years.map((y) => [String(y), libraryYear(y)!]));
 
 const REQUIRED_IDS = [
   'dinghu-emergency-major-project',
@@ -83,7 +87,7 @@ describe('catalog store: the seeded catalog', () => {
   });
 
   it('is stable across loads and checks announced windows against the calendar', () => {
-    const calendar = createCalendarStore(join(work, 'none')).data([2025, 2026]);
+    const calendar = libraryCalendar([2025, 2026]);
     assert.equal(loadCatalog(DEFAULT_CATALOG_DIR, { calendar }).version, loadCatalog().version);
   });
 
@@ -195,7 +199,7 @@ describe('catalog store: a bad catalog stops start-up naming file, path and reas
     const dir = copyWith('qianhai-retail-growth.json', (j) => {
       j.filingWindow = { ...j.filingWindow, kind: 'dates', windows: [{ round: '2025', opens: '2025-09-29', closes: '2025-10-10' }] };
     });
-    const calendar = createCalendarStore(join(work, 'none')).data([2025]);
+    const calendar = libraryCalendar([2025]);
     assert.throws(
       () => loadCatalog(dir, { calendar }),
       (e: unknown) =>

@@ -1,24 +1,34 @@
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LprDataError, LprInputError, parseLprCsv, rateOn } from '../../domain/lpr';
 import { clawbackStatement } from '../../domain/interest';
 import type { Actor } from '../../domain/roles';
-import { ADMIN_FIXINGS_FILE, SHIPPED_LPR_CSV, createLprStore, readShippedLprTable } from '../../lib/lpr-store';
+import { type EngineDatabase, openDatabase } from '../../lib/database';
+import { ADMIN_FIXINGS_FILE, SHIPPED_LPR_CSV, createLprStore, importLprFile, readShippedLprTable } from '../../lib/lpr-store';
 
 const admin: Actor = { id: 'admin-1', role: 'admin', name: '王管理' };
 // A fixed clock: 2025-07-01 10:00 Beijing time.
 const now = () => new Date('2025-07-01T02:00:00Z');
 
 let dir: string;
-beforeEach(() => {
+/** Two connections to one database file, as an API and a worker process have. */
+let db: EngineDatabase;
+let otherDb: EngineDatabase;
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'lpr-store-'));
+  db = await openDatabase({ kind: 'sqlite', file: join(dir, 'engine.db') });
+  otherDb = await openDatabase({ kind: 'sqlite', file: join(dir, 'engine.db') });
 });
-afterEach(() => {
+afterEach(async () => {
+  await db.destroy();
+  await otherDb.destroy();
   rmSync(dir, { recursive: true, force: true });
 });
+
+const adminRows = () => db.selectFrom('lpr_fixings').selectAll().execute();
 
 describe('LPR store', () => {
   it('ships data/lpr.csv: the published history, confirmed through 2025-05-20', () => {
@@ -28,21 +38,20 @@ describe('LPR store', () => {
     assert.equal(shipped.confirmedThrough, '2025-05-20');
   });
 
-  it('without admin fixings the table is the shipped one and every fixing is listed as shipped', () => {
-    const store = createLprStore(dir, { now });
-    assert.deepEqual(store.table(), parseLprCsv(readFileSync(SHIPPED_LPR_CSV, 'utf8')));
-    const list = store.list();
+  it('without admin fixings the table is the shipped one and every fixing is listed as shipped', async () => {
+    const lpr = await createLprStore(db, { now }).current();
+    assert.deepEqual(lpr.table(), parseLprCsv(readFileSync(SHIPPED_LPR_CSV, 'utf8')));
+    const list = lpr.list();
     assert.equal(list.length, 15);
     assert.ok(list.every((f) => f.source === 'shipped' && f.addedAt === undefined));
-    assert.equal(store.adminPath, join(dir, ADMIN_FIXINGS_FILE));
   });
 
-  it('adds a fixing: persisted, listed with who and when, and in effect at once', () => {
-    const store = createLprStore(dir, { now });
-    const before = rateOn(store.table(), '2025-06-25', '1Y');
+  it('adds a fixing: stored in the engine database, listed with who and when, and in effect at once', async () => {
+    const store = createLprStore(db, { now });
+    const before = rateOn((await store.current()).table(), '2025-06-25', '1Y');
     assert.equal(before.carriedForward, true);
 
-    const record = store.add({ effectiveDate: '2025-06-20', lpr1y: '3', lpr5y: '3.5' }, admin);
+    const record = await store.add({ effectiveDate: '2025-06-20', lpr1y: '3', lpr5y: '3.5' }, admin);
     assert.deepEqual(record, {
       effectiveDate: '2025-06-20',
       lpr1y: '3.00',
@@ -52,30 +61,25 @@ describe('LPR store', () => {
       addedBy: admin,
     });
 
-    const table = store.table();
-    assert.equal(table.confirmedThrough, '2025-06-20');
-    assert.deepEqual(rateOn(table, '2025-06-25', '1Y'), { ratePercent: '3.00', fixingDate: '2025-06-20', carriedForward: false });
-    assert.equal(store.list().at(-1)!.source, 'admin');
-
-    const file = JSON.parse(readFileSync(store.adminPath, 'utf8'));
-    assert.deepEqual(file, {
-      version: 1,
-      fixings: [{ effectiveDate: '2025-06-20', lpr1y: '3.00', lpr5y: '3.50', addedAt: '2025-07-01T02:00:00.000Z', addedBy: admin }],
-    });
-    // Written through a temporary file and renamed: nothing else is left behind.
-    assert.deepEqual(readdirSync(dir), [ADMIN_FIXINGS_FILE]);
+    const lpr = await store.current();
+    assert.equal(lpr.table().confirmedThrough, '2025-06-20');
+    assert.deepEqual(rateOn(lpr.table(), '2025-06-25', '1Y'), { ratePercent: '3.00', fixingDate: '2025-06-20', carriedForward: false });
+    assert.equal(lpr.list().at(-1)!.source, 'admin');
+    assert.deepEqual(await adminRows(), [
+      { effective_date: '2025-06-20', lpr1y: '3.00', lpr5y: '3.50', added_at: '2025-07-01T02:00:00.000Z', added_by: JSON.stringify(admin) },
+    ]);
   });
 
-  it('another store on the same directory (another process) sees the addition', () => {
-    createLprStore(dir, { now }).add({ effectiveDate: '2025-06-20', lpr1y: '3.00', lpr5y: '3.50' });
-    const other = createLprStore(dir, { now });
+  it('another process on the same database (a worker, another API) sees the addition', async () => {
+    await createLprStore(db, { now }).add({ effectiveDate: '2025-06-20', lpr1y: '3.00', lpr5y: '3.50' });
+    const other = await createLprStore(otherDb, { now }).current();
     assert.equal(other.table().confirmedThrough, '2025-06-20');
     // No actor given: no addedBy.
     assert.equal(other.list().at(-1)!.addedBy, undefined);
   });
 
-  it('removes the carried-forward flag from a statement', () => {
-    const store = createLprStore(dir, { now });
+  it('removes the carried-forward flag from a statement', async () => {
+    const store = createLprStore(db, { now });
     const input = {
       tranches: [{ tranche: 1, amount: '1000000.00', paidOn: '2025-06-01' }],
       decisionDate: '2025-06-25',
@@ -84,16 +88,17 @@ describe('LPR store', () => {
       dayCount: 'ACT/360' as const,
       tenor: '1Y' as const,
     };
-    assert.equal(clawbackStatement({ ...input, lpr: store.table() }).carriedForward, true);
-    store.add({ effectiveDate: '2025-06-20', lpr1y: '3.00', lpr5y: '3.50' }, admin);
-    assert.equal(clawbackStatement({ ...input, lpr: store.table() }).carriedForward, false);
+    assert.equal(clawbackStatement({ ...input, lpr: (await store.current()).table() }).carriedForward, true);
+    await store.add({ effectiveDate: '2025-06-20', lpr1y: '3.00', lpr5y: '3.50' }, admin);
+    assert.equal(clawbackStatement({ ...input, lpr: (await store.current()).table() }).carriedForward, false);
   });
 
-  it('a fixing on a shipped date replaces it and shows what it replaced; re-adding replaces the admin one', () => {
-    const store = createLprStore(dir, { now });
-    store.add({ effectiveDate: '2025-05-20', lpr1y: '3.05', lpr5y: '3.50' }, admin);
-    store.add({ effectiveDate: '2025-05-20', lpr1y: '3.10', lpr5y: '3.55' }, admin);
-    const list = store.list();
+  it('a fixing on a shipped date replaces it and shows what it replaced; re-adding replaces the admin one', async () => {
+    const store = createLprStore(db, { now });
+    await store.add({ effectiveDate: '2025-05-20', lpr1y: '3.05', lpr5y: '3.50' }, admin);
+    await store.add({ effectiveDate: '2025-05-20', lpr1y: '3.10', lpr5y: '3.55' }, admin);
+    const lpr = await store.current();
+    const list = lpr.list();
     assert.equal(list.length, 15);
     assert.deepEqual(list.at(-1), {
       effectiveDate: '2025-05-20',
@@ -104,66 +109,54 @@ describe('LPR store', () => {
       addedBy: admin,
       replaces: { lpr1y: '3.00', lpr5y: '3.50' },
     });
-    assert.equal(rateOn(store.table(), '2025-05-21', '5Y').ratePercent, '3.55');
-    assert.equal(JSON.parse(readFileSync(store.adminPath, 'utf8')).fixings.length, 1);
+    assert.equal(rateOn(lpr.table(), '2025-05-21', '5Y').ratePercent, '3.55');
+    assert.equal((await adminRows()).length, 1);
   });
 
-  it('refuses a bad fixing, naming the field, and writes nothing', () => {
-    const store = createLprStore(dir, { now });
+  it('refuses a bad fixing, naming the field, and stores nothing', async () => {
+    const store = createLprStore(db, { now });
     const refused = (fixing: unknown, field: string, reason: RegExp) =>
-      assert.throws(
-        () => store.add(fixing, admin),
-        (e: unknown) => e instanceof LprInputError && e.field === field && reason.test(e.reason),
-      );
-    refused({ effectiveDate: '2025-06-31', lpr1y: '3.00', lpr5y: '3.50' }, 'effectiveDate', /not a real calendar date/);
-    refused({ effectiveDate: '2019-07-22', lpr1y: '3.00', lpr5y: '3.50' }, 'effectiveDate', /before the first LPR fixing/);
-    refused({ effectiveDate: '2025-06-20', lpr1y: '3.00001', lpr5y: '3.50' }, 'lpr1y', /more than 4 decimals/);
-    refused({ effectiveDate: '2025-06-20', lpr1y: '3.00', lpr5y: 3.5 }, 'lpr5y', /JSON number/);
-    refused({ effectiveDate: '2025-06-20', lpr1y: '0', lpr5y: '3.50' }, 'lpr1y', /above 0/);
+      assert.rejects(store.add(fixing, admin), (e: unknown) => e instanceof LprInputError && e.field === field && reason.test(e.reason));
+    await refused({ effectiveDate: '2025-06-31', lpr1y: '3.00', lpr5y: '3.50' }, 'effectiveDate', /not a real calendar date/);
+    await refused({ effectiveDate: '2019-07-22', lpr1y: '3.00', lpr5y: '3.50' }, 'effectiveDate', /before the first LPR fixing/);
+    await refused({ effectiveDate: '2025-06-20', lpr1y: '3.00001', lpr5y: '3.50' }, 'lpr1y', /more than 4 decimals/);
+    await refused({ effectiveDate: '2025-06-20', lpr1y: '3.00', lpr5y: 3.5 }, 'lpr5y', /JSON number/);
+    await refused({ effectiveDate: '2025-06-20', lpr1y: '0', lpr5y: '3.50' }, 'lpr1y', /above 0/);
     // Today is 2025-07-01 in Beijing: the 2025-07-21 fixing is not published yet.
-    refused({ effectiveDate: '2025-07-21', lpr1y: '3.00', lpr5y: '3.50' }, 'effectiveDate', /in the future \(today is 2025-07-01/);
-    assert.deepEqual(readdirSync(dir), []);
+    await refused({ effectiveDate: '2025-07-21', lpr1y: '3.00', lpr5y: '3.50' }, 'effectiveDate', /in the future \(today is 2025-07-01/);
+    assert.deepEqual(await adminRows(), []);
   });
 
-  it('uses the Beijing calendar day for "today"', () => {
+  it('uses the Beijing calendar day for "today"', async () => {
     // 2025-07-20T16:30Z is already 2025-07-21 00:30 in Beijing.
-    const store = createLprStore(dir, { now: () => new Date('2025-07-20T16:30:00Z') });
-    store.add({ effectiveDate: '2025-07-21', lpr1y: '3.00', lpr5y: '3.50' });
-    assert.equal(store.table().confirmedThrough, '2025-07-21');
+    const store = createLprStore(db, { now: () => new Date('2025-07-20T16:30:00Z') });
+    await store.add({ effectiveDate: '2025-07-21', lpr1y: '3.00', lpr5y: '3.50' });
+    assert.equal((await store.current()).table().confirmedThrough, '2025-07-21');
   });
 
-  it('creates the data directory when it does not exist', () => {
-    const nested = join(dir, 'a', 'b');
-    const store = createLprStore(nested, { now });
-    store.add({ effectiveDate: '2025-06-20', lpr1y: '3.00', lpr5y: '3.50' });
-    assert.equal(store.table().fixings.length, 16);
+  it('reports a row edited by hand that breaks the rules as a data error naming the row', async () => {
+    await db.insertInto('lpr_fixings').values({ effective_date: '2025-06-20', lpr1y: 'x', lpr5y: '3.50', added_at: '', added_by: null }).execute();
+    await assert.rejects(createLprStore(db, { now }).current(), (e: unknown) => e instanceof LprDataError && /lpr_fixings row 2025-06-20/.test(e.message) && /lpr1y/.test(e.message));
   });
 
-  it('picks up a file changed behind its back without a restart', () => {
-    const store = createLprStore(dir, { now });
-    assert.equal(store.table().confirmedThrough, '2025-05-20');
+  it('moves the fixings of an older deployment, the file <dataDir>/lpr-fixings.json, into the database once', async () => {
     writeFileSync(
       join(dir, ADMIN_FIXINGS_FILE),
-      JSON.stringify({ version: 1, fixings: [{ effectiveDate: '2025-06-20', lpr1y: '2.95', lpr5y: '3.45', addedAt: '2025-06-20T03:00:00Z' }] }),
+      JSON.stringify({ version: 1, fixings: [{ effectiveDate: '2025-06-20', lpr1y: '2.95', lpr5y: '3.45', addedAt: '2025-06-20T03:00:00Z', addedBy: admin }] }),
     );
-    assert.equal(rateOn(store.table(), '2025-06-20', '1Y').ratePercent, '2.95');
-  });
-
-  it('reports a corrupt fixings file as a data error naming the file', () => {
-    const store = createLprStore(dir, { now });
-    writeFileSync(join(dir, ADMIN_FIXINGS_FILE), '{not json');
-    assert.throws(() => store.table(), (e: unknown) => e instanceof LprDataError && e.message.includes(ADMIN_FIXINGS_FILE));
-    writeFileSync(join(dir, ADMIN_FIXINGS_FILE), JSON.stringify({ version: 1, fixings: [{ effectiveDate: '2025-06-20', lpr1y: 'x', lpr5y: '3.50' }] }));
-    assert.throws(() => store.list(), /fixings\[0\]\.lpr1y/);
+    assert.deepEqual(await importLprFile(db, dir), ['2025-06-20']);
+    const lpr = await createLprStore(db, { now }).current();
+    assert.equal(rateOn(lpr.table(), '2025-06-20', '1Y').ratePercent, '2.95');
+    assert.deepEqual(lpr.list().at(-1)!.addedBy, admin);
+    assert.deepEqual(await importLprFile(db, dir), [], 'once');
     writeFileSync(join(dir, ADMIN_FIXINGS_FILE), JSON.stringify([]));
-    assert.throws(() => store.table(), /"version": 1/);
+    await assert.rejects(importLprFile(db, dir), /"version": 1/);
   });
 
-  it('reports a broken shipped table as a data error naming the file', () => {
+  it('reports a broken shipped table as a data error naming the file', async () => {
     const csv = join(dir, 'broken.csv');
     writeFileSync(csv, 'effective_date,lpr_1y,lpr_5y\n2019-08-20,4.25\n');
-    const store = createLprStore(dir, { now, shippedCsvPath: csv });
-    assert.throws(() => store.table(), (e: unknown) => e instanceof LprDataError && e.message.includes('broken.csv') && /line 2/.test(e.message));
-    assert.throws(() => createLprStore(dir, { shippedCsvPath: join(dir, 'missing.csv') }).table(), /cannot read the shipped LPR table/);
+    await assert.rejects(createLprStore(db, { now, shippedCsvPath: csv }).current(), (e: unknown) => e instanceof LprDataError && e.message.includes('broken.csv') && /line 2/.test(e.message));
+    await assert.rejects(createLprStore(db, { shippedCsvPath: join(dir, 'missing.csv') }).current(), /cannot read the shipped LPR table/);
   });
 });

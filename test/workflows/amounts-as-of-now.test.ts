@@ -36,7 +36,7 @@ describe('the outstanding read on day N and paid on day N settles the clawback',
   before(async () => {
     lc = await startLifecycle('amounts-as-of-now');
     story = storyYearsFrom({ date: '2027-03-01' }, 'leap-cycle', await lc.env.currentTimeMs());
-    supplyIllustrativeYears(lc, story.year(2027), story.year(2028));
+    await supplyIllustrativeYears(lc, story.year(2027), story.year(2028));
   });
   after(async () => lc?.stop());
 

@@ -57,11 +57,11 @@ describe('a deadline waiting for a calendar year nobody supplied (M), then resum
   before(async () => {
     lc = await startLifecycle('calendar-wait', { calendarYears: false });
     const now = await lc.env.currentTimeMs();
-    MISSING = firstMissingYearAfter(now, lc.calendar.knownYears());
+    MISSING = firstMissingYearAfter(now, (await lc.calendar.current()).knownYears());
     BEFORE = MISSING - 1;
     const thisYear = Number(shanghaiDate(now).slice(0, 4));
-    supplyIllustrativeYears(lc, thisYear, BEFORE);
-    assert.ok(!lc.calendar.knownYears().includes(MISSING), `${MISSING} must be unknown`);
+    await supplyIllustrativeYears(lc, thisYear, BEFORE);
+    assert.ok(!(await lc.calendar.current()).knownYears().includes(MISSING), `${MISSING} must be unknown`);
     assert.ok(shanghaiDate(now) < `${BEFORE}-12-01`, 'the story starts before December of the year before the missing one');
   });
   after(async () => lc.stop());
@@ -176,7 +176,7 @@ describe('a deadline waiting for a calendar year nobody supplied (M), then resum
   });
 
   step(`the admin supplies M and the API signals: the notice is published at once, for 5 working days after publication`, async () => {
-    lc.calendar.putYear(MISSING, illustrativeCalendar(MISSING), 'admin');
+    await lc.calendar.putYear(MISSING, illustrativeCalendar(MISSING), 'admin');
     await told.signal(calendarUpdatedSignal, { year: MISSING });
     const s = await stateWhen(lc, told, (x) => x.audit.some((e) => e.action === 'notice-published'));
     const today = await lc.today();
@@ -187,7 +187,7 @@ describe('a deadline waiting for a calendar year nobody supplied (M), then resum
     const notice = s.notice!;
     assert.equal(notice.publishedOn, today);
     // Counted from the day after the notice was actually published, not from the day it started waiting.
-    const expected = workingDaysFrom(lc.calendar.data(), addCalendarDays(today, 1), 5).days;
+    const expected = workingDaysFrom((await lc.calendar.current()).data(), addCalendarDays(today, 1), 5).days;
     assert.deepEqual(notice.days, expected);
     assert.ok(notice.days[0]! > notice.publishedOn);
     assert.ok(notice.days.some((d) => d.startsWith(`${MISSING}-`)));
@@ -204,7 +204,7 @@ describe('a deadline waiting for a calendar year nobody supplied (M), then resum
     const s = await stateWhen(lc, untold, (x) => x.audit.some((e) => e.action === 'notice-published'));
     assert.equal(s.calendarWait, null);
     assert.equal(s.notice!.publishedOn, `${BEFORE}-12-31`);
-    assert.deepEqual(s.notice!.days, workingDaysFrom(lc.calendar.data(), `${MISSING}-01-01`, 5).days);
+    assert.deepEqual(s.notice!.days, workingDaysFrom((await lc.calendar.current()).data(), `${MISSING}-01-01`, 5).days);
   });
 
   step('the notice runs its course in the new year and the agreement deadline uses the supplied calendar', async () => {
@@ -212,7 +212,7 @@ describe('a deadline waiting for a calendar year nobody supplied (M), then resum
     await sleepPast(lc, s.notice!.closesAt);
     s = await stateWhen(lc, told, (x) => x.stage === 'agreement' && x.agreement?.lastDay !== null);
     // The signing period counts from the day after the notice's last day.
-    const expected = workingDaysFrom(lc.calendar.data(), addCalendarDays(s.notice!.lastDay, 1), 20).lastDay;
+    const expected = workingDaysFrom((await lc.calendar.current()).data(), addCalendarDays(s.notice!.lastDay, 1), 20).lastDay;
     assert.equal(s.agreement!.lastDay, expected);
     s = await act(told, 'agreement', { actor: actor('applicant-system'), signedOn: await lc.today() });
     assert.equal(s.stage, 'disbursement');

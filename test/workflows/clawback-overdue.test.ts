@@ -69,8 +69,8 @@ describe('unpaid clawbacks past their deadline, and continue-as-new in the middl
   before(async () => {
     lc = await startLifecycle('clawback-overdue');
     story = storyYearsFrom({ date: '2027-03-01' }, 'leap-cycle', await lc.env.currentTimeMs());
-    supplyIllustrativeYears(lc, story.year(2027), story.year(2028));
-    lastDay = workingDaysFrom(lc.calendar.data(), d('2028-06-06'), 30).lastDay;
+    await supplyIllustrativeYears(lc, story.year(2027), story.year(2028));
+    lastDay = workingDaysFrom((await lc.calendar.current()).data(), d('2028-06-06'), 30).lastDay;
   });
   after(async () => lc.stop());
 

@@ -80,7 +80,7 @@ describe('clawback of a pharma award after a move out of the district in year 3'
   before(async () => {
     lc = await startLifecycle('clawback');
     story = storyYearsFrom({ date: '2027-03-01' }, 'leap-cycle', await lc.env.currentTimeMs());
-    supplyIllustrativeYears(lc, story.year(2027), story.year(2032));
+    await supplyIllustrativeYears(lc, story.year(2027), story.year(2032));
   });
   after(async () => lc.stop());
 
@@ -197,7 +197,7 @@ describe('clawback of a pharma award after a move out of the district in year 3'
     // 30 working days from the day after the decision, on the year's calendar (written 2030, the
     // illustrative calendar has no holiday in March or April: 03-05 … 04-15 in 2030's weekdays),
     // due by 24:00 Asia/Shanghai of the last one.
-    const repayBy = workingDaysFrom(lc.calendar.data(), d('2030-03-05'), 30);
+    const repayBy = workingDaysFrom((await lc.calendar.current()).data(), d('2030-03-05'), 30);
     assert.ok(repayBy.lastDay > d('2030-04-10') && repayBy.lastDay < d('2030-04-20'), `30 working days end mid-April, not ${repayBy.lastDay}`);
     assert.equal(c.lastDay, repayBy.lastDay);
     assert.equal(c.dueAt, `${repayBy.lastDay}T16:00:00.000Z`);

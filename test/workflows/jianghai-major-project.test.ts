@@ -61,13 +61,13 @@ describe('jianghai-major-project filed in its September window, three progress t
 
   step('the admin supplies the calendar of the year the library lacks, and the application is filed in September', async () => {
     const year = story.year(2027);
-    assert.ok(!lc.calendar.knownYears().includes(year), `the library does not cover ${year}`);
+    assert.ok(!(await lc.calendar.current()).knownYears().includes(year), `the library does not cover ${year}`);
     await sleepToShanghai(lc, d('2027-08-20'));
     // What PUT /calendar/years/<year> does: store the year, then tell waiting applications (none yet).
-    const stored = lc.calendar.putYear(year, calendarLike2027(year), 'admin');
+    const stored = await lc.calendar.putYear(year, calendarLike2027(year), 'admin');
     assert.equal(stored.source, 'admin');
-    assert.ok(lc.calendar.knownYears().includes(year));
-    supplyIllustrativeYears(lc, year + 1, year + 1);
+    assert.ok((await lc.calendar.current()).knownYears().includes(year));
+    await supplyIllustrativeYears(lc, year + 1, year + 1);
 
     await sleepToShanghai(lc, d('2027-09-01'));
     h = await lc.file(PROGRAM, { agreedInvestment: AGREED, projectName: '应急装备产业园' });

@@ -40,7 +40,7 @@ describe('ends without recovery: fraud before payment, a quiet obligation period
   before(async () => {
     lc = await startLifecycle('lifecycle-ends');
     story = storyYearsFrom({ date: '2027-03-01' }, 'leap-cycle', await lc.env.currentTimeMs());
-    supplyIllustrativeYears(lc, story.year(2027), story.year(2027));
+    await supplyIllustrativeYears(lc, story.year(2027), story.year(2027));
   });
   after(async () => lc.stop());
 

@@ -79,7 +79,7 @@ describe('public notice and objections', () => {
     assert.equal(second.publishedOn, today);
     assert.equal(second.closed, false);
     assert.equal(second.days.length, 5);
-    assert.deepEqual(second.days, workingDaysFrom(lc.calendar.data(), addCalendarDays(today, 1), 5).days, 'the new window: 5 working days from the day after the new publication');
+    assert.deepEqual(second.days, workingDaysFrom((await lc.calendar.current()).data(), addCalendarDays(today, 1), 5).days, 'the new window: 5 working days from the day after the new publication');
     assert.equal(second.days[0], first.days[2]);
     assert.ok(second.closesAt > first.closesAt);
     assert.deepEqual(second.previous, [

@@ -40,10 +40,11 @@ describe('preliminary record (time-skipping server)', () => {
   before(async () => {
     env = await timeSkippingEnvironment();
     outbox = createOutbox(join(tempDir('outbox'), 'outbox.jsonl'));
-    const calendar = createCalendarStore(tempDir('calendar'));
+    const reference = await openDatabase({ kind: 'sqlite', file: join(tempDir('reference'), 'engine.db') });
+    const calendar = createCalendarStore(reference);
     round = shanghaiDate(await env.currentTimeMs()).slice(0, 4);
     // The years its deadlines are counted in, as the admin supplies them where the library stops.
-    supplyIllustrativeYears({ calendar }, Number(round), Number(round) + 1);
+    await supplyIllustrativeYears({ calendar }, Number(round), Number(round) + 1);
     worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: TASK_QUEUE,
@@ -53,7 +54,7 @@ describe('preliminary record (time-skipping server)', () => {
         effects: outbox,
         calendar,
         dishonestyList: createFileDishonestyList(join(tempDir('list'), 'dishonesty-list.json')),
-        lpr: createLprStore(tempDir('lpr')),
+        lpr: createLprStore(reference),
         listing: listingStore(await openDatabase({ kind: 'sqlite', file: ':memory:' })),
       }),
       // Every task replays the whole history: catches non-determinism in these tests.

@@ -64,7 +64,7 @@ describe('a recovery case for a closed application', () => {
   before(async () => {
     lc = await startLifecycle(TASK_QUEUE);
     story = storyYearsFrom({ date: '2027-03-01' }, 'leap-cycle', await lc.env.currentTimeMs());
-    supplyIllustrativeYears(lc, story.year(2027), story.year(2029));
+    await supplyIllustrativeYears(lc, story.year(2027), story.year(2029));
   });
   after(async () => lc.stop());
 
@@ -196,7 +196,7 @@ describe('a recovery case for a closed application', () => {
       { principal: '2000000.00', interest: '117333.33', total: '2117333.33', outstanding: '2117333.33', asOf: d('2029-03-05') },
     );
     const settled = await stateWhen(lc, caseOf(id), (x) => x.clawback?.lastDay != null);
-    repayBy = workingDaysFrom(lc.calendar.data(), d('2029-03-06'), 30).lastDay;
+    repayBy = workingDaysFrom((await lc.calendar.current()).data(), d('2029-03-06'), 30).lastDay;
     assert.equal(settled.clawback!.lastDay, repayBy);
     assert.deepEqual(settled.pending.map((p) => [p.role, p.action, p.dueAt]), [['finance-officer', 'repayments', `${repayBy}T16:00:00.000Z`]]);
     // The effects carry the application's id: the notification, one credit record.
