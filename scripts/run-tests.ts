@@ -1,7 +1,8 @@
 /**
  * Runs every test file under test/ with node's built-in runner, in one process tree so CI reads a
  * single summary. Optional arguments filter by path substring: `npm test -- unit` runs
- * test/unit only, `npm test -- credit-code` one file.
+ * test/unit only, `npm test -- credit-code` one file. test/cluster runs only when named
+ * (`npm run test:cluster`).
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -22,9 +23,11 @@ function testFiles(dir: string): string[] {
 // Fast tests first: pure rules, then workflows on the time-skipping server, then end to end.
 const order = ['unit', 'workflows', 'e2e'];
 const filters = process.argv.slice(2);
+// test/cluster (npm run test:cluster) runs only when asked for by name: it builds and starts a cluster.
+const CLUSTER = join('test', 'cluster');
 const files = testFiles(join(root, 'test'))
   .map((f) => relative(root, f))
-  .filter((f) => filters.length === 0 || filters.some((needle) => f.includes(needle)))
+  .filter((f) => (filters.length === 0 ? !f.startsWith(CLUSTER) : filters.some((needle) => f.includes(needle))))
   .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 
 function rank(file: string): number {
