@@ -27,6 +27,7 @@ import { illustrativeCalendar } from '../../scripts/illustrative-calendar';
 import { http, type HttpAnswer, type RunningEngine, startEngine } from '../helpers/engine';
 import { openRound } from '../helpers/rounds';
 import { tempDir, workflowBundle } from '../helpers/temporal';
+import { openDatabase } from '../../lib/database';
 
 const EMERGENCY = 'dinghu-emergency-major-project';
 const ENERGY = 'dinghu-energy-saving-equipment';
@@ -593,15 +594,17 @@ describe('the API for other systems, staff and auditors, on the dev server', { t
     });
 
     it('a server error is 500 with the request id, and neither a stack trace nor the internal message', async () => {
-      const file = join(dataDir, 'lpr-fixings.json');
-      writeFileSync(file, '{"version": 1, "fixings": [{"effectiveDate": "bad"}]}');
+      // A fixing broken by hand in the engine's database (the API reads it there at every request).
+      const database = await openDatabase({ kind: 'sqlite', file: join(dataDir, 'engine.db') });
+      await database.insertInto('lpr_fixings').values({ effective_date: 'bad', lpr1y: '3.00', lpr5y: '3.50', added_at: '', added_by: null }).execute();
       try {
         const answer = await call('GET', '/lpr-fixings', { role: 'auditor', headers: { 'X-Request-Id': 'e2e-internal-1' } });
         assertProblem(answer, 500, 'internal');
         assert.equal(answer.body.requestId, 'e2e-internal-1');
-        assert.doesNotMatch(JSON.stringify(answer.body), /lpr-fixings\.json|effectiveDate|fixings\[/);
+        assert.doesNotMatch(JSON.stringify(answer.body), /lpr_fixings|effectiveDate|fixings\[/);
       } finally {
-        writeFileSync(file, '{"version": 1, "fixings": []}');
+        await database.deleteFrom('lpr_fixings').where('effective_date', '=', 'bad').execute();
+        await database.destroy();
       }
       // The log line carries the request id and the cause, for whoever operates the engine
       // (it reaches this test through npm start's pipe, a moment after the answer).
