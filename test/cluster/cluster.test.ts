@@ -22,7 +22,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -68,7 +68,10 @@ describe('the engine on a Temporal cluster on PostgreSQL, two workers and two AP
   });
 
   before(async () => {
+    mkdirSync(join(PROJECT_ROOT, '.data'), { recursive: true });
     dataDir = mkdtempSync(join(PROJECT_ROOT, '.data', 'cluster-test-'));
+    // PostgreSQL runs as its own user (deploy/postgres.ts) and must reach its folder inside.
+    chmodSync(dataDir, 0o755);
     cluster = await startCluster({ dataDir, log: (line) => console.log(`# [cluster] ${line}`) });
     keys = JSON.parse(readFileSync(cluster.apiKeysFile, 'utf8')) as Record<Role, string>;
     procedures = [new Procedure(engineOn(cluster.apis[0]!), { pollMs: 100 }), new Procedure(engineOn(cluster.apis[1]!), { pollMs: 100 })];

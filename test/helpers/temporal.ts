@@ -50,7 +50,52 @@ export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment
   });
   // Before any worker runs: an upsert of an unregistered attribute fails the workflow task forever.
   await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
+  watchLeakedTimeLocks(env);
   return env;
+}
+
+/** How long the server's clock may stand still during a sleep before a leaked lock is released. */
+const STILL_CLOCK_MS = 15_000;
+
+/**
+ * The time-skipping test server sometimes keeps a lock on its clock that nothing will release:
+ * a run continued as new right after an activity completed, its last workflow task answered "Task
+ * not found … workflow execution already completed", and that task's lock stayed (the old run's
+ * history ends at WorkflowTaskStarted; sdk-java #1138 and #3088 are the same family). Every
+ * workflow was idle and the clock never moved again: the test hung (CI, 2026-12-03). So `sleep`
+ * watches the clock: when it stands still for 15 s while the test sleeps and nothing runs, one lock
+ * is released (`UnlockTimeSkipping`), which is the leaked one, and the sleep goes on; the release
+ * is logged. Engine code is not involved: on a real server there is no such lock.
+ */
+function watchLeakedTimeLocks(env: TestWorkflowEnvironment): void {
+  const sleep = env.sleep.bind(env);
+  const testService = (env.connection as unknown as { testService: { unlockTimeSkipping(request: object): Promise<unknown> } }).testService;
+  env.sleep = async (duration) => {
+    let done = false;
+    const watchdog = (async () => {
+      let last = await env.currentTimeMs();
+      let stillSince = Date.now();
+      while (!done) {
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        if (done) return;
+        const now = await env.currentTimeMs();
+        if (now !== last) {
+          last = now;
+          stillSince = Date.now();
+        } else if (Date.now() - stillSince >= STILL_CLOCK_MS) {
+          console.error(`# the time-skipping server's clock stood still for ${STILL_CLOCK_MS / 1000} s at ${new Date(now).toISOString()} during a sleep: releasing a leaked time lock`);
+          await testService.unlockTimeSkipping({});
+          stillSince = Date.now();
+        }
+      }
+    })();
+    try {
+      await sleep(duration);
+    } finally {
+      done = true;
+      await watchdog.catch(() => undefined);
+    }
+  };
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
