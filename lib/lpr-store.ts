@@ -199,6 +199,8 @@ export async function importLprFile(db: EngineDatabase, dataDir: string): Promis
         added_at: typeof f.addedAt === 'string' ? f.addedAt : '',
         added_by: f.addedBy === undefined ? null : JSON.stringify(f.addedBy),
       })
+      // Two APIs starting at once both move the file: the second finds the row there.
+      .onConflict((oc) => oc.column('effective_date').doNothing())
       .execute();
     imported.push(valid.effectiveDate);
   }
