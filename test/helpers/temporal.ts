@@ -14,7 +14,6 @@ import { provisionTemporal } from '../../lib/provision';
 import { ensureSearchAttributes } from '../../lib/search-attributes';
 import { WORKFLOWS_PATH } from '../../worker/worker';
 import { quietLogger } from '../../lib/quiet-logger';
-import { TEST_SERVER_CHANNEL_ARGS } from './test-server-keepalive';
 
 // Workers log every state change at INFO; tests want warnings only.
 Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -30,23 +29,11 @@ export function testDataConverter(): DataConverter {
   return dataConverterFor(readKeyFile(TEST_ONLY_PAYLOAD_KEYS_FILE));
 }
 
-/** What `TestWorkflowEnvironment.createTimeSkipping` does, with the keepalive above (its public options take no channel args). */
-type CreateEnvironment = (options: {
-  server: { type: 'time-skipping'; executable: { type: 'existing-path'; path: string } };
-  client: { dataConverter: DataConverter };
-  supportsTimeSkipping: true;
-  connectionOptions: { channelArgs: typeof TEST_SERVER_CHANNEL_ARGS };
-}) => Promise<TestWorkflowEnvironment>;
-
 export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment> {
   const { testServer } = provisionTemporal();
-  // `create` is private in @temporalio/testing 1.24.0 (pinned); createTimeSkipping calls it without connection options.
-  const create = (TestWorkflowEnvironment as unknown as { create: CreateEnvironment }).create.bind(TestWorkflowEnvironment);
-  const env = await create({
-    server: { type: 'time-skipping', executable: { type: 'existing-path', path: testServer } },
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: testServer } },
     client: { dataConverter: testDataConverter() },
-    supportsTimeSkipping: true,
-    connectionOptions: { channelArgs: TEST_SERVER_CHANNEL_ARGS },
   });
   // Before any worker runs: an upsert of an unregistered attribute fails the workflow task forever.
   await ensureSearchAttributes(env.connection, env.namespace ?? 'default');

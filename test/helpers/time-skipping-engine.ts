@@ -26,7 +26,6 @@ import { provisionTemporal } from '../../lib/provision';
 import { ensureSearchAttributes } from '../../lib/search-attributes';
 import { PROJECT_ROOT } from '../../lib/settings';
 import type { Role } from '../../domain/roles';
-import { TEST_SERVER_CHANNEL_ARGS } from './test-server-keepalive';
 import { answerOf, type HttpAnswer } from './answer';
 
 export interface OutboxLine {
@@ -314,7 +313,6 @@ async function connectTestService(address: string, server: Child, timeoutMs: num
       const connection = await Connection.connect({
         address,
         connectTimeout: 2_000,
-        channelArgs: TEST_SERVER_CHANNEL_ARGS,
         // What TestWorkflowEnvironment.createTimeSkipping does to expose `connection.testService`.
         [InternalConnectionOptionsSymbol]: { supportsTestService: true },
       } as Parameters<typeof Connection.connect>[0]);
