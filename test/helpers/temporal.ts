@@ -40,7 +40,6 @@ export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment
   return env;
 }
 
-
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundles the workflows once per test process; a forbidden import fails here. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
