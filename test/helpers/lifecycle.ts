@@ -66,17 +66,24 @@ let counter = 0;
 /**
  * The state query, asked again when it gets no answer: on the time-skipping server a query that
  * arrives while the run is continuing as new can wait for a minute and then fail ("Failed to query
- * Workflow"); asked again, it reaches the new run.
+ * Workflow"); asked again, it reaches the new run. The unanswered query is cancelled, not left in
+ * flight: a call still pending when the file tears the server down is retried by the client on a
+ * closed channel, and that throws outside any test ("Channel has been shut down").
  */
 async function queryState(handle: WorkflowHandle, asOf?: string): Promise<ApplicationState> {
   for (let attempt = 1; ; attempt++) {
-    const query = handle.query(stateQuery, asOf ? { asOf } : {});
-    const answer = await Promise.race([query, new Promise<null>((r) => setTimeout(() => r(null), 3000))]).catch((err: unknown) => {
-      if (attempt >= 5) throw err;
-      return null;
-    });
+    const abandon = new AbortController();
+    const query = handle.client.withAbortSignal(abandon.signal, () => handle.query(stateQuery, asOf ? { asOf } : {}));
+    let timer: NodeJS.Timeout | undefined;
+    const answer = await Promise.race([query, new Promise<null>((r) => (timer = setTimeout(() => r(null), 3000)))])
+      .catch((err: unknown) => {
+        if (attempt >= 5) throw err;
+        return null;
+      })
+      .finally(() => clearTimeout(timer));
     if (answer) return answer;
     query.catch(() => undefined);
+    abandon.abort();
     if (attempt >= 5) assert.fail(`the state query of ${handle.workflowId} got no answer after ${attempt} attempts`);
   }
 }
