@@ -37,7 +37,52 @@ export async function timeSkippingEnvironment(): Promise<TestWorkflowEnvironment
   });
   // Before any worker runs: an upsert of an unregistered attribute fails the workflow task forever.
   await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
+  watchLeakedTimeLocks(env);
   return env;
+}
+
+/** How long the server's clock may run at wall-clock speed during a sleep before a leaked lock is released. */
+const NOT_SKIPPING_MS = 15_000;
+
+/**
+ * The time-skipping test server sometimes keeps a lock on its clock that nothing will release:
+ * a run continued as new right after an activity completed, its last workflow task answered "Task
+ * not found … workflow execution already completed", and that task's lock stayed (the old run's
+ * history ends at WorkflowTaskStarted; sdk-java #1138 and #3088 are the same family). Locked, the
+ * clock runs at wall-clock speed: every workflow was idle, a sleep of three months would take three
+ * months, and the test hung (CI, 2026-12-03). So `sleep` watches the clock: when for 15 s it runs
+ * no faster than the wall clock while the test sleeps, one lock is released
+ * (`UnlockTimeSkipping`), the leaked one, and the sleep skips on; the release is logged. Engine
+ * code is not involved: a real server has no such lock.
+ */
+function watchLeakedTimeLocks(env: TestWorkflowEnvironment): void {
+  const sleep = env.sleep.bind(env);
+  const testService = (env.connection as unknown as { testService: { unlockTimeSkipping(request: object): Promise<unknown> } }).testService;
+  env.sleep = async (duration) => {
+    let done = false;
+    const watchdog = (async () => {
+      let since = { server: await env.currentTimeMs(), real: Date.now() };
+      while (!done) {
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        if (done) return;
+        const now = { server: await env.currentTimeMs(), real: Date.now() };
+        const real = now.real - since.real;
+        if (now.server - since.server > 2 * real + 1_000) {
+          since = now; // skipping
+        } else if (real >= NOT_SKIPPING_MS) {
+          console.error(`# the time-skipping server's clock ran at wall-clock speed for ${real / 1000} s during a sleep (at ${new Date(now.server).toISOString()}): releasing a leaked time lock`);
+          await testService.unlockTimeSkipping({});
+          since = now;
+        }
+      }
+    })();
+    try {
+      await sleep(duration);
+    } finally {
+      done = true;
+      await watchdog.catch(() => undefined);
+    }
+  };
 }
 
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
