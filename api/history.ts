@@ -20,7 +20,7 @@ import { ENGINE, type ApplicationInput, type ApplicationState } from '../domain/
 import { actionOfUpdate } from '../domain/actions';
 import { recoveryCaseId } from '../domain/recovery';
 import { diff, isActionOutcome, watched, type StateView } from '../domain/outcome';
-import { SEARCH_ATTRIBUTES } from '../workflows/messages';
+import { retryEffectsSignal, SEARCH_ATTRIBUTES } from '../workflows/messages';
 import { codecsOf, decodeHistoryPayloads } from '../lib/data-converter';
 import { historyToJsonValue } from '../lib/history-json';
 import {
@@ -229,6 +229,12 @@ class Trail {
         const s = e.workflowExecutionSignaledEventAttributes!;
         const name = s.signalName ?? '(unnamed signal)';
         const arg = rec(first(s.input));
+        if (name === retryEffectsSignal.name) {
+          // Operator repair: the admin and the reason travel in the signal (workflows/messages.ts).
+          const actor = (arg.actor as Actor | undefined) ?? null;
+          const summary = `${who(actor)} asked for the effects waiting for their hourly retry to be tried again now${typeof arg.reason === 'string' ? `: ${arg.reason}` : ''}`;
+          return this.push(e, { kind: 'signal', actor, action: name, summary });
+        }
         const what = name === 'calendarUpdated' ? `: the working-day calendar for ${String(arg.year)} was supplied` : '';
         return this.push(e, { kind: 'signal', actor: null, action: name, summary: `signal ${name} received${what}` });
       }
