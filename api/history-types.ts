@@ -36,6 +36,7 @@ export type AuditKind =
   | 'completed'
   | 'failed'
   | 'terminated'
+  | 'reset'
   | 'cancelled'
   | 'timed-out';
 
@@ -74,9 +75,11 @@ export interface AuditEntry {
   /** An effect's idempotency key (a retry never sends it twice). */
   idempotencyKey?: string;
   timer?: { id: string; durationMs: number; firesAt: string; purpose: string | null; firedAt?: string; cancelledAt?: string };
+  /** An event of a run after the point it was reset to: it happened, but the run that replaced it does not carry it. */
+  undone?: true;
 }
 
-export type RunStatus = 'running' | 'completed' | 'continued-as-new' | 'failed' | 'terminated' | 'cancelled' | 'timed-out';
+export type RunStatus = 'running' | 'completed' | 'continued-as-new' | 'reset' | 'failed' | 'terminated' | 'cancelled' | 'timed-out';
 
 export interface RunInfo {
   run: number;
@@ -89,6 +92,10 @@ export interface RunInfo {
   continuedFrom: string | null;
   /** The run that continued this one. */
   continuedAs: string | null;
+  /** A run made by a reset: the run it was reset from and the event it went back to (its copy of that run's history ends before it). */
+  resetFrom?: { runId: string; eventId: number; reason: string };
+  /** A run that was reset: the run that replaced it. */
+  resetAs?: string;
   stageAtStart: string | null;
   stageAtEnd: string | null;
 }

@@ -20,7 +20,7 @@ import { ENGINE, type ApplicationInput, type ApplicationState } from '../domain/
 import { actionOfUpdate } from '../domain/actions';
 import { recoveryCaseId } from '../domain/recovery';
 import { diff, isActionOutcome, watched, type StateView } from '../domain/outcome';
-import { SEARCH_ATTRIBUTES } from '../workflows/messages';
+import { retryEffectsSignal, SEARCH_ATTRIBUTES } from '../workflows/messages';
 import { codecsOf, decodeHistoryPayloads } from '../lib/data-converter';
 import { historyToJsonValue } from '../lib/history-json';
 import {
@@ -75,6 +75,21 @@ export function runIdOf(history: History): string | null {
   return history.events?.[0]?.workflowExecutionStartedEventAttributes?.originalExecutionRunId || null;
 }
 
+/**
+ * The reset that made this run (Temporal's reset, `POST /applications/:id/reset`): the
+ * WorkflowTaskFailed of cause RESET_WORKFLOW naming it as the new run. Its history is a copy of
+ * the base run's up to that event. (A run reset twice carries the earlier reset in its copy too.)
+ */
+function resetOf(run: Run): { baseRunId: string; eventId: number; reason: string } | null {
+  for (const e of run.history.events ?? []) {
+    const f = e.workflowTaskFailedEventAttributes;
+    if (f?.cause === temporal.api.enums.v1.WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_RESET_WORKFLOW && f.newRunId === run.runId && f.baseRunId) {
+      return { baseRunId: f.baseRunId, eventId: num(e.eventId), reason: f.failure?.message ?? '' };
+    }
+  }
+  return null;
+}
+
 /** Every state the histories carry (update answers, continue-as-new inputs, the result), oldest first. */
 function statesOf(runs: Run[]): ApplicationState[] {
   const states: ApplicationState[] = [];
@@ -127,6 +142,12 @@ class Trail {
   /** The last state known, flattened, to compare an update's answer with. */
   private known: Record<string, unknown> = {};
   private readonly purposeByInstant = new Map<string, string>();
+  /** The resets among the runs: base run id → the new run and the event it went back to. */
+  private readonly resets = new Map<string, { newRunId: string; eventId: number; reason: string }>();
+  /** Events of the current run from this id on were undone by a reset. */
+  private undoneFrom = Infinity;
+  /** Following a reset's copy of its base run: no entries. */
+  private muted = false;
 
   // Per run: what closes each update, activity and timer, by the id of the event that opened it.
   private info!: RunInfo;
@@ -142,17 +163,25 @@ class Trail {
     private readonly options: AuditOptions,
   ) {
     this.reads = options.reads ?? true;
+    for (const run of runs) {
+      const reset = resetOf(run);
+      if (reset) this.resets.set(reset.baseRunId, { newRunId: run.runId, eventId: reset.eventId, reason: reset.reason });
+    }
     const latest = options.current ?? statesOf(runs).at(-1);
     this.deadlines = deadlinesOf(latest);
     this.audit = latest?.audit ?? [];
   }
 
-  walk({ runId, history }: Run): void {
+  walk(run: Run): void {
+    const { runId, history } = run;
     const events = history.events ?? [];
     const started = events[0]?.workflowExecutionStartedEventAttributes;
     const input = first<ApplicationInput>(started?.input);
-    // The state counts runs across continue-as-new, so numbering holds when older runs are missing.
-    this.runNumber = input?.resume?.state?.runs ?? this.runNumber + 1;
+    const reset = resetOf(run);
+    const base = reset ? this.infos.find((i) => i.runId === reset.baseRunId) : undefined;
+    // The state counts runs across continue-as-new, so numbering holds when older runs are missing;
+    // a run made by a reset takes the place of the run it was reset from, under its number.
+    this.runNumber = base?.run ?? input?.resume?.state?.runs ?? this.runNumber + 1;
     this.applicationId ??= input?.id ?? null;
     if (input?.resume?.state) this.known = watched(input.resume.state);
     this.stage = stageAttribute(started?.searchAttributes?.indexedFields) ?? input?.resume?.state?.stage ?? (this.runNumber === 1 ? null : this.stage);
@@ -169,11 +198,30 @@ class Trail {
       continuedAs: null,
       stageAtStart: this.stage,
       stageAtEnd: null,
+      ...(reset ? { resetFrom: { runId: reset.baseRunId, eventId: reset.eventId, reason: reset.reason } } : {}),
     };
     this.infos.push(this.info);
     this.indexCloses(events);
-    for (const e of events) this.event(e, input);
+    // The run reset into another: its events from the reset point on are undone.
+    this.undoneFrom = this.resets.get(runId)?.eventId ?? Infinity;
+    for (const e of events) {
+      // A reset's copy of the base run, shown with the base run when it is in the trail: followed
+      // silently here, so the stage and the known state are as they were at the reset point.
+      this.muted = base !== undefined && reset !== null && num(e.eventId) < reset.eventId;
+      if (reset && num(e.eventId) === reset.eventId) this.resetEntry(e, reset);
+      else this.event(e, input);
+    }
+    this.muted = false;
     this.info.stageAtEnd = this.stage;
+  }
+
+  private resetEntry(e: HistoryEvent, reset: NonNullable<ReturnType<typeof resetOf>>): void {
+    this.push(e, {
+      kind: 'reset',
+      actor: null,
+      action: 'reset',
+      summary: `the workflow was reset to event ${reset.eventId} of run ${reset.baseRunId}${reset.reason ? ` by ${reset.reason}` : ''}: this run (${this.info.runId}) carries on from there on the deployed code; the events after that point are undone`,
+    });
   }
 
   private indexCloses(events: HistoryEvent[]): void {
@@ -194,7 +242,9 @@ class Trail {
   }
 
   private push(e: HistoryEvent, entry: NewEntry): void {
-    this.entries.push({ at: timeOf(e), run: this.runNumber, runId: this.info.runId, eventId: num(e.eventId), ...entry });
+    if (this.muted) return;
+    const undone = num(e.eventId) >= this.undoneFrom && entry.kind !== 'reset' ? { undone: true as const } : {};
+    this.entries.push({ at: timeOf(e), run: this.runNumber, runId: this.info.runId, eventId: num(e.eventId), ...entry, ...undone });
   }
 
   private ended(e: HistoryEvent, status: RunStatus, entry: NewEntry): void {
@@ -229,6 +279,12 @@ class Trail {
         const s = e.workflowExecutionSignaledEventAttributes!;
         const name = s.signalName ?? '(unnamed signal)';
         const arg = rec(first(s.input));
+        if (name === retryEffectsSignal.name) {
+          // Operator repair: the admin and the reason travel in the signal (workflows/messages.ts).
+          const actor = (arg.actor as Actor | undefined) ?? null;
+          const summary = `${who(actor)} asked for the effects waiting for their hourly retry to be tried again now${typeof arg.reason === 'string' ? `: ${arg.reason}` : ''}`;
+          return this.push(e, { kind: 'signal', actor, action: name, summary });
+        }
         const what = name === 'calendarUpdated' ? `: the working-day calendar for ${String(arg.year)} was supplied` : '';
         return this.push(e, { kind: 'signal', actor: null, action: name, summary: `signal ${name} received${what}` });
       }
@@ -438,6 +494,17 @@ class Trail {
       }
       case EventType.EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED: {
         const t = e.workflowExecutionTerminatedEventAttributes;
+        const reset = this.resets.get(this.info.runId);
+        if (reset) {
+          // Temporal ends a reset run so (identity `history-resetter`, the reset's reason).
+          this.info.resetAs = reset.newRunId;
+          return this.ended(e, 'reset', {
+            kind: 'reset',
+            actor: null,
+            action: 'reset',
+            summary: `run ${this.runNumber} (${this.info.runId}) was ended by a reset${reset.reason ? ` by ${reset.reason}` : ''}: run ${reset.newRunId} replaces it from event ${reset.eventId} on`,
+          });
+        }
         const summary = `the workflow was terminated${t?.identity ? ` by ${t.identity}` : ''}${t?.reason ? `: ${t.reason}` : ''}`;
         return this.ended(e, 'terminated', { kind: 'terminated', actor: null, action: 'terminated', summary });
       }
@@ -479,8 +546,8 @@ export async function fetchRunHistory(client: Client, workflowId: string, runId?
 }
 
 /**
- * Every run of the application, oldest first: from the latest run back through each run's
- * `continuedExecutionRunId` (the run it continued). At most `maxRuns` (the latest ones).
+ * Every run of the application, oldest first: from the latest run back through the run each was
+ * reset from, or else its `continuedExecutionRunId` (the run it continued). At most `maxRuns` (the latest ones).
  */
 export async function fetchRuns(client: Client, workflowId: string, options: { maxRuns?: number } = {}): Promise<Run[]> {
   const maxRuns = options.maxRuns ?? MAX_RUNS;
@@ -491,7 +558,9 @@ export async function fetchRuns(client: Client, workflowId: string, options: { m
     seen.add(runId);
     const run = await fetchRunHistory(client, workflowId, runId);
     runs.push(run);
-    runId = run.history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
+    // A run made by a reset goes back to the run it was reset from (its started event is a copy of
+    // that run's, continuedExecutionRunId included); any other to the run it continued.
+    runId = resetOf(run)?.baseRunId ?? (run.history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined);
   }
   return runs.reverse();
 }

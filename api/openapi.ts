@@ -127,8 +127,10 @@ function queryParameters(query: Json | undefined): Json[] {
 
 const isPublic = (route: RouteSpec) => route.audience === 'public';
 const rolesOf = (route: RouteSpec): readonly Role[] => (route.audience === 'public' ? [] : route.audience);
+/** The operator repairs (issue 19): each calls Temporal. */
+const OPERATOR_REPAIRS = ['terminateApplication', 'retryEffects', 'resetApplication'];
 /** Routes that wait on Temporal: applications, actions, their audit trail, and rounds. */
-const callsTemporal = (route: RouteSpec) => ['Applications', 'Actions', 'Audit', 'Rounds'].includes(route.tag) || route.path === '/ready' || route.operationId === 'terminateApplication';
+const callsTemporal = (route: RouteSpec) => ['Applications', 'Actions', 'Audit', 'Rounds'].includes(route.tag) || route.path === '/ready' || OPERATOR_REPAIRS.includes(route.operationId);
 
 /** The problem statuses a route can answer with. */
 function errorStatuses(route: RouteSpec): number[] {
@@ -145,8 +147,9 @@ function errorStatuses(route: RouteSpec): number[] {
   // Publishing a catalog: a bad program file or a reused key (422), a stale basedOn (409).
   if (route.operationId === 'publishCatalogVersion') [409, 422].forEach((s) => statuses.add(s));
   if (route.action || route.applicantScope === 'body') statuses.add(409);
-  // Operator repair: nothing runs any more (the application ended, or was terminated before).
-  if (route.operationId === 'terminateApplication') statuses.add(409);
+  // Operator repair: nothing runs any more (the application ended, or was terminated before); no
+  // effect waits for a retry; the reset's event is no WorkflowTaskCompleted of the run.
+  if (OPERATOR_REPAIRS.includes(route.operationId)) statuses.add(409);
   // Rounds: a label taken before (opening), a line the round's state refuses (the meeting); the
   // meeting's Idempotency-Key is required (428) and stands for one decision (422).
   if (route.tag === 'Rounds' && route.method === 'post') statuses.add(409);

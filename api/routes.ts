@@ -130,6 +130,20 @@ const APPLICATION_ROUTES: readonly RouteSpec[] = [
     audience: ['admin'], body: body.TerminationBody,
     responses: { 200: 'Terminated: the run, who terminated it and why' },
   },
+  {
+    method: 'post', path: '/applications/:id/effect-retry', operationId: 'retryEffects', tag: 'Operations',
+    // Operator repair: the signal `retryEffects` carries the admin and the reason into the workflow's audit.
+    summary: "Try the application's refused effects (notices, payment instructions, notifications) again now instead of at their hourly retry, naming the admin and the reason in the audit trail",
+    audience: ['admin'], body: body.EffectRetryBody,
+    responses: { 202: 'Signalled: the effects that were waiting, who asked and why' },
+  },
+  {
+    method: 'post', path: '/applications/:id/reset', operationId: 'resetApplication', tag: 'Operations',
+    // Operator repair: Temporal's reset, with "<role> <id>: <reason>" as its reason, which the audit trail shows.
+    summary: "Reset the application's running workflow (or its recovery case's) to a workflow task of its run after a replayable bug fix, naming the admin and the reason in the audit trail",
+    audience: ['admin'], body: body.ResetBody,
+    responses: { 200: 'Reset: the new run, the run and event it was reset from, who reset it and why' },
+  },
 ];
 
 const REFERENCE_ROUTES: readonly RouteSpec[] = [

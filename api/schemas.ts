@@ -49,3 +49,24 @@ export type FilingBody = z.infer<typeof FilingBody>;
 
 /** `POST /applications/:id/termination` (admin): why the workflow is ended by hand, for the audit trail. */
 export const TerminationBody = z.object({ reason: text(2000) }).strict();
+
+/** `POST /applications/:id/effect-retry` (admin): why the refused effects are tried again now, for the audit trail. */
+export const EffectRetryBody = z.object({ reason: text(2000) }).strict();
+
+/**
+ * `POST /applications/:id/reset` (admin): why, and to which point of the running run Temporal
+ * resets it: a WorkflowTaskCompleted event of that run by its id, or its last (the default, what a
+ * replayable bug fix needs: the last workflow task runs again on the fixed code) or first one.
+ */
+export const ResetBody = z
+  .object({
+    reason: text(2000),
+    to: z
+      .union([
+        z.enum(['last-workflow-task', 'first-workflow-task']),
+        z.object({ eventId: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }).strict(),
+      ], { error: 'must be "last-workflow-task", "first-workflow-task" or {"eventId": <a WorkflowTaskCompleted event of the running run>}' })
+      .optional(),
+  })
+  .strict();
+export type ResetBody = z.infer<typeof ResetBody>;

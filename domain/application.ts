@@ -436,6 +436,18 @@ export interface ClawbackState {
   settledAt: string | null;
 }
 
+/** An external effect whose delivery failed, waiting to be tried again. */
+export interface EffectAwaitingRetry {
+  /** The effect (the activity's name, e.g. `notifyApplicant`). */
+  what: string;
+  /** The attempt that failed. */
+  attempt: number;
+  problem: string;
+  failedAt: string;
+  /** When it is tried again unless an admin asks for it sooner. */
+  retryAt: string;
+}
+
 export interface ApplicationState {
   id: string;
   programId: string;
@@ -490,6 +502,12 @@ export interface ApplicationState {
   runs: number;
   /** Set while a deadline waits for a working-day calendar year nobody has supplied. */
   calendarWait: { year: number; purpose: string; since: string } | null;
+  /**
+   * The external effects refused by their receiver and waiting for their hourly retry, which an
+   * admin may bring forward (`POST /applications/:id/effect-retry`); absent in states recorded
+   * before it was kept.
+   */
+  effectsAwaitingRetry?: EffectAwaitingRetry[];
   pending: PendingItem[];
   audit: AuditEntry[];
 }

@@ -37,6 +37,8 @@ export interface ApplicationRun {
   };
   /** Delivers an external effect, retrying a refused delivery hourly; a failure is recorded, never fatal. */
   effect(what: string, send: () => Promise<unknown>): Promise<void>;
+  /** An admin's request (`retryEffects`) to try the effects waiting for their hourly retry now; recorded with the admin and the reason. */
+  retryEffects(actor: Actor, reason: string): void;
   /** Queues an external effect for the courier, which delivers in order, so no update waits on a receiver. */
   enqueue(what: string, send: () => Promise<unknown>): void;
   /** Waits until `done()` or the deadline `until` (null: none); false when the deadline came first. */

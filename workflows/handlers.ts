@@ -15,7 +15,7 @@ import { actionBinding, keyOfUpdateId, type KeyRecord } from '../domain/idempote
 import { stateView, type ActionOutcome } from '../domain/outcome';
 import type { Actor } from '../domain/roles';
 import type { ApplicationRun } from '../domain/run';
-import { ACTION_UPDATE_ALIASES, ACTION_UPDATES, calendarUpdatedSignal, idempotencyKeyQuery, stateQuery } from './messages';
+import { ACTION_UPDATE_ALIASES, ACTION_UPDATES, calendarUpdatedSignal, idempotencyKeyQuery, retryEffectsSignal, stateQuery } from './messages';
 
 /**
  * The Idempotency-Key of a keyed update (its id is `<key>#<binding>`, domain/idempotency.ts),
@@ -91,6 +91,7 @@ export function installHandlers(app: ApplicationRun): void {
   setHandler(calendarUpdatedSignal, ({ year }) => {
     app.calendarYearsAnnounced.add(year);
   });
+  setHandler(retryEffectsSignal, ({ actor, reason }) => app.retryEffects(actor, reason));
 
   // Every action of the registry, as its module (domain/actions/<name>.ts) applies it.
   for (const name of ACTION_NAMES) register(name);

@@ -5,7 +5,7 @@
  * attributes that keep the listing current. Stages and action handlers use it; they never touch
  * Temporal directly.
  */
-import { allHandlersFinished, condition, continueAsNew, log, patched, sleep, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, log, patched, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { WorkingDaysAnswer } from '../domain/effects';
 import { effects, listingWrites, localReads, reads } from './activities';
 import { ENGINE, type ApplicationInput, type ApplicationState, type AuditEntry, type EngineActor } from '../domain/application';
@@ -70,6 +70,8 @@ export class Application implements ApplicationRun {
   /** Calendar years an admin has supplied since the application started waiting. */
   readonly calendarYearsAnnounced = new Set<number>();
   readonly queue: Array<{ what: string; send: () => Promise<unknown> }> = [];
+  /** How many retries of the failed effects an admin has asked for in this run (`retryEffects`). */
+  private retriesRequested = 0;
   private finished = false;
   private readonly courierDone: Promise<void>;
   /** `closing`: the run's last listing row (patch `2026-12-listing-table`) says it finished. */
@@ -85,6 +87,8 @@ export class Application implements ApplicationRun {
   constructor(readonly input: ApplicationInput) {
     this.program = input.program;
     this.state = input.resume ? input.resume.state : initialState(input);
+    // No effect waits in a new run: a run continues as new and ends only once its effects are delivered.
+    if (this.state.effectsAwaitingRetry?.length) this.state.effectsAwaitingRetry = [];
     this.keys = { ...(input.resume?.keys ?? {}) };
     this.courierDone = this.courier();
   }
@@ -129,9 +133,26 @@ export class Application implements ApplicationRun {
         const cause = (err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message;
         this.record({ actor: ENGINE, action: 'effect-failed', details: { what, attempt, problem: cause, retryIn: '1 hour' } });
         log.warn('effect failed', { id: this.state.id, what, problem: cause });
-        await sleep(EFFECT_RETRY_MS, { summary: `a retry of ${what} in one hour (attempt ${attempt} failed)` });
+        const waiting = { what, attempt, problem: cause, failedAt: this.now(), retryAt: this.later(EFFECT_RETRY_MS) };
+        (this.state.effectsAwaitingRetry ??= []).push(waiting);
+        // The same timer as the plain `sleep` this was (same duration and summary, so histories
+        // recorded with it replay), which an admin's `retryEffects` ends early (it is cancelled then).
+        const seen = this.retriesRequested;
+        await condition(() => this.retriesRequested !== seen, EFFECT_RETRY_MS, { summary: `a retry of ${what} in one hour (attempt ${attempt} failed)` });
+        this.state.effectsAwaitingRetry = this.state.effectsAwaitingRetry.filter((e) => e !== waiting);
       }
     }
+  }
+
+  /**
+   * An admin's `retryEffects` (operator repair): recorded with the admin and the reason, and every
+   * effect waiting for its hourly retry is tried again now. With none waiting it is recorded and
+   * changes nothing else (the API refuses it before: 409).
+   */
+  retryEffects(actor: Actor, reason: string): void {
+    const effects = (this.state.effectsAwaitingRetry ?? []).map((e) => e.what);
+    this.record({ actor, action: 'effect-retry-requested', comment: reason, details: { effects } });
+    this.retriesRequested += 1;
   }
 
   /** Effects a handler asks for are delivered in order by the courier, so no update waits on a receiver. */

@@ -10,6 +10,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ApplicationState } from '../domain/application';
 import type { KeyRecord } from '../domain/idempotency';
+import type { Actor } from '../domain/roles';
 import type { ActionOutcome } from '../domain/outcome';
 import type { UpdateDefinition } from '@temporalio/common';
 import { ACTION_NAMES, ACTIONS, type ActionName } from '../domain/actions';
@@ -65,6 +66,22 @@ export const ACTION_UPDATE_ALIASES = Object.fromEntries(
  * resume at once (they also look again by themselves once a day).
  */
 export const calendarUpdatedSignal = defineSignal<[{ year: number }]>('calendarUpdated');
+
+/**
+ * An admin asks for the effects refused by their receiver to be tried again now rather than at
+ * their hourly retry (`POST /applications/:id/effect-retry`, operator repair), e.g. once the
+ * receiver is fixed. A signal, not an update: there is nothing to refuse (the API checks first
+ * that an effect is waiting, and a retry that finds none changes nothing), the caller waits for
+ * no answer, and an update would be answered only once the delivery, which may take minutes, is
+ * settled. The workflow records the admin and the reason in its audit trail.
+ */
+export const retryEffectsSignal = defineSignal<[EffectRetryRequest]>('retryEffects');
+
+export interface EffectRetryRequest {
+  /** The admin, from the credential. */
+  actor: Actor;
+  reason: string;
+}
 
 /** The messages of the round, the applicant's year, its entitlement and the project that callers send (issue 16; workflows/round-messages.ts). */
 export {

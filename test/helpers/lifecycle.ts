@@ -111,6 +111,8 @@ export interface LifecycleOptions {
    * an activity in flight while a test sends an update.
    */
   effectDelayMs?: (message: OutboxMessage) => number;
+  /** Wraps the outbox as the receiver of the external effects, e.g. to refuse some for a while. */
+  effects?: (outbox: EffectAdapter) => EffectAdapter;
 }
 
 export async function startLifecycle(taskQueue: string, options: LifecycleOptions = {}): Promise<Lifecycle> {
@@ -127,7 +129,7 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
     taskQueue,
     workflowBundle: await workflowBundle(),
     dataConverter: testDataConverter(),
-    activities: createActivities({ effects: delayed(outbox, options.effectDelayMs), calendar, dishonestyList: createFileDishonestyList(dishonestyPath), lpr: createLprStore(database), listing }),
+    activities: createActivities({ effects: delayed(options.effects ? options.effects(outbox) : outbox, options.effectDelayMs), calendar, dishonestyList: createFileDishonestyList(dishonestyPath), lpr: createLprStore(database), listing }),
     // A cache as in production: a query sent right after an update (as the API reads the state)
     // waits for the task in progress instead of being dropped when an uncached run is evicted.
     // Determinism is checked at `stop`: every workflow the test ran is replayed from its history.
