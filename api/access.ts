@@ -36,7 +36,9 @@ export function authenticate(authenticator: Authenticator) {
     } catch (err) {
       if (err instanceof CredentialError) throw new Problem('unauthorized', `The credential was refused: ${err.reason}`, authChallenge(authenticator));
       if (err instanceof CredentialServiceUnavailable) {
-        throw new Problem('unavailable', 'Bearer tokens cannot be verified right now (the key service did not answer); retry shortly', {
+        // Bearer keys from the issuer's key service, or API keys from the engine's database.
+        const what = credential?.kind === 'api-key' ? 'API keys cannot be checked right now (the engine\'s database did not answer)' : 'Bearer tokens cannot be verified right now (the key service did not answer)';
+        throw new Problem('unavailable', `${what}; retry shortly`, {
           headers: { 'Retry-After': '5' },
         });
       }

@@ -11,7 +11,9 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Client } from '@temporalio/client';
 import type { CatalogVersions } from '../lib/catalog-versions';
 import type { TrustProxy } from '../lib/settings';
+import type { ApiKeyStore } from '../lib/api-key-store';
 import { authenticate, guard } from './access';
+import { apiKeyRoutes } from './api-key-routes';
 import { actionRoutes, signalCalendarUpdated } from './action-routes';
 import { roundRoutes } from './round-routes';
 import { roundService } from './rounds';
@@ -37,6 +39,8 @@ export interface AppDeps extends Omit<ReferenceDeps, 'clock'> {
   catalogs: CatalogVersions;
   /** The listing table in the same database (lib/listing-store.ts), which the workflows keep. */
   listing: ListingStore;
+  /** The API keys admins issue and revoke, in the same database (lib/api-key-store.ts). */
+  apiKeys: ApiKeyStore;
   client: Client;
   taskQueue: string;
   authenticator: Authenticator;
@@ -136,6 +140,7 @@ export function createApp(deps: AppDeps): express.Express {
     }),
   );
   app.use(catalogRoutes({ catalogs: deps.catalogs, calendar: deps.calendar }));
+  app.use(apiKeyRoutes({ apiKeys: deps.apiKeys, clock }));
 
   // Transparency: the rounds as the public sees them (002 第三十四条).
   app.use(publicRoutes({ rounds: deps.rounds ?? { list: rounds.list, get: rounds.state } }));

@@ -1,7 +1,8 @@
 /**
  * Who is calling (issue 7): turns a credential into a `Principal`.
  *
- * Three kinds, in `X-Api-Key` or `Authorization: Bearer`: hashed production API keys, development
+ * Four kinds, in `X-Api-Key` or `Authorization: Bearer`: API keys admins issue in the engine's
+ * database (lib/api-key-store.ts), hashed production API keys from API_KEY_HASHES_FILE, development
  * keys (one per role) and JWTs from an identity provider. Reasons given in `CredentialError` are
  * meant for the caller, so they never contain the secret.
  */
@@ -9,9 +10,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { z } from 'zod';
+import { apiKeyStatus } from '../domain/api-keys';
 import { creditCodeProblem } from '../domain/credit-code';
-import { ROLES, isRole, type Role } from '../domain/roles';
+import { isRole, type Role } from '../domain/roles';
+import { type ApiKeyRecord, hashSecret } from '../lib/api-key-store';
 import type { JwtSettings } from '../lib/settings';
+import { KeyApplicants, keyBindingIssues, KeyRoles, PrincipalId } from './api-key-schemas';
 import { devKeyRing } from './keys';
 import type { Principal } from './principal';
 
@@ -88,39 +92,17 @@ export interface KeyHashEntry {
   sha256: string;
 }
 
-const creditCode = z.string().superRefine((code, ctx) => {
-  const problem = creditCodeProblem(code);
-  if (problem) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(code)} is not a unified social credit code: ${problem}` });
-});
-
 /** One entry of the keys file. Messages never quote `sha256`: a hash of a real key stays out of logs. */
 export const KeyHashEntrySchema = z
   .object({
-    // Ids are recorded as actors; 'dev-' is reserved so no production key can pose as a development key.
-    id: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, 'must be 1-128 letters, digits or . _ : @ - (starting with a letter or digit)')
-      .refine((id) => !id.startsWith('dev-'), 'must not start with "dev-" (reserved for development keys)'),
+    id: PrincipalId,
     name: z.string().trim().min(1, 'must not be empty'),
-    roles: z
-      .array(z.enum(ROLES, { error: (issue) => `${JSON.stringify(issue.input)} is not a role; roles are ${ROLES.join(', ')}` }))
-      .min(1, 'must name at least one role'),
-    applicants: z.array(creditCode).min(1, 'must name at least one credit code').optional(),
+    roles: KeyRoles,
+    applicants: KeyApplicants.optional(),
     sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be the SHA-256 of the key as 64 lowercase hex digits'),
   })
   .strict()
-  .superRefine((entry, ctx) => {
-    if (new Set(entry.roles).size !== entry.roles.length) {
-      ctx.addIssue({ code: 'custom', path: ['roles'], message: 'names a role twice' });
-    }
-    const applicantSystem = entry.roles.includes('applicant-system');
-    if (applicantSystem && !entry.applicants) {
-      ctx.addIssue({ code: 'custom', path: ['applicants'], message: 'is required for the applicant-system role: the credit codes this key may act for' });
-    }
-    if (!applicantSystem && entry.applicants) {
-      ctx.addIssue({ code: 'custom', path: ['applicants'], message: 'is only allowed with the applicant-system role' });
-    }
-  });
+  .superRefine(keyBindingIssues);
 
 const KeyHashesFileSchema = z.array(KeyHashEntrySchema, { error: 'must be a JSON array of key entries' }).superRefine((entries, ctx) => {
   const ids = new Map<string, number>();
@@ -329,19 +311,58 @@ function jwtCheck(jwt: JwtSettings, jwks: JWTVerifyGetKey | undefined): TokenChe
 
 // ---------------------------------------------------------------------------------------------
 
+/** The keys in the engine's database, as the authenticator reads them (lib/api-key-store.ts). */
+export interface StoredKeys {
+  find(sha256: string): Promise<ApiKeyRecord | undefined>;
+}
+
+/**
+ * A presented key looked up in the database, on every request (no cache: a revocation through any
+ * API process is effective at once everywhere). Revoked or expired: refused, saying so. An imported
+ * file entry (`source: file`) is not answered here: this process's own file says whom it stands for
+ * and whether it still accepts it.
+ */
+function storedKeyCheck(keys: StoredKeys, clock: () => Date) {
+  return async (presented: string): Promise<Principal | undefined> => {
+    let record: ApiKeyRecord | undefined;
+    try {
+      record = await keys.find(hashSecret(presented));
+    } catch (err) {
+      throw new CredentialServiceUnavailable("API keys cannot be checked right now: the engine's database did not answer", { cause: err });
+    }
+    if (!record) return undefined;
+    const status = apiKeyStatus(record, clock());
+    if (status === 'revoked') throw new CredentialError(`the key ${record.id} was revoked at ${record.revokedAt}`);
+    if (status === 'expired') throw new CredentialError(`the key ${record.id} expired at ${record.expiresAt}`);
+    if (record.source === 'file') return undefined;
+    return {
+      id: record.principal.id,
+      name: record.principal.name,
+      roles: [...record.roles],
+      ...(record.applicants ? { applicants: [...record.applicants] } : {}),
+      via: 'api-key',
+    };
+  };
+}
+
 export function createAuthenticator(options: {
   devKeys?: Record<Role, string>;
   keyHashes?: KeyHashEntry[];
+  /** API keys admins issue and revoke (POST /api-keys), looked up on every request. */
+  keyStore?: StoredKeys;
   jwt?: JwtSettings;
   /** Test injection: where verification keys come from, instead of `jwt.jwksUrl`. */
   jwks?: JWTVerifyGetKey;
+  /** Now, for key expiry; tests pass a fixed one. */
+  clock?: () => Date;
 }): Authenticator {
   // Production keys first: they are the ones meant to be there once development keys are off.
+  const checkStored = options.keyStore ? storedKeyCheck(options.keyStore, options.clock ?? (() => new Date())) : undefined;
   const lookups: KeyLookup[] = [];
   if (options.keyHashes && options.keyHashes.length > 0) lookups.push(keyHashLookup(options.keyHashes));
   if (options.devKeys) lookups.push(devKeyLookup(options.devKeys));
   const checkToken = options.jwt ? jwtCheck(options.jwt, options.jwks) : undefined;
-  const accepts = { apiKey: lookups.length > 0, bearer: checkToken !== undefined };
+  const accepts = { apiKey: checkStored !== undefined || lookups.length > 0, bearer: checkToken !== undefined };
 
   return {
     accepts,
@@ -350,7 +371,9 @@ export function createAuthenticator(options: {
         if (!checkToken) throw new CredentialError('bearer tokens are not accepted by this engine');
         return checkToken(credential.token);
       }
-      if (lookups.length === 0) throw new CredentialError('API keys are not accepted by this engine');
+      if (!accepts.apiKey) throw new CredentialError('API keys are not accepted by this engine');
+      const stored = await checkStored?.(credential.key);
+      if (stored) return stored;
       for (const lookup of lookups) {
         const principal = lookup(credential.key);
         if (principal) return principal;

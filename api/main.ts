@@ -1,7 +1,7 @@
 /**
  * `npm run api`: one API process. Several can run behind a load balancer; they share the Temporal
- * service, the engine's database (catalog versions; DATABASE_URL) and, for now, the data folder
- * for the other reference data.
+ * service, the engine's database (DATABASE_URL: catalog versions, calendar years, LPR fixings, API
+ * keys, …) and, for now, the data folder for development keys and files of one machine.
  */
 import { createServer } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
@@ -15,7 +15,8 @@ import { createLogger, type Logger } from './log';
 import { createCalendarStore, importCalendarFiles } from '../lib/calendar-store';
 import { loadCatalog } from '../lib/catalog-store';
 import { catalogVersions } from '../lib/catalog-versions';
-import { describeDatabase, openDatabase } from '../lib/database';
+import { describeDatabase, type EngineDatabase, openDatabase } from '../lib/database';
+import { type ApiKeyStore, createApiKeyStore, importKeyFile } from '../lib/api-key-store';
 import { listingStore } from '../lib/listing-store';
 import { catchUpOnFirstStart } from './listing-catch-up';
 import { databaseRateLimitStores } from './rate-limit-database';
@@ -29,8 +30,11 @@ function webUiUrlOf(settings: Settings): string | undefined {
   return settings.uiUrl ?? (settings.temporalAddress ? undefined : `http://127.0.0.1:${settings.uiPort}`);
 }
 
-/** The credentials this deployment accepts: development keys, hashed production keys, bearer JWTs. */
-function authenticatorOf(settings: Settings, logger: Logger): Authenticator {
+/**
+ * The credentials this deployment accepts: API keys in the engine's database (the entries of
+ * API_KEY_HASHES_FILE imported into it once), development keys, bearer JWTs.
+ */
+async function authenticatorOf(settings: Settings, logger: Logger, database: EngineDatabase, apiKeys: ApiKeyStore): Promise<Authenticator> {
   const { auth } = settings;
   let devKeys;
   if (auth.devKeys) {
@@ -40,15 +44,18 @@ function authenticatorOf(settings: Settings, logger: Logger): Authenticator {
   }
   // A bad keys file stops start-up, naming the file, the entry and the reason.
   const keyHashes = auth.keyHashesFile ? loadKeyHashes(auth.keyHashesFile) : undefined;
-  return createAuthenticator({ devKeys, keyHashes, jwt: auth.jwt });
+  const imported = await importKeyFile(database, keyHashes ?? [], new Date());
+  if (imported.length > 0) logger.info('API key hashes imported from the keys file into the database', { keys: imported });
+  return createAuthenticator({ devKeys, keyHashes, keyStore: apiKeys, jwt: auth.jwt });
 }
 
 async function main(): Promise<void> {
   const settings = loadSettingsOrExit();
   const logger = createLogger({ base: { process: 'api' } });
-  const authenticator = authenticatorOf(settings, logger);
   // Reference and admin data every host shares; the shipped catalog is in force if never seen before.
   const database = await openDatabase(settings.database);
+  const apiKeys = createApiKeyStore(database);
+  const authenticator = await authenticatorOf(settings, logger, database, apiKeys);
   const calendar = createCalendarStore(database);
   const importedYears = await importCalendarFiles(calendar, database, settings.dataDir);
   if (importedYears.length > 0) logger.info('calendar years moved from files into the database', { years: importedYears });
@@ -83,6 +90,7 @@ async function main(): Promise<void> {
     trustProxy: settings.auth.trustProxy,
     catalogs,
     listing,
+    apiKeys,
     calendar,
     lpr,
     webUiUrl: webUiUrlOf(settings),

@@ -12,6 +12,7 @@ import { MAX_YUAN } from '../domain/money';
 import { BOUNDED_YUAN_PATTERN, CHARACTERS_PATTERN, DATE_PATTERN, POSITIVE_BOUNDED_YUAN_PATTERN } from '../domain/patterns';
 import { ROLES, type Role } from '../domain/roles';
 import { ROUND_ID_PATTERN } from '../domain/round-public';
+import { API_KEY_ID_PATTERN } from './api-key-schemas';
 import { PROBLEM_TYPES } from './problem';
 import { limitedPerAddress, ROUTES, type ApplicantScope, type RouteSpec } from './routes';
 import { VersionQuery } from './reference-schemas';
@@ -111,6 +112,11 @@ function pathParameter(path: string, name: string): Json {
   if (name === 'id' && /^\/(public\/)?rounds\//.test(path)) {
     return param('A funding round: `<programId>.<label>`', { type: 'string', pattern: ROUND_ID_PATTERN, examples: ['dinghu-emergency-major-project.2026'] });
   }
+  if (name === 'id' && path.startsWith('/api-keys/')) {
+    return param('An API key: `key-…`, or `file:<id>:<hash start>` for an entry of API_KEY_HASHES_FILE (GET /api-keys lists them)', {
+      type: 'string', pattern: API_KEY_ID_PATTERN.source, examples: ['key-0123456789abcdef01'],
+    });
+  }
   if (name === 'version') {
     return param('A catalog version, `sha256:` and 16 hex digits (GET /catalog/versions lists them)', { type: 'string', pattern: '^sha256:[0-9a-f]{16}$', examples: ['sha256:0123456789abcdef'] });
   }
@@ -150,6 +156,9 @@ function errorStatuses(route: RouteSpec): number[] {
   // Operator repair: nothing runs any more (the application ended, or was terminated before); no
   // effect waits for a retry; the reset's event is no WorkflowTaskCompleted of the run.
   if (OPERATOR_REPAIRS.includes(route.operationId)) statuses.add(409);
+  // API keys: a reused Idempotency-Key (422); a key revoked before (409).
+  if (route.operationId === 'issueApiKey') statuses.add(422);
+  if (route.operationId === 'revokeApiKey') statuses.add(409);
   // Rounds: a label taken before (opening), a line the round's state refuses (the meeting); the
   // meeting's Idempotency-Key is required (428) and stands for one decision (422).
   if (route.tag === 'Rounds' && route.method === 'post') statuses.add(409);
@@ -352,6 +361,7 @@ const TAGS: Record<RouteSpec['tag'], string> = {
   Audit: 'The audit trail of an application across all its runs',
   'Reference data': 'Working-day calendar, LPR fixings, the policy catalog and calculators',
   Operations: 'Health, readiness, metrics and this contract',
+  'API keys': 'API keys admins issue, list and revoke, kept (hashed) in the engine\'s database and checked on every request',
   'Payload codec': 'The remote codec the Temporal Web UI calls to show the encrypted payloads of a workflow decrypted',
   Transparency: 'Funding rounds in public, without a credential: notices with their SHA-256, allocations, and the spot-check draw anyone recomputes',
 };

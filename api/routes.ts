@@ -7,6 +7,7 @@
 import type { z } from 'zod';
 import { ACTION_NAMES, ACTIONS, type ActionName } from '../domain/actions';
 import { ROLES, type Role } from '../domain/roles';
+import * as apiKeys from './api-key-schemas';
 import { CodecBody } from './codec-routes';
 import * as historyQuery from './history-query';
 import * as listing from './listing';
@@ -29,7 +30,7 @@ export interface RouteSpec {
   path: string;
   operationId: string;
   summary: string;
-  tag: 'Applications' | 'Actions' | 'Rounds' | 'Audit' | 'Reference data' | 'Operations' | 'Payload codec' | 'Transparency';
+  tag: 'Applications' | 'Actions' | 'Rounds' | 'Audit' | 'Reference data' | 'Operations' | 'API keys' | 'Payload codec' | 'Transparency';
   audience: Audience;
   applicantScope?: ApplicantScope;
   /** The workflow action this route takes (a key of ACTIONS). */
@@ -244,6 +245,28 @@ const CODEC_ROUTES: readonly RouteSpec[] = [
   },
 ];
 
+/** API keys in the engine's database (api/api-key-routes.ts): issued, listed and revoked by admins. */
+const API_KEY_ROUTES: readonly RouteSpec[] = [
+  {
+    method: 'post', path: '/api-keys', operationId: 'issueApiKey', tag: 'API keys', audience: ['admin'], body: apiKeys.IssueApiKeyBody, idempotent: true,
+    summary: 'Issue an API key standing for a principal (id, name, roles, bound applicants), optionally until an expiry; the engine keeps only the SHA-256 of its secret',
+    responses: {
+      201: 'Issued: the key with its secret, shown this once',
+      200: 'A retry with the same Idempotency-Key and body: the key issued the first time, without its secret (`secret: null`), marked Idempotent-Replayed: true',
+    },
+  },
+  {
+    method: 'get', path: '/api-keys', operationId: 'listApiKeys', tag: 'API keys', audience: ['admin'],
+    summary: 'Every API key, without secrets: whom it stands for, who issued it when, its status (active, revoked, expired), who revoked it and why',
+    responses: { 200: 'The keys, oldest first' },
+  },
+  {
+    method: 'post', path: '/api-keys/:id/revocation', operationId: 'revokeApiKey', tag: 'API keys', audience: ['admin'], body: apiKeys.RevokeApiKeyBody,
+    summary: 'Revoke an API key, with a reason: refused at once by every API process (401 naming the key as revoked)',
+    responses: { 200: 'Revoked: the key with who revoked it, when and why' },
+  },
+];
+
 /** Rounds (issue 16): the money across applications. */
 const ROUND_ROUTES: readonly RouteSpec[] = [
   {
@@ -291,4 +314,4 @@ const TRANSPARENCY_ROUTES: readonly RouteSpec[] = [
   },
 ];
 
-export const ROUTES: readonly RouteSpec[] = [...OPERATIONS_ROUTES, ...APPLICATION_ROUTES, ...ACTION_ROUTES, ...ROUND_ROUTES, ...REFERENCE_ROUTES, ...CODEC_ROUTES, ...TRANSPARENCY_ROUTES];
+export const ROUTES: readonly RouteSpec[] = [...OPERATIONS_ROUTES, ...APPLICATION_ROUTES, ...ACTION_ROUTES, ...ROUND_ROUTES, ...REFERENCE_ROUTES, ...API_KEY_ROUTES, ...CODEC_ROUTES, ...TRANSPARENCY_ROUTES];

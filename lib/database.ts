@@ -2,7 +2,7 @@
  * The engine's database for reference and admin data: what every API and worker process must see
  * alike, but which has no lifecycle of its own (that is Temporal's part). Today it holds the
  * catalog versions (lib/catalog-versions.ts), the working-day calendar years and LPR fixings
- * admins supply (lib/calendar-store.ts, lib/lpr-store.ts), the rate-limit counts (api/rate-limit-database.ts) and the listing table, the read model of
+ * admins supply (lib/calendar-store.ts, lib/lpr-store.ts), the API keys admins issue and revoke (lib/api-key-store.ts), the rate-limit counts (api/rate-limit-database.ts) and the listing table, the read model of
  * `GET /applications` and `GET /inbox` that the applications' workflows keep
  * (lib/listing-store.ts).
  *
@@ -116,6 +116,35 @@ export interface EngineTables {
   rate_limit_counts: RateLimitCountTable;
   calendar_years: CalendarYearTable;
   lpr_fixings: LprFixingTable;
+  api_keys: ApiKeyTable;
+}
+
+/** An API key (lib/api-key-store.ts): the SHA-256 of its secret, never the secret, and whom it stands for. */
+export interface ApiKeyTable {
+  /** The key's own id (`key-…`, or `file:<id>:<hash start>` for an entry of API_KEY_HASHES_FILE). */
+  id: string;
+  /** Lowercase hex SHA-256 of the secret. */
+  sha256: string;
+  /** The principal the key stands for: recorded as the actor of every action taken with it. */
+  principal_id: string;
+  principal_name: string;
+  /** JSON array of roles. */
+  roles: string;
+  /** JSON array of the credit codes an applicant-system key may act for; null otherwise. */
+  applicants: string | null;
+  /** `api`: issued by an admin (POST /api-keys); `file`: imported from API_KEY_HASHES_FILE. */
+  source: string;
+  created_at: string;
+  /** The admin who issued it (JSON actor), or the engine for an imported entry. */
+  created_by: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  /** The admin who revoked it (JSON actor). */
+  revoked_by: string | null;
+  revocation_reason: string | null;
+  /** SHA-256 of the issuer and its Idempotency-Key, and of what it asked for: one key, one issue. */
+  key_hash: string | null;
+  body_hash: string | null;
 }
 
 /** An LPR fixing an admin added (lib/lpr-store.ts); one on a shipped date replaces the shipped rates. */
@@ -251,6 +280,29 @@ const MIGRATIONS: Record<string, (dialect: DatabaseSettings['kind']) => Migratio
         .addColumn('added_at', 'varchar(40)', (c) => c.notNull())
         .addColumn('added_by', 'text')
         .execute();
+    },
+  }),
+  '2026-12-07-api-keys': () => ({
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'varchar(140)', (c) => c.primaryKey())
+        .addColumn('sha256', 'varchar(64)', (c) => c.notNull().unique())
+        .addColumn('principal_id', 'varchar(128)', (c) => c.notNull())
+        .addColumn('principal_name', 'text', (c) => c.notNull())
+        .addColumn('roles', 'text', (c) => c.notNull())
+        .addColumn('applicants', 'text')
+        .addColumn('source', 'varchar(8)', (c) => c.notNull())
+        .addColumn('created_at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'varchar(40)')
+        .addColumn('revoked_at', 'varchar(40)')
+        .addColumn('revoked_by', 'text')
+        .addColumn('revocation_reason', 'text')
+        .addColumn('key_hash', 'varchar(64)', (c) => c.unique())
+        .addColumn('body_hash', 'varchar(64)')
+        .execute();
+      await db.schema.createIndex('api_keys_principal').on('api_keys').column('principal_id').execute();
     },
   }),
 };

@@ -1,7 +1,7 @@
 /**
- * The API's Express app (api/app.ts) on a free port with development keys, and no Temporal behind
- * it: the connection is lazy and never dials. For what the app decides before any workflow is
- * reached (access, rate limits, refused input), over real HTTP.
+ * The API's Express app (api/app.ts) on a free port with development keys and the database's API
+ * keys, and no Temporal behind it: the connection is lazy and never dials. For what the app
+ * decides before any workflow is reached (access, rate limits, refused input), over real HTTP.
  */
 import { listingStore } from '../../lib/listing-store';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +11,7 @@ import { createApp, type AppDeps } from '../../api/app';
 import { createAuthenticator } from '../../api/credentials';
 import { createLogger } from '../../api/log';
 import { ROLES, type Role } from '../../domain/roles';
+import { createApiKeyStore } from '../../lib/api-key-store';
 import { createLprStore } from '../../lib/lpr-store';
 import { shippedCatalogs } from './catalogs';
 import { tempDir } from './temporal';
@@ -34,10 +35,12 @@ export async function startApp(
   const keys = Object.fromEntries(ROLES.map((role) => [role, `test-key-of-${role}-0123456789`])) as Record<Role, string>;
   const logs: Array<Record<string, unknown>> = [];
   const { catalogs, database, calendar } = await shippedCatalogs(dir);
+  const apiKeys = createApiKeyStore(database);
   const app = createApp({
     client: new Client({ connection, ...(dataConverter ? { dataConverter } : {}) }),
     taskQueue: 'unused',
-    authenticator: createAuthenticator({ devKeys: keys }),
+    authenticator: createAuthenticator({ devKeys: keys, keyStore: apiKeys }),
+    apiKeys,
     temporalHealthy: async () => false,
     catalogs,
     listing: listingStore(database),

@@ -14,6 +14,7 @@ import { createLogger } from '../../api/log';
 import { renderRoleMatrix } from '../../api/openapi';
 import { ROUTES } from '../../api/routes';
 import { shippedCatalogs } from '../helpers/catalogs';
+import { createApiKeyStore } from '../../lib/api-key-store';
 import { createLprStore } from '../../lib/lpr-store';
 import { tempDir, testDataConverter } from '../helpers/temporal';
 
@@ -47,6 +48,7 @@ test('every route the app exposes is in the route table, and every route in the 
     temporalHealthy: async () => false,
     catalogs,
     listing: listingStore(database),
+    apiKeys: createApiKeyStore(database),
     calendar,
     lpr: createLprStore(database),
     logger: createLogger({ write: () => undefined }),
