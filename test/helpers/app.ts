@@ -12,6 +12,8 @@ import { createAuthenticator } from '../../api/credentials';
 import { createLogger } from '../../api/log';
 import { ROLES, type Role } from '../../domain/roles';
 import { createLprStore } from '../../lib/lpr-store';
+import { createDishonestyStore } from '../../lib/dishonesty-store';
+import { outboxStore } from '../../lib/outbox-store';
 import { shippedCatalogs } from './catalogs';
 import { tempDir } from './temporal';
 
@@ -43,6 +45,8 @@ export async function startApp(
     listing: listingStore(database),
     calendar,
     lpr: createLprStore(database),
+    dishonesty: createDishonestyStore(database),
+    outbox: outboxStore(database),
     logger: createLogger({ write: (line) => logs.push(JSON.parse(line) as Record<string, unknown>) }),
     calendarYearSupplied: async () => undefined,
     ...deps,
