@@ -4,26 +4,26 @@
  * Two sources behind one interface; the activity `checkDishonestyList` records the answer (and
  * which source gave it) in the workflow history, so replay never asks the list again.
  *
- * - a JSON file staff maintain, `$DATA_DIR/dishonesty-list.json`, re-read on every lookup so an
- *   edit counts at once: `{"entries": [{"creditCode", "name"?, "listedOn"?, "authority"?, "reason"?}]}`.
- *   No file means an empty list, and the source says so. A malformed file fails the lookup with
- *   the file and the problem; the activity retries until staff fix it (nobody passes the check
- *   against a list that cannot be read).
+ * - the engine's database (the default): the table `dishonesty_list` admins maintain over the
+ *   API (lib/dishonesty-store.ts), read on every lookup so a change counts at once; every API and
+ *   worker on every host sees the same list. The source says `database:dishonesty_list`.
+ *   (Histories recorded before the list moved there say `file:<path> (…)`: the answer is in the
+ *   history, so they replay unchanged.)
  * - an HTTP service: `GET <url>?creditCode=<code>` → `{"listed": boolean, "entry"?: {...}}`,
  *   404 meaning not listed; signed like the effects webhook (`X-Subsidy-Timestamp`,
  *   `X-Subsidy-Signature: sha256=HMAC(secret, "<timestamp>.<query string>")`) when a secret is set.
  *   Any other answer, bad JSON, a network error or a timeout fails the lookup, retryably.
  */
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { creditCodeProblem } from '../domain/credit-code';
-import { dateProblem } from '../domain/dates';
+import type { DishonestyStore } from '../lib/dishonesty-store';
 import { DEFAULT_TIMEOUT_MS, excerpt, redactUrl, requestWithTimeout, signatureHeaders } from './webhook';
 
 export interface DishonestyLookup {
   listed: boolean;
-  /** Which list answered: `file:<path> (sha256:…)`, `file:<path> (absent: empty list)`, or the service URL. */
+  /**
+   * Which list answered: `database:dishonesty_list`, or the service URL (histories recorded
+   * before the list moved into the database say `file:<path> (sha256:…)`).
+   */
   source: string;
   /** The list's entry for the code, as the list gives it, when listed. */
   entry?: Record<string, unknown>;
@@ -35,65 +35,19 @@ export interface DishonestyList {
 
 const normalise = (code: string) => code.trim().toUpperCase();
 
-const FileSchema = z.object(
-  {
-    entries: z.array(
-      z.looseObject({
-        creditCode: z
-          .string({ error: 'must be a string' })
-          .transform(normalise)
-          .superRefine((code, ctx) => {
-            const problem = creditCodeProblem(code);
-            if (problem) ctx.addIssue({ code: 'custom', message: `is not a credit code: ${problem}` });
-          }),
-        name: z.string().optional(),
-        listedOn: z
-          .string()
-          .superRefine((day, ctx) => {
-            const problem = dateProblem(day);
-            if (problem) ctx.addIssue({ code: 'custom', message: problem });
-          })
-          .optional(),
-        authority: z.string().optional(),
-        reason: z.string().optional(),
-      }),
-      { error: 'must be a list of entries' },
-    ),
-  },
-  { error: 'must be an object {"entries": [{"creditCode": …}, …]}' },
-);
+/** The source a lookup in the engine's database names. */
+export const DATABASE_SOURCE = 'database:dishonesty_list';
 
-function pathOf(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((s, k) => (typeof k === 'number' ? `${s}[${k}]` : s ? `${s}.${String(k)}` : String(k)), '');
-}
-
-/** The list in a JSON file staff edit; see the module comment. */
-export function createFileDishonestyList(path: string): DishonestyList {
+/** The list in the engine's database; see the module comment. */
+export function createDatabaseDishonestyList(store: Pick<DishonestyStore, 'lookup'>): DishonestyList {
   return {
     async lookup(creditCode) {
-      let text: string;
-      try {
-        text = await readFile(path, 'utf8');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { listed: false, source: `file:${path} (absent: empty list)` };
-        throw new Error(`dishonesty list ${path} cannot be read: ${(err as Error).message}`);
-      }
-      let raw: unknown;
-      try {
-        raw = JSON.parse(text);
-      } catch (err) {
-        throw new Error(`dishonesty list ${path} is not valid JSON: ${(err as Error).message}`);
-      }
-      const parsed = FileSchema.safeParse(raw);
-      if (!parsed.success) {
-        const problems = parsed.error.issues.map((i) => `${pathOf(i.path) || '(top level)'} ${i.message}`);
-        throw new Error(`dishonesty list ${path} is malformed: ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''}`);
-      }
-      // The hash ties the answer to the exact list consulted, for the audit trail.
-      const source = `file:${path} (sha256:${createHash('sha256').update(text).digest('hex').slice(0, 16)})`;
-      const code = normalise(creditCode);
-      const entry = parsed.data.entries.find((e) => e.creditCode === code);
-      return entry ? { listed: true, source, entry: { ...entry } } : { listed: false, source };
+      const found = await store.lookup(creditCode);
+      if (!found) return { listed: false, source: DATABASE_SOURCE };
+      // The entry as the list gives it, and when it was put there: kept in the workflow's history.
+      const entry: Record<string, unknown> = { creditCode: found.creditCode };
+      for (const field of ['name', 'listedOn', 'authority', 'reason', 'addedAt'] as const) if (found[field]) entry[field] = found[field];
+      return { listed: true, source: DATABASE_SOURCE, entry };
     },
   };
 }

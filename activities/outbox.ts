@@ -1,68 +1,21 @@
 /**
- * The local default for external effects: an append-only JSON-lines outbox that staff can read
- * (`$DATA_DIR/outbox.jsonl`). Each message carries an idempotency key and is written at most once,
- * however often Temporal retries the activity that writes it: a lock serialises writers on this
- * host, and the key is looked up before appending.
+ * External effects: the adapter every effect activity delivers through, and its local default,
+ * the outbox in the engine's database (lib/outbox-store.ts, table `outbox_messages`) that staff
+ * read with GET /outbox-messages. Each message carries an idempotency key and is written at most
+ * once, however often Temporal retries the activity that writes it. The signed webhook
+ * (activities/webhook.ts) is the other adapter.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import type { EngineDatabase } from '../lib/database';
+import { type OutboxMessage, type OutboxStore, outboxStore } from '../lib/outbox-store';
 
-export interface OutboxMessage {
-  /** `notice`, `notification`, `payment-instruction`, ... */
-  type: string;
-  applicationId: string;
-  idempotencyKey: string;
-  [field: string]: unknown;
-}
+export type { OutboxMessage } from '../lib/outbox-store';
 
 export interface EffectAdapter {
   /** Delivers a message once; returns whether it was new (false: already delivered before). */
   deliver(message: OutboxMessage): Promise<{ delivered: boolean; at: string }>;
 }
 
-export function createOutbox(path: string, clock: () => Date = () => new Date()): EffectAdapter & {
-  read(): Array<OutboxMessage & { writtenAt: string }>;
-} {
-  mkdirSync(dirname(path), { recursive: true });
-  const lockPath = `${path}.lock`;
-
-  const read = () =>
-    existsSync(path)
-      ? readFileSync(path, 'utf8')
-          .split('\n')
-          .filter((line) => line.trim() !== '')
-          .map((line) => JSON.parse(line) as OutboxMessage & { writtenAt: string })
-      : [];
-
-  async function withLock<T>(fn: () => T): Promise<T> {
-    const started = Date.now();
-    for (;;) {
-      try {
-        mkdirSync(lockPath);
-        break;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        // A writer that died holding the lock leaves it behind: break it after 30 s.
-        if (Date.now() - started > 30_000) rmdirSync(lockPath);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
-    try {
-      return fn();
-    } finally {
-      rmdirSync(lockPath);
-    }
-  }
-
-  return {
-    read,
-    deliver: (message) =>
-      withLock(() => {
-        const existing = read().find((m) => m.idempotencyKey === message.idempotencyKey);
-        if (existing) return { delivered: false, at: existing.writtenAt };
-        const writtenAt = clock().toISOString();
-        appendFileSync(path, `${JSON.stringify({ ...message, writtenAt })}\n`);
-        return { delivered: true, at: writtenAt };
-      }),
-  };
+/** The local outbox in the engine's database: an effect adapter that can also be read. */
+export function createOutbox(db: EngineDatabase, clock: () => Date = () => new Date()): EffectAdapter & Pick<OutboxStore, 'read'> {
+  return outboxStore(db, clock);
 }

@@ -33,8 +33,9 @@ import { limitedPerAddress, ROUTES } from './routes';
 import { jsonBody, parserProblem, strictQuery } from './strict-input';
 import type { ListingStore } from '../lib/listing-store';
 import { operatorRoutes } from './operator-routes';
+import { adminDataRoutes, type AdminDataDeps } from './admin-data-routes';
 
-export interface AppDeps extends Omit<ReferenceDeps, 'clock'> {
+export interface AppDeps extends Omit<ReferenceDeps, 'clock'>, AdminDataDeps {
   /** The catalog versions, kept in the engine's database (lib/catalog-versions.ts). */
   catalogs: CatalogVersions;
   /** The listing table in the same database (lib/listing-store.ts), which the workflows keep. */
@@ -141,6 +142,8 @@ export function createApp(deps: AppDeps): express.Express {
   );
   app.use(catalogRoutes({ catalogs: deps.catalogs, calendar: deps.calendar }));
   app.use(apiKeyRoutes({ apiKeys: deps.apiKeys, clock }));
+  // The dishonesty list admins keep and the local outbox, in the engine's database.
+  app.use(adminDataRoutes({ dishonesty: deps.dishonesty, outbox: deps.outbox }));
 
   // Transparency: the rounds as the public sees them (002 第三十四条).
   app.use(publicRoutes({ rounds: deps.rounds ?? { list: rounds.list, get: rounds.state } }));

@@ -1,7 +1,9 @@
 /**
  * `npm run api`: one API process. Several can run behind a load balancer; they share the Temporal
- * service, the engine's database (DATABASE_URL: catalog versions, calendar years, LPR fixings, API
- * keys, …) and, for now, the data folder for development keys and files of one machine.
+ * service and the engine's database (DATABASE_URL: catalog versions, calendar years, LPR fixings,
+ * API keys, the dishonesty list, the local outbox, the listing table); the data folder holds only
+ * what one host needs (development keys) and the files of older deployments, moved into the
+ * database once.
  */
 import { createServer } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
@@ -21,6 +23,8 @@ import { listingStore } from '../lib/listing-store';
 import { catchUpOnFirstStart } from './listing-catch-up';
 import { databaseRateLimitStores } from './rate-limit-database';
 import { createLprStore, importLprFile } from '../lib/lpr-store';
+import { createDishonestyStore, importDishonestyFile } from '../lib/dishonesty-store';
+import { importOutboxFile, outboxStore } from '../lib/outbox-store';
 import { createDraining } from './shutdown';
 
 /** How long a stopping API process waits for the requests in flight before answering them 503. */
@@ -64,6 +68,13 @@ async function main(): Promise<void> {
   const lpr = createLprStore(database);
   const importedFixings = await importLprFile(database, settings.dataDir);
   if (importedFixings.length > 0) logger.info('LPR fixings moved from a file into the database', { fixings: importedFixings });
+  const dishonesty = createDishonestyStore(database);
+  const listedCodes = await importDishonestyFile(database, settings.dataDir);
+  if (listedCodes.length > 0) logger.info('dishonesty-list entries moved from a file into the database', { creditCodes: listedCodes });
+  // The worker moves an older outbox.jsonl too, before it delivers; here so that GET /outbox-messages shows it.
+  const outbox = outboxStore(database);
+  const movedMessages = settings.effects.kind === 'outbox' ? await importOutboxFile(database, settings.dataDir) : 0;
+  if (movedMessages > 0) logger.info('outbox messages moved from a file into the database', { messages: movedMessages });
   const catalogs = catalogVersions(database);
   const listing = listingStore(database);
   const adopted = await catalogs.adoptShipped(shipped, new Date());
@@ -93,6 +104,8 @@ async function main(): Promise<void> {
     apiKeys,
     calendar,
     lpr,
+    dishonesty,
+    outbox,
     webUiUrl: webUiUrlOf(settings),
     codecCorsOrigins: settings.payloadCodec.corsOrigins,
     temporalHealthy: async () => {

@@ -122,6 +122,9 @@ function pathParameter(path: string, name: string): Json {
   }
   if (name === 'n') return param(`The ${ORDINAL_OF[before] ?? 'item'}'s number, from 1`, { type: 'integer', minimum: 1, maximum: 999_999 });
   if (name === 'year') return param('A calendar year', { type: 'integer', minimum: 1990, maximum: 2100 });
+  if (name === 'creditCode') {
+    return param('A unified social credit code 统一社会信用代码 (18 characters, any case)', { type: 'string', pattern: '^[0-9A-Za-z]{18}$', examples: [SAMPLE_CREDIT_CODE] });
+  }
   throw new Error(`openapi: path parameter :${name} of ${path} is not described`);
 }
 
@@ -141,13 +144,13 @@ const callsTemporal = (route: RouteSpec) => ['Applications', 'Actions', 'Audit',
 /** The problem statuses a route can answer with. */
 function errorStatuses(route: RouteSpec): number[] {
   const statuses = new Set<number>([500]);
-  if (route.body || route.query || route.idempotent || /:(year|version)\b/.test(route.path)) statuses.add(400);
+  if (route.body || route.query || route.idempotent || /:(year|version|creditCode)\b/.test(route.path)) statuses.add(400);
   if (!isPublic(route)) [401, 403, 429, 503].forEach((s) => statuses.add(s)); // 503: bearer keys unverifiable
   if (limitedPerAddress(route)) statuses.add(429);
   // A public record reads the rounds (Temporal); a malformed round id is a 400 naming `id`.
   if (route.publicRecord) statuses.add(503);
   if (route.publicRecord && route.path.includes(':id')) statuses.add(400);
-  if (/:(id|n|version)\b/.test(route.path)) statuses.add(404); // an unknown year is a 422, not a 404
+  if (/:(id|n|version)\b/.test(route.path) || (route.path.startsWith('/dishonesty-list/') && route.method !== 'put')) statuses.add(404); // an unknown year is a 422, not a 404
   // A past catalog version asked for with ?version= that the engine never kept.
   if (route.query === VersionQuery) statuses.add(404);
   // Publishing a catalog: a bad program file or a reused key (422), a stale basedOn (409).

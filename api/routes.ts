@@ -11,6 +11,7 @@ import * as apiKeys from './api-key-schemas';
 import { CodecBody } from './codec-routes';
 import * as historyQuery from './history-query';
 import * as listing from './listing';
+import * as adminData from './admin-data-schemas';
 import * as reference from './reference-schemas';
 import * as rounds from './round-schemas';
 import * as body from './schemas';
@@ -207,6 +208,35 @@ const REFERENCE_ROUTES: readonly RouteSpec[] = [
   },
 ];
 
+/** The engine's shared admin data (api/admin-data-routes.ts): the dishonesty list admins keep, and the local outbox. */
+const ADMIN_DATA_ROUTES: readonly RouteSpec[] = [
+  {
+    method: 'get', path: '/dishonesty-list', operationId: 'listDishonestyEntries', tag: 'Reference data',
+    summary: 'The serious-dishonesty list 严重失信主体名单 (002 第四条) filings are checked against, by credit code; `includeRemoved=true` adds the removed entries',
+    audience: GOVERNMENT, query: adminData.DishonestyListQuery, responses: { 200: 'The entries, and `next` (the `after` of the next page) or null' },
+  },
+  {
+    method: 'get', path: '/dishonesty-list/:creditCode', operationId: 'getDishonestyEntry', tag: 'Reference data',
+    summary: 'One credit code on the serious-dishonesty list, in force or removed, with its history: who listed, changed or removed it, when and why',
+    audience: GOVERNMENT, responses: { 200: 'The entry and its history, oldest first' },
+  },
+  {
+    method: 'put', path: '/dishonesty-list/:creditCode', operationId: 'putDishonestyEntry', tag: 'Reference data',
+    summary: 'List a credit code on the serious-dishonesty list, or correct its entry (a removed one is listed again); filed applications are checked against it at once',
+    audience: ['admin'], body: adminData.DishonestyEntryBody, responses: { 200: 'The entry as updated', 201: 'Listed' },
+  },
+  {
+    method: 'post', path: '/dishonesty-list/:creditCode/removal', operationId: 'removeDishonestyEntry', tag: 'Reference data',
+    summary: 'Remove a credit code from the serious-dishonesty list, with the reason; the entry and its history stay for the audit',
+    audience: ['admin'], body: adminData.DishonestyRemovalBody, responses: { 200: 'The entry, marked removed' },
+  },
+  {
+    method: 'get', path: '/outbox-messages', operationId: 'listOutboxMessages', tag: 'Operations',
+    summary: 'The local outbox of external effects (when no webhook is configured), in the order written; filtered by `applicationId` and `type`, paged by `after`',
+    audience: ['admin', 'auditor'], query: adminData.OutboxQuery, responses: { 200: 'The messages, and `next` (the `after` of the next page) or null' },
+  },
+];
+
 const OPERATIONS_ROUTES: readonly RouteSpec[] = [
   {
     method: 'get', path: '/health', operationId: 'health', tag: 'Operations', audience: 'public',
@@ -314,4 +344,4 @@ const TRANSPARENCY_ROUTES: readonly RouteSpec[] = [
   },
 ];
 
-export const ROUTES: readonly RouteSpec[] = [...OPERATIONS_ROUTES, ...APPLICATION_ROUTES, ...ACTION_ROUTES, ...ROUND_ROUTES, ...REFERENCE_ROUTES, ...API_KEY_ROUTES, ...CODEC_ROUTES, ...TRANSPARENCY_ROUTES];
+export const ROUTES: readonly RouteSpec[] = [...OPERATIONS_ROUTES, ...APPLICATION_ROUTES, ...ACTION_ROUTES, ...ROUND_ROUTES, ...REFERENCE_ROUTES, ...API_KEY_ROUTES, ...ADMIN_DATA_ROUTES, ...CODEC_ROUTES, ...TRANSPARENCY_ROUTES];

@@ -2,7 +2,9 @@
  * The engine's database for reference and admin data: what every API and worker process must see
  * alike, but which has no lifecycle of its own (that is Temporal's part). Today it holds the
  * catalog versions (lib/catalog-versions.ts), the working-day calendar years and LPR fixings
- * admins supply (lib/calendar-store.ts, lib/lpr-store.ts), the API keys admins issue and revoke (lib/api-key-store.ts), the rate-limit counts (api/rate-limit-database.ts) and the listing table, the read model of
+ * admins supply (lib/calendar-store.ts, lib/lpr-store.ts), the API keys admins issue and revoke
+ * (lib/api-key-store.ts), the serious-dishonesty list (lib/dishonesty-store.ts), the local outbox
+ * of external effects (activities/outbox.ts), the rate-limit counts (api/rate-limit-database.ts) and the listing table, the read model of
  * `GET /applications` and `GET /inbox` that the applications' workflows keep
  * (lib/listing-store.ts).
  *
@@ -117,6 +119,9 @@ export interface EngineTables {
   calendar_years: CalendarYearTable;
   lpr_fixings: LprFixingTable;
   api_keys: ApiKeyTable;
+  dishonesty_list: DishonestyListTable;
+  dishonesty_list_changes: DishonestyListChangeTable;
+  outbox_messages: OutboxMessageTable;
 }
 
 /** An API key (lib/api-key-store.ts): the SHA-256 of its secret, never the secret, and whom it stands for. */
@@ -145,6 +150,51 @@ export interface ApiKeyTable {
   /** SHA-256 of the issuer and its Idempotency-Key, and of what it asked for: one key, one issue. */
   key_hash: string | null;
   body_hash: string | null;
+}
+
+/**
+ * The serious-dishonesty list 严重失信主体名单 (lib/dishonesty-store.ts), one row per credit code
+ * ever listed: a removed one keeps its row, marked removed, so an auditor sees who unlisted it.
+ */
+export interface DishonestyListTable {
+  /** Normalised (trimmed, upper case) unified social credit code. */
+  credit_code: string;
+  name: string | null;
+  /** The day the listing authority listed it, YYYY-MM-DD. */
+  listed_on: string | null;
+  authority: string | null;
+  reason: string | null;
+  /** When and by whom (JSON actor) the entry was last put. */
+  added_at: string;
+  added_by: string | null;
+  removed_at: string | null;
+  removed_by: string | null;
+  removal_reason: string | null;
+}
+
+/** Every change to the dishonesty list, never updated or deleted: who listed or unlisted whom, and when. */
+export interface DishonestyListChangeTable {
+  seq: Generated<number>;
+  credit_code: string;
+  /** `listed`, `updated`, `removed` or `imported` (moved from the older file). */
+  change: string;
+  /** The entry after a listing (JSON); null for a removal. */
+  entry: string | null;
+  /** Why it was removed. */
+  reason: string | null;
+  at: string;
+  by: string | null;
+}
+
+/** The local outbox (activities/outbox.ts): each external effect once, by its idempotency key. */
+export interface OutboxMessageTable {
+  seq: Generated<number>;
+  idempotency_key: string;
+  type: string;
+  application_id: string;
+  /** The whole message as delivered, JSON. */
+  message: string;
+  written_at: string;
 }
 
 /** An LPR fixing an admin added (lib/lpr-store.ts); one on a shipped date replaces the shipped rates. */
@@ -303,6 +353,49 @@ const MIGRATIONS: Record<string, (dialect: DatabaseSettings['kind']) => Migratio
         .addColumn('body_hash', 'varchar(64)')
         .execute();
       await db.schema.createIndex('api_keys_principal').on('api_keys').column('principal_id').execute();
+    },
+  }),
+  '2026-12-07-dishonesty-list': (dialect) => ({
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('dishonesty_list')
+        .addColumn('credit_code', 'varchar(18)', (c) => c.primaryKey())
+        .addColumn('name', 'text')
+        .addColumn('listed_on', 'varchar(10)')
+        .addColumn('authority', 'text')
+        .addColumn('reason', 'text')
+        .addColumn('added_at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('added_by', 'text')
+        .addColumn('removed_at', 'varchar(40)')
+        .addColumn('removed_by', 'text')
+        .addColumn('removal_reason', 'text')
+        .execute();
+      await db.schema
+        .createTable('dishonesty_list_changes')
+        .addColumn('seq', serialKey(dialect).type, serialKey(dialect).build)
+        .addColumn('credit_code', 'varchar(18)', (c) => c.notNull())
+        .addColumn('change', 'varchar(16)', (c) => c.notNull())
+        .addColumn('entry', 'text')
+        .addColumn('reason', 'text')
+        .addColumn('at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('by', 'text')
+        .execute();
+      await db.schema.createIndex('dishonesty_list_changes_code').on('dishonesty_list_changes').columns(['credit_code', 'seq']).execute();
+    },
+  }),
+  '2026-12-07-outbox-messages': (dialect) => ({
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('outbox_messages')
+        .addColumn('seq', serialKey(dialect).type, serialKey(dialect).build)
+        .addColumn('idempotency_key', 'varchar(300)', (c) => c.notNull().unique())
+        .addColumn('type', 'varchar(64)', (c) => c.notNull())
+        .addColumn('application_id', 'varchar(300)', (c) => c.notNull())
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('written_at', 'varchar(40)', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('outbox_messages_application').on('outbox_messages').columns(['application_id', 'seq']).execute();
+      await db.schema.createIndex('outbox_messages_type').on('outbox_messages').columns(['type', 'seq']).execute();
     },
   }),
 };

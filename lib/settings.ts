@@ -137,7 +137,7 @@ const EnvSchema = z
         .default(DEFAULT_WORKFLOW_CACHE_SIZE),
     ),
     LOG_LEVEL: z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'], { error: 'must be TRACE, DEBUG, INFO, WARN or ERROR' }).default('INFO'),
-    /** Where external effects go; unset: the local outbox `$DATA_DIR/outbox.jsonl`. */
+    /** Where external effects go; unset: the local outbox, table `outbox_messages` of the engine's database. */
     EFFECTS_WEBHOOK_URL: z.preprocess(empty, httpUrl.optional()),
     /** Signs every webhook request (HMAC-SHA256); required with the URL. */
     EFFECTS_WEBHOOK_SECRET: z.preprocess(empty, z.string().min(16, 'must be at least 16 characters').optional()),
@@ -147,7 +147,7 @@ const EnvSchema = z
       .min(100, 'must be between 100 and 60000')
       .max(60_000, 'must be between 100 and 60000')
       .default(10_000),
-    /** The dishonesty-list service; unset: the file `$DATA_DIR/dishonesty-list.json`. */
+    /** The dishonesty-list service; unset: the table `dishonesty_list` of the engine's database. */
     DISHONESTY_LIST_URL: z.preprocess(empty, httpUrl.optional()),
     DISHONESTY_LIST_SECRET: z.preprocess(empty, z.string().optional()),
     /** Development keys (`X-Api-Key`, one per role, in API_KEYS_FILE); on unless production credentials are configured. */
@@ -260,11 +260,13 @@ export interface TlsSettings {
 
 /** Where external effects (notices, notifications, payment instructions, escalations) go. */
 export type EffectsSettings =
-  | { kind: 'outbox'; path: string }
+  /** The local outbox in the engine's database (lib/outbox-store.ts). */
+  | { kind: 'outbox' }
   | { kind: 'webhook'; url: string; secret: string; timeoutMs: number };
 
 /** Where the serious-dishonesty list is looked up. */
-export type DishonestyListSettings = { kind: 'file'; path: string } | { kind: 'http'; url: string; secret?: string };
+/** `database`: the table admins maintain over the API (lib/dishonesty-store.ts). */
+export type DishonestyListSettings = { kind: 'database' } | { kind: 'http'; url: string; secret?: string };
 
 /** Bearer-token verification: whose tokens, for whom, keys from where, and which claims say what. */
 export interface JwtSettings {
@@ -386,10 +388,10 @@ export function parseSettings(env: NodeJS.ProcessEnv = process.env): Settings {
     effects:
       e.EFFECTS_WEBHOOK_URL && e.EFFECTS_WEBHOOK_SECRET
         ? { kind: 'webhook', url: e.EFFECTS_WEBHOOK_URL, secret: e.EFFECTS_WEBHOOK_SECRET, timeoutMs: e.EFFECTS_WEBHOOK_TIMEOUT_MS }
-        : { kind: 'outbox', path: join(dataDir, 'outbox.jsonl') },
+        : { kind: 'outbox' },
     dishonestyList: e.DISHONESTY_LIST_URL
       ? { kind: 'http', url: e.DISHONESTY_LIST_URL, ...(e.DISHONESTY_LIST_SECRET ? { secret: e.DISHONESTY_LIST_SECRET } : {}) }
-      : { kind: 'file', path: join(dataDir, 'dishonesty-list.json') },
+      : { kind: 'database' },
     auth: {
       devKeys: devKeysOf(e),
       keyHashesFile: e.API_KEY_HASHES_FILE ? resolve(dataDir, e.API_KEY_HASHES_FILE) : undefined,

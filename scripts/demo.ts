@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import type { ApplicationState, AuditEntry } from '../domain/application';
 import { shanghaiDate } from '../domain/calendar';
-import { createOutbox } from '../activities/outbox';
 import { ILLUSTRATIVE_CALENDAR_LABEL } from './illustrative-calendar';
 import { createRunner, SCENARIOS, type ScenarioOutcome } from './scenarios';
 
@@ -31,14 +30,14 @@ async function main(): Promise<void> {
   out(`  would (PUT /calendar/years/<year>), an ${ILLUSTRATIVE_CALENDAR_LABEL}.`);
   out('LPR: the shipped fixings (data/lpr.csv) end in 2025; later days use the last fixing, carried forward and flagged.');
   out('Dates are Asia/Shanghai; amounts are yuan.');
-  const outbox = createOutbox(runner.outboxPath);
+  const { outbox } = runner;
   try {
     for (const scenario of SCENARIOS) {
       const t0 = Date.now();
       await runner.run(scenario, async (o) => {
         out();
         printScenario(o, out);
-        const effects = outbox.read().filter((m) => m.applicationId === o.workflowId);
+        const effects = await outbox.read({ applicationId: o.workflowId });
         const counts = new Map<string, number>();
         for (const m of effects) counts.set(m.type, (counts.get(m.type) ?? 0) + 1);
         out(`   External effects sent (outbox): ${[...counts].map(([t, n]) => `${t} ×${n}`).join(', ')}`);

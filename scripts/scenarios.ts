@@ -4,7 +4,7 @@
  * record-histories` saves their histories under test/histories/ for the replay test.
  *
  * Each scenario gets its own test server (its clock only moves forward), starting on a fixed
- * date, and a worker with the real activities in a temporary data folder (outbox there). The
+ * date, and a worker with the real activities in a temporary data folder (outbox in its engine.db). The
  * dates are written in 2027–2033 and played in the first years, 4k later, that lie ahead of the
  * clock (scripts/story-years.ts): `stage.at` takes written dates, and every date a scenario states
  * in a request goes through `stage.date`. Years the calendar library lacks are supplied through
@@ -23,7 +23,8 @@ import type { DataConverter, UpdateDefinition } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { createFileDishonestyList } from '../activities/dishonesty-list';
+import { createDatabaseDishonestyList } from '../activities/dishonesty-list';
+import { createDishonestyStore } from '../lib/dishonesty-store';
 import { createOutbox } from '../activities/outbox';
 import { openDatabase } from '../lib/database';
 import { listingStore } from '../lib/listing-store';
@@ -340,7 +341,8 @@ export interface ScenarioOutcome {
 
 export interface Runner {
   dataDir: string;
-  outboxPath: string;
+  /** The local outbox the scenarios' effects go to, in the run's engine database. */
+  outbox: ReturnType<typeof createOutbox>;
   /** The years this run plays the scenarios in. */
   years: StoryYears;
   /** Runs one scenario on a fresh time-skipping server; `use` sees it before the server stops. */
@@ -357,16 +359,15 @@ export async function createRunner(
   dataConverter: DataConverter = dataConverterFor(ephemeralPayloadKeys()),
 ): Promise<Runner> {
   const { testServer } = provisionTemporal();
-  const outboxPath = join(dataDir, 'outbox.jsonl');
-  const outbox = createOutbox(outboxPath);
   const database = await openDatabase({ kind: 'sqlite', file: join(dataDir, 'engine.db') });
+  const outbox = createOutbox(database);
   const calendar = createCalendarStore(database);
   const catalog = loadCatalog();
   const lpr = createLprStore(database);
   const activities = createActivities({
     effects: outbox,
     calendar,
-    dishonestyList: createFileDishonestyList(join(dataDir, 'dishonesty-list.json')),
+    dishonestyList: createDatabaseDishonestyList(createDishonestyStore(database)),
     lpr,
     listing: listingStore(database),
   });
@@ -381,7 +382,7 @@ export async function createRunner(
 
   return {
     dataDir,
-    outboxPath,
+    outbox,
     years,
     async run(scenario, use) {
       const env = await TestWorkflowEnvironment.createTimeSkipping({

@@ -141,7 +141,7 @@ async function main(): Promise<void> {
     ];
     const lost = numbers.filter((n) => !ids.has(n));
     if (lost.length && !early.length) inconsistencies.push(`${lost.length} applications never filed`);
-    inconsistencies.push(...(await checkConsistency(procedure, [...ids.values()], engine.outbox())));
+    inconsistencies.push(...(await checkConsistency(procedure, [...ids.values()], await engine.outbox())));
   } catch (err) {
     inconsistencies.push(`the soak stopped: ${(err as Error).message}`);
   } finally {

@@ -5,11 +5,13 @@
 import { Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities';
-import { createFileDishonestyList, createHttpDishonestyList } from '../activities/dishonesty-list';
+import { createDatabaseDishonestyList, createHttpDishonestyList } from '../activities/dishonesty-list';
 import { createOutbox } from '../activities/outbox';
 import { createWebhookAdapter, redactUrl } from '../activities/webhook';
 import { createCalendarStore } from '../lib/calendar-store';
 import { createLprStore } from '../lib/lpr-store';
+import { createDishonestyStore } from '../lib/dishonesty-store';
+import { importOutboxFile } from '../lib/outbox-store';
 import { describeDatabase, type EngineDatabase, openDatabase } from '../lib/database';
 import { listingStore } from '../lib/listing-store';
 import { payloadEncryptionOf } from '../lib/data-converter';
@@ -27,22 +29,22 @@ function activityDeps(settings: Settings, database: EngineDatabase): { deps: Act
       effects:
         fx.kind === 'webhook'
           ? createWebhookAdapter({ url: fx.url, secret: fx.secret, timeoutMs: fx.timeoutMs })
-          : createOutbox(fx.path),
+          : createOutbox(database),
       calendar: createCalendarStore(database),
       lpr: createLprStore(database),
       listing: listingStore(database),
       dishonestyList:
         list.kind === 'http'
           ? createHttpDishonestyList({ url: list.url, ...(list.secret ? { secret: list.secret } : {}) })
-          : createFileDishonestyList(list.path),
+          : createDatabaseDishonestyList(createDishonestyStore(database)),
     },
     description: [
       fx.kind === 'webhook'
         ? `Effects: webhook ${redactUrl(fx.url)} (signed, timeout ${fx.timeoutMs} ms)`
-        : `Effects: local outbox ${fx.path}`,
+        : `Effects: local outbox, table outbox_messages (${describeDatabase(settings.database)})`,
       list.kind === 'http'
         ? `Dishonesty list: ${redactUrl(list.url)} (${list.secret ? 'signed' : 'unsigned'})`
-        : `Dishonesty list: file ${list.path}`,
+        : `Dishonesty list: table dishonesty_list (${describeDatabase(settings.database)})`,
       `Listing table: ${describeDatabase(settings.database)}`,
     ],
   };
@@ -62,6 +64,11 @@ async function main(): Promise<void> {
 
   // The listing table the workflows keep (lib/listing-store.ts): the database every API process reads.
   const database = await openDatabase(settings.database);
+  // An outbox.jsonl of an older deployment: moved before any effect is delivered, so none goes twice.
+  if (settings.effects.kind === 'outbox') {
+    const moved = await importOutboxFile(database, settings.dataDir);
+    if (moved > 0) console.log(`Moved ${moved} messages of ${settings.dataDir}/outbox.jsonl into the outbox table`);
+  }
   const { deps, description } = activityDeps(settings, database);
   const encryption = payloadEncryptionOf(settings);
   const connection = await NativeConnection.connect(options);

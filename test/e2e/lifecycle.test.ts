@@ -211,8 +211,8 @@ describe(`one ${PROGRAM} application from filing to its last tranche, over HTTP,
     assert.equal(notice.lastDay, notice.days[4]);
     assert.match(notice.closesAt, /^\d{4}-\d{2}-\d{2}T/);
     assert.deepEqual(notice.objections, []);
-    const notices = engine.outbox().filter((m) => m.type === 'notice' && m.applicationId === id);
-    assert.equal(notices.length, 1, JSON.stringify(engine.outbox()));
+    const notices = (await engine.outbox()).filter((m) => m.type === 'notice' && m.applicationId === id);
+    assert.equal(notices.length, 1, JSON.stringify(await engine.outbox()));
   });
 
   step('nothing happens before the window closes; past notice.closesAt → agreement', async () => {
@@ -247,7 +247,7 @@ describe(`one ${PROGRAM} application from filing to its last tranche, over HTTP,
       MILESTONES.map((m, i) => ({ n: i + 1, ...m, status: 'scheduled', paidOn: null, treasuryReference: null })),
     );
     pendingFor(s, 'applicant-system', 'progress', 'progress');
-    assert.equal(engine.outbox().filter((m) => m.type === 'payment-instruction').length, 0);
+    assert.equal((await engine.outbox()).filter((m) => m.type === 'payment-instruction').length, 0);
   });
 
   for (const [i, { milestone, amount }] of MILESTONES.entries()) {
@@ -260,8 +260,8 @@ describe(`one ${PROGRAM} application from filing to its last tranche, over HTTP,
       await engine.advance(1 * DAY);
       await act(s, 'reviewer', 'verification', { accepted: true, reason: '节点证明材料核实无误' }, `e2e-verification-${n}`, `progress/${n}/verification`);
       s = await until(`tranche ${n} instructed`, (x) => x.tranches[i].status === 'instructed');
-      const instructions = engine.outbox().filter((m) => m.type === 'payment-instruction' && m.applicationId === id && m.tranche === n);
-      assert.equal(instructions.length, 1, JSON.stringify(engine.outbox()));
+      const instructions = (await engine.outbox()).filter((m) => m.type === 'payment-instruction' && m.applicationId === id && m.tranche === n);
+      assert.equal(instructions.length, 1, JSON.stringify(await engine.outbox()));
       assert.equal(instructions[0]!.amount, amount);
 
       await engine.advance(2 * DAY);
@@ -306,7 +306,7 @@ describe(`one ${PROGRAM} application from filing to its last tranche, over HTTP,
     assert.equal(stay?.status, 'running');
     assert.equal(stay.startsOn, s.tranches[2].paidOn);
 
-    const mine = engine.outbox().filter((m) => m.applicationId === id);
+    const mine = (await engine.outbox()).filter((m) => m.applicationId === id);
     const instructions = mine.filter((m) => m.type === 'payment-instruction');
     assert.deepEqual(
       instructions.map((m) => ({ tranche: m.tranche, amount: m.amount })).sort((a, b) => Number(a.tranche) - Number(b.tranche)),

@@ -51,11 +51,11 @@ describe('a recovery case for a closed application, over HTTP, on the time-skipp
   };
   const expectOk = (answer: Answer, what: string, status = 200) =>
     assert.equal(answer.status, status, `${what}: ${answer.status} ${JSON.stringify(answer.body)}`);
-  async function until(what: string, done: (s: any) => boolean, app = id, timeoutMs = 20_000): Promise<any> {
+  async function until(what: string, done: (s: any) => boolean | Promise<boolean>, app = id, timeoutMs = 20_000): Promise<any> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const last = await state(app);
-      if (done(last)) return last;
+      if (await done(last)) return last;
       if (Date.now() > deadline) assert.fail(`waited ${timeoutMs / 1000} s for ${what}; stage ${last.stage}, pending ${JSON.stringify(last.pending)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -159,7 +159,7 @@ describe('a recovery case for a closed application, over HTTP, on the time-skipp
     assert.ok(Number(s.clawback.interest) > 0, `interest accrued since the payment: ${s.clawback.interest}`);
     assert.equal(s.clawback.asOf, await serverToday());
     assert.deepEqual(s.pending.map((p: any) => [p.role, p.action]), [['finance-officer', 'repayments']]);
-    assert.ok(engine.outbox().some((m) => m.type === 'credit-record' && m.applicationId === id), 'credit recorded under the application id');
+    assert.ok((await engine.outbox()).some((m) => m.type === 'credit-record' && m.applicationId === id), 'credit recorded under the application id');
 
     await engine.advance(10 * DAY);
     // The API reads as of its own (wall-clock) today, behind this server's skipped clock, so the
@@ -174,7 +174,7 @@ describe('a recovery case for a closed application, over HTTP, on the time-skipp
   });
 
   step('the case closed: a later action is 409; the audit trail runs across the application and its case', async () => {
-    await until('the outcome told', () => engine.outbox().some((m) => m.idempotencyKey === `${id}:outcome:clawed-back`));
+    await until('the outcome told', async () => (await engine.outbox()).some((m) => m.idempotencyKey === `${id}:outcome:clawed-back`));
     const late = await post('inspector', 'fraud-report', { findings: '再次举报', evidence: [doc('举报')] }, 'rec-late');
     assert.equal(late.status, 409, JSON.stringify(late.body));
     assert.match(late.body.detail, /has ended at stage clawed-back \(its recovery case is closed\)/);

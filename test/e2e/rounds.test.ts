@@ -345,7 +345,7 @@ describe('funding rounds over HTTP, on the time-skipping server: budget, pro rat
     assert.equal(notice.kind, 'list');
     assert.equal(notice.entries.length, RETAILERS - 1);
     assert.equal(sha256(notice.canonical), notice.sha256);
-    assert.equal(engine.outbox().filter((m) => m.type === 'round-notice' && m.roundId === rounds.retail).length, 1);
+    assert.equal((await engine.outbox()).filter((m) => m.type === 'round-notice' && m.roundId === rounds.retail).length, 1);
 
     const target = retailIds[4]!;
     const before = await app(target);
@@ -386,7 +386,7 @@ describe('funding rounds over HTTP, on the time-skipping server: budget, pro rat
       const s = await app(id);
       await act(id, 'finance-officer', 'tranches/1/confirmation', { treasuryReference: `GK-R-${id.slice(-6)}`, paidOn });
       await until(`${id}: paid`, () => app(id), (x) => x.tranches[0].status === 'paid');
-      const instructions = engine.outbox().filter((m) => m.type === 'payment-instruction' && m.applicationId === id);
+      const instructions = (await engine.outbox()).filter((m) => m.type === 'payment-instruction' && m.applicationId === id);
       assert.equal(instructions.length, 1);
       assert.equal(instructions[0]!.amount, s.award.approved);
     }

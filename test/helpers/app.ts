@@ -13,6 +13,8 @@ import { createLogger } from '../../api/log';
 import { ROLES, type Role } from '../../domain/roles';
 import { createApiKeyStore } from '../../lib/api-key-store';
 import { createLprStore } from '../../lib/lpr-store';
+import { createDishonestyStore } from '../../lib/dishonesty-store';
+import { outboxStore } from '../../lib/outbox-store';
 import { shippedCatalogs } from './catalogs';
 import { tempDir } from './temporal';
 
@@ -46,6 +48,8 @@ export async function startApp(
     listing: listingStore(database),
     calendar,
     lpr: createLprStore(database),
+    dishonesty: createDishonestyStore(database),
+    outbox: outboxStore(database),
     logger: createLogger({ write: (line) => logs.push(JSON.parse(line) as Record<string, unknown>) }),
     calendarYearSupplied: async () => undefined,
     ...deps,

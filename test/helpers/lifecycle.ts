@@ -1,9 +1,8 @@
 /**
- * A worker with the real activities (outbox, calendar store, dishonesty list in a temporary data
- * folder) on the time-skipping test server, and small helpers to file and act on applications the
+ * A worker with the real activities (outbox, calendar store, dishonesty list in the engine's
+ * database, a SQLite file in a temporary data folder) on the time-skipping test server, and small helpers to file and act on applications the
  * way the API does: through the same Updates.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
@@ -12,7 +11,7 @@ import { Worker } from '@temporalio/worker';
 import assert from 'node:assert/strict';
 import { createActivities } from '../../activities';
 import { fetchRunsOfApplication } from '../../api/recovery';
-import { createFileDishonestyList } from '../../activities/dishonesty-list';
+import { createDatabaseDishonestyList } from '../../activities/dishonesty-list';
 import { createOutbox, type EffectAdapter, type OutboxMessage } from '../../activities/outbox';
 import type { ApplicationInput, ApplicationState } from '../../domain/application';
 import type { ActionOutcome } from '../../domain/outcome';
@@ -21,6 +20,7 @@ import { illustrativeCalendar } from '../../scripts/illustrative-calendar';
 import { sameWeekdays } from '../../scripts/story-years';
 import { createCalendarStore } from '../../lib/calendar-store';
 import { createLprStore } from '../../lib/lpr-store';
+import { createDishonestyStore } from '../../lib/dishonesty-store';
 import { loadCatalog } from '../../lib/catalog-store';
 import { applicationWorkflow } from '../../workflows';
 import { ACTION_UPDATES, stateQuery } from '../../workflows/messages';
@@ -54,8 +54,8 @@ export interface Lifecycle {
     },
   ): Promise<WorkflowHandle<typeof applicationWorkflow>>;
   state(handle: WorkflowHandle): Promise<ApplicationState>;
-  /** Lists the dishonesty list file's entries. */
-  listDishonest(codes: string[]): void;
+  /** Makes these codes, and only these, the ones on the dishonesty list (as an admin would over the API). */
+  listDishonest(codes: string[]): Promise<void>;
   /** Server time as a Shanghai date. */
   today(): Promise<string>;
   stop(): Promise<void>;
@@ -118,10 +118,10 @@ export interface LifecycleOptions {
 export async function startLifecycle(taskQueue: string, options: LifecycleOptions = {}): Promise<Lifecycle> {
   const env = await timeSkippingEnvironment();
   const dataDir = tempDir('lifecycle');
-  const outbox = createOutbox(join(dataDir, 'outbox.jsonl'));
   const catalog = loadCatalog();
-  const dishonestyPath = join(dataDir, 'dishonesty-list.json');
   const database = await openDatabase({ kind: 'sqlite', file: join(dataDir, 'engine.db') });
+  const outbox = createOutbox(database);
+  const dishonesty = createDishonestyStore(database);
   const calendar = createCalendarStore(database);
   const listing = listingStore(database);
   const worker = await Worker.create({
@@ -129,7 +129,7 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
     taskQueue,
     workflowBundle: await workflowBundle(),
     dataConverter: testDataConverter(),
-    activities: createActivities({ effects: delayed(options.effects ? options.effects(outbox) : outbox, options.effectDelayMs), calendar, dishonestyList: createFileDishonestyList(dishonestyPath), lpr: createLprStore(database), listing }),
+    activities: createActivities({ effects: delayed(options.effects ? options.effects(outbox) : outbox, options.effectDelayMs), calendar, dishonestyList: createDatabaseDishonestyList(dishonesty), lpr: createLprStore(database), listing }),
     // A cache as in production: a query sent right after an update (as the API reads the state)
     // waits for the task in progress instead of being dropped when an uncached run is evicted.
     // Determinism is checked at `stop`: every workflow the test ran is replayed from its history.
@@ -173,8 +173,12 @@ export async function startLifecycle(taskQueue: string, options: LifecycleOption
     },
     // As the API reads it: as of today by the server's clock (not the workflow's last wake).
     state: async (handle) => queryState(handle, shanghaiDate(await env.currentTimeMs())),
-    listDishonest(codes) {
-      writeFileSync(dishonestyPath, JSON.stringify({ entries: codes.map((c) => ({ creditCode: c, reason: '测试' })) }));
+    async listDishonest(codes) {
+      const admin = actor('admin');
+      for (const listed of await dishonesty.list()) {
+        if (!codes.includes(listed.creditCode)) await dishonesty.remove(listed.creditCode, '测试结束', admin);
+      }
+      for (const code of codes) await dishonesty.put(code, { reason: '测试' }, admin);
     },
     today,
     async stop() {
@@ -250,11 +254,11 @@ export async function sleepToShanghai(lc: Lifecycle, date: string, time = '10:00
  * Queries until `ok(state)` holds: after a timer fires the engine may still be running the
  * activities it triggered. Polls in real time; the test server's clock does not move meanwhile.
  */
-export async function stateWhen(lc: Lifecycle, handle: WorkflowHandle, ok: (s: ApplicationState) => boolean, timeoutMs = 10_000): Promise<ApplicationState> {
+export async function stateWhen(lc: Lifecycle, handle: WorkflowHandle, ok: (s: ApplicationState) => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<ApplicationState> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const s = await lc.state(handle);
-    if (ok(s)) return s;
+    if (await ok(s)) return s;
     if (Date.now() > deadline) {
       assert.fail(`state did not reach the expected condition within ${timeoutMs} ms: stage ${s.stage}, pending ${JSON.stringify(s.pending)}`);
     }
@@ -267,9 +271,9 @@ export function applicationIdFor(programId: string, n: number, round: string): s
   return `${programId}.${round}.${creditCode(n)}`;
 }
 
-/** Outbox messages of one application, optionally of one type. */
+/** Outbox messages of one application, optionally of one type, in the order written. */
 export function outboxOf(lc: Lifecycle, applicationId: string, type?: string) {
-  return lc.outbox.read().filter((m) => m.applicationId === applicationId && (type === undefined || m.type === type));
+  return lc.outbox.read({ applicationId, ...(type === undefined ? {} : { type }) });
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -370,7 +374,7 @@ export function calendarLike2027(year: number): { holidays: string[]; workdays: 
 export async function outcomeOf(lc: Lifecycle, handle: WorkflowHandle, stage: string, timeoutMs = 10_000): Promise<ApplicationState> {
   const key = `${handle.workflowId}:outcome:${stage}`;
   const deadline = Date.now() + timeoutMs;
-  while (!lc.outbox.read().some((m) => m.idempotencyKey === key)) {
+  while (!(await lc.outbox.read()).some((m) => m.idempotencyKey === key)) {
     if (Date.now() > deadline) {
       const s = await lc.state(handle);
       assert.fail(`no outcome notification ${key} within ${timeoutMs} ms: stage ${s.stage}`);

@@ -12,7 +12,7 @@
  * calls Lock/Unlock on its own: a second lock would make the next sleep wait in real time.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
@@ -24,7 +24,9 @@ import { quietLogger } from '../../lib/quiet-logger';
 import { WORKFLOWS_PATH } from '../../worker/worker';
 import { provisionTemporal } from '../../lib/provision';
 import { ensureSearchAttributes } from '../../lib/search-attributes';
-import { PROJECT_ROOT } from '../../lib/settings';
+import { parseSettings, PROJECT_ROOT } from '../../lib/settings';
+import { type EngineDatabase, openDatabase } from '../../lib/database';
+import { outboxStore } from '../../lib/outbox-store';
 import type { Role } from '../../domain/roles';
 import { answerOf, type HttpAnswer } from './answer';
 
@@ -51,8 +53,8 @@ export interface TimeSkippingEngine {
   advance(ms: number): Promise<void>;
   /** The server's current time. */
   now(): Promise<Date>;
-  /** `$DATA_DIR/outbox.jsonl`, one object a line. */
-  outbox(): OutboxLine[];
+  /** The local outbox (table `outbox_messages` of the engine's database), in the order written. */
+  outbox(): Promise<OutboxLine[]>;
   /** Test server, worker and API output, each line prefixed with its process. */
   output(): string;
   /** Stops the API, the worker and the test server, and waits for each to exit. */
@@ -124,6 +126,8 @@ export async function startTimeSkippingEngine(
   const lines: string[] = [];
   const children: Child[] = [];
   let connection: Connection | undefined;
+  /** The engine's database, opened the first time the test reads the outbox. */
+  let database: Promise<EngineDatabase> | undefined;
 
   const output = () => lines.join('');
   const start = (name: string, command: string, args: string[], env?: NodeJS.ProcessEnv): Child => {
@@ -176,6 +180,7 @@ export async function startTimeSkippingEngine(
     const [server, ...engine] = children;
     await Promise.all(engine.map(stopChild));
     await connection?.close().catch(() => undefined);
+    await database?.then((db) => db.destroy()).catch(() => undefined);
     if (server) await stopChild(server);
     process.removeListener('exit', killAll);
     process.removeListener('SIGINT', onSignal);
@@ -286,13 +291,10 @@ export async function startTimeSkippingEngine(
         const answer = await testService.getCurrentTime({});
         return new Date(tsToMs(answer.time));
       },
-      outbox() {
-        const file = join(dataDir, 'outbox.jsonl');
-        if (!existsSync(file)) return [];
-        return readFileSync(file, 'utf8')
-          .split('\n')
-          .filter((line) => line.trim() !== '')
-          .map((line) => JSON.parse(line) as OutboxLine);
+      async outbox() {
+        // The database the worker and the API were given (the SQLite file in DATA_DIR, or TEST_DATABASE_URL).
+        database ??= openDatabase(parseSettings(env).database);
+        return outboxStore(await database).read();
       },
     };
   } catch (err) {

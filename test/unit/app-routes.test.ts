@@ -16,6 +16,8 @@ import { ROUTES } from '../../api/routes';
 import { shippedCatalogs } from '../helpers/catalogs';
 import { createApiKeyStore } from '../../lib/api-key-store';
 import { createLprStore } from '../../lib/lpr-store';
+import { createDishonestyStore } from '../../lib/dishonesty-store';
+import { outboxStore } from '../../lib/outbox-store';
 import { tempDir, testDataConverter } from '../helpers/temporal';
 
 interface Layer {
@@ -51,6 +53,8 @@ test('every route the app exposes is in the route table, and every route in the 
     apiKeys: createApiKeyStore(database),
     calendar,
     lpr: createLprStore(database),
+    dishonesty: createDishonestyStore(database),
+    outbox: outboxStore(database),
     logger: createLogger({ write: () => undefined }),
   });
   const answered = exposed((app as unknown as { router: { stack: Layer[] } }).router.stack);

@@ -1,10 +1,11 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createFileDishonestyList, createHttpDishonestyList } from '../../activities/dishonesty-list';
+import { createDatabaseDishonestyList, createHttpDishonestyList, DATABASE_SOURCE } from '../../activities/dishonesty-list';
+import { type EngineDatabase, openDatabase } from '../../lib/database';
+import { createDishonestyStore } from '../../lib/dishonesty-store';
 import { verifyWebhookSignature } from '../../activities/webhook';
 import { tempDir } from '../helpers/temporal';
 
@@ -19,61 +20,38 @@ const entry = {
   reason: '虚报冒领财政资金',
 };
 
-describe('dishonesty list: file', () => {
-  it('when the file is absent, then nobody is listed and the source says the list was empty', async () => {
-    const path = join(tempDir('dishonesty'), 'dishonesty-list.json');
-    const found = await createFileDishonestyList(path).lookup(LISTED);
-    assert.deepEqual(found, { listed: false, source: `file:${path} (absent: empty list)` });
+describe('dishonesty list: the engine database', () => {
+  let dir: string;
+  let db: EngineDatabase;
+  /** A second connection to the same file, as the worker has beside the API. */
+  let workerDb: EngineDatabase;
+  before(async () => {
+    dir = tempDir('dishonesty');
+    db = await openDatabase({ kind: 'sqlite', file: join(dir, 'engine.db') });
+    workerDb = await openDatabase({ kind: 'sqlite', file: join(dir, 'engine.db') });
+  });
+  after(async () => {
+    await db.destroy();
+    await workerDb.destroy();
   });
 
-  it('when a code is on the list, then it is found with its entry; another code is not', async () => {
-    const path = join(tempDir('dishonesty'), 'dishonesty-list.json');
-    writeFileSync(path, JSON.stringify({ entries: [entry] }));
-    const list = createFileDishonestyList(path);
-    const found = await list.lookup(LISTED);
-    assert.equal(found.listed, true);
-    assert.deepEqual(found.entry, entry);
-    assert.match(found.source, new RegExp(`^file:${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(sha256:[0-9a-f]{16}\\)$`));
-    const other = await list.lookup(CLEAN);
-    assert.equal(other.listed, false);
-    assert.equal(other.entry, undefined);
+  it('when a code is not on the list, then it is not listed and the source names the table', async () => {
+    const found = await createDatabaseDishonestyList(createDishonestyStore(workerDb)).lookup(CLEAN);
+    assert.deepEqual(found, { listed: false, source: DATABASE_SOURCE });
+    assert.equal(DATABASE_SOURCE, 'database:dishonesty_list');
   });
 
-  it('when staff edit the file, then the next lookup sees the edit', async () => {
-    const path = join(tempDir('dishonesty'), 'dishonesty-list.json');
-    const list = createFileDishonestyList(path);
-    writeFileSync(path, JSON.stringify({ entries: [] }));
-    const before = await list.lookup(LISTED);
-    assert.equal(before.listed, false);
-    writeFileSync(path, JSON.stringify({ entries: [{ creditCode: LISTED.toLowerCase() }] }));
-    const afterEdit = await list.lookup(LISTED);
-    assert.equal(afterEdit.listed, true);
-    assert.notEqual(afterEdit.source, before.source, 'the source identifies the version consulted');
-  });
-
-  it('when the file is not JSON, then the lookup fails naming the file', async () => {
-    const path = join(tempDir('dishonesty'), 'dishonesty-list.json');
-    writeFileSync(path, '{"entries": [');
-    await assert.rejects(createFileDishonestyList(path).lookup(LISTED), (err: unknown) => {
-      assert.ok(err instanceof Error);
-      assert.ok(err.message.includes(path));
-      assert.match(err.message, /not valid JSON/);
-      return true;
-    });
-  });
-
-  it('when an entry is wrong, then the lookup fails naming the file, the entry and the problem', async () => {
-    const path = join(tempDir('dishonesty'), 'dishonesty-list.json');
-    writeFileSync(path, JSON.stringify({ entries: [entry, { creditCode: '91350100M000100Y44', listedOn: '2025-02-30' }] }));
-    await assert.rejects(createFileDishonestyList(path).lookup(CLEAN), (err: unknown) => {
-      assert.ok(err instanceof Error);
-      assert.ok(err.message.includes(path));
-      assert.match(err.message, /entries\[1\]\.creditCode is not a credit code: check character/);
-      assert.match(err.message, /entries\[1\]\.listedOn is not a real calendar date/);
-      return true;
-    });
-    writeFileSync(path, JSON.stringify([entry]));
-    await assert.rejects(createFileDishonestyList(path).lookup(CLEAN), /malformed: \(top level\) must be an object \{"entries"/);
+  it('when an admin lists a code, then the next lookup on another connection finds it with its entry; once removed, it is not listed', async () => {
+    const admin = { id: 'admin-1', role: 'admin' as const, name: '王管理' };
+    const store = createDishonestyStore(db, { now: () => new Date('2026-03-02T01:00:00Z') });
+    const list = createDatabaseDishonestyList(createDishonestyStore(workerDb));
+    const { creditCode: _code, ...fields } = entry;
+    await store.put(LISTED, fields, admin);
+    const found = await list.lookup(LISTED.toLowerCase());
+    assert.deepEqual(found, { listed: true, source: DATABASE_SOURCE, entry: { ...entry, addedAt: '2026-03-02T01:00:00.000Z' } });
+    assert.equal((await list.lookup(CLEAN)).listed, false);
+    await store.remove(LISTED, '信用修复完成', admin);
+    assert.deepEqual(await list.lookup(LISTED), { listed: false, source: DATABASE_SOURCE });
   });
 });
 

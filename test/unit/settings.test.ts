@@ -59,10 +59,10 @@ describe('settings from the environment', () => {
     assert.equal(parseSettings({ TEMPORAL_TLS: 'true' }).tls !== undefined, true);
   });
 
-  it('when nothing about effects or the list is set, then the local outbox and the list file under DATA_DIR are used', () => {
+  it('when nothing about effects or the list is set, then the outbox and the list in the engine database are used', () => {
     const s = parseSettings({ DATA_DIR: '/srv/subsidy' });
-    assert.deepEqual(s.effects, { kind: 'outbox', path: '/srv/subsidy/outbox.jsonl' });
-    assert.deepEqual(s.dishonestyList, { kind: 'file', path: '/srv/subsidy/dishonesty-list.json' });
+    assert.deepEqual(s.effects, { kind: 'outbox' });
+    assert.deepEqual(s.dishonestyList, { kind: 'database' });
   });
 
   it('when a webhook URL and secret are set, then effects go to the webhook, 10 s timeout unless told', () => {

@@ -120,10 +120,10 @@ describe('a deadline waiting for a calendar year nobody supplied (M), then resum
       assert.equal(s.notice, null, 'not published: the window cannot be counted');
       waiting(s, 'the public-notice window');
       assert.ok(s.audit.some((e) => e.action === 'calendar-missing' && e.details?.year === MISSING));
-      const escalations = outboxOf(lc, h.workflowId, 'escalation');
+      const escalations = (await outboxOf(lc, h.workflowId, 'escalation'));
       assert.equal(escalations.length, 1);
       assert.equal(escalations[0]!.role, 'admin');
-      assert.equal(outboxOf(lc, h.workflowId, 'notice').length, 0);
+      assert.equal((await outboxOf(lc, h.workflowId, 'notice')).length, 0);
     }
   });
 
@@ -163,7 +163,7 @@ describe('a deadline waiting for a calendar year nobody supplied (M), then resum
       const s = await lc.state(h);
       assert.equal(s.stage, 'public-notice');
       waiting(s, 'the public-notice window');
-      assert.equal(outboxOf(lc, h.workflowId, 'escalation').length, 1);
+      assert.equal((await outboxOf(lc, h.workflowId, 'escalation')).length, 1);
     }
     const r = await refusalOf(act(told, 'recommendation', { actor: actor('reviewer'), decision: 'approve', amount: '1.00', reason: 'x' }));
     assert.equal(r.type, 'WrongStage');
@@ -193,7 +193,7 @@ describe('a deadline waiting for a calendar year nobody supplied (M), then resum
     assert.ok(notice.days.some((d) => d.startsWith(`${MISSING}-`)));
     const published = s.audit.find((e) => e.action === 'notice-published')!;
     assert.equal((published.details!.calendarSources as Record<string, string>)[String(MISSING)], 'admin');
-    assert.equal(outboxOf(lc, told.workflowId, 'notice').length, 1);
+    assert.equal((await outboxOf(lc, told.workflowId, 'notice')).length, 1);
 
     // Untold, the other application has not looked yet.
     assert.equal((await lc.state(untold)).notice, null);

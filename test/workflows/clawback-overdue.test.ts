@@ -162,8 +162,8 @@ describe('unpaid clawbacks past their deadline, and continue-as-new in the middl
     const end = await outcomeOf(lc, long, 'clawed-back');
     assert.equal(end.clawback!.outstanding, '0.00');
     assert.equal(end.clawback!.repayments.length, 6);
-    assert.equal(outboxOf(lc, long.workflowId, 'credit-record').length, 1);
-    assert.equal(outboxOf(lc, long.workflowId, 'notification').filter((m) => m.idempotencyKey === `${long.workflowId}:clawback:1:notification`).length, 1, 'not told twice across runs');
+    assert.equal((await outboxOf(lc, long.workflowId, 'credit-record')).length, 1);
+    assert.equal((await outboxOf(lc, long.workflowId, 'notification')).filter((m) => m.idempotencyKey === `${long.workflowId}:clawback:1:notification`).length, 1, 'not told twice across runs');
 
     // The audit trail an auditor reads (GET /applications/:id/history) spans every run.
     const runs = await fetchRuns(lc.env.client, long.workflowId);
@@ -200,10 +200,10 @@ describe('unpaid clawbacks past their deadline, and continue-as-new in the middl
     assert.ok(c.overdueSince && c.referredAt);
     assert.equal(s.outcome?.stage, 'referred');
     assert.match(s.outcome!.reason, new RegExp(`repayment overdue since the end of ${lastDay}; referred to enforcement with \\d+\\.\\d{2} outstanding`));
-    const escalations = outboxOf(lc, unpaid.workflowId, 'escalation');
+    const escalations = (await outboxOf(lc, unpaid.workflowId, 'escalation'));
     assert.equal(escalations.length, 1);
     assert.equal(escalations[0]!.role, 'approver');
-    const referrals = outboxOf(lc, unpaid.workflowId, 'enforcement-referral');
+    const referrals = (await outboxOf(lc, unpaid.workflowId, 'enforcement-referral'));
     assert.equal(referrals.length, 1);
     assert.equal(referrals[0]!.to, 'enforcement');
     assert.ok(actions(s).includes('repayment-overdue'));
@@ -214,8 +214,8 @@ describe('unpaid clawbacks past their deadline, and continue-as-new in the middl
     // The variant without referral: escalated, stays in clawback, the approver has an item.
     s = await stateWhen(lc, escalatedOnly, (x) => x.clawback!.overdueSince !== null);
     assert.equal(s.stage, 'clawback');
-    assert.equal(outboxOf(lc, escalatedOnly.workflowId, 'escalation').length, 1);
-    assert.equal(outboxOf(lc, escalatedOnly.workflowId, 'enforcement-referral').length, 0);
+    assert.equal((await outboxOf(lc, escalatedOnly.workflowId, 'escalation')).length, 1);
+    assert.equal((await outboxOf(lc, escalatedOnly.workflowId, 'enforcement-referral')).length, 0);
     assert.deepEqual(
       s.pending.map((p) => [p.role, p.action]),
       [['finance-officer', 'repayments'], ['approver', 'repayment-overdue']],
@@ -224,8 +224,8 @@ describe('unpaid clawbacks past their deadline, and continue-as-new in the middl
 
   step('a week later nothing repeats; then repayments in `referred` are still accepted, and repaid in full it is clawed-back', async () => {
     await lc.env.sleep(7 * DAY_MS);
-    assert.equal(outboxOf(lc, unpaid.workflowId, 'escalation').length, 1, 'escalated once');
-    assert.equal(outboxOf(lc, unpaid.workflowId, 'enforcement-referral').length, 1, 'referred once');
+    assert.equal((await outboxOf(lc, unpaid.workflowId, 'escalation')).length, 1, 'escalated once');
+    assert.equal((await outboxOf(lc, unpaid.workflowId, 'enforcement-referral')).length, 1, 'referred once');
 
     await sleepToShanghai(lc, d('2028-08-01'));
     let s = await act(unpaid, 'repayments', { actor: actor('finance-officer'), amount: '1000000.00', paidOn: d('2028-08-01') });
@@ -244,7 +244,7 @@ describe('unpaid clawbacks past their deadline, and continue-as-new in the middl
     assert.ok(s.clawback!.settledAt);
     assert.equal(s.outcome!.stage, 'clawed-back');
     assert.deepEqual(s.pending, []);
-    assert.equal(outboxOf(lc, unpaid.workflowId, 'credit-record').length, 1);
+    assert.equal((await outboxOf(lc, unpaid.workflowId, 'credit-record')).length, 1);
 
     // The escalated-only one settles too, from clawback.
     await sleepToShanghai(lc, d('2028-08-16'));

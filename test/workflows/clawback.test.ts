@@ -115,7 +115,7 @@ describe('clawback of a pharma award after a move out of the district in year 3'
     assert.equal(s.reports[0]!.status, 'dismissed');
     assert.equal(s.clawback, null);
     assert.ok(!s.pending.some((p) => p.action === 'clawback-decision'));
-    assert.equal(outboxOf(lc, dismissed.workflowId, 'credit-record').length, 0, 'a dismissed report records no credit');
+    assert.equal((await outboxOf(lc, dismissed.workflowId, 'credit-record')).length, 0, 'a dismissed report records no credit');
 
     s = await act(dismissed, 'progress', { actor: actor('applicant-system'), milestone: 'be-trial-submitted', evidence: [doc('受理通知书.pdf')] });
     assert.equal(s.tranches[1]!.status, 'claimed');
@@ -206,14 +206,14 @@ describe('clawback of a pharma award after a move out of the district in year 3'
       [['finance-officer', 'repayments', `${repayBy.lastDay}T16:00:00.000Z`]],
     );
     // The applicant is told; credit management records it; no judicial referral was decided.
-    const notification = outboxOf(lc, moved.workflowId, 'notification').find((m) => m.idempotencyKey === `${moved.workflowId}:clawback:1:notification`);
+    const notification = (await outboxOf(lc, moved.workflowId, 'notification')).find((m) => m.idempotencyKey === `${moved.workflowId}:clawback:1:notification`);
     assert.ok(notification, 'the applicant is notified of the decision');
     assert.match(String(notification.body), /outstanding 3779291\.67/);
-    const credit = outboxOf(lc, moved.workflowId, 'credit-record');
+    const credit = (await outboxOf(lc, moved.workflowId, 'credit-record'));
     assert.equal(credit.length, 1);
     assert.equal(credit[0]!.kind, 'breach');
     assert.deepEqual(s.creditRecords.map((r) => r.idempotencyKey), [`${moved.workflowId}:credit:1`]);
-    assert.equal(outboxOf(lc, moved.workflowId, 'judicial-referral').length, 0);
+    assert.equal((await outboxOf(lc, moved.workflowId, 'judicial-referral')).length, 0);
     assert.ok(s.audit.some((e) => e.action === 'clawback-decision' && e.actor.id === 'wang'));
   });
 
@@ -229,10 +229,10 @@ describe('clawback of a pharma award after a move out of the district in year 3'
     // Same tranches, same days: the same statement as the move-out case.
     assert.deepEqual(s.clawback!.lines, decided.clawback!.lines);
     assert.equal(s.clawback!.outstanding, '3779291.67');
-    const referrals = outboxOf(lc, fraud.workflowId, 'judicial-referral');
+    const referrals = (await outboxOf(lc, fraud.workflowId, 'judicial-referral'));
     assert.equal(referrals.length, 1);
     assert.equal(referrals[0]!.to, 'judiciary');
-    assert.equal(outboxOf(lc, fraud.workflowId, 'credit-record').length, 1);
+    assert.equal((await outboxOf(lc, fraud.workflowId, 'credit-record')).length, 1);
     assert.ok(s.audit.some((e) => e.action === 'judicial-referral'));
   });
 
@@ -303,10 +303,10 @@ describe('clawback of a pharma award after a move out of the district in year 3'
     assert.equal(s.outcome?.stage, 'clawed-back');
     assert.deepEqual(s.pending, []);
     // Told how it ended; the credit record written once; never overdue, never referred.
-    assert.equal(outboxOf(lc, moved.workflowId, 'notification').filter((m) => m.idempotencyKey === `${moved.workflowId}:outcome:clawed-back`).length, 1);
-    assert.equal(outboxOf(lc, moved.workflowId, 'credit-record').length, 1);
-    assert.equal(outboxOf(lc, moved.workflowId, 'escalation').length, 0);
-    assert.equal(outboxOf(lc, moved.workflowId, 'enforcement-referral').length, 0);
+    assert.equal((await outboxOf(lc, moved.workflowId, 'notification')).filter((m) => m.idempotencyKey === `${moved.workflowId}:outcome:clawed-back`).length, 1);
+    assert.equal((await outboxOf(lc, moved.workflowId, 'credit-record')).length, 1);
+    assert.equal((await outboxOf(lc, moved.workflowId, 'escalation')).length, 0);
+    assert.equal((await outboxOf(lc, moved.workflowId, 'enforcement-referral')).length, 0);
     assert.deepEqual(
       s.audit.slice(s.audit.findIndex((e) => e.action === 'breach-report')).filter((e) => ['breach-report', 'clawback-decision', 'deadline', 'repayments', 'clawback-settled'].includes(e.action)).map((e) => e.action),
       ['breach-report', 'clawback-decision', 'deadline', 'repayments', 'repayments', 'clawback-settled'],
@@ -324,6 +324,6 @@ describe('clawback of a pharma award after a move out of the district in year 3'
     assert.equal(q.clawback, null);
     const f = await lc.state(fraud);
     assert.equal(f.stage, 'clawback');
-    assert.equal(outboxOf(lc, fraud.workflowId, 'judicial-referral').length, 1, 'referred to the judiciary once, whatever happened since');
+    assert.equal((await outboxOf(lc, fraud.workflowId, 'judicial-referral')).length, 1, 'referred to the judiciary once, whatever happened since');
   });
 });

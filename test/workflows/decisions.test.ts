@@ -41,7 +41,7 @@ describe('rejection at each decision stage, and return for re-review', () => {
     assert.equal(last.length, 1);
     assert.equal(last[0]!.action, action);
     assert.deepEqual(s.pending, []);
-    const told = outboxOf(lc, h.workflowId, 'notification').filter((m) => m.recipient === 'applicant');
+    const told = (await outboxOf(lc, h.workflowId, 'notification')).filter((m) => m.recipient === 'applicant');
     assert.deepEqual(told.map((m) => m.idempotencyKey), [`${h.workflowId}:outcome:rejected`]);
     assert.match(String(told[0]!.body), reason);
     return s;
@@ -49,14 +49,16 @@ describe('rejection at each decision stage, and return for re-review', () => {
 
   it('on the serious-dishonesty list at filing: rejected by the engine before anyone acts', async () => {
     const n = 424242;
-    lc.listDishonest([creditCode(n)]);
+    await lc.listDishonest([creditCode(n)]);
     try {
       const h = await lc.file(DRUG, DRUG_FACTS, { n });
       const s = await assertRejected(h, 'dishonesty-check', /serious-dishonesty list/);
       assert.equal(s.dishonestyCheck?.listed, true);
+      assert.equal(s.dishonestyCheck?.source, 'database:dishonesty_list');
+      assert.equal(s.dishonestyCheck?.entry?.creditCode, creditCode(n));
       assert.equal(s.preliminaryRecord, null);
     } finally {
-      lc.listDishonest([]);
+      await lc.listDishonest([]);
     }
   });
 
@@ -118,7 +120,7 @@ describe('rejection at each decision stage, and return for re-review', () => {
     assert.notEqual(s.review!.clock.dueAt, accepted.dueAt);
     assert.deepEqual(s.pending.map((p) => [p.role, p.action, p.dueAt]), [['reviewer', 'recommendation', s.review!.clock.dueAt]]);
     assert.ok(s.audit.some((e) => e.action === 'review-clock-restarted' && e.comment?.startsWith('returned-by-sign-off')));
-    assert.equal(outboxOf(lc, h.workflowId, 'notification').length, 0, 'a return is not an outcome');
+    assert.equal((await outboxOf(lc, h.workflowId, 'notification')).length, 0, 'a return is not an outcome');
 
     s = await act(h, 'recommendation', { actor: actor('reviewer'), decision: 'approve', amount: '2800000.00', reason: '核减后符合条件' });
     assert.equal(s.stage, 'sign-off');
@@ -140,10 +142,10 @@ describe('rejection at each decision stage, and return for re-review', () => {
     await act(h, 'resolution', { actor: actor('approver'), n: 1, upheld: true, decision: '经调查异议属实，不予扶持' });
     s = await assertRejected(h, 'resolution', /objection 1 upheld, the award is refused: 经调查异议属实，不予扶持/);
     assert.equal(s.notice?.objections[0]?.status, 'upheld');
-    const toObjector = outboxOf(lc, h.workflowId, 'notification').filter((m) => m.recipient === 'objector');
+    const toObjector = (await outboxOf(lc, h.workflowId, 'notification')).filter((m) => m.recipient === 'objector');
     assert.equal(toObjector.length, 1);
     assert.equal(toObjector[0]!.idempotencyKey, `${h.workflowId}:objection:1:decision`);
     assert.deepEqual(toObjector[0]!.objector, { name: '张三', contact: 'zhangsan@example.com' });
-    assert.equal(outboxOf(lc, h.workflowId, 'payment-instruction').length, 0);
+    assert.equal((await outboxOf(lc, h.workflowId, 'payment-instruction')).length, 0);
   });
 });

@@ -41,15 +41,15 @@ describe('an admin retries a refused effect now (time-skipping server)', () => {
     assert.equal(waiting.attempt, 1);
     assert.match(waiting.problem, /unknown recipient/);
     assert.equal(Date.parse(waiting.retryAt) - Date.parse(waiting.failedAt), 3_600_000);
-    assert.deepEqual(outboxOf(lc, h.workflowId, 'notification'), []);
+    assert.deepEqual(await outboxOf(lc, h.workflowId, 'notification'), []);
     const before = await lc.env.currentTimeMs();
 
     refusing = false;
     const admin = actor('admin', 'ops-wang');
     await h.signal(retryEffectsSignal, { actor: admin, reason: '接收系统已修复' });
-    const done = await stateWhen(lc, h, (s) => (s.effectsAwaitingRetry ?? []).length === 0 && outboxOf(lc, h.workflowId, 'notification').length === 1);
+    const done = await stateWhen(lc, h, async (s) => (s.effectsAwaitingRetry ?? []).length === 0 && (await outboxOf(lc, h.workflowId, 'notification')).length === 1);
     assert.ok((await lc.env.currentTimeMs()) - before < 3_600_000, 'delivered without waiting for the hourly retry');
-    assert.equal(outboxOf(lc, h.workflowId, 'notification')[0]!.idempotencyKey, `${h.workflowId}:outcome:rejected`);
+    assert.equal((await outboxOf(lc, h.workflowId, 'notification'))[0]!.idempotencyKey, `${h.workflowId}:outcome:rejected`);
 
     const requested = done.audit.find((a) => a.action === 'effect-retry-requested');
     assert.deepEqual(requested?.actor, admin);

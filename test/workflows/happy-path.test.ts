@@ -50,7 +50,7 @@ describe('dinghu-generic-drug-consistency through its three milestones', () => {
     }
     s = await lc.state(h);
     assert.equal(s.stage, 'monitoring');
-    const payments = lc.outbox.read().filter((m) => m.applicationId === h.workflowId && m.type === 'payment-instruction');
+    const payments = await lc.outbox.read({ applicationId: h.workflowId, type: 'payment-instruction' });
     assert.equal(payments.length, 3);
   });
 });

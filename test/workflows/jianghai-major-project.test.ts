@@ -116,7 +116,7 @@ describe('jianghai-major-project filed in its September window, three progress t
     assert.equal(notice.closesAt, d('2027-10-12T16:00:00.000Z'), '24:00 Asia/Shanghai of the last day');
     const published = s.audit.find((e) => e.action === 'notice-published')!;
     assert.deepEqual(published.details!.calendarSources, { [story.year(2027)]: 'admin' });
-    assert.equal(outboxOf(lc, h.workflowId, 'notice').length, 1);
+    assert.equal((await outboxOf(lc, h.workflowId, 'notice')).length, 1);
 
     // One day before the end nothing has moved.
     await sleepPast(lc, notice.closesAt, -DAY_MS);
@@ -171,7 +171,7 @@ describe('jianghai-major-project filed in its September window, three progress t
       const tranche = s.tranches[x.n - 1]!;
       assert.equal(tranche.status, 'instructed');
       assert.equal(tranche.instruction?.idempotencyKey, `${h.workflowId}:tranche:${x.n}:payment-instruction`);
-      const instruction = outboxOf(lc, h.workflowId, 'payment-instruction').filter((m) => m.tranche === x.n);
+      const instruction = (await outboxOf(lc, h.workflowId, 'payment-instruction')).filter((m) => m.tranche === x.n);
       assert.equal(instruction.length, 1);
       assert.equal(instruction[0]!.amount, x.amount);
 
@@ -190,8 +190,8 @@ describe('jianghai-major-project filed in its September window, three progress t
     assert.equal(s.award.approved, '4000000.00');
     const final: ApplicationState = await h.result();
     assert.equal(final.stage, 'completed');
-    const payments = outboxOf(lc, h.workflowId, 'payment-instruction');
+    const payments = (await outboxOf(lc, h.workflowId, 'payment-instruction'));
     assert.deepEqual(payments.map((m) => [m.tranche, m.amount]), TRANCHES.map((x) => [x.n, x.amount]));
-    assert.deepEqual(outboxOf(lc, h.workflowId, 'notification').map((m) => m.idempotencyKey), [`${h.workflowId}:outcome:completed`]);
+    assert.deepEqual((await outboxOf(lc, h.workflowId, 'notification')).map((m) => m.idempotencyKey), [`${h.workflowId}:outcome:completed`]);
   });
 });

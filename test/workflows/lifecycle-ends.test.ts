@@ -59,7 +59,7 @@ describe('ends without recovery: fraud before payment, a quiet obligation period
     assert.equal(s.reports[0]!.afterPayment, false);
     assert.equal(s.clawback, null);
     assert.deepEqual(s.creditRecords.map((r) => r.idempotencyKey), [`${h.workflowId}:credit:1`]);
-    const credit = outboxOf(lc, h.workflowId, 'credit-record');
+    const credit = (await outboxOf(lc, h.workflowId, 'credit-record'));
     assert.equal(credit.length, 1);
     assert.equal(credit[0]!.kind, 'fraud');
     assert.deepEqual(s.pending, []);
@@ -82,7 +82,7 @@ describe('ends without recovery: fraud before payment, a quiet obligation period
     s = await outcomeOf(lc, h, 'completed');
     assert.equal(s.outcome!.reason, `every obligation period ended on ${d('2032-06-01')}`);
     assert.equal(s.obligations[0]!.status, 'ended');
-    assert.equal(outboxOf(lc, h.workflowId, 'credit-record').length, 0);
+    assert.equal((await outboxOf(lc, h.workflowId, 'credit-record')).length, 0);
     assert.deepEqual(s.pending, []);
   });
 });

@@ -86,13 +86,13 @@ describe('public notice and objections', () => {
       { publication: 1, publishedOn: first.publishedOn, lastDay: first.lastDay, days: first.days, amount: '3500000.00' },
     ]);
     assert.equal(second.objections[0]!.status, 'upheld');
-    const notices = outboxOf(lc, h.workflowId, 'notice');
+    const notices = (await outboxOf(lc, h.workflowId, 'notice'));
     assert.deepEqual(notices.map((m) => [m.idempotencyKey, m.amount]), [
       [`${h.workflowId}:notice:1`, '3500000.00'],
       [`${h.workflowId}:notice:2`, '2800000.00'],
     ]);
-    await stateWhen(lc, h, () => outboxOf(lc, h.workflowId, 'notification').some((m) => m.recipient === 'objector'));
-    const toObjector = outboxOf(lc, h.workflowId, 'notification').filter((m) => m.recipient === 'objector');
+    await stateWhen(lc, h, async () => (await outboxOf(lc, h.workflowId, 'notification')).some((m) => m.recipient === 'objector'));
+    const toObjector = (await outboxOf(lc, h.workflowId, 'notification')).filter((m) => m.recipient === 'objector');
     assert.equal(toObjector.length, 1);
     assert.match(String(toObjector[0]!.body), /^Upheld/);
 
@@ -137,7 +137,7 @@ describe('public notice and objections', () => {
     await lc.env.sleep(3 * DAY_MS);
     s = await lc.state(h);
     assert.equal(s.stage, 'public-notice');
-    assert.equal(outboxOf(lc, h.workflowId, 'payment-instruction').length, 0);
+    assert.equal((await outboxOf(lc, h.workflowId, 'payment-instruction')).length, 0);
 
     // An objection after the window is refused.
     const late = await refusalOf(act(h, 'objections', { actor: actor('notice-officer'), text: '迟到的异议', objector: objector('孙七') }));
@@ -149,10 +149,10 @@ describe('public notice and objections', () => {
     assert.equal(s.stage, 'disbursement');
     assert.equal(s.tranches[0]!.status, 'instructed');
     assert.ok(s.audit.some((e) => e.action === 'notice-settled'));
-    assert.deepEqual(outboxOf(lc, h.workflowId, 'payment-instruction').map((m) => m.amount), ['2000000.00']);
+    assert.deepEqual((await outboxOf(lc, h.workflowId, 'payment-instruction')).map((m) => m.amount), ['2000000.00']);
 
-    await stateWhen(lc, h, () => outboxOf(lc, h.workflowId, 'notification').filter((m) => m.recipient === 'objector').length === 2);
-    const decisions = outboxOf(lc, h.workflowId, 'notification').filter((m) => m.recipient === 'objector');
+    await stateWhen(lc, h, async () => (await outboxOf(lc, h.workflowId, 'notification')).filter((m) => m.recipient === 'objector').length === 2);
+    const decisions = (await outboxOf(lc, h.workflowId, 'notification')).filter((m) => m.recipient === 'objector');
     assert.deepEqual(decisions.map((m) => [m.idempotencyKey, (m.objector as { name: string }).name]), [
       [`${h.workflowId}:objection:1:decision`, '王五'],
       [`${h.workflowId}:objection:2:decision`, '赵六'],

@@ -11,7 +11,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { createOutbox } from '../../activities/outbox';
-import { createFileDishonestyList } from '../../activities/dishonesty-list';
+import { createDatabaseDishonestyList } from '../../activities/dishonesty-list';
+import { createDishonestyStore } from '../../lib/dishonesty-store';
 import { createCalendarStore } from '../../lib/calendar-store';
 import { createLprStore } from '../../lib/lpr-store';
 import type { ApplicationInput, ApplicationState } from '../../domain/application';
@@ -39,8 +40,8 @@ describe('preliminary record (time-skipping server)', () => {
 
   before(async () => {
     env = await timeSkippingEnvironment();
-    outbox = createOutbox(join(tempDir('outbox'), 'outbox.jsonl'));
     const reference = await openDatabase({ kind: 'sqlite', file: join(tempDir('reference'), 'engine.db') });
+    outbox = createOutbox(reference);
     const calendar = createCalendarStore(reference);
     round = shanghaiDate(await env.currentTimeMs()).slice(0, 4);
     // The years its deadlines are counted in, as the admin supplies them where the library stops.
@@ -53,7 +54,7 @@ describe('preliminary record (time-skipping server)', () => {
       activities: createActivities({
         effects: outbox,
         calendar,
-        dishonestyList: createFileDishonestyList(join(tempDir('list'), 'dishonesty-list.json')),
+        dishonestyList: createDatabaseDishonestyList(createDishonestyStore(reference)),
         lpr: createLprStore(reference),
         listing: listingStore(await openDatabase({ kind: 'sqlite', file: ':memory:' })),
       }),
@@ -141,7 +142,7 @@ describe('preliminary record (time-skipping server)', () => {
     assert.equal(result.stage, 'rejected');
     assert.match(result.outcome?.reason ?? '', /非本区注册企业/);
     assert.deepEqual(result.pending, []);
-    const notes = outbox.read().filter((m) => m.applicationId === id);
+    const notes = await outbox.read({ applicationId: id });
     assert.equal(notes.length, 1);
     assert.equal(notes[0]?.type, 'notification');
     assert.equal(notes[0]?.idempotencyKey, `${id}:outcome:rejected`);

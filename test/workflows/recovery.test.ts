@@ -139,8 +139,8 @@ describe('a recovery case for a closed application', () => {
     assert.deepEqual(s.pending, []);
     assert.equal(s.audit.at(-1)!.action, 'recovery-closed');
     await waitUntil(async () => (await caseOf(id).describe()).status.name === 'COMPLETED', 'the dismissed case closes');
-    assert.equal(outboxOf(lc, id, 'credit-record').length, 0, 'a dismissed report records no credit');
-    assert.ok(!outboxOf(lc, id, 'notification').some((m) => String(m.idempotencyKey).includes(':clawback:')), 'nor a clawback notice');
+    assert.equal((await outboxOf(lc, id, 'credit-record')).length, 0, 'a dismissed report records no credit');
+    assert.ok(!(await outboxOf(lc, id, 'notification')).some((m) => String(m.idempotencyKey).includes(':clawback:')), 'nor a clawback notice');
   });
 
   let opened: ApplicationState;
@@ -200,9 +200,9 @@ describe('a recovery case for a closed application', () => {
     assert.equal(settled.clawback!.lastDay, repayBy);
     assert.deepEqual(settled.pending.map((p) => [p.role, p.action, p.dueAt]), [['finance-officer', 'repayments', `${repayBy}T16:00:00.000Z`]]);
     // The effects carry the application's id: the notification, one credit record.
-    await stateWhen(lc, caseOf(id), () => outboxOf(lc, id, 'credit-record').length === 1);
-    assert.equal(outboxOf(lc, id, 'credit-record')[0]!.idempotencyKey, `${id}:credit:1`);
-    assert.ok(outboxOf(lc, id, 'notification').some((m) => m.idempotencyKey === `${id}:clawback:1:notification`));
+    await stateWhen(lc, caseOf(id), async () => (await outboxOf(lc, id, 'credit-record')).length === 1);
+    assert.equal((await outboxOf(lc, id, 'credit-record'))[0]!.idempotencyKey, `${id}:credit:1`);
+    assert.ok((await outboxOf(lc, id, 'notification')).some((m) => m.idempotencyKey === `${id}:clawback:1:notification`));
   });
 
   step('year 3, 04-02: a first repayment of 1 000 000.00 settles the interest first, then principal', async () => {
@@ -232,7 +232,7 @@ describe('a recovery case for a closed application', () => {
     await waitUntil(async () => (await caseOf(id).describe()).status.name === 'COMPLETED', 'the recovery case closes');
     const final = await read(id);
     assert.equal(final.outcome?.stage, 'clawed-back');
-    assert.ok(outboxOf(lc, id, 'notification').some((m) => m.idempotencyKey === `${id}:outcome:clawed-back`), 'the applicant is told how it ended');
+    assert.ok((await outboxOf(lc, id, 'notification')).some((m) => m.idempotencyKey === `${id}:outcome:clawed-back`), 'the applicant is told how it ended');
 
     // The case is closed too: the application takes no more actions, and says where it ended.
     const late = await problemOf(viaApi(id, 'fraud-report', { actor: actor('inspector', 'zhao'), findings: '再次举报', evidence: [doc('举报.pdf')] }));

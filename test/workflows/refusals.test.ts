@@ -192,7 +192,7 @@ describe('refused actions, duplicate update ids, withdrawal', () => {
       s = await lc.state(h);
       assert.equal(s.audit.filter((e) => e.action === 'verification' && e.details?.tranche === 2).length, 1);
       assert.equal(s.audit.filter((e) => e.action === 'payment-instructed' && e.details?.tranche === 2).length, 1);
-      assert.equal(outboxOf(lc, h.workflowId, 'payment-instruction').filter((m) => m.tranche === 2).length, 1);
+      assert.equal((await outboxOf(lc, h.workflowId, 'payment-instruction')).filter((m) => m.tranche === 2).length, 1);
 
       // A retried confirmation with its update id is not a second confirmation (no Conflict).
       const confirm = { actor: actor('finance-officer'), n: 2, treasuryReference: 'GK-2', paidOn: await lc.today() };
@@ -214,7 +214,7 @@ describe('refused actions, duplicate update ids, withdrawal', () => {
     const s = await outcomeOf(lc, h, 'withdrawn');
     assert.match(s.outcome!.reason, /withdrawn by the applicant: 企业战略调整/);
     assert.deepEqual(s.pending, []);
-    assert.deepEqual(outboxOf(lc, h.workflowId, 'notification').map((m) => m.idempotencyKey), [`${h.workflowId}:outcome:withdrawn`]);
+    assert.deepEqual((await outboxOf(lc, h.workflowId, 'notification')).map((m) => m.idempotencyKey), [`${h.workflowId}:outcome:withdrawn`]);
   });
 
   it('withdrawal during the notice, before any money moved: withdrawn, no payment instruction ever', async () => {
@@ -224,7 +224,7 @@ describe('refused actions, duplicate update ids, withdrawal', () => {
     await outcomeOf(lc, h, 'withdrawn');
     await sleepPast(lc, s0.notice!.closesAt);
     assert.equal((await lc.state(h)).stage, 'withdrawn');
-    assert.equal(outboxOf(lc, h.workflowId, 'payment-instruction').length, 0);
+    assert.equal((await outboxOf(lc, h.workflowId, 'payment-instruction')).length, 0);
   });
 });
 
@@ -252,6 +252,6 @@ describe('withdrawal while a payment instruction is on its way', () => {
     const s = await verification;
     assert.equal(s.stage, 'disbursement');
     assert.equal(s.tranches[0]!.status, 'instructed');
-    assert.equal(outboxOf(lc, h.workflowId, 'payment-instruction').length, 1);
+    assert.equal((await outboxOf(lc, h.workflowId, 'payment-instruction')).length, 1);
   });
 });

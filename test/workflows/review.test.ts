@@ -106,7 +106,7 @@ describe('review: inspection rule, supplement, deadlines, review clock', () => {
       assert.equal(sup.lastDay, sup.days.at(-1));
       assert.ok(sup.dueAt);
       assert.deepEqual(s.pending.map((p) => [p.role, p.action, p.dueAt]), [['applicant-system', 'materials', sup.dueAt]]);
-      const told = outboxOf(lc, h.workflowId, 'notification');
+      const told = (await outboxOf(lc, h.workflowId, 'notification'));
       assert.deepEqual(told.map((m) => m.idempotencyKey), [`${h.workflowId}:supplement-request:notification`]);
       assert.match(String(told[0]!.body), /研发合同原件; 2025年度审计报告/);
 
@@ -204,8 +204,8 @@ describe('review: inspection rule, supplement, deadlines, review clock', () => {
     assert.ok(s.pending.some((p) => p.role === 'reviewer' && p.action === 'recommendation'));
     assert.ok(s.audit.some((e) => e.action === 'review-overdue' && e.details?.lastDay === clock.lastDay));
     const escalations = await (async () => {
-      await stateWhen(lc, h, () => outboxOf(lc, h.workflowId, 'escalation').length > 0);
-      return outboxOf(lc, h.workflowId, 'escalation');
+      await stateWhen(lc, h, async () => (await outboxOf(lc, h.workflowId, 'escalation')).length > 0);
+      return (await outboxOf(lc, h.workflowId, 'escalation'));
     })();
     assert.deepEqual(escalations.map((m) => [m.idempotencyKey, m.role]), [[`${h.workflowId}:review-overdue:1`, 'approver']]);
 
@@ -234,7 +234,7 @@ describe('review: inspection rule, supplement, deadlines, review clock', () => {
     await sleepPast(lc, s.review!.clock.dueAt);
     s = await stateWhen(lc, h, (x) => x.review!.overdue.length === 2 && x.pending.some((p) => p.action === 'review-extension'));
     assert.equal(s.stage, 'review');
-    await stateWhen(lc, h, () => outboxOf(lc, h.workflowId, 'escalation').length === 2);
-    assert.deepEqual(outboxOf(lc, h.workflowId, 'escalation').map((m) => m.idempotencyKey).at(-1), `${h.workflowId}:review-overdue:2`);
+    await stateWhen(lc, h, async () => (await outboxOf(lc, h.workflowId, 'escalation')).length === 2);
+    assert.deepEqual((await outboxOf(lc, h.workflowId, 'escalation')).map((m) => m.idempotencyKey).at(-1), `${h.workflowId}:review-overdue:2`);
   });
 });

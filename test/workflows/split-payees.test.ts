@@ -40,7 +40,7 @@ describe('an award split between the enterprise and its team leader', () => {
       [['applicant', '28000000.00'], ['team-leader', '2000000.00']],
       '20 % is 600万, cut to 200万; the enterprise keeps the rest',
     );
-    const instructions = outboxOf(lc, h.workflowId, 'payment-instruction');
+    const instructions = (await outboxOf(lc, h.workflowId, 'payment-instruction'));
     assert.equal(instructions.length, 2);
     const toApplicant = instructions.find((m) => m.tranche === 1);
     const toLeader = instructions.find((m) => m.tranche === 2);
@@ -55,6 +55,6 @@ describe('an award split between the enterprise and its team leader', () => {
     const paid = await stateWhen(lc, h, (x) => x.tranches.every((t) => t.status === 'paid'));
     assert.equal(paid.tranches.reduce((sum, t) => sum + Number(t.amount), 0), 30_000_000);
     // Each instruction once, whatever retries happened.
-    assert.equal(outboxOf(lc, h.workflowId, 'payment-instruction').length, 2);
+    assert.equal((await outboxOf(lc, h.workflowId, 'payment-instruction')).length, 2);
   });
 });
