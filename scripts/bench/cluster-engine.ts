@@ -96,6 +96,7 @@ export async function startBenchCluster(options: { say: (line: string) => void; 
     });
     const deadline = Date.now() + 120_000;
     while ((await workflowPollers(cluster.temporalAddress, cluster.namespace, BARE_TASK_QUEUE)) === 0) {
+      if (options.signal?.aborted) throw new Error('Cancelled while starting.');
       if (!alive(bareWorker.process)) throw new Error(`the bare worker exited before the bench could start:\n${bareWorker.tail.join('').slice(-3000)}`);
       if (Date.now() > deadline) throw new Error('the bare worker did not poll the cluster within 120 s');
       await new Promise((r) => setTimeout(r, 300));
