@@ -13,35 +13,36 @@
  * Writes JSON, a markdown report and an SVG chart to `.bench/<timestamp>/` (git-ignored), and
  * prints last `ratio=<…> api_p99_overhead_ms=<…>`. It asserts nothing about speed; it fails only
  * when the engine does not do what is asked of it.
+ *
+ * `--cluster` measures only the whole lifecycle, on the embedded default and then on a Temporal
+ * cluster on PostgreSQL with two workers and two APIs behind a load balancer, side by side
+ * (scripts/bench/cluster-mode.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { creditCodeCheckCharacter } from '../domain/credit-code';
 import type { ApplicationInput } from '../domain/application';
 import { actionBinding, keyedUpdateId } from '../domain/idempotency';
 import type { Role } from '../domain/roles';
-import { codecsOf, decodePayload } from '../lib/data-converter';
 import { DEFAULT_WORKFLOW_CACHE_SIZE, PROJECT_ROOT } from '../lib/settings';
 import { Procedure } from '../test/helpers/procedure';
 import { openRound } from '../test/helpers/rounds';
-import { answerOf } from '../test/helpers/answer';
 import { ACTION_UPDATES, SEARCH_ATTRIBUTES, type PreliminaryRecordRequest } from '../workflows/messages';
 import { emptyMeasure, type Measured, pool, rotation, round } from './bench/load';
 import { BARE_TASK_QUEUE, type BenchEngine, ENGINE_TASK_QUEUE, residentBytes, startBenchEngine } from './bench/processes';
 import { startApplication } from './bench/direct-start';
-import { measureLifecycles } from './bench/lifecycle';
+import { measureLifecyclesInNewRound } from './bench/lifecycle';
+import { runClusterBench } from './bench/cluster-mode';
 import { writeClosedApplications } from './bench/closed-applications';
 import { paidLifecycle } from './bench/paid-lifecycle';
 import { writeReport } from './bench/report';
+import { benchCreditCode, type Http, httpOn, inputOf } from './bench/engine-client';
+import { loadAverage, machine } from './bench/machine';
 import { summarise } from './bench/stats';
 import { bareDone, bareUpdate, type bareUpdateWorkflow, type bareWorkflow } from './bench/bare-workflows';
 
@@ -51,6 +52,8 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '8' },
     /** WORKER_WORKFLOW_CACHE_SIZE for the engine's worker; unset: the engine's default. */
     'cache-size': { type: 'string' },
+    /** The whole lifecycle on the embedded dev server, then on a cluster on PostgreSQL (scripts/bench/cluster-mode.ts). */
+    cluster: { type: 'boolean', default: false },
   },
 });
 const QUICK = values.quick;
@@ -78,25 +81,6 @@ const t0 = Date.now();
 const say = (line: string) => console.log(`[bench ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${line}`);
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A credit code for number `n` of the bench, valid (check character) and distinct per n. */
-function benchCreditCode(n: number): string {
-  const body = `91441200MB${String(n).padStart(7, '0')}`;
-  return body + creditCodeCheckCharacter(body);
-}
-
-interface Http {
-  (method: string, path: string, role?: Role, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
-}
-
-function httpOn(engine: BenchEngine): Http {
-  return async (method, path, role, body, headers = {}) => {
-    const sent: Record<string, string> = { ...headers };
-    if (role) sent['X-Api-Key'] = engine.keys[role];
-    if (body !== undefined) sent['Content-Type'] = 'application/json';
-    return answerOf(await fetch(`${engine.apiUrl}${path}`, { method, headers: sent, body: body === undefined ? undefined : JSON.stringify(body) }));
-  };
-}
-
 /** True once Temporal has nothing left to do for the workflow until someone acts (no task, no activity pending). */
 async function settled(client: Client, workflowId: string): Promise<boolean> {
   const { raw, status } = await client.workflow.getHandle(workflowId).describe();
@@ -113,37 +97,6 @@ async function settleAll(client: Client, ids: readonly string[]): Promise<void> 
       await delay(50);
     }
   });
-}
-
-/** The first event's input of a workflow, decoded (the codec, then JSON). */
-async function inputOf(client: Client, engine: BenchEngine, workflowId: string): Promise<ApplicationInput> {
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  const payload = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-  if (!payload) throw new Error(`${workflowId} has no input in its first event`);
-  return defaultPayloadConverter.fromPayload(await decodePayload(payload, codecsOf(engine.dataConverter))) as ApplicationInput;
-}
-
-function machine() {
-  const meminfo = readFileSync('/proc/meminfo', 'utf8');
-  const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(meminfo)?.[1] ?? Number.NaN);
-  let commit = 'unknown';
-  let dirty = false;
-  try {
-    commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
-    dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim() !== '';
-  } catch {
-    // not a git checkout
-  }
-  return {
-    nproc: Number(execFileSync('nproc', { encoding: 'utf8' }).trim()),
-    cpuModel: cpus()[0]?.model ?? 'unknown',
-    memTotalMiB: Math.round(kb('MemTotal') / 1024),
-    memAvailableMiB: Math.round(kb('MemAvailable') / 1024),
-    loadAverageAtStart: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
-    node: process.version,
-    commit,
-    uncommittedChanges: dirty,
-  };
 }
 
 async function main(): Promise<void> {
@@ -165,7 +118,7 @@ async function main(): Promise<void> {
   const connection = await Connection.connect({ address: engine.temporalAddress });
   try {
     const client = new Client({ connection, namespace: 'default', dataConverter: engine.dataConverter });
-    const http = httpOn(engine);
+    const http = httpOn(engine.apiUrl, engine.keys);
     // Polled every 50 ms: a caller waiting for the engine's own step (a payment instruction) sees it soon after.
     const procedure = new Procedure({ http, now: async () => new Date(), advance: async () => Promise.reject(new Error('the dev server keeps real time')) }, { pollMs: 50 });
     const results = await measure(engine, client, http, procedure);
@@ -177,7 +130,7 @@ async function main(): Promise<void> {
       startedAt: started.toISOString(),
       finishedAt: finished.toISOString(),
       durationSeconds: Math.round((finished.getTime() - started.getTime()) / 1000),
-      machine: { ...host, loadAverageAtEnd: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ') },
+      machine: { ...host, loadAverageAtEnd: loadAverage() },
       conditions: {
         concurrency: CONCURRENCY,
         actionConcurrency: ACTION_CONCURRENCY,
@@ -250,7 +203,7 @@ async function measure(engine: BenchEngine, client: Client, http: Http, procedur
   say('warming up (a few filings of each kind, not measured)...');
   const warm = [await fileOverHttp(), await fileOverHttp()];
   await settleAll(client, warm);
-  template = await inputOf(client, engine, warm[0]!);
+  template = await inputOf(client, warm[0]!);
   const warmIds = [await fileDirect(), await fileDirect(), await startBare(), await startBare()];
   await settleAll(client, warmIds);
 
@@ -355,13 +308,9 @@ async function measurePhases(engine: BenchEngine, client: Client, http: Http, pr
   // 3. The whole lifecycle through three tranches, and its bare baseline, interleaved. One round
   // of the procedure's program for every application of the lifecycles and the history below.
   setPhase('lifecycle');
-  await procedure.openRound(SIZES.lifecycleRounds * SIZES.lifecyclesPerRound + 3);
-  const lifecycleTemplate = await inputOf(client, engine, await procedure.file(8_000_001));
-  const lifecycles = await measureLifecycles({
+  const lifecycles = await measureLifecyclesInNewRound({
     client,
     procedure,
-    template: lifecycleTemplate,
-    creditCodeOf: benchCreditCode,
     rounds: SIZES.lifecycleRounds,
     perRound: SIZES.lifecyclesPerRound,
     concurrency: CONCURRENCY,
@@ -492,7 +441,10 @@ async function measurePhases(engine: BenchEngine, client: Client, http: Http, pr
   };
 }
 
-main().then(() => process.exit(0)).catch((err) => {
+const run = values.cluster
+  ? () => runClusterBench({ quick: QUICK, concurrency: CONCURRENCY, cacheSize: CACHE_SIZE, say }).then((summaryLine) => console.log(summaryLine))
+  : main;
+run().then(() => process.exit(0)).catch((err) => {
   console.error(`[bench] failed: ${(err as Error).stack ?? String(err)}`);
   process.exit(1);
 });

@@ -22,6 +22,7 @@ import { registerUpdate } from '../../workflows/round-messages';
 import { type bareLifecycle, bareStep } from './bare-workflows';
 import { emptyMeasure, type Measured, rotation, round } from './load';
 import { startApplication } from './direct-start';
+import { benchCreditCode, inputOf } from './engine-client';
 import { BARE_TASK_QUEUE } from './processes';
 
 export interface LifecycleShape {
@@ -42,7 +43,20 @@ function withoutNoticePeriod(template: ApplicationInput): ApplicationInput['prog
   return { ...template.program, notice: { ...template.program.notice, workingDays: 0 } };
 }
 
-export async function measureLifecycles(options: {
+/**
+ * Opens a round of the procedure's program for the lifecycles (and three more applications: the
+ * template, the first lifecycle, and one for the caller), files the template over HTTP, and
+ * measures the lifecycles started from its input: what the bench does wherever the engine runs.
+ */
+export async function measureLifecyclesInNewRound(
+  options: Omit<Parameters<typeof measureLifecycles>[0], 'template' | 'creditCodeOf'>,
+): Promise<LifecycleRun> {
+  await options.procedure.openRound(options.rounds * options.perRound + 3);
+  const template = await inputOf(options.client, await options.procedure.file(8_000_001));
+  return measureLifecycles({ ...options, template, creditCodeOf: benchCreditCode });
+}
+
+async function measureLifecycles(options: {
   client: Client;
   procedure: Procedure;
   /** The input the API started a filing of the procedure's program with. */

@@ -12,14 +12,17 @@ export interface Measured {
   errors: string[];
   /** Wall time spent in this kind's rounds, settling included. */
   elapsedMs: number;
+  /** Each round on its own: operations completed and its wall time (for the median of the rounds' rates). */
+  rounds: Array<{ ops: number; elapsedMs: number }>;
 }
 
-export const emptyMeasure = (): Measured => ({ latenciesMs: [], errors: [], elapsedMs: 0 });
+export const emptyMeasure = (): Measured => ({ latenciesMs: [], errors: [], elapsedMs: 0, rounds: [] });
 
 /**
  * Runs `count` operations, `concurrency` at a time, timing each (a failed one is counted as an
  * error, not a latency), then `settle` (waiting until the server has nothing left to do for
- * them); the round's wall time, settling included, is added to `into.elapsedMs`.
+ * them); the round's wall time, settling included, is added to `into.elapsedMs`, and the round
+ * itself to `into.rounds`.
  */
 export async function round(
   into: Measured,
@@ -29,6 +32,7 @@ export async function round(
   settle: () => Promise<void> = async () => undefined,
 ): Promise<void> {
   const started = performance.now();
+  const completedBefore = into.latenciesMs.length;
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, count) }, async () => {
@@ -45,7 +49,9 @@ export async function round(
     }),
   );
   await settle();
-  into.elapsedMs += performance.now() - started;
+  const elapsedMs = performance.now() - started;
+  into.elapsedMs += elapsedMs;
+  into.rounds.push({ ops: into.latenciesMs.length - completedBefore, elapsedMs });
 }
 
 /** Runs `work` over `items`, `limit` at a time (no timing): setting up, settling, filling. */

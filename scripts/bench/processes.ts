@@ -47,14 +47,22 @@ export interface BenchEngine {
   stop(): Promise<void>;
 }
 
-interface Child {
+/** This process's environment without the settings that must not leak into the measured processes. */
+export function inheritedEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) if (!NOT_INHERITED.test(name)) env[name] = value;
+  return env;
+}
+
+export interface Child {
   name: string;
   process: ChildProcess;
   exited: Promise<void>;
   tail: string[];
 }
 
-function spawnChild(name: string, script: string, env: NodeJS.ProcessEnv): Child {
+/** A TypeScript entry point of the project as a child process, its last output kept. */
+export function spawnChild(name: string, script: string, env: NodeJS.ProcessEnv): Child {
   const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, script)], { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const tail: string[] = [];
   const keep = (chunk: Buffer) => {
@@ -67,7 +75,7 @@ function spawnChild(name: string, script: string, env: NodeJS.ProcessEnv): Child
   return { name, process: child, exited, tail };
 }
 
-const alive = (p: ChildProcess) => p.exitCode === null && p.signalCode === null;
+export const alive = (p: ChildProcess) => p.exitCode === null && p.signalCode === null;
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -121,8 +129,7 @@ export async function startBenchEngine(options: { say: (line: string) => void; w
     connection = await Connection.connect({ address: devServer.address });
     await ensureSearchAttributes(connection, NAMESPACE);
 
-    const env: NodeJS.ProcessEnv = {};
-    for (const [name, value] of Object.entries(process.env)) if (!NOT_INHERITED.test(name)) env[name] = value;
+    const env = inheritedEnv();
     Object.assign(env, {
       DATA_DIR: dataDir,
       TEMPORAL_ADDRESS: devServer.address,

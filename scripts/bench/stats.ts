@@ -36,6 +36,19 @@ export function summarise(latenciesMs: readonly number[], elapsedMs: number, err
   };
 }
 
+/** The median of `values` (the mean of the middle two when their count is even); NaN when there are none. */
+function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** The median over rounds of each round's operations per second. */
+export function medianRate(rounds: ReadonlyArray<{ ops: number; elapsedMs: number }>): number {
+  return round(median(rounds.filter((r) => r.elapsedMs > 0).map((r) => (r.ops * 1000) / r.elapsedMs)));
+}
+
 /** Two decimals, enough for milliseconds and rates. */
 export function round(x: number, digits = 2): number {
   const f = 10 ** digits;
