@@ -77,7 +77,7 @@ async function main(): Promise<void> {
       `  Workers:         ${c.workers.count} (pids ${Array.from({ length: c.workers.count }, (_, i) => c.workers.pid(i)).join(', ')})`,
       `  Temporal:        ${c.temporalAddress} (frontend gRPC), namespace ${c.namespace}, task queue ${c.taskQueue}`,
       `  PostgreSQL:      ${hiddenUrl}   (passwords in ${resolve(c.dataDir, 'postgres', 'secrets.json')})`,
-      `  Engine data:     ${c.engineDataDir}   (DATA_DIR of every worker and API)`,
+      `  Engine data:     ${c.engineDataDir}/<worker-1|api-1|…>   (each process's own DATA_DIR; shared data is in the database)`,
       `  Logs:            ${c.logDir}   (PostgreSQL's: ${c.postgresLog})`,
       `  Steps (s):       ${Object.entries(c.timings).map(([k, v]) => `${k} ${v.toFixed(1)}`).join('; ')}`,
       '',

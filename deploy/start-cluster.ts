@@ -8,12 +8,18 @@
  * two workers and two API processes on the engine database, and a load balancer in front of the
  * APIs (deploy/proxy.ts). Everything lives under one data folder (default `.data/cluster/`), which
  * a second run reuses. `stop()` stops it all in the reverse order.
+ *
+ * As on several hosts, the engine's processes share no local folder: each worker and API has a
+ * data folder of its own (`engine/worker-1`, `engine/api-1`, …), every piece of shared data is in
+ * the engine's database, and what a deployment hands each host as configuration (the payload
+ * encryption key as `PAYLOAD_CODEC_KEYS`, the development API keys as `API_KEYS_FILE`) is made
+ * once in `config/` and passed to every process in its environment.
  */
 import { type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { loadOrCreateDevKeys } from '../api/keys';
-import { payloadEncryptionOf } from '../lib/data-converter';
+import { loadOrCreateDevPayloadKeys } from '../lib/codec-keys';
 import { parseSettings, PROJECT_ROOT } from '../lib/settings';
 import { createSupervisor, type Supervisor } from '../lib/supervisor';
 import { isPortFree, portBlock } from './ports';
@@ -72,8 +78,16 @@ export interface Cluster {
   taskQueue: string;
   /** The engine's database (DATABASE_URL). */
   databaseUrl: string;
-  /** The engine's DATA_DIR, shared by the workers and APIs (dev API keys, payload key). */
+  /** The folder of the engine processes' data folders: each worker's and API's own DATA_DIR, `<name>` below it. */
   engineDataDir: string;
+  /** Each engine process's own DATA_DIR, by name (`worker-1`, `api-1`, …): nothing in them is shared. */
+  processDataDirs: Record<string, string>;
+  /**
+   * The configuration every engine process is given (the database, Temporal, the payload key,
+   * the development API keys file): what a client of the cluster passes to `parseSettings` to
+   * read what the engine wrote, e.g. with its payload key.
+   */
+  engineConfig: NodeJS.ProcessEnv;
   apiKeysFile: string;
   logDir: string;
   /** PostgreSQL's own log (in its folder, which belongs to the `postgres` user when run as root). */
@@ -94,6 +108,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const dataDir = options.dataDir ?? join(PROJECT_ROOT, '.data', 'cluster');
   const logDir = join(dataDir, 'logs');
   const engineDataDir = join(dataDir, 'engine');
+  const engineConfigDir = join(dataDir, 'config');
   mkdirSync(logDir, { recursive: true });
   const base = parseSettings({ ...process.env, ...options.env });
   const namespace = options.namespace ?? base.namespace;
@@ -168,28 +183,32 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 
     proceed();
     const databaseUrl = postgres.url('engine');
-    const engineEnv: NodeJS.ProcessEnv = {
-      ...withoutTemporalCredentials(process.env),
-      ...options.env,
-      DATA_DIR: engineDataDir,
+    const given = { ...process.env, ...options.env };
+    const engineConfig: NodeJS.ProcessEnv = {
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: temporalAddress,
       TEMPORAL_NAMESPACE: namespace,
       // The APIs sit behind the load balancer on loopback: its X-Forwarded-For names the client.
       TRUST_PROXY: 'loopback',
+      ...(given.PAYLOAD_CODEC_KEYS ? {} : payloadKeyConfig(join(engineConfigDir, 'payload-keys.json'))),
+      API_KEYS_FILE: given.API_KEYS_FILE ? resolve(PROJECT_ROOT, given.API_KEYS_FILE) : join(engineConfigDir, 'dev-keys.json'),
     };
-    const settings = parseSettings(engineEnv);
-    // Before any process starts, so all read the same development keys (when they are used).
-    payloadEncryptionOf(settings);
+    const engineEnv: NodeJS.ProcessEnv = { ...withoutTemporalCredentials(process.env), ...options.env, ...engineConfig };
+    const processEnv = (name: string): NodeJS.ProcessEnv => ({ ...engineEnv, DATA_DIR: join(engineDataDir, name) });
+    const processDataDirs: Record<string, string> = {};
+    for (let i = 1; i <= workerCount; i++) processDataDirs[`worker-${i}`] = join(engineDataDir, `worker-${i}`);
+    for (let i = 1; i <= apiCount; i++) processDataDirs[`api-${i}`] = join(engineDataDir, `api-${i}`);
+    const settings = parseSettings(processEnv('api-1'));
+    // Before any process starts, so all are given the same development keys (when they are used).
     if (settings.auth.devKeys) loadOrCreateDevKeys(settings.apiKeysFile);
 
-    const workerEnv = { ...engineEnv, LOG_LEVEL: engineEnv.LOG_LEVEL ?? 'WARN' };
+    const workerEnv = (i: number) => ({ ...processEnv(`worker-${i + 1}`), LOG_LEVEL: engineEnv.LOG_LEVEL ?? 'WARN' });
     const startWorker = async (i: number) => {
       const supervisor = createSupervisor({ log: supervisorLog });
       workerSupervisors[i] = supervisor;
       await supervisor.add({
         name: `worker ${i + 1}`,
-        start: async () => spawnEngineProcess('worker/main.ts', { env: workerEnv, logFile: join(logDir, `worker-${i + 1}.log`) }),
+        start: async () => spawnEngineProcess('worker/main.ts', { env: workerEnv(i), logFile: join(logDir, `worker-${i + 1}.log`) }),
         stopTimeoutMs: 30_000,
       });
     };
@@ -206,7 +225,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       proceed();
       await apiSupervisor.add({
         name: `API ${i + 1}`,
-        start: async () => spawnEngineProcess('api/main.ts', { env: { ...engineEnv, PORT: String(port) }, logFile: join(logDir, `api-${i + 1}.log`) }),
+        start: async () => spawnEngineProcess('api/main.ts', { env: { ...processEnv(`api-${i + 1}`), PORT: String(port) }, logFile: join(logDir, `api-${i + 1}.log`) }),
         stopTimeoutMs: 20_000,
       });
     }
@@ -233,6 +252,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       taskQueue: settings.taskQueue,
       databaseUrl,
       engineDataDir,
+      processDataDirs,
+      engineConfig,
       apiKeysFile: settings.apiKeysFile,
       logDir,
       postgresLog: postgres.logFile,
@@ -260,6 +281,16 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     await stop().catch((e: Error) => log(`While stopping after a failed start: ${e.message}`));
     throw err;
   }
+}
+
+/**
+ * The payload key as a deployment passes it to every host (`PAYLOAD_CODEC_KEYS`), made once in the
+ * cluster's configuration folder: no process reads a key file of its own.
+ */
+function payloadKeyConfig(file: string): NodeJS.ProcessEnv {
+  const { keys } = loadOrCreateDevPayloadKeys(file);
+  const list = [...keys.keys.entries()].map(([id, key]) => `${id}:${Buffer.from(key).toString('base64')}`).join(',');
+  return { PAYLOAD_CODEC_KEYS: list, PAYLOAD_CODEC_KEY_ID: keys.encryptWith };
 }
 
 /** The environment without the settings of another Temporal service (TLS, API key): the local cluster has none. */

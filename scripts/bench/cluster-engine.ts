@@ -84,13 +84,12 @@ export async function startBenchCluster(options: { say: (line: string) => void; 
       rmSync(dataDir, { recursive: true, force: true });
     })());
   try {
-    const settings = parseSettings({ ...process.env, DATA_DIR: cluster.engineDataDir, DATABASE_URL: cluster.databaseUrl });
+    const settings = parseSettings({ ...process.env, ...cluster.engineConfig });
     const keys = JSON.parse(readFileSync(cluster.apiKeysFile, 'utf8')) as Record<Role, string>;
     bareWorker = spawnChild('bare worker', 'scripts/bench/bare-worker.ts', {
       ...inheritedEnv(),
-      DATA_DIR: cluster.engineDataDir,
-      TEMPORAL_ADDRESS: cluster.temporalAddress,
-      TEMPORAL_NAMESPACE: cluster.namespace,
+      ...cluster.engineConfig,
+      DATA_DIR: join(cluster.engineDataDir, 'bare-worker'),
       LOG_LEVEL: 'WARN',
       BENCH_TASK_QUEUE: BARE_TASK_QUEUE,
     });

@@ -13,7 +13,11 @@
  *   two APIs, while worker 1 is killed (SIGKILL) after the first tranche and started again after
  *   the second;
  * - at the end every application is in monitoring with every tranche paid, one payment
- *   instruction per tranche and one notice (test/helpers/procedure.ts `checkConsistency`).
+ *   instruction per tranche and one notice (test/helpers/procedure.ts `checkConsistency`);
+ * - an API key issued through one API opens the other, and a revocation through either is
+ *   refused by both; a dishonesty listing through one is served by the other;
+ * - each worker and API has a data folder of its own, and nothing is in them: every piece of
+ *   shared data is in the database.
  *
  * The lifecycles are started as the API starts an application (scripts/bench/direct-start.ts),
  * from the input an HTTP filing was given, with the program's notice period set to zero: the
@@ -22,7 +26,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
@@ -75,7 +79,7 @@ describe('the engine on a Temporal cluster on PostgreSQL, two workers and two AP
     cluster = await startCluster({ dataDir, log: (line) => console.log(`# [cluster] ${line}`) });
     keys = JSON.parse(readFileSync(cluster.apiKeysFile, 'utf8')) as Record<Role, string>;
     procedures = [new Procedure(engineOn(cluster.apis[0]!), { pollMs: 100 }), new Procedure(engineOn(cluster.apis[1]!), { pollMs: 100 })];
-    const settings = parseSettings({ ...process.env, DATA_DIR: cluster.engineDataDir, DATABASE_URL: cluster.databaseUrl });
+    const settings = parseSettings({ ...process.env, ...cluster.engineConfig });
     connection = await Connection.connect({ address: cluster.temporalAddress });
     client = new Client({ connection, namespace: cluster.namespace, dataConverter: payloadEncryptionOf(settings).dataConverter });
   });
@@ -155,6 +159,32 @@ describe('the engine on a Temporal cluster on PostgreSQL, two workers and two AP
       after = page.body.next as number | null;
     }
     assert.deepEqual(await checkConsistency(procedures[1], ids, effects), []);
+  });
+
+  it('an API key issued through API 1 opens API 2; revoked through API 2, API 1 refuses it; a dishonesty listing through one is seen by the other', async () => {
+    const [api1, api2] = [engineOn(cluster.apis[0]!), engineOn(cluster.apis[1]!)];
+    const issued = await api1.http('POST', '/api-keys', 'admin', { principalId: 'audit-office', name: '审计局', roles: ['auditor'] }, { 'Idempotency-Key': randomUUID() });
+    assert.equal(issued.status, 201, JSON.stringify(issued.body));
+    const withKey = { 'X-Api-Key': issued.body.secret as string };
+    assert.equal((await api2.http('GET', '/dishonesty-list', undefined, undefined, withKey)).status, 200, 'API 2 accepts the key API 1 issued');
+    const revoked = await api2.http('POST', `/api-keys/${encodeURIComponent(issued.body.id as string)}/revocation`, 'admin', { reason: '测试结束' });
+    assert.equal(revoked.status, 200, JSON.stringify(revoked.body));
+    assert.equal((await api1.http('GET', '/dishonesty-list', undefined, undefined, withKey)).status, 401, 'API 1 refuses the key API 2 revoked');
+
+    const code = creditCode(990_001);
+    const listed = await api1.http('PUT', `/dishonesty-list/${code}`, 'admin', { name: '测试失信企业', reason: '测试' });
+    assert.equal(listed.status, 201, JSON.stringify(listed.body));
+    const seen = await api2.http('GET', `/dishonesty-list/${code}`, 'auditor');
+    assert.equal(seen.status, 200, JSON.stringify(seen.body));
+    assert.equal(seen.body.listed, true, 'API 2 serves the listing API 1 wrote');
+  });
+
+  it('no engine process keeps data in a local folder: each worker and API has its own DATA_DIR, and they are empty', async () => {
+    assert.equal(Object.keys(cluster.processDataDirs).length, 4);
+    for (const [name, dir] of Object.entries(cluster.processDataDirs)) {
+      const files = existsSync(dir) ? readdirSync(dir, { recursive: true }) : [];
+      assert.deepEqual(files, [], `${name}'s DATA_DIR ${dir} holds nothing`);
+    }
   });
 
   /** The input the API started an application with (its first event), decoded. */
