@@ -1,34 +1,21 @@
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LprDataError, LprInputError, parseLprCsv, rateOn } from '../../domain/lpr';
 import { clawbackStatement } from '../../domain/interest';
 import type { Actor } from '../../domain/roles';
-import { type EngineDatabase, openDatabase } from '../../lib/database';
 import { ADMIN_FIXINGS_FILE, SHIPPED_LPR_CSV, createLprStore, importLprFile, readShippedLprTable } from '../../lib/lpr-store';
+import { twoConnectionsPerTest } from '../helpers/two-connections';
 
 const admin: Actor = { id: 'admin-1', role: 'admin', name: '王管理' };
 // A fixed clock: 2025-07-01 10:00 Beijing time.
 const now = () => new Date('2025-07-01T02:00:00Z');
 
-let dir: string;
-/** Two connections to one database file, as an API and a worker process have. */
-let db: EngineDatabase;
-let otherDb: EngineDatabase;
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'lpr-store-'));
-  db = await openDatabase({ kind: 'sqlite', file: join(dir, 'engine.db') });
-  otherDb = await openDatabase({ kind: 'sqlite', file: join(dir, 'engine.db') });
-});
-afterEach(async () => {
-  await db.destroy();
-  await otherDb.destroy();
-  rmSync(dir, { recursive: true, force: true });
-});
+/** Two connections to one database, as two processes have. */
+const conn = twoConnectionsPerTest('lpr-store-');
 
-const adminRows = () => db.selectFrom('lpr_fixings').selectAll().execute();
+const adminRows = () => conn.db.selectFrom('lpr_fixings').selectAll().execute();
 
 describe('LPR store', () => {
   it('ships data/lpr.csv: the published history, confirmed through 2025-05-20', () => {
@@ -39,7 +26,7 @@ describe('LPR store', () => {
   });
 
   it('without admin fixings the table is the shipped one and every fixing is listed as shipped', async () => {
-    const lpr = await createLprStore(db, { now }).current();
+    const lpr = await createLprStore(conn.db, { now }).current();
     assert.deepEqual(lpr.table(), parseLprCsv(readFileSync(SHIPPED_LPR_CSV, 'utf8')));
     const list = lpr.list();
     assert.equal(list.length, 15);
@@ -47,7 +34,7 @@ describe('LPR store', () => {
   });
 
   it('adds a fixing: stored in the engine database, listed with who and when, and in effect at once', async () => {
-    const store = createLprStore(db, { now });
+    const store = createLprStore(conn.db, { now });
     const before = rateOn((await store.current()).table(), '2025-06-25', '1Y');
     assert.equal(before.carriedForward, true);
 
@@ -71,15 +58,15 @@ describe('LPR store', () => {
   });
 
   it('another process on the same database (a worker, another API) sees the addition', async () => {
-    await createLprStore(db, { now }).add({ effectiveDate: '2025-06-20', lpr1y: '3.00', lpr5y: '3.50' });
-    const other = await createLprStore(otherDb, { now }).current();
+    await createLprStore(conn.db, { now }).add({ effectiveDate: '2025-06-20', lpr1y: '3.00', lpr5y: '3.50' });
+    const other = await createLprStore(conn.otherDb, { now }).current();
     assert.equal(other.table().confirmedThrough, '2025-06-20');
     // No actor given: no addedBy.
     assert.equal(other.list().at(-1)!.addedBy, undefined);
   });
 
   it('removes the carried-forward flag from a statement', async () => {
-    const store = createLprStore(db, { now });
+    const store = createLprStore(conn.db, { now });
     const input = {
       tranches: [{ tranche: 1, amount: '1000000.00', paidOn: '2025-06-01' }],
       decisionDate: '2025-06-25',
@@ -94,7 +81,7 @@ describe('LPR store', () => {
   });
 
   it('a fixing on a shipped date replaces it and shows what it replaced; re-adding replaces the admin one', async () => {
-    const store = createLprStore(db, { now });
+    const store = createLprStore(conn.db, { now });
     await store.add({ effectiveDate: '2025-05-20', lpr1y: '3.05', lpr5y: '3.50' }, admin);
     await store.add({ effectiveDate: '2025-05-20', lpr1y: '3.10', lpr5y: '3.55' }, admin);
     const lpr = await store.current();
@@ -114,7 +101,7 @@ describe('LPR store', () => {
   });
 
   it('refuses a bad fixing, naming the field, and stores nothing', async () => {
-    const store = createLprStore(db, { now });
+    const store = createLprStore(conn.db, { now });
     const refused = (fixing: unknown, field: string, reason: RegExp) =>
       assert.rejects(store.add(fixing, admin), (e: unknown) => e instanceof LprInputError && e.field === field && reason.test(e.reason));
     await refused({ effectiveDate: '2025-06-31', lpr1y: '3.00', lpr5y: '3.50' }, 'effectiveDate', /not a real calendar date/);
@@ -129,34 +116,34 @@ describe('LPR store', () => {
 
   it('uses the Beijing calendar day for "today"', async () => {
     // 2025-07-20T16:30Z is already 2025-07-21 00:30 in Beijing.
-    const store = createLprStore(db, { now: () => new Date('2025-07-20T16:30:00Z') });
+    const store = createLprStore(conn.db, { now: () => new Date('2025-07-20T16:30:00Z') });
     await store.add({ effectiveDate: '2025-07-21', lpr1y: '3.00', lpr5y: '3.50' });
     assert.equal((await store.current()).table().confirmedThrough, '2025-07-21');
   });
 
   it('reports a row edited by hand that breaks the rules as a data error naming the row', async () => {
-    await db.insertInto('lpr_fixings').values({ effective_date: '2025-06-20', lpr1y: 'x', lpr5y: '3.50', added_at: '', added_by: null }).execute();
-    await assert.rejects(createLprStore(db, { now }).current(), (e: unknown) => e instanceof LprDataError && /lpr_fixings row 2025-06-20/.test(e.message) && /lpr1y/.test(e.message));
+    await conn.db.insertInto('lpr_fixings').values({ effective_date: '2025-06-20', lpr1y: 'x', lpr5y: '3.50', added_at: '', added_by: null }).execute();
+    await assert.rejects(createLprStore(conn.db, { now }).current(), (e: unknown) => e instanceof LprDataError && /lpr_fixings row 2025-06-20/.test(e.message) && /lpr1y/.test(e.message));
   });
 
   it('moves the fixings of an older deployment, the file <dataDir>/lpr-fixings.json, into the database once', async () => {
     writeFileSync(
-      join(dir, ADMIN_FIXINGS_FILE),
+      join(conn.dir, ADMIN_FIXINGS_FILE),
       JSON.stringify({ version: 1, fixings: [{ effectiveDate: '2025-06-20', lpr1y: '2.95', lpr5y: '3.45', addedAt: '2025-06-20T03:00:00Z', addedBy: admin }] }),
     );
-    assert.deepEqual(await importLprFile(db, dir), ['2025-06-20']);
-    const lpr = await createLprStore(db, { now }).current();
+    assert.deepEqual(await importLprFile(conn.db, conn.dir), ['2025-06-20']);
+    const lpr = await createLprStore(conn.db, { now }).current();
     assert.equal(rateOn(lpr.table(), '2025-06-20', '1Y').ratePercent, '2.95');
     assert.deepEqual(lpr.list().at(-1)!.addedBy, admin);
-    assert.deepEqual(await importLprFile(db, dir), [], 'once');
-    writeFileSync(join(dir, ADMIN_FIXINGS_FILE), JSON.stringify([]));
-    await assert.rejects(importLprFile(db, dir), /"version": 1/);
+    assert.deepEqual(await importLprFile(conn.db, conn.dir), [], 'once');
+    writeFileSync(join(conn.dir, ADMIN_FIXINGS_FILE), JSON.stringify([]));
+    await assert.rejects(importLprFile(conn.db, conn.dir), /"version": 1/);
   });
 
   it('reports a broken shipped table as a data error naming the file', async () => {
-    const csv = join(dir, 'broken.csv');
+    const csv = join(conn.dir, 'broken.csv');
     writeFileSync(csv, 'effective_date,lpr_1y,lpr_5y\n2019-08-20,4.25\n');
-    await assert.rejects(createLprStore(db, { now, shippedCsvPath: csv }).current(), (e: unknown) => e instanceof LprDataError && e.message.includes('broken.csv') && /line 2/.test(e.message));
-    await assert.rejects(createLprStore(db, { shippedCsvPath: join(dir, 'missing.csv') }).current(), /cannot read the shipped LPR table/);
+    await assert.rejects(createLprStore(conn.db, { now, shippedCsvPath: csv }).current(), (e: unknown) => e instanceof LprDataError && e.message.includes('broken.csv') && /line 2/.test(e.message));
+    await assert.rejects(createLprStore(conn.db, { shippedCsvPath: join(conn.dir, 'missing.csv') }).current(), /cannot read the shipped LPR table/);
   });
 });
