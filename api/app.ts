@@ -33,6 +33,7 @@ import { limitedPerAddress, ROUTES } from './routes';
 import { jsonBody, parserProblem, strictQuery } from './strict-input';
 import type { ListingStore } from '../lib/listing-store';
 import { operatorRoutes } from './operator-routes';
+import type { OperatorRequests } from '../lib/operator-requests';
 import { adminDataRoutes, type AdminDataDeps } from './admin-data-routes';
 
 export interface AppDeps extends Omit<ReferenceDeps, 'clock'>, AdminDataDeps {
@@ -42,6 +43,8 @@ export interface AppDeps extends Omit<ReferenceDeps, 'clock'>, AdminDataDeps {
   listing: ListingStore;
   /** The API keys admins issue and revoke, in the same database (lib/api-key-store.ts). */
   apiKeys: ApiKeyStore;
+  /** Operator repairs sent with an Idempotency-Key, in the same database (lib/operator-requests.ts). */
+  operatorRequests: OperatorRequests;
   client: Client;
   taskQueue: string;
   authenticator: Authenticator;
@@ -129,7 +132,7 @@ export function createApp(deps: AppDeps): express.Express {
   const rounds = roundService({ client: deps.client, taskQueue: deps.taskQueue, catalog: () => deps.catalogs.current(), calendar: async () => (await deps.calendar.current()).data(), clock });
   app.use(applicationRoutes({ client: deps.client, taskQueue: deps.taskQueue, catalog: inForce, rounds, metrics, clock, linksFor, runLink, inboxDetailTimeoutMs: deps.inboxDetailTimeoutMs ?? 2000, listing: deps.listing }));
   app.use(roundRoutes({ client: deps.client, rounds }));
-  app.use(operatorRoutes({ client: deps.client, listing: deps.listing, clock, linksFor }));
+  app.use(operatorRoutes({ client: deps.client, listing: deps.listing, clock, linksFor, repairs: deps.operatorRequests }));
   app.use(actionRoutes({ client: deps.client, taskQueue: deps.taskQueue, metrics, linksFor, clock }));
   app.use(codecRoutes({ codecs: deps.client.options.loadedDataConverter.payloadCodecs, namespace }));
   // Applications waiting for a calendar year resume as soon as an admin supplies it.

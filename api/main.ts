@@ -19,6 +19,7 @@ import { loadCatalog } from '../lib/catalog-store';
 import { catalogVersions } from '../lib/catalog-versions';
 import { describeDatabase, type EngineDatabase, openDatabase } from '../lib/database';
 import { type ApiKeyStore, createApiKeyStore, importKeyFile } from '../lib/api-key-store';
+import { createOperatorRequests } from '../lib/operator-requests';
 import { listingStore } from '../lib/listing-store';
 import { catchUpOnFirstStart } from './listing-catch-up';
 import { databaseRateLimitStores } from './rate-limit-database';
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
     catalogs,
     listing,
     apiKeys,
+    operatorRequests: createOperatorRequests(database),
     calendar,
     lpr,
     dishonesty,

@@ -158,7 +158,7 @@ function errorStatuses(route: RouteSpec): number[] {
   if (route.action || route.applicantScope === 'body') statuses.add(409);
   // Operator repair: nothing runs any more (the application ended, or was terminated before); no
   // effect waits for a retry; the reset's event is no WorkflowTaskCompleted of the run.
-  if (OPERATOR_REPAIRS.includes(route.operationId)) statuses.add(409);
+  if (OPERATOR_REPAIRS.includes(route.operationId)) [409, 422].forEach((s) => statuses.add(s)); // 422: an Idempotency-Key used for another repair
   // API keys: a reused Idempotency-Key (422); a key revoked before (409).
   if (route.operationId === 'issueApiKey') statuses.add(422);
   if (route.operationId === 'revokeApiKey') statuses.add(409);

@@ -129,21 +129,21 @@ const APPLICATION_ROUTES: readonly RouteSpec[] = [
     method: 'post', path: '/applications/:id/termination', operationId: 'terminateApplication', tag: 'Operations',
     // Operator repair: the admin and the reason go into Temporal's termination event, the audit trail's entry.
     summary: "Terminate the application's running workflow (or its recovery case's), naming the admin and the reason in the audit trail",
-    audience: ['admin'], body: body.TerminationBody,
+    audience: ['admin'], body: body.TerminationBody, idempotent: true,
     responses: { 200: 'Terminated: the run, who terminated it and why' },
   },
   {
     method: 'post', path: '/applications/:id/effect-retry', operationId: 'retryEffects', tag: 'Operations',
     // Operator repair: the signal `retryEffects` carries the admin and the reason into the workflow's audit.
     summary: "Try the application's refused effects (notices, payment instructions, notifications) again now instead of at their hourly retry, naming the admin and the reason in the audit trail",
-    audience: ['admin'], body: body.EffectRetryBody,
+    audience: ['admin'], body: body.EffectRetryBody, idempotent: true,
     responses: { 202: 'Signalled: the effects that were waiting, who asked and why' },
   },
   {
     method: 'post', path: '/applications/:id/reset', operationId: 'resetApplication', tag: 'Operations',
     // Operator repair: Temporal's reset, with "<role> <id>: <reason>" as its reason, which the audit trail shows.
     summary: "Reset the application's running workflow (or its recovery case's) to a workflow task of its run after a replayable bug fix, naming the admin and the reason in the audit trail",
-    audience: ['admin'], body: body.ResetBody,
+    audience: ['admin'], body: body.ResetBody, idempotent: true,
     responses: { 200: 'Reset: the new run, the run and event it was reset from, who reset it and why' },
   },
 ];

@@ -4,9 +4,10 @@
  * catalog versions (lib/catalog-versions.ts), the working-day calendar years and LPR fixings
  * admins supply (lib/calendar-store.ts, lib/lpr-store.ts), the API keys admins issue and revoke
  * (lib/api-key-store.ts), the serious-dishonesty list (lib/dishonesty-store.ts), the local outbox
- * of external effects (activities/outbox.ts), the rate-limit counts (api/rate-limit-database.ts) and the listing table, the read model of
- * `GET /applications` and `GET /inbox` that the applications' workflows keep
- * (lib/listing-store.ts).
+ * of external effects (activities/outbox.ts), the operator repairs sent with an Idempotency-Key
+ * (lib/operator-requests.ts), the rate-limit counts (api/rate-limit-database.ts) and the listing
+ * table, the read model of `GET /applications` and `GET /inbox` that the applications' workflows
+ * keep (lib/listing-store.ts).
  *
  * One interface, two engines, chosen by `DATABASE_URL` (lib/settings.ts):
  * - unset: the embedded default, one SQLite file `$DATA_DIR/engine.db` (libsql, no server to
@@ -122,6 +123,7 @@ export interface EngineTables {
   dishonesty_list: DishonestyListTable;
   dishonesty_list_changes: DishonestyListChangeTable;
   outbox_messages: OutboxMessageTable;
+  operator_requests: OperatorRequestTable;
 }
 
 /** An API key (lib/api-key-store.ts): the SHA-256 of its secret, never the secret, and whom it stands for. */
@@ -195,6 +197,27 @@ export interface OutboxMessageTable {
   /** The whole message as delivered, JSON. */
   message: string;
   written_at: string;
+}
+
+/**
+ * An operator repair sent with an Idempotency-Key (lib/operator-requests.ts): one key, one repair;
+ * a retry is answered with the first answer.
+ */
+export interface OperatorRequestTable {
+  /** SHA-256 of the admin and the Idempotency-Key. */
+  key_hash: string;
+  /** SHA-256 of the repair, the application and the body. */
+  body_hash: string;
+  /** `termination`, `effect-retry` or `reset`. */
+  operation: string;
+  application_id: string;
+  /** The admin (JSON actor). */
+  requested_by: string;
+  requested_at: string;
+  /** The first answer (JSON); null while the repair is under way. */
+  answer: string | null;
+  answer_status: number | null;
+  answered_at: string | null;
 }
 
 /** An LPR fixing an admin added (lib/lpr-store.ts); one on a shipped date replaces the shipped rates. */
@@ -396,6 +419,22 @@ const MIGRATIONS: Record<string, (dialect: DatabaseSettings['kind']) => Migratio
         .execute();
       await db.schema.createIndex('outbox_messages_application').on('outbox_messages').columns(['application_id', 'seq']).execute();
       await db.schema.createIndex('outbox_messages_type').on('outbox_messages').columns(['type', 'seq']).execute();
+    },
+  }),
+  '2026-12-08-operator-requests': () => ({
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('operator_requests')
+        .addColumn('key_hash', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('body_hash', 'varchar(64)', (c) => c.notNull())
+        .addColumn('operation', 'varchar(32)', (c) => c.notNull())
+        .addColumn('application_id', 'varchar(300)', (c) => c.notNull())
+        .addColumn('requested_by', 'text', (c) => c.notNull())
+        .addColumn('requested_at', 'varchar(40)', (c) => c.notNull())
+        .addColumn('answer', 'text')
+        .addColumn('answer_status', 'integer')
+        .addColumn('answered_at', 'varchar(40)')
+        .execute();
     },
   }),
 };

@@ -62,10 +62,20 @@ describe('operator repair on the dev server: reset', { timeout: 300_000 }, () =>
     assert.equal(notATask.status, 409, JSON.stringify(notATask.body));
     assert.ok(notATask.body.errors.some((e: { field: string }) => e.field === 'to.eventId'));
 
-    const reset = await call('POST', `/applications/${id}/reset`, { role: 'admin', body: { reason: '修复审核期计算缺陷后重放' } });
+    const keyed = { role: 'admin' as const, body: { reason: '修复审核期计算缺陷后重放' }, headers: { 'Idempotency-Key': `reset-${id}` } };
+    const reset = await call('POST', `/applications/${id}/reset`, keyed);
     assert.equal(reset.status, 200, JSON.stringify(reset.body));
     assert.notEqual(reset.body.runId, reset.body.resetRunId);
     assert.equal(reset.body.to, 'last-workflow-task');
+    // One key, one reset: a retry (the answer was lost, say) gets the first answer and resets nothing
+    // again; the key with another body is refused.
+    const retry = await call('POST', `/applications/${id}/reset`, keyed);
+    assert.equal(retry.status, 200);
+    assert.equal(retry.headers.get('idempotent-replayed'), 'true');
+    assert.deepEqual(retry.body, reset.body);
+    const reused = await call('POST', `/applications/${id}/reset`, { ...keyed, body: { reason: '另一个理由' } });
+    assert.equal(reused.status, 422, JSON.stringify(reused.body));
+    assert.ok(reused.body.errors.some((e: { field: string }) => e.field === 'Idempotency-Key'));
 
     // The new run holds the application as it was, and takes the next action.
     const state = await eventually(`/applications/${id}`, (a) => a.status === 200 && a.body.stage === 'formal-submission', 'the state after the reset');

@@ -12,6 +12,7 @@ import { createAuthenticator } from '../../api/credentials';
 import { createLogger } from '../../api/log';
 import { ROLES, type Role } from '../../domain/roles';
 import { createApiKeyStore } from '../../lib/api-key-store';
+import { createOperatorRequests } from '../../lib/operator-requests';
 import { createLprStore } from '../../lib/lpr-store';
 import { createDishonestyStore } from '../../lib/dishonesty-store';
 import { outboxStore } from '../../lib/outbox-store';
@@ -43,6 +44,7 @@ export async function startApp(
     taskQueue: 'unused',
     authenticator: createAuthenticator({ devKeys: keys, keyStore: apiKeys }),
     apiKeys,
+    operatorRequests: createOperatorRequests(database),
     temporalHealthy: async () => false,
     catalogs,
     listing: listingStore(database),

@@ -15,6 +15,7 @@ import { renderRoleMatrix } from '../../api/openapi';
 import { ROUTES } from '../../api/routes';
 import { shippedCatalogs } from '../helpers/catalogs';
 import { createApiKeyStore } from '../../lib/api-key-store';
+import { createOperatorRequests } from '../../lib/operator-requests';
 import { createLprStore } from '../../lib/lpr-store';
 import { createDishonestyStore } from '../../lib/dishonesty-store';
 import { outboxStore } from '../../lib/outbox-store';
@@ -51,6 +52,7 @@ test('every route the app exposes is in the route table, and every route in the 
     catalogs,
     listing: listingStore(database),
     apiKeys: createApiKeyStore(database),
+    operatorRequests: createOperatorRequests(database),
     calendar,
     lpr: createLprStore(database),
     dishonesty: createDishonestyStore(database),
