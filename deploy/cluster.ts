@@ -4,11 +4,14 @@
  * Ctrl-C (SIGINT), SIGTERM or SIGHUP, then stops it all in order.
  *
  * Ports can be chosen with CLUSTER_PROXY_PORT, CLUSTER_API_PORT, CLUSTER_TEMPORAL_PORT and
- * CLUSTER_POSTGRES_PORT, the data folder with CLUSTER_DATA_DIR.
+ * CLUSTER_POSTGRES_PORT, the data folder with CLUSTER_DATA_DIR. While it runs, `<data
+ * folder>/cluster.json` says where everything is (deploy/running-cluster.ts), so that
+ * `npm run test:cluster` tests this cluster instead of bringing up its own.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { PROJECT_ROOT } from '../lib/settings';
+import { removeClusterInfo, writeClusterInfo } from './running-cluster';
 import { type Cluster, startCluster } from './start-cluster';
 
 function say(line: string): void {
@@ -35,6 +38,7 @@ async function stopAndExit(code: number): Promise<void> {
   if (exiting) return;
   exiting = true;
   try {
+    if (cluster) removeClusterInfo(cluster.dataDir);
     await cluster?.stop();
   } catch (err) {
     say(`Stopping failed: ${(err as Error).message}`);
@@ -66,6 +70,8 @@ async function main(): Promise<void> {
     signal: starting.signal,
   });
   const c = cluster;
+  // Where everything is, for `npm run test:cluster` and other tools (deleted when it stops).
+  writeClusterInfo(c);
   const keys = existsSync(c.apiKeysFile) ? (JSON.parse(readFileSync(c.apiKeysFile, 'utf8')) as Record<string, string>) : undefined;
   const hiddenUrl = c.databaseUrl.replace(/:[^:@/]+@/, ':***@');
   console.log(
