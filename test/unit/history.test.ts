@@ -209,6 +209,31 @@ test('continued as new: four runs numbered in order, each naming the next', () =
   assert.equal(later.entries[0]!.summary, `run 3 carries on from run 2 (${runs[1]!.runId}) at stage disbursement`);
 });
 
+test('a run whose history lost its closing event (the time-skipping server leaves such) is shown continued as new, since the next run names it', () => {
+  const runs = MOVED_OUT_FILES.map(fixture);
+  const events = runs[1]!.history.events!;
+  // Run 2 cut after its last WorkflowTaskStarted, as the test server left one in CI (2026-12-03).
+  const lastTaskStarted = events.map((e) => e.eventType).lastIndexOf(temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED);
+  const cut = { ...runs[1]!, history: { events: events.slice(0, lastTaskStarted + 1) } };
+  const report = historyReport([runs[0]!, cut, runs[2]!, runs[3]!]);
+  assert.deepEqual(
+    report.runs.map((r) => [r.run, r.status, r.continuedAs]),
+    [
+      [1, 'continued-as-new', runs[1]!.runId],
+      [2, 'continued-as-new', runs[2]!.runId],
+      [3, 'continued-as-new', runs[3]!.runId],
+      [4, 'completed', null],
+    ],
+  );
+  const continued = of(report.entries, 'continued-as-new');
+  assert.deepEqual(continued.map((e) => e.run), [1, 2, 3]);
+  assert.match(continued[1]!.summary, new RegExp(`run 3 \\(${runs[2]!.runId}\\) carries on at stage disbursement \\(this run's history ends at event ${lastTaskStarted + 1} without its closing event`));
+  assert.equal(continued[1]!.at, report.runs[2]!.startedAt, 'dated when the next run started');
+  // The last run, still running, is never taken for one continued.
+  const running = historyReport([runs[0]!, { ...runs[1]!, history: { events: runs[1]!.history.events!.slice(0, lastTaskStarted + 1) } }]);
+  assert.deepEqual(running.runs.map((r) => r.status), ['continued-as-new', 'running']);
+});
+
 test('reads can be left out; effects and actions stay', () => {
   const full = auditTrail([fixture('jianghai-progress-tranches.json')]);
   const lean = auditTrail([fixture('jianghai-progress-tranches.json')], { reads: false });
