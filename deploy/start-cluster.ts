@@ -16,7 +16,7 @@
  * once in `config/` and passed to every process in its environment.
  */
 import { type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadOrCreateDevKeys } from '../api/keys';
 import { loadOrCreateDevPayloadKeys } from '../lib/codec-keys';
@@ -183,6 +183,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
 
     proceed();
     const databaseUrl = postgres.url('engine');
+    moveSharedKeyFiles(engineDataDir, engineConfigDir);
     const given = { ...process.env, ...options.env };
     const engineConfig: NodeJS.ProcessEnv = {
       DATABASE_URL: databaseUrl,
@@ -280,6 +281,19 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   } catch (err) {
     await stop().catch((e: Error) => log(`While stopping after a failed start: ${e.message}`));
     throw err;
+  }
+}
+
+/**
+ * A data folder made before each process had its own kept the development payload key and API
+ * keys in the one shared `engine/` folder: moved into `config/`, so that the applications
+ * encrypted with that key stay readable and the keys stay valid.
+ */
+function moveSharedKeyFiles(engineDataDir: string, configDir: string): void {
+  mkdirSync(configDir, { recursive: true });
+  for (const name of ['payload-keys.json', 'dev-keys.json']) {
+    const old = join(engineDataDir, name);
+    if (existsSync(old) && !existsSync(join(configDir, name))) renameSync(old, join(configDir, name));
   }
 }
 
