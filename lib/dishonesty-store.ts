@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import { creditCodeProblem } from '../domain/credit-code';
 import { dateProblem } from '../domain/dates';
 import type { Actor } from '../domain/roles';
-import type { EngineDatabase } from './database';
+import type { Selectable } from 'kysely';
+import type { DishonestyListTable, EngineDatabase } from './database';
 
 export const DISHONESTY_LIST_FILE = 'dishonesty-list.json';
 
@@ -115,18 +116,7 @@ function validEntry(input: Record<string, unknown>): DishonestyEntryInput {
   return entry;
 }
 
-type Row = {
-  credit_code: string;
-  name: string | null;
-  listed_on: string | null;
-  authority: string | null;
-  reason: string | null;
-  added_at: string;
-  added_by: string | null;
-  removed_at: string | null;
-  removed_by: string | null;
-  removal_reason: string | null;
-};
+type Row = Selectable<DishonestyListTable>;
 
 const actorJson = (actor: Actor | undefined) => (actor === undefined ? null : JSON.stringify({ id: actor.id, role: actor.role, name: actor.name }));
 const actorOf = (json: string | null) => (json === null ? undefined : (JSON.parse(json) as Actor));

@@ -1,6 +1,5 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { createAuthenticator, CredentialError, CredentialServiceUnavailable, type KeyHashEntry } from '../../api/credentials';
 import { apiKeyStatus } from '../../domain/api-keys';
 import type { Actor } from '../../domain/roles';
@@ -15,8 +14,7 @@ import {
   UnknownApiKeyError,
 } from '../../lib/api-key-store';
 import { type EngineDatabase, openDatabase } from '../../lib/database';
-import { tempDir } from '../helpers/temporal';
-import type { DatabaseSettings } from '../../lib/settings';
+import { databaseEngines } from '../helpers/database-engines';
 
 // A test clock: every date derives from it, never from the day the test runs.
 const T0 = new Date('2031-03-01T08:00:00Z');
@@ -29,19 +27,9 @@ const OTHER_ADMIN: Actor = { id: 'admin-li', role: 'admin', name: 'Li (admin)' }
 const CODE = '91350100M000100Y43';
 
 /** SQLite always; PostgreSQL too when TEST_DATABASE_URL names a database of its own (its api_keys table is emptied). */
-const engines: Array<[string, () => Promise<DatabaseSettings>]> = [['SQLite', async () => ({ kind: 'sqlite', file: join(tempDir('api-key-store'), 'engine.db') })]];
-const pgUrl = process.env.TEST_DATABASE_URL;
-if (pgUrl) {
-  engines.push([
-    'PostgreSQL',
-    async () => {
-      const db = await openDatabase({ kind: 'postgres', url: pgUrl });
-      await db.deleteFrom('api_keys').execute();
-      await db.destroy();
-      return { kind: 'postgres', url: pgUrl };
-    },
-  ]);
-}
+const engines = databaseEngines('api-key-store', async (db) => {
+  await db.deleteFrom('api_keys').execute();
+});
 
 async function refusal(promise: Promise<unknown>): Promise<string> {
   try {

@@ -8,30 +8,18 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { sql } from 'kysely';
 import { CatalogError, loadCatalog, readCatalogDir } from '../../lib/catalog-store';
 import { catalogVersions, KeyReusedError, StaleBaseError } from '../../lib/catalog-versions';
 import { type EngineDatabase, openDatabase } from '../../lib/database';
-import type { DatabaseSettings } from '../../lib/settings';
-import { tempDir } from '../helpers/temporal';
+import { databaseEngines } from '../helpers/database-engines';
 
 const ADMIN = { id: 'admin-1', role: 'admin', name: '管理员' };
 const MAJOR = 'jianghai-major-project.json';
 
-const engines: Array<[string, () => Promise<DatabaseSettings>]> = [['SQLite', async () => ({ kind: 'sqlite', file: join(tempDir('catalog-versions'), 'engine.db') })]];
-const pgUrl = process.env.TEST_DATABASE_URL;
-if (pgUrl) {
-  engines.push([
-    'PostgreSQL',
-    async () => {
-      const db = await openDatabase({ kind: 'postgres', url: pgUrl });
-      for (const table of ['catalog_publications', 'catalog_versions', 'kysely_migration', 'kysely_migration_lock']) await sql`drop table if exists ${sql.table(table)}`.execute(db);
-      await db.destroy();
-      return { kind: 'postgres', url: pgUrl };
-    },
-  ]);
-}
+const engines = databaseEngines('catalog-versions', async (db) => {
+  for (const table of ['catalog_publications', 'catalog_versions', 'kysely_migration', 'kysely_migration_lock']) await sql`drop table if exists ${sql.table(table)}`.execute(db);
+});
 
 /** The shipped catalog with the last milestone of 四（二）3 paying `ratePercent` of the agreed investment. */
 function withRate(ratePercent: string): Record<string, unknown> {
